@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("pop3-cli: not built yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,1 @@
+//! mail-cli (under construction).

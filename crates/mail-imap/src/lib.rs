@@ -1,0 +1,1 @@
+//! mail-imap (under construction).

@@ -1,0 +1,1 @@
+//! mail-mime (under construction).

@@ -1,0 +1,1 @@
+//! mail-pop3 (under construction).

@@ -1,0 +1,1 @@
+//! mail-smtp (under construction).

@@ -1,0 +1,396 @@
+//! `ScriptedStream`: an in-memory server for unit tests of protocol clients
+//! (feature `testing`).
+//!
+//! A script is written in the transcript format users already read: `S:`
+//! lines are served, `C:` lines are what the client must send, byte for byte
+//! (CRLF added to both); `********` in a `C:` line matches any secret.
+//!
+//! ```
+//! use mail_wire::testing::ScriptedStream;
+//! use mail_wire::{Connection, Limits, Line};
+//!
+//! let stream = ScriptedStream::from_transcript("S: 220 hello\nC: QUIT\nS: 221 bye\n");
+//! let mut conn = Connection::new(stream, Limits::default());
+//! assert_eq!(conn.read_line().unwrap(), b"220 hello");
+//! conn.send(Line::public(b"QUIT")).unwrap();
+//! assert_eq!(conn.read_line().unwrap(), b"221 bye");
+//! conn.get_ref().assert_done();
+//! ```
+#![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex};
+
+use crate::transcript::MASK;
+
+#[derive(Debug, Clone)]
+enum Step {
+    /// Bytes the server sends.
+    Serve(Vec<u8>),
+    /// Bytes the client must send; `MASK` inside matches anything up to CRLF.
+    Expect(Vec<u8>),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    steps: Vec<Step>,
+    next: usize,
+    /// Offset into the current `Serve` step.
+    served_in_step: usize,
+    /// Client bytes not yet matched against an `Expect` step.
+    pending: Vec<u8>,
+    written: Vec<u8>,
+    served_total: usize,
+    strict: bool,
+    one_byte_reads: bool,
+    eof_after: Option<usize>,
+    error_after: Option<(usize, io::ErrorKind)>,
+    write_error_after: Option<usize>,
+}
+
+/// A scripted peer implementing `Read + Write`. Clones share one script, so
+/// a test can keep a clone to inspect after handing the stream to a client.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptedStream {
+    state: Arc<Mutex<State>>,
+}
+
+impl ScriptedStream {
+    /// A strict script parsed from `S:` / `C:` lines; `#` comments and blank
+    /// lines are skipped.
+    pub fn from_transcript(script: &str) -> Self {
+        let stream = ScriptedStream::default();
+        stream.state.lock().unwrap().strict = true;
+        for line in script.lines() {
+            let line = line.trim_start();
+            if let Some(text) = line.strip_prefix("S: ").or_else(|| (line == "S:").then_some("")) {
+                stream.push(Step::Serve(format!("{text}\r\n").into_bytes()));
+            } else if let Some(text) = line.strip_prefix("C: ").or_else(|| (line == "C:").then_some("")) {
+                stream.push(Step::Expect(format!("{text}\r\n").into_bytes()));
+            } else if !(line.is_empty() || line.starts_with('#')) {
+                panic!("script line must start with `S: ` or `C: `: {line:?}");
+            }
+        }
+        stream
+    }
+
+    /// A peer that serves `bytes` and then EOF, and accepts any writes.
+    pub fn raw(bytes: &[u8]) -> Self {
+        let stream = ScriptedStream::default();
+        stream.push(Step::Serve(bytes.to_vec()));
+        stream
+    }
+
+    /// Appends raw bytes for the server to send (no CRLF added).
+    pub fn then_serve(self, bytes: &[u8]) -> Self {
+        self.push(Step::Serve(bytes.to_vec()));
+        self
+    }
+
+    /// Appends raw bytes the client must send (no CRLF added) and makes the script strict.
+    pub fn then_expect(self, bytes: &[u8]) -> Self {
+        self.state.lock().unwrap().strict = true;
+        self.push(Step::Expect(bytes.to_vec()));
+        self
+    }
+
+    fn push(&self, step: Step) {
+        self.state.lock().unwrap().steps.push(step);
+    }
+
+    /// Serves at most one byte per `read` call.
+    pub fn one_byte_reads(self) -> Self {
+        self.state.lock().unwrap().one_byte_reads = true;
+        self
+    }
+
+    /// Ends the stream (EOF) after `n` server bytes.
+    pub fn eof_after(self, n: usize) -> Self {
+        self.state.lock().unwrap().eof_after = Some(n);
+        self
+    }
+
+    /// Fails reads with an I/O error after `n` server bytes.
+    pub fn error_after(self, n: usize) -> Self {
+        self.error_kind_after(n, io::ErrorKind::Other)
+    }
+
+    /// Fails reads with an error of `kind` (e.g. `WouldBlock` for a time-out) after `n` server bytes.
+    pub fn error_kind_after(self, n: usize, kind: io::ErrorKind) -> Self {
+        self.state.lock().unwrap().error_after = Some((n, kind));
+        self
+    }
+
+    /// Fails writes (as a reset connection) once the client has written `n` bytes.
+    pub fn write_error_after(self, n: usize) -> Self {
+        self.state.lock().unwrap().write_error_after = Some(n);
+        self
+    }
+
+    /// Everything the client wrote so far.
+    pub fn written(&self) -> Vec<u8> {
+        self.state.lock().unwrap().written.clone()
+    }
+
+    /// Panics unless every step of the script was served and matched.
+    pub fn assert_done(&self) {
+        let state = self.state.lock().unwrap();
+        assert!(
+            state.pending.is_empty(),
+            "client sent bytes the script did not expect: {:?}",
+            String::from_utf8_lossy(&state.pending)
+        );
+        if let Some(step) = state.steps.get(state.next) {
+            panic!("script not finished; next step: {}", describe(step));
+        }
+    }
+}
+
+fn describe(step: &Step) -> String {
+    match step {
+        Step::Serve(bytes) => format!("S: {:?}", String::from_utf8_lossy(bytes)),
+        Step::Expect(bytes) => format!("C: {:?}", String::from_utf8_lossy(bytes)),
+    }
+}
+
+impl State {
+    /// Matches pending client bytes against `Expect` steps as far as possible.
+    fn match_pending(&mut self) {
+        while let Some(Step::Expect(expected)) = self.steps.get(self.next) {
+            match match_expected(expected, &self.pending) {
+                Match::Consumed(n) => {
+                    self.pending.drain(..n);
+                    self.next += 1;
+                }
+                Match::NeedMore => return,
+                Match::Mismatch => panic!(
+                    "client sent {:?}, script expected {:?}",
+                    String::from_utf8_lossy(&self.pending),
+                    String::from_utf8_lossy(expected)
+                ),
+            }
+        }
+        if self.strict && !self.pending.is_empty() && self.next >= self.steps.len() {
+            panic!("client sent {:?} after the script ended", String::from_utf8_lossy(&self.pending));
+        }
+    }
+}
+
+enum Match {
+    Consumed(usize),
+    NeedMore,
+    Mismatch,
+}
+
+fn match_expected(expected: &[u8], got: &[u8]) -> Match {
+    let mask = MASK.as_bytes();
+    let Some(at) = expected.windows(mask.len()).position(|w| w == mask) else {
+        return match_literal(expected, got);
+    };
+    let (prefix, suffix) = (&expected[..at], &expected[at + mask.len()..]);
+    match match_literal(prefix, got) {
+        Match::Consumed(n) => {
+            let rest = &got[n..];
+            // The secret runs up to the first CR or LF.
+            match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+                Some(end) => match match_literal(suffix, &rest[end..]) {
+                    Match::Consumed(m) => Match::Consumed(n + end + m),
+                    other => other,
+                },
+                None => Match::NeedMore,
+            }
+        }
+        other => other,
+    }
+}
+
+fn match_literal(expected: &[u8], got: &[u8]) -> Match {
+    let n = expected.len().min(got.len());
+    if expected[..n] != got[..n] {
+        Match::Mismatch
+    } else if got.len() >= expected.len() {
+        Match::Consumed(expected.len())
+    } else {
+        Match::NeedMore
+    }
+}
+
+impl Read for ScriptedStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut state = self.state.lock().unwrap();
+        if let Some((n, kind)) = state.error_after {
+            if state.served_total >= n {
+                return Err(io::Error::new(kind, "scripted read error"));
+            }
+        }
+        if state.eof_after.is_some_and(|n| state.served_total >= n) {
+            return Ok(0);
+        }
+        loop {
+            let next = state.next;
+            match state.steps.get(next).cloned() {
+                None => return Ok(0),
+                Some(Step::Expect(expected)) => {
+                    return Err(io::Error::other(format!(
+                        "scripted server: client reads while the script waits for it to send {:?}",
+                        String::from_utf8_lossy(&expected)
+                    )))
+                }
+                Some(Step::Serve(bytes)) => {
+                    let offset = state.served_in_step;
+                    if offset >= bytes.len() {
+                        state.next += 1;
+                        state.served_in_step = 0;
+                        continue;
+                    }
+                    let mut n = (bytes.len() - offset).min(buf.len());
+                    if state.one_byte_reads {
+                        n = n.min(1);
+                    }
+                    if let Some(limit) = state.eof_after.or(state.error_after.map(|(n, _)| n)) {
+                        n = n.min(limit - state.served_total);
+                    }
+                    buf[..n].copy_from_slice(&bytes[offset..offset + n]);
+                    state.served_in_step += n;
+                    state.served_total += n;
+                    if state.served_in_step == bytes.len() {
+                        state.next += 1;
+                        state.served_in_step = 0;
+                    }
+                    return Ok(n);
+                }
+            }
+        }
+    }
+}
+
+impl Write for ScriptedStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut state = self.state.lock().unwrap();
+        let mut buf = buf;
+        if let Some(limit) = state.write_error_after {
+            let room = limit.saturating_sub(state.written.len());
+            if room == 0 {
+                return Err(io::Error::new(io::ErrorKind::ConnectionReset, "scripted write error"));
+            }
+            buf = &buf[..buf.len().min(room)];
+        }
+        state.written.extend_from_slice(buf);
+        state.pending.extend_from_slice(buf);
+        state.match_pending();
+        if !state.strict {
+            state.pending.clear();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_matches_any_secret() {
+        let mut s = ScriptedStream::from_transcript("C: AUTH PLAIN ********\nS: 235 ok\n");
+        s.write_all(b"AUTH PLAIN abc").unwrap();
+        s.write_all(b"def\r\n").unwrap();
+        let mut buf = [0u8; 32];
+        let n = s.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"235 ok\r\n");
+        s.assert_done();
+    }
+
+    #[test]
+    #[should_panic(expected = "script expected")]
+    fn wrong_client_bytes_panic() {
+        let mut s = ScriptedStream::from_transcript("C: EHLO a\n");
+        s.write_all(b"HELO a\r\n").unwrap();
+    }
+
+    #[test]
+    fn reading_before_sending_what_is_expected_is_an_error() {
+        let mut s = ScriptedStream::from_transcript("C: EHLO a\nS: 250 ok\n");
+        let mut buf = [0u8; 8];
+        assert!(s.read(&mut buf).is_err());
+    }
+
+    #[test]
+    fn eof_after_cuts_the_stream() {
+        let mut s = ScriptedStream::raw(b"abcdef").eof_after(4);
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abcd");
+    }
+}
+
+/// The real servers started by `scripts/mailserver/start.sh`, described by
+/// its `MAILTEST_*` variables (from the process environment, or from the
+/// file named by `MAILTEST_ENV_FILE`).
+#[derive(Debug, Clone)]
+pub struct TestEnv {
+    vars: std::collections::HashMap<String, String>,
+}
+
+impl TestEnv {
+    /// The servers, or `None` (with a loud note on stderr) when none are
+    /// configured. Under `CI=true` a missing server is a failure, never a skip.
+    pub fn load() -> Option<TestEnv> {
+        let mut vars: std::collections::HashMap<String, String> =
+            std::env::vars().filter(|(k, _)| k.starts_with("MAILTEST_")).collect();
+        if let Ok(path) = std::env::var("MAILTEST_ENV_FILE") {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|err| panic!("MAILTEST_ENV_FILE={path}: {err}"));
+            for line in text.lines() {
+                if let Some((key, value)) = line.split_once('=') {
+                    vars.entry(key.trim().to_owned()).or_insert_with(|| unquote(value.trim()));
+                }
+            }
+        }
+        if vars.contains_key("MAILTEST_HOST") {
+            return Some(TestEnv { vars });
+        }
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(!ci, "CI=true but no mail servers: run the tests through scripts/test");
+        eprintln!("SKIPPED: no MAILTEST_* servers configured; run scripts/test to start them");
+        None
+    }
+
+    /// A variable; panics with its name when missing.
+    pub fn var(&self, key: &str) -> String {
+        self.vars.get(key).cloned().unwrap_or_else(|| panic!("{key} is not set by the mail server scripts"))
+    }
+
+    /// The server on the port named by `port_var` (e.g. `MAILTEST_SMTPS_PORT`),
+    /// with the certificate name and a short time limit for tests.
+    pub fn server(&self, port_var: &str) -> crate::Server {
+        let port = self.var(port_var).parse().unwrap_or_else(|_| panic!("{port_var} is not a port"));
+        let mut server = crate::Server::new(self.var("MAILTEST_HOST"), port);
+        server.tls_name = Some(self.var("MAILTEST_TLS_NAME"));
+        server.timeout = std::time::Duration::from_secs(20);
+        server
+    }
+
+    /// TLS settings trusting the throwaway CA, with full verification.
+    pub fn tls(&self) -> crate::TlsConfig {
+        let mut tls = crate::TlsConfig::new();
+        tls.add_ca_file(std::path::Path::new(&self.var("MAILTEST_CA_FILE"))).unwrap();
+        tls
+    }
+
+    /// `(user, password)` of a test account: `"ALICE"`, `"BOB"` or `"CAROL"`.
+    pub fn account(&self, who: &str) -> (String, crate::Secret) {
+        (self.var(&format!("MAILTEST_{who}_USER")), crate::Secret::new(self.var(&format!("MAILTEST_{who}_PASS"))))
+    }
+}
+
+/// Undoes the shell quoting of the env file: `'a b'` and `'it'\''s'`.
+fn unquote(value: &str) -> String {
+    match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+        Some(inner) => inner.replace("'\\''", "'"),
+        None => value.to_owned(),
+    }
+}
