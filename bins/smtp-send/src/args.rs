@@ -1,0 +1,70 @@
+//! Command-line arguments of `smtp-send` (DESIGN.md's contract).
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use mail_cli::NetArgs;
+
+/// `--auth` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// AUTH PLAIN (RFC 4616).
+    Plain,
+    /// AUTH LOGIN.
+    Login,
+    /// AUTH CRAM-MD5 (RFC 2195).
+    CramMd5,
+    /// AUTH XOAUTH2 (the password is an OAuth 2 access token).
+    Xoauth2,
+}
+
+/// Send one message through an SMTP server, printing the C:/S: transcript.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Account: `name` (Naver, like the original scripts) or `name@domain` (a built-in provider).
+    pub id: String,
+    /// Password; otherwise $MAIL_PASSWORD, otherwise a prompt on the terminal.
+    pub pw: Option<String>,
+    /// Sender address (default: the account's address). `Name <addr>` is allowed.
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<String>,
+    /// Recipient (repeatable). `Name <addr>` is allowed.
+    #[arg(long, value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Copy recipient (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub cc: Vec<String>,
+    /// Blind copy recipient (repeatable): in the envelope, never in the headers.
+    #[arg(long, value_name = "ADDR")]
+    pub bcc: Vec<String>,
+    /// Subject (UTF-8; sent as RFC 2047 encoded-words when not ASCII).
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// Body text; otherwise --body-file, otherwise standard input.
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// File holding the body text (UTF-8).
+    #[arg(long, value_name = "PATH")]
+    pub body_file: Option<PathBuf>,
+    /// File to attach (repeatable); streamed from disk.
+    #[arg(long, value_name = "PATH")]
+    pub attach: Vec<PathBuf>,
+    /// Extra header `Name: value` (repeatable).
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+    /// SASL mechanism (default: the best the server offers).
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthArg>,
+    /// Name sent in EHLO/HELO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Print the composed message (and with --mx the hosts to try); connect to nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deliver straight to each recipient domain's MX hosts on port 25 (no AUTH).
+    #[arg(long)]
+    pub mx: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
