@@ -1,0 +1,72 @@
+//! Turns the arguments into a `mail_mime::Message`.
+
+use std::io::{IsTerminal, Read};
+
+use mail_cli::CliError;
+use mail_mime::{Mailbox, Message, MessageBuilder};
+
+use crate::args::Args;
+
+/// Builds the message; every problem with the user's input is a usage error
+/// (a CR or LF in a header value or address among them).
+pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
+    let mailbox = |what: &str, text: &str| {
+        Mailbox::parse(text).map_err(|err| CliError::usage(format!("invalid {what} address {text:?}: {err}")))
+    };
+    let mut builder = MessageBuilder::new()
+        .from(mailbox("--from", args.from.as_deref().unwrap_or(default_from))?)
+        .subject(&args.subject);
+    if args.subject.contains(['\r', '\n', '\0']) {
+        return Err(CliError::usage("the subject contains CR, LF or NUL"));
+    }
+    for to in &args.to {
+        builder = builder.to(mailbox("--to", to)?);
+    }
+    for cc in &args.cc {
+        builder = builder.cc(mailbox("--cc", cc)?);
+    }
+    for bcc in &args.bcc {
+        builder = builder.bcc(mailbox("--bcc", bcc)?);
+    }
+    if args.to.is_empty() && args.cc.is_empty() && args.bcc.is_empty() {
+        return Err(CliError::usage("no recipient: give --to, --cc or --bcc"));
+    }
+    for header in &args.header {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| CliError::usage(format!("--header must look like 'Name: value', not {header:?}")))?;
+        builder = builder
+            .header(name.trim(), value.trim())
+            .map_err(|err| CliError::usage(format!("--header {name:?}: {err}")))?;
+    }
+    builder = builder.text(&body(args)?);
+    for path in &args.attach {
+        builder = builder
+            .attach_path(path)
+            .map_err(|err| CliError::usage(format!("cannot attach {}: {err}", path.display())))?;
+    }
+    builder.build().map_err(|err| CliError::usage(format!("cannot compose the message: {err}")))
+}
+
+/// The body from `--body`, `--body-file`, or standard input.
+fn body(args: &Args) -> Result<String, CliError> {
+    if let Some(text) = &args.body {
+        return Ok(text.clone());
+    }
+    if let Some(path) = &args.body_file {
+        let bytes = std::fs::read(path)
+            .map_err(|err| CliError::usage(format!("cannot read --body-file {}: {err}", path.display())))?;
+        return String::from_utf8(bytes)
+            .map_err(|_| CliError::usage(format!("--body-file {} is not UTF-8 text", path.display())));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("smtp-send: type the body, then Ctrl-D on a line of its own");
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|err| CliError::usage(format!("cannot read the body from standard input: {err}")))?;
+    Ok(text)
+}
