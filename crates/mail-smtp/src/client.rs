@@ -29,6 +29,9 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
 
+/// Messages `send_all` keeps in flight with BDAT before reading replies.
+const SEND_ALL_WINDOW: usize = 32;
+
 /// How a session is set up.
 pub struct ClientOptions {
     /// The name sent with EHLO/HELO (a domain or an address literal such as `[127.0.0.1]`).
@@ -556,7 +559,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         self.check_usable()?;
         let messages: Vec<(&Envelope, &[u8])> = messages.into_iter().collect();
         let mut results = Vec::with_capacity(messages.len());
-        if !self.use_pipelining() || self.use_chunking() {
+        if self.use_pipelining() && self.use_chunking() {
+            return self.send_all_bdat(&messages);
+        }
+        if !self.use_pipelining() {
             for (envelope, body) in messages {
                 let mut reader = body;
                 match self.send(envelope, &mut reader, Some(body.len() as u64)) {
@@ -628,6 +634,100 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
         }
         Ok(results)
+    }
+
+    /// `send_all` with PIPELINING and CHUNKING: whole messages (envelope
+    /// and one `BDAT n LAST`) go out without waiting, up to a window of
+    /// messages in flight. The state after a refused BDAT is indeterminate
+    /// and must be cleared with RSET before the next MAIL (RFC 3030 §2), and
+    /// the client cannot know in advance which one fails: so each message
+    /// sent behind another still in flight starts with RSET, which may appear
+    /// anywhere in a pipelined group (RFC 2920 §3.1). Without that, a message
+    /// whose recipients were all refused would leave its MAIL open, and the
+    /// next message's recipients and body would join the wrong transaction.
+    fn send_all_bdat(&mut self, messages: &[(&Envelope, &[u8])]) -> Result<Vec<Result<Delivery, Error>>, Error> {
+        let mut results: Vec<Option<Result<Delivery, Error>>> = Vec::with_capacity(messages.len());
+        let mut in_flight: VecDeque<(usize, bool)> = VecDeque::new();
+        let mut wire = Vec::new();
+        for (i, (envelope, body)) in messages.iter().enumerate() {
+            results.push(None);
+            let prepared = match self.prepare(envelope, Some(body.len() as u64)) {
+                Ok(p) => p,
+                Err(err) => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(Err(err));
+                    }
+                    continue;
+                }
+            };
+            let with_rset = !in_flight.is_empty();
+            if with_rset {
+                self.queue(&Command::Rset)?;
+            }
+            self.queue_envelope(&prepared)?;
+            wire.clear();
+            let mut encoder = BodyEncoder::bdat();
+            encoder.push(body, &mut wire);
+            encoder.finish(&mut wire);
+            self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+            self.conn.write_raw(&wire)?;
+            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+            in_flight.push_back((i, with_rset));
+            if in_flight.len() >= SEND_ALL_WINDOW {
+                self.conn.flush()?;
+                if let Some((j, rset)) = in_flight.pop_front() {
+                    let outcome = self.read_bdat_message(messages, j, rset)?;
+                    if let Some(slot) = results.get_mut(j) {
+                        *slot = Some(outcome);
+                    }
+                }
+            }
+        }
+        self.conn.flush()?;
+        let mut last_failed = false;
+        while let Some((j, rset)) = in_flight.pop_front() {
+            let outcome = self.read_bdat_message(messages, j, rset)?;
+            last_failed = outcome.is_err();
+            if let Some(slot) = results.get_mut(j) {
+                *slot = Some(outcome);
+            }
+        }
+        if last_failed {
+            // Leave no transaction open for the next command.
+            self.rset()?;
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::Unsupported("the message"))))
+            .collect())
+    }
+
+    /// Reads the replies of one pipelined BDAT message: [RSET], MAIL, RCPT..., BDAT LAST.
+    fn read_bdat_message(
+        &mut self,
+        messages: &[(&Envelope, &[u8])],
+        index: usize,
+        rset: bool,
+    ) -> Result<Result<Delivery, Error>, Error> {
+        let (envelope, body) = messages.get(index).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
+        if rset {
+            let reply = self.read_reply()?;
+            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                return Err(Error::Rejected { command: "RSET", reply });
+            }
+        }
+        let outcome = self.read_envelope_replies(envelope, false)?;
+        let bdat = self.read_reply()?;
+        if bdat.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "BDAT", reply: bdat });
+        }
+        Ok(match outcome {
+            EnvelopeOutcome::Failed(err) => Err(err),
+            EnvelopeOutcome::Go(recipients) if bdat.is_positive() => {
+                Ok(Delivery { recipients, reply: bdat, size: body.len() as u64 })
+            }
+            EnvelopeOutcome::Go(_) => Err(Error::Rejected { command: "BDAT", reply: bdat }),
+        })
     }
 
     fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {

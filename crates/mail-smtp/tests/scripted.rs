@@ -642,3 +642,88 @@ fn starttls_missing_from_ehlo_fails_before_auth() {
     let received = fake.join().unwrap();
     assert_eq!(received, ["EHLO localhost"], "nothing after EHLO, no AUTH above all");
 }
+
+#[test]
+fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 5 LAST
+         C: one
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 5 LAST
+         C: two
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 7 LAST
+         C: three
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 1
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 Error: no valid recipients
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 3",
+    ]);
+    let (mut client, _) = start(&stream);
+    let ok = bob();
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let messages: [(&Envelope, &[u8]); 3] = [(&ok, b"one"), (&bad, b"two"), (&ok, b"three")];
+    let results = client.send_all(messages).unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
+    assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })));
+    assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_resets_after_a_failed_last_message() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 3 LAST
+         C: x
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 503 5.5.1 Error: need RCPT command
+         C: RSET
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let results = client.send_all([(&bad, &b"x"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::AllRecipientsRejected { .. })));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_reports_invalid_envelopes_in_place() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=2
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: ok
+         C: .
+         S: 250 Ok: queued as 2",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["bob@example.test\r\nRSET"]);
+    let ok = bob();
+    let results = client.send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::Invalid(_))));
+    assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
+    stream.assert_done();
+}
