@@ -305,3 +305,34 @@ fn send_all_with_a_refused_message_in_the_middle_delivers_the_others() {
         }
     }
 }
+
+mod scenario;
+
+/// Runs the fixture scenario against Postfix (smtps, BDAT and DATA); with
+/// `SMTP_RECORD_FIXTURES=DIR` it also writes the transcripts there, for
+/// `tests/fixtures.rs` to replay offline.
+#[test]
+fn fixture_scenario_against_postfix() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("ALICE");
+    for (chunking, name) in [(true, "postfix-smtps-send-all-bdat.txt"), (false, "postfix-smtps-send-all-data.txt")] {
+        let transcript = Recording::new();
+        let client = connect(
+            &env,
+            "MAILTEST_SMTPS_PORT",
+            Security::Implicit,
+            ClientOptions { chunking, ..options(&transcript) },
+        );
+        scenario::run(client, &user, &pass);
+        let script = scenario::to_script(&transcript.lines(), chunking);
+        assert!(!script.contains(pass.expose()));
+        if let Some(dir) = std::env::var_os("SMTP_RECORD_FIXTURES") {
+            let header = format!(
+                "# Recorded from Postfix 3.7 (scripts/mailserver, smtps) by\n\
+                 # SMTP_RECORD_FIXTURES=fixtures/smtp cargo test -p mail-smtp --test postfix fixture_scenario\n\
+                 # chunking={chunking}; replayed by crates/mail-smtp/tests/fixtures.rs\n"
+            );
+            std::fs::write(PathBuf::from(dir).join(name), header + &script).unwrap();
+        }
+    }
+}
