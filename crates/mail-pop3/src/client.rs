@@ -224,8 +224,8 @@ fn expect_continue(reply: crate::response::Reply) -> Result<String, Error> {
 }
 
 impl Client<NetStream> {
-    /// Connects, reads the greeting, and for [`Security::StartTls`] upgrades
-    /// with [`stls`](Self::stls). The transcript, if given, sees everything
+    /// Connects, reads the greeting and asks CAPA; for
+    /// [`Security::StartTls`] it upgrades with [`stls`](Self::stls) first. The transcript, if given, sees everything
     /// from the greeting on.
     ///
     /// # Errors
@@ -240,10 +240,13 @@ impl Client<NetStream> {
     ) -> Result<Self, Error> {
         let mut conn = Connection::connect(server, security, tls)?;
         conn.set_transcript(transcript);
-        let client = Client::new(conn)?;
+        let mut client = Client::new(conn)?;
         match security {
             Security::StartTls => client.stls(server, tls),
-            Security::Implicit | Security::Plain => Ok(client),
+            Security::Implicit | Security::Plain => {
+                client.capa()?;
+                Ok(client)
+            }
         }
     }
 
