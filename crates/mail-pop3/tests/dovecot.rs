@@ -2,6 +2,7 @@
 //! against the throwaway CA: POP3S and STLS, USER/PASS, APOP and AUTH,
 //! byte-exact retrieval of messages put in through Postfix (SMTP) and
 //! doveadm, pipelined bulk retrieval and deletion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::io::Write;
 use std::process::{Command as Process, Stdio};
