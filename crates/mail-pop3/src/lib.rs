@@ -1,1 +1,79 @@
-//! mail-pop3 (under construction).
+//! A blocking POP3 client: greeting, CAPA, STLS, the logins (USER/PASS,
+//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5), and the TRANSACTION commands, with
+//! multi-line replies read to their terminating line, unstuffed and streamed
+//! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
+//!
+//! In scope: the POP3 wire format ([`Command`], [`parse_reply`] and the
+//! listing parsers), the AUTHORIZATION state ([`Client`]) and the
+//! TRANSACTION state ([`Session`]) as types, and a raw mode for consoles
+//! ([`Session::raw`]). Out of scope: sockets and TLS (`mail-wire`), parsing
+//! the messages themselves (`mail-mime`), and where they are stored.
+//!
+//! RFCs: [RFC 1939](https://www.rfc-editor.org/rfc/rfc1939) (POP3),
+//! [RFC 2449](https://www.rfc-editor.org/rfc/rfc2449) (CAPA, PIPELINING,
+//! response codes), [RFC 2595](https://www.rfc-editor.org/rfc/rfc2595) §4
+//! (STLS), [RFC 5034](https://www.rfc-editor.org/rfc/rfc5034) (AUTH with
+//! initial response), [RFC 2195](https://www.rfc-editor.org/rfc/rfc2195)
+//! (CRAM-MD5), [RFC 4616](https://www.rfc-editor.org/rfc/rfc4616) (PLAIN).
+//!
+//! Offline, against a scripted server:
+//!
+//! ```
+//! use mail_pop3::{Client, MsgNum};
+//! use mail_wire::testing::ScriptedStream;
+//! use mail_wire::{Connection, Limits, Secret};
+//!
+//! let server = ScriptedStream::from_transcript(
+//!     "S: +OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\n\
+//!      C: USER alice\nS: +OK\nC: PASS ********\nS: +OK logged in\n\
+//!      C: STAT\nS: +OK 1 24\n\
+//!      C: RETR 1\nS: +OK 24 octets\nS: Subject: hi\nS: \nS: ..dot\nS: .\n\
+//!      C: QUIT\nS: +OK bye\n",
+//! );
+//! let client = Client::new(Connection::new(server, Limits::default()))?;
+//! let mut session = client.login("alice", &Secret::new("alice-secret")).map_err(|(err, _)| err)?;
+//! assert_eq!(session.stat()?.count, 1);
+//! let mut message = Vec::new();
+//! session.retr(MsgNum(1), &mut message)?;
+//! assert_eq!(message, b"Subject: hi\r\n\r\n.dot\r\n");
+//! session.quit()?;
+//! # Ok::<(), mail_pop3::Error>(())
+//! ```
+//!
+//! Against a real server (`no_run`):
+//!
+//! ```no_run
+//! use mail_pop3::Client;
+//! use mail_wire::{Secret, Security, Server, TlsConfig};
+//!
+//! let server = Server::new("pop.gmail.com", 995);
+//! let client = Client::connect(&server, Security::Implicit, &TlsConfig::new(), None)?;
+//! let mut session = client.login("me@gmail.com", &Secret::new("app-password")).map_err(|(err, _)| err)?;
+//! for entry in session.uidl()? {
+//!     println!("{} {}", entry.msg, entry.uid);
+//! }
+//! session.quit()?;
+//! # Ok::<(), mail_pop3::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod client;
+mod command;
+mod dot;
+mod error;
+mod link;
+mod raw;
+mod response;
+pub mod sasl;
+mod session;
+
+pub use client::Client;
+pub use command::{expects_multiline, Command};
+pub use error::{EncodeError, Error, ParseError};
+pub use raw::RawReply;
+pub use response::{
+    parse_greeting, parse_list_entry, parse_listing_line, parse_reply, parse_stat, parse_uidl, Capabilities,
+    Greeting, ListEntry, ListingLine, MsgNum, Reply, Stat, Status, Uidl,
+};
+pub use sasl::Mechanism;
+pub use session::{MessageSink, Session};

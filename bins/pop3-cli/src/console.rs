@@ -1,0 +1,180 @@
+//! The console: POP3 lines sent as typed with their complete replies shown,
+//! and the local `:` commands.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mail_cli::console::Input;
+use mail_cli::download::DownloadDir;
+use mail_cli::{exit, CliError};
+use mail_pop3::{Error, MsgNum, Session};
+use mail_wire::{Direction, NetStream, Transcript};
+
+use crate::{cli_error, show};
+
+const HELP: &str = "\
+POP3 commands are sent as typed, e.g. STAT, LIST [n], UIDL [n], RETR n, TOP n lines,
+DELE n, RSET, NOOP, CAPA, QUIT. Local commands:
+  :help           this text
+  :show N         message N decoded (headers and text)
+  :save N PATH    message N into the file PATH (written safely: temporary name, sync, rename)
+End of input (Ctrl-D) ends the session with QUIT.";
+
+/// At a terminal the editor already shows the typed line after `C: `; the
+/// transcript's copy of it is skipped so each command appears once.
+struct TypedEcho {
+    inner: Box<dyn Transcript + Send>,
+    skip_next: Arc<AtomicBool>,
+}
+
+impl Transcript for TypedEcho {
+    fn line(&mut self, direction: Direction, shown: &str) {
+        if direction == Direction::Client && self.skip_next.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        self.inner.line(direction, shown);
+    }
+}
+
+enum Flow {
+    Continue,
+    Closed,
+}
+
+/// Runs commands from `input` until it ends (then QUIT) or the user quits.
+pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliError> {
+    let interactive = input.is_interactive();
+    let skip_next = Arc::new(AtomicBool::new(false));
+    let quiet = !session.connection_mut().has_transcript();
+    if interactive {
+        if let Some(inner) = session.connection_mut().take_transcript() {
+            let echo = TypedEcho { inner, skip_next: Arc::clone(&skip_next) };
+            session.connection_mut().set_transcript(Some(Box::new(echo)));
+        }
+        eprintln!("pop3-cli: logged in; type POP3 commands, :help for more, Ctrl-D to quit");
+    }
+    while let Some(line) = input.next_line() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let outcome = match line.strip_prefix(':') {
+            Some(local) => local_command(&mut session, local),
+            None => {
+                skip_next.store(interactive, Ordering::Relaxed);
+                let outcome = remote(&mut session, line, interactive, quiet);
+                skip_next.store(false, Ordering::Relaxed);
+                outcome
+            }
+        };
+        match outcome {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Closed) => return Ok(()),
+            Err(err) if matches!(err.code, exit::CONNECTION | exit::PROTOCOL) => return Err(err),
+            Err(err) if interactive => eprintln!("pop3-cli: {err}"),
+            Err(err) => {
+                let _ = session.quit();
+                return Err(err);
+            }
+        }
+    }
+    session.quit().map(drop).map_err(|err| cli_error(&err))
+}
+
+/// Sends one typed line; a `-ERR` fails a script but not a person's session.
+fn remote(session: &mut Session<NetStream>, line: &str, interactive: bool, quiet: bool) -> Result<Flow, CliError> {
+    // With -q there is no transcript: the data itself goes to stdout.
+    let raw = if quiet {
+        let mut stdout = io::stdout().lock();
+        let raw = session.raw(line, &mut stdout).map_err(|err| cli_error(&err))?;
+        if raw.body_size.is_none() {
+            let _ = writeln!(stdout, "{}", raw.reply);
+        }
+        raw
+    } else {
+        session.raw(line, &mut io::sink()).map_err(|err| cli_error(&err))?
+    };
+    if raw.closed {
+        return Ok(Flow::Closed);
+    }
+    if raw.reply.status == mail_pop3::Status::Err && !interactive {
+        let verb = line.split_ascii_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        return Err(CliError::new(exit::REJECTED, format!("server rejected {verb}: {}", raw.reply)));
+    }
+    Ok(Flow::Continue)
+}
+
+fn local_command(session: &mut Session<NetStream>, command: &str) -> Result<Flow, CliError> {
+    let mut words = command.split_ascii_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("help"), None, None) => println!("{HELP}"),
+        (Some("show"), Some(n), None) => {
+            let msg = msg_num(n)?;
+            let mut raw = Vec::new();
+            with_quiet_bodies(session, |s| s.retr(msg, &mut raw))?;
+            let mut stdout = io::stdout().lock();
+            let _ = stdout.write_all(show::decoded_view(&raw).as_bytes());
+        }
+        (Some("save"), Some(n), Some(path)) => {
+            let msg = msg_num(n)?;
+            let rest = command.splitn(3, char::is_whitespace).nth(2).unwrap_or(path).trim();
+            let size = save(session, msg, Path::new(rest))?;
+            println!("saved message {msg} ({size} bytes) to {rest}");
+        }
+        _ => return Err(CliError::usage(format!("unknown local command :{command} (try :help)"))),
+    }
+    Ok(Flow::Continue)
+}
+
+fn msg_num(text: &str) -> Result<MsgNum, CliError> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(MsgNum(n)),
+        _ => Err(CliError::usage(format!("not a message number: {text}"))),
+    }
+}
+
+fn with_quiet_bodies<T>(
+    session: &mut Session<NetStream>,
+    f: impl FnOnce(&mut Session<NetStream>) -> Result<T, Error>,
+) -> Result<T, CliError> {
+    session.set_body_echo(false);
+    let result = f(session);
+    session.set_body_echo(true);
+    result.map_err(|err| cli_error(&err))
+}
+
+/// Why `:save` failed: the file or the server.
+enum SaveError {
+    File(io::Error),
+    Server(Error),
+}
+
+impl From<io::Error> for SaveError {
+    fn from(err: io::Error) -> Self {
+        SaveError::File(err)
+    }
+}
+
+fn save(session: &mut Session<NetStream>, msg: MsgNum, path: &Path) -> Result<u64, CliError> {
+    let file_error = |err: io::Error| CliError::new(1, format!("cannot write {}: {err}", path.display()));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| CliError::usage(format!("not a file path: {}", path.display())))?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = DownloadDir::open(parent).map_err(file_error)?;
+    let mut size = 0;
+    session.set_body_echo(false);
+    let result = dir.save(name, |out| {
+        size = session.retr(msg, out).map_err(SaveError::Server)?;
+        Ok(())
+    });
+    session.set_body_echo(true);
+    match result {
+        Ok(_) => Ok(size),
+        Err(SaveError::File(err)) => Err(file_error(err)),
+        Err(SaveError::Server(err)) => Err(cli_error(&err)),
+    }
+}

@@ -1,0 +1,126 @@
+//! The console as a person uses it: `pop3-cli` in a real terminal (tmux),
+//! the password typed at the no-echo prompt, commands typed at `C: `,
+//! history recalled with the Up arrow, Ctrl-D to leave; the screen is read
+//! back and checked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mail_wire::testing::TestEnv;
+
+/// A tmux server of our own (`-L`), killed (only it) when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "console"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn screen(&self) -> String {
+        let output = self.run(&["capture-pane", "-p", "-J", "-S", "-300", "-t", "console"]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text` `times` times.
+    fn wait_for(&self, text: &str, times: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.matches(text).count() >= times {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?} on the screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    let found = Command::new("tmux").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(found || !ci, "CI=true but tmux is missing (scripts/test installs it)");
+    if !found {
+        eprintln!("SKIPPED: tmux is not installed");
+    }
+    found
+}
+
+#[test]
+fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("BOB");
+    let doveadm = env.var("MAILTEST_DOVEADM");
+    let _ = Command::new(&doveadm).args(["expunge", "-u", &user, "mailbox", "INBOX", "all"]).status();
+    let mut save = Command::new(&doveadm).args(["save", "-u", &user, "-m", "INBOX"]).stdin(Stdio::piped()).spawn().unwrap();
+    save.stdin
+        .take()
+        .unwrap()
+        .write_all(b"From: bob@example.test\r\nSubject: =?UTF-8?B?7ZWc6riA?= in a terminal\r\n\r\nHello from tmux.\r\n")
+        .unwrap();
+    assert!(save.wait().unwrap().success());
+
+    let tmux = Tmux { socket: format!("pop3-cli-test-{}", std::process::id()) };
+    let program = format!(
+        "{} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        env.var("MAILTEST_HOST"),
+        env.var("MAILTEST_POP3S_PORT"),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let started = tmux.run(&[
+        "new-session", "-d", "-s", "console", "-x", "160", "-y", "50", "env", "-u", "MAIL_PASSWORD", "sh", "-c", &program,
+    ]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+
+    // The password is typed at a prompt that does not echo it.
+    tmux.wait_for("password for bob@example.test:", 1);
+    tmux.keys(&["-l", pass.expose()]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("S: +OK Logged in.", 1);
+    tmux.wait_for("C: ", 1);
+
+    tmux.keys(&["-l", "stat"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("S: +OK 1 ", 1);
+    assert_eq!(screen.matches("C: stat").count(), 1, "the typed command shows once:\n{screen}");
+
+    tmux.keys(&["-l", "list"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("S: +OK 1 messages", 1);
+    // Up arrow recalls `list` from the history.
+    tmux.keys(&["Up"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("S: +OK 1 messages", 2);
+    assert_eq!(screen.matches("C: list").count(), 2, "{screen}");
+
+    tmux.keys(&["-l", ":show 1"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Hello from tmux.", 1);
+    let screen = tmux.wait_for("Subject: 한글 in a terminal", 1);
+    assert!(screen.contains("S: <message: "), "{screen}");
+
+    tmux.keys(&["C-d"]);
+    let screen = tmux.wait_for("EXIT=", 1);
+    assert!(screen.contains("C: QUIT\nS: +OK Logging out.\n"), "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains(pass.expose()), "the password is on the screen:\n{screen}");
+}

@@ -1,0 +1,433 @@
+//! `Client<S>`: the AUTHORIZATION state (RFC 1939 §4): greeting, CAPA, STLS
+//! and the logins that lead to a [`Session`].
+
+use std::io::{Read, Write};
+
+use mail_wire::{Connection, NetStream, Secret, Security, Server, TlsConfig, Transcript};
+
+use crate::command::{check_text, Command};
+use crate::error::Error;
+use crate::link::Link;
+use crate::response::{parse_greeting, Capabilities, Greeting, Status};
+use crate::sasl::{self, Mechanism};
+use crate::session::Session;
+
+/// RFC 5034 §4: an `AUTH` line with its initial response must fit in 255 octets.
+const MAX_AUTH_LINE: usize = 255;
+
+/// Connected, not yet authenticated (POP3 AUTHORIZATION state).
+#[derive(Debug)]
+pub struct Client<S> {
+    link: Link<S>,
+    greeting: Greeting,
+    capabilities: Option<Capabilities>,
+}
+
+// The failed logins hand the client back (STYLE.md §3), which makes the
+// error variant large; it is returned once per login, never in a loop.
+#[allow(clippy::result_large_err)]
+impl<S: Read + Write> Client<S> {
+    /// Reads the server's greeting from a fresh connection.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] unless the greeting is `+OK`; wire errors.
+    pub fn new(conn: Connection<S>) -> Result<Self, Error> {
+        let mut link = Link::new(conn);
+        let line = link.conn.read_line()?;
+        let greeting = parse_greeting(line)?;
+        Ok(Client { link, greeting, capabilities: None })
+    }
+
+    /// The greeting, with the APOP timestamp if the server sent one.
+    pub fn greeting(&self) -> &Greeting {
+        &self.greeting
+    }
+
+    /// The capabilities from the last [`capa`](Self::capa), if asked.
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.capabilities.as_ref()
+    }
+
+    /// The connection (to change the transcript or limits).
+    pub fn connection_mut(&mut self) -> &mut Connection<S> {
+        &mut self.link.conn
+    }
+
+    /// Asks `CAPA` (RFC 2449 §5). A server without CAPA answers `-ERR`,
+    /// which gives an empty set.
+    ///
+    /// # Errors
+    /// Wire and protocol errors.
+    pub fn capa(&mut self) -> Result<&Capabilities, Error> {
+        let caps = match self.link.command(&Command::Capa) {
+            Ok(_) => Capabilities::from_lines(self.link.read_listing()?.iter().map(Vec::as_slice)),
+            Err(Error::Rejected { .. }) => Capabilities::default(),
+            Err(err) => return Err(err),
+        };
+        Ok(self.capabilities.insert(caps))
+    }
+
+    /// Sends `STLS` after checking that the server offers it and reads the
+    /// go-ahead; the caller then starts TLS. Refuses if any byte follows the
+    /// go-ahead (RFC 2595 §3.1 response injection).
+    fn request_stls(&mut self) -> Result<(), Error> {
+        if self.capabilities.is_none() {
+            self.capa()?;
+        }
+        if !self.capabilities.as_ref().is_some_and(|c| c.has("STLS")) {
+            return Err(Error::Unsupported("STLS"));
+        }
+        self.link.command(&Command::Stls)?;
+        let buffered = self.link.conn.buffered().len();
+        if buffered > 0 {
+            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: buffered }));
+        }
+        Ok(())
+    }
+
+    /// Logs in with `USER` and `PASS` (RFC 1939 §7). On failure the client
+    /// comes back with the error, so another method can be tried.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] (with `USER` or `PASS`) when the server refuses;
+    /// [`Error::Invalid`] for CR/LF in the name or password.
+    pub fn login(mut self, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
+        let result = (|| {
+            check_text("password", pass.expose(), true)?;
+            self.link.command(&Command::User(user))?;
+            self.link.command(&Command::Pass(pass))?;
+            Ok(())
+        })();
+        self.finish(result)
+    }
+
+    /// Logs in with `APOP` (RFC 1939 §7): the password never travels.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the greeting has no timestamp;
+    /// [`Error::Rejected`] when the server refuses.
+    pub fn apop(mut self, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
+        let result = match self.greeting.timestamp.as_deref() {
+            None => Err(Error::Unsupported("APOP (no timestamp in the greeting)")),
+            Some(stamp) => {
+                let digest = sasl::apop_digest(stamp, pass);
+                self.link.command(&Command::Apop { user, digest: &digest }).map(drop)
+            }
+        };
+        self.finish(result)
+    }
+
+    /// Logs in with `AUTH` (RFC 5034), sending an initial response where
+    /// the mechanism has one and the line fits in 255 octets.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when CAPA was asked and does not list the
+    /// mechanism; [`Error::Rejected`] (with `AUTH`) when the server refuses.
+    pub fn auth(mut self, mechanism: Mechanism, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
+        let result = self.run_auth(mechanism, user, pass);
+        self.finish(result)
+    }
+
+    fn run_auth(&mut self, mechanism: Mechanism, user: &str, pass: &Secret) -> Result<(), Error> {
+        let offered = self.capabilities.as_ref().map(|c| {
+            c.sasl_mechanisms().iter().any(|m| m.eq_ignore_ascii_case(mechanism.name()))
+        });
+        if offered == Some(false) {
+            return Err(Error::Unsupported(mechanism.name()));
+        }
+        check_text("user name", user, false)?;
+        check_text("password", pass.expose(), true)?;
+        let name = mechanism.name();
+        match mechanism {
+            Mechanism::Plain => {
+                let response = sasl::plain(user, pass);
+                let fits = "AUTH PLAIN ".len() + response.expose().len() <= MAX_AUTH_LINE;
+                if fits {
+                    self.link.command(&Command::Auth { mechanism: name, initial: Some(&response) })?;
+                } else {
+                    self.challenge(name)?;
+                    self.respond(&response)?;
+                }
+            }
+            Mechanism::Login => {
+                self.challenge(name)?;
+                self.respond_expecting_challenge(&sasl::login_response(user))?;
+                self.respond(&sasl::login_response(pass.expose()))?;
+            }
+            Mechanism::CramMd5 => {
+                let challenge = self.challenge(name)?;
+                let Some(response) = sasl::cram_md5(&challenge, user, pass) else {
+                    self.cancel_sasl()?;
+                    return Err(Error::Protocol(crate::error::ParseError::new(
+                        "a base64 CRAM-MD5 challenge",
+                        challenge.as_bytes(),
+                    )));
+                };
+                self.respond(&response)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `AUTH mech` and returns the server's first challenge.
+    fn challenge(&mut self, mechanism: &str) -> Result<String, Error> {
+        let reply = self.link.command(&Command::Auth { mechanism, initial: None })?;
+        expect_continue(reply)
+    }
+
+    fn respond_expecting_challenge(&mut self, response: &Secret) -> Result<String, Error> {
+        self.link.conn.send(mail_wire::Line::with_secret(b"", response))?;
+        expect_continue(self.link.expect_ok("AUTH")?)
+    }
+
+    fn respond(&mut self, response: &Secret) -> Result<(), Error> {
+        self.link.conn.send(mail_wire::Line::with_secret(b"", response))?;
+        let reply = self.link.expect_ok("AUTH")?;
+        if reply.status == Status::Continue {
+            // One more challenge than the mechanism has: give up cleanly.
+            self.cancel_sasl()?;
+            return Err(Error::Protocol(crate::error::ParseError::new("+OK after the SASL response", b"+")));
+        }
+        Ok(())
+    }
+
+    /// `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
+    fn cancel_sasl(&mut self) -> Result<(), Error> {
+        self.link.conn.send(mail_wire::Line::public(b"*"))?;
+        self.link.read_reply().map(drop)
+    }
+
+    fn finish(self, result: Result<(), Error>) -> Result<Session<S>, (Error, Self)> {
+        match result {
+            Ok(()) => {
+                log::debug!("POP3 login accepted; TRANSACTION state");
+                Ok(Session::new(self.link, self.capabilities))
+            }
+            Err(err) => Err((err, self)),
+        }
+    }
+
+    /// Ends the session without logging in.
+    ///
+    /// # Errors
+    /// Wire errors; a `-ERR` to QUIT.
+    pub fn quit(mut self) -> Result<(), Error> {
+        self.link.command(&Command::Quit).map(drop)
+    }
+}
+
+fn expect_continue(reply: crate::response::Reply) -> Result<String, Error> {
+    match reply.status {
+        Status::Continue => Ok(reply.text),
+        _ => Err(Error::Protocol(crate::error::ParseError::new("a SASL challenge (+)", reply.text.as_bytes()))),
+    }
+}
+
+impl Client<NetStream> {
+    /// Connects, reads the greeting and asks CAPA; for
+    /// [`Security::StartTls`] it upgrades with [`stls`](Self::stls) first. The transcript, if given, sees everything
+    /// from the greeting on.
+    ///
+    /// # Errors
+    /// Wire errors (connect, TLS, time-out); [`Error::Unsupported`] when
+    /// STARTTLS is required and the server does not offer STLS (nothing
+    /// else is sent then).
+    pub fn connect(
+        server: &Server,
+        security: Security,
+        tls: &TlsConfig,
+        transcript: Option<Box<dyn Transcript + Send>>,
+    ) -> Result<Self, Error> {
+        let mut conn = Connection::connect(server, security, tls)?;
+        conn.set_transcript(transcript);
+        let mut client = Client::new(conn)?;
+        match security {
+            Security::StartTls => client.stls(server, tls),
+            Security::Implicit | Security::Plain => {
+                client.capa()?;
+                Ok(client)
+            }
+        }
+    }
+
+    /// Upgrades to TLS (RFC 2595 §4): checks CAPA for `STLS`, sends it,
+    /// starts TLS, forgets the old capabilities and asks `CAPA` again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] without STLS in CAPA; injected bytes after the
+    /// go-ahead (`BufferedAfterStartTls`); TLS and certificate failures.
+    pub fn stls(mut self, server: &Server, tls: &TlsConfig) -> Result<Self, Error> {
+        self.request_stls()?;
+        self.link.conn.start_tls(server, tls)?;
+        self.capabilities = None;
+        self.capa()?;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_wire::testing::ScriptedStream;
+    use mail_wire::{Limits, Recording};
+
+    fn start(script: &str) -> (Client<ScriptedStream>, ScriptedStream, Recording) {
+        let stream = ScriptedStream::from_transcript(script);
+        let mut conn = Connection::new(stream.clone(), Limits::default());
+        let rec = Recording::new();
+        conn.set_transcript(Some(Box::new(rec.clone())));
+        (Client::new(conn).unwrap(), stream, rec)
+    }
+
+    const GREETING: &str = "S: +OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\n";
+
+    #[test]
+    fn user_pass_login_masks_the_password() {
+        let script = format!("{GREETING}C: USER alice\nS: +OK\nC: PASS ********\nS: +OK Logged in.\n");
+        let (client, stream, rec) = start(&script);
+        let session = client.login("alice", &Secret::new("alice-secret")).unwrap();
+        drop(session);
+        stream.assert_done();
+        assert!(String::from_utf8_lossy(&stream.written()).contains("PASS alice-secret\r\n"));
+        assert!(rec.lines().iter().all(|l| !l.contains("alice-secret")));
+        assert!(rec.lines().contains(&"C: PASS ********".to_owned()));
+    }
+
+    #[test]
+    fn wrong_password_gives_the_client_back_with_the_servers_words() {
+        let script = format!(
+            "{GREETING}C: USER alice\nS: +OK\nC: PASS ********\nS: -ERR [AUTH] Authentication failed.\nC: QUIT\nS: +OK bye\n"
+        );
+        let (client, stream, _) = start(&script);
+        let (err, client) = client.login("alice", &Secret::new("wrong")).unwrap_err();
+        assert!(err.is_auth_failure());
+        assert_eq!(err.reply().and_then(|r| r.code()), Some("AUTH"));
+        assert_eq!(err.to_string(), "server rejected PASS: -ERR [AUTH] Authentication failed.");
+        client.quit().unwrap();
+        stream.assert_done();
+    }
+
+    #[test]
+    fn apop_sends_the_rfc_digest() {
+        let script = format!("{GREETING}C: APOP mrose ********\nS: +OK maildrop has 1 message\n");
+        let (client, stream, rec) = start(&script);
+        client.apop("mrose", &Secret::new("tanstaaf")).unwrap();
+        stream.assert_done();
+        assert!(String::from_utf8_lossy(&stream.written()).contains("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"));
+        assert_eq!(rec.lines().last().unwrap(), "S: +OK maildrop has 1 message");
+        assert!(rec.lines().contains(&"C: APOP mrose ********".to_owned()));
+    }
+
+    #[test]
+    fn apop_without_timestamp_is_unsupported_and_sends_nothing() {
+        let (client, stream, _) = start("S: +OK ready\n");
+        let (err, _) = client.apop("mrose", &Secret::new("x")).unwrap_err();
+        assert!(matches!(err, Error::Unsupported(_)));
+        assert!(stream.written().is_empty());
+    }
+
+    #[test]
+    fn auth_plain_uses_an_initial_response() {
+        let script = format!("{GREETING}C: AUTH PLAIN ********\nS: +OK Logged in.\n");
+        let (client, stream, _) = start(&script);
+        client.auth(Mechanism::Plain, "alice", &Secret::new("pw")).unwrap();
+        stream.assert_done();
+        assert!(String::from_utf8_lossy(&stream.written()).contains("AUTH PLAIN AGFsaWNlAHB3\r\n"));
+    }
+
+    #[test]
+    fn auth_plain_too_long_for_one_line_waits_for_the_challenge() {
+        let script = format!("{GREETING}C: AUTH PLAIN\nS: +\nC: ********\nS: +OK\n");
+        let (client, stream, _) = start(&script);
+        client.auth(Mechanism::Plain, "alice", &Secret::new("p".repeat(300))).unwrap();
+        stream.assert_done();
+    }
+
+    #[test]
+    fn auth_login_and_cram_md5_answer_challenges() {
+        let script = format!(
+            "{GREETING}C: AUTH LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: + UGFzc3dvcmQ6\nC: ********\nS: +OK\n"
+        );
+        let (client, stream, rec) = start(&script);
+        client.auth(Mechanism::Login, "alice", &Secret::new("pw")).unwrap();
+        stream.assert_done();
+        assert!(String::from_utf8_lossy(&stream.written()).ends_with("YWxpY2U=\r\ncHc=\r\n"));
+        assert!(rec.lines().contains(&"C: ********".to_owned()));
+
+        let script = format!(
+            "{GREETING}C: AUTH CRAM-MD5\nS: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: ********\nS: +OK\n"
+        );
+        let (client, stream, _) = start(&script);
+        client.auth(Mechanism::CramMd5, "tim", &Secret::new("tanstaaftanstaaf")).unwrap();
+        stream.assert_done();
+        assert!(String::from_utf8_lossy(&stream.written())
+            .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
+    }
+
+    #[test]
+    fn auth_rejected_is_an_auth_failure() {
+        let script = format!("{GREETING}C: AUTH PLAIN ********\nS: -ERR [AUTH] Authentication failed.\n");
+        let (client, _, _) = start(&script);
+        let (err, _) = client.auth(Mechanism::Plain, "alice", &Secret::new("bad")).unwrap_err();
+        assert!(err.is_auth_failure(), "{err}");
+    }
+
+    #[test]
+    fn auth_mechanism_not_in_capa_is_unsupported() {
+        let script = format!("{GREETING}C: CAPA\nS: +OK\nS: SASL PLAIN\nS: .\n");
+        let (mut client, stream, _) = start(&script);
+        client.capa().unwrap();
+        let (err, _) = client.auth(Mechanism::CramMd5, "a", &Secret::new("b")).unwrap_err();
+        assert!(matches!(err, Error::Unsupported("CRAM-MD5")));
+        stream.assert_done();
+    }
+
+    #[test]
+    fn stls_missing_from_capa_sends_no_credentials() {
+        let script = format!("{GREETING}C: CAPA\nS: +OK\nS: TOP\nS: USER\nS: .\n");
+        let (mut client, stream, _) = start(&script);
+        let err = client.request_stls().unwrap_err();
+        assert!(matches!(err, Error::Unsupported("STLS")));
+        assert_eq!(err.to_string(), "the server does not offer STLS");
+        stream.assert_done();
+        assert_eq!(stream.written(), b"CAPA\r\n");
+    }
+
+    #[test]
+    fn bytes_injected_after_the_stls_go_ahead_are_refused() {
+        let script = format!("{GREETING}C: CAPA\nS: +OK\nS: STLS\nS: .\nC: STLS\n");
+        let stream = ScriptedStream::from_transcript(&script).then_serve(b"+OK Begin TLS\r\n+OK injected\r\n");
+        let mut client = Client::new(Connection::new(stream, Limits::default())).unwrap();
+        let err = client.request_stls().unwrap_err();
+        assert!(matches!(err, Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: 14 })), "{err}");
+    }
+
+    #[test]
+    fn capa_rejected_is_an_empty_set() {
+        let (mut client, _, _) = start(&format!("{GREETING}C: CAPA\nS: -ERR unknown command\n"));
+        assert_eq!(client.capa().unwrap().names().count(), 0);
+    }
+
+    #[test]
+    fn greeting_that_is_not_ok_is_a_protocol_error() {
+        let conn = Connection::new(ScriptedStream::raw(b"-ERR go away\r\n"), Limits::default());
+        assert!(matches!(Client::new(conn), Err(Error::Protocol(_))));
+        let conn = Connection::new(ScriptedStream::raw(b"* OK IMAP4rev1\r\n"), Limits::default());
+        assert!(matches!(Client::new(conn), Err(Error::Protocol(_))));
+    }
+
+    #[test]
+    fn greeting_split_into_single_bytes_still_parses() {
+        let stream = ScriptedStream::from_transcript(GREETING).one_byte_reads();
+        let client = Client::new(Connection::new(stream, Limits::default())).unwrap();
+        assert_eq!(client.greeting().timestamp.as_deref(), Some("<1896.697170952@dbc.mtview.ca.us>"));
+    }
+
+    #[test]
+    fn line_breaks_in_the_user_name_send_nothing() {
+        let (client, stream, _) = start(GREETING);
+        let (err, _) = client.login("alice\r\nDELE 1", &Secret::new("pw")).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)));
+        assert!(stream.written().is_empty());
+    }
+}

@@ -1,0 +1,156 @@
+//! Errors: the server's `-ERR`, malformed replies, text that cannot go on
+//! the wire, missing capabilities, and the connection layer below.
+
+use std::{fmt, io};
+
+use crate::response::Reply;
+
+/// A reply that does not follow RFC 1939's grammar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What the parser expected, e.g. `"+OK or -ERR"`.
+    pub expected: &'static str,
+    /// A short, escaped excerpt of what arrived.
+    pub found: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(expected: &'static str, found: &[u8]) -> Self {
+        let mut found = mail_wire::escape_for_display(found.get(..60).unwrap_or(found));
+        if found.len() >= 60 {
+            found.push_str("...");
+        }
+        ParseError { expected, found }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, got \"{}\"", self.expected, self.found)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// User text that cannot be put on the wire as a POP3 command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// CR, LF or NUL inside an argument would end the command early.
+    LineBreak {
+        /// Which argument (`"user name"`, `"command"`...).
+        what: &'static str,
+        /// Byte offset in that argument.
+        at: usize,
+    },
+    /// An argument that must not be empty was.
+    Empty {
+        /// Which argument.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::LineBreak { what, at } => {
+                write!(f, "the {what} contains CR, LF or NUL at byte {at}")
+            }
+            EncodeError::Empty { what } => write!(f, "the {what} is empty"),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// Everything a POP3 operation can fail with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered `-ERR`; the whole reply is kept.
+    Rejected {
+        /// The command's verb (never the sent line, so no secret leaks).
+        command: &'static str,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// The server's bytes are not a valid reply.
+    Protocol(ParseError),
+    /// Text given by the caller cannot go on the wire.
+    Invalid(EncodeError),
+    /// The server does not offer what was asked (`STLS`, `APOP`, a SASL mechanism).
+    Unsupported(&'static str),
+    /// Writing a message to the caller's writer (a file, say) failed; the
+    /// connection itself is still fine.
+    Output(io::Error),
+    /// Connecting, TLS, a time-out, a limit, or the connection closing.
+    Wire(mail_wire::Error),
+}
+
+impl Error {
+    /// The server's reply for a rejection.
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Error::Rejected { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
+    /// True when the server rejected a login (USER/PASS, APOP or AUTH).
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self, Error::Rejected { command: "USER" | "PASS" | "APOP" | "AUTH", .. })
+    }
+
+    /// True when the server broke the protocol or a limit (as opposed to a
+    /// rejection, a connection failure or a local problem).
+    pub fn is_protocol_violation(&self) -> bool {
+        match self {
+            Error::Protocol(_) => true,
+            Error::Wire(err) => err.is_protocol_violation(),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Rejected { command, reply } => write!(f, "server rejected {command}: {reply}"),
+            Error::Protocol(err) => write!(f, "malformed POP3 reply: {err}"),
+            Error::Invalid(err) => write!(f, "cannot send the command: {err}"),
+            Error::Unsupported(what) => write!(f, "the server does not offer {what}"),
+            Error::Output(err) => write!(f, "cannot write the message: {err}"),
+            Error::Wire(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Protocol(err) => Some(err),
+            Error::Invalid(err) => Some(err),
+            Error::Output(err) => Some(err),
+            Error::Wire(err) => Some(err),
+            Error::Rejected { .. } | Error::Unsupported(_) => None,
+        }
+    }
+}
+
+impl From<mail_wire::Error> for Error {
+    fn from(err: mail_wire::Error) -> Self {
+        Error::Wire(err)
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(err: ParseError) -> Self {
+        Error::Protocol(err)
+    }
+}
+
+impl From<EncodeError> for Error {
+    fn from(err: EncodeError) -> Self {
+        Error::Invalid(err)
+    }
+}
