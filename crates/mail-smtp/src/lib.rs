@@ -1,1 +1,4 @@
 //! mail-smtp (under construction).
+#![deny(missing_docs)]
+
+pub mod mx;
