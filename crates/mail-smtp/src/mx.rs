@@ -18,8 +18,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod deliver;
 mod plan;
+mod report;
 mod resolve;
 
+pub use deliver::{deliver, MxOptions, TlsPolicy, TranscriptFactory};
 pub use plan::{DomainPlan, MxHost, MxPlan};
+pub use report::{Attempt, DomainReport, Failure, MxReport, Outcome, RecipientReport, TlsUse};
 pub use resolve::{ResolveError, Resolver};

@@ -8,9 +8,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::net::{IpAddr, SocketAddr};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-use mail_smtp::mx::{MxPlan, ResolveError, Resolver};
+use mail_smtp::mx::{
+    deliver, Failure, MxOptions, MxPlan, MxReport, Outcome, ResolveError, Resolver, TlsPolicy, TlsUse,
+};
+use mail_smtp::MailOptions;
+use mail_wire::testing::TestEnv;
+use mail_wire::Recording;
 
 /// The test DNS server, or `None` (loudly) when it is not running; under
 /// `CI=true` a missing server is a failure.
@@ -140,4 +149,336 @@ fn a_dns_server_that_does_not_answer_is_a_temporary_error() {
     assert!(matches!(err, ResolveError::Lookup { .. }), "{err:?}");
     assert!(!err.is_permanent());
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------- delivery --
+
+/// The domains the Postfix instance must accept besides its own (set by
+/// scripts/test through MAILSTACK_EXTRA_DOMAINS).
+const EXTRA_DOMAINS: [&str; 7] =
+    ["pref.test", "refused.test", "busy.test", "hardfail.test", "dangling.test", "dual.test", "nomx.test"];
+
+/// The real servers and the DNS server, or `None` (loudly) locally.
+fn setup() -> Option<(TestEnv, SocketAddr)> {
+    let env = TestEnv::load()?;
+    let dns = dns()?;
+    let extra = env.var("MAILTEST_EXTRA_DOMAINS");
+    for domain in EXTRA_DOMAINS {
+        assert!(
+            extra.split_whitespace().any(|d| d == domain),
+            "the mail server was started without {domain} in MAILSTACK_EXTRA_DOMAINS (use scripts/test)"
+        );
+    }
+    Some((env, dns))
+}
+
+fn smtp_port(env: &TestEnv) -> u16 {
+    env.var("MAILTEST_SMTP_PORT").parse().unwrap()
+}
+
+/// Options for the test instance: its port-25-style service, its CA, and
+/// a transcript of every connection (with a heading line per connection).
+fn options(env: &TestEnv, tls: TlsPolicy) -> (MxOptions, Recording) {
+    let transcript = Recording::new();
+    let mut options = MxOptions::new("client.example.test");
+    options.port = smtp_port(env);
+    options.tls = tls;
+    options.tls_config = env.tls();
+    options.timeout = Duration::from_secs(20);
+    let shared = transcript.clone();
+    options.transcript = Some(Box::new(move |host: &str, addr: SocketAddr| {
+        let mut heading = shared.clone();
+        mail_wire::Transcript::line(&mut heading, mail_wire::Direction::Client, &format!("--- {host} [{addr}]"));
+        Some(Box::new(shared.clone()) as Box<dyn mail_wire::Transcript + Send>)
+    }));
+    (options, transcript)
+}
+
+/// A message with a unique Message-ID, and that id.
+fn message(to: &str) -> (Vec<u8>, String) {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let id = format!("<mx-{nanos}-{n}-{}@client.example.test>", std::process::id());
+    let text = format!(
+        "From: sender@client.example.test\r\nTo: {to}\r\nSubject: MX test\r\nMessage-ID: {id}\r\n\r\nSent straight to the MX.\r\n.leading dot\r\n"
+    );
+    (text.into_bytes(), id)
+}
+
+/// Resolves, delivers `to` and returns the report and the Message-ID.
+fn send(env: &TestEnv, dns: SocketAddr, to: &[&str], tls: TlsPolicy) -> (MxReport, String, Recording) {
+    let resolver = Resolver::with_server(dns).unwrap();
+    let plans = resolver.plan_recipients(to);
+    let (mut options, transcript) = options(env, tls);
+    let (body, id) = message(&to.join(", "));
+    let report = deliver(&plans, "sender@client.example.test", &MailOptions::default(), || Ok(&body[..]), Some(body.len() as u64), &mut options);
+    (report, id, transcript)
+}
+
+/// Waits (up to 15 s; delivery into Dovecot is asynchronous) until a
+/// message with `id` is in the maildir of `who` (`"ALICE"`...).
+fn wait_for_message(env: &TestEnv, who: &str, id: &str) -> Vec<u8> {
+    let maildir = env.var(&format!("MAILTEST_{who}_MAILDIR"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(Path::new(&maildir).join(sub)) else { continue };
+            for entry in entries.flatten() {
+                let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+                if bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
+                    return bytes;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "message {id} did not reach {who}'s maildir {maildir}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn delivered_host(outcome: Option<&Outcome>) -> (String, SocketAddr, TlsUse) {
+    match outcome {
+        Some(Outcome::Delivered { host, addr, tls, reply }) => {
+            assert!(reply.is_positive(), "{reply}");
+            (host.clone(), *addr, *tls)
+        }
+        other => panic!("not delivered: {other:?}"),
+    }
+}
+
+fn assert_no_auth(transcript: &Recording) {
+    let lines = transcript.lines();
+    assert!(lines.iter().any(|l| l.starts_with("C: EHLO client.example.test")), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.starts_with("C: AUTH")), "AUTH sent to an MX host: {lines:#?}");
+}
+
+/// A fake MX on `ip`, at the test instance's SMTP port, that greets every
+/// connection with `greeting` and hangs up after the client's next line
+/// (QUIT) or 5 s. Started once per address for the whole test binary.
+fn fake_mx(ip: &'static str, port: u16, greeting: &'static str) -> Arc<Mutex<usize>> {
+    static FAKES: OnceLock<Mutex<Vec<(&'static str, Arc<Mutex<usize>>)>>> = OnceLock::new();
+    let mut fakes = FAKES.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, count)) = fakes.iter().find(|(known, _)| *known == ip) {
+        return count.clone();
+    }
+    let listener = TcpListener::bind((ip, port)).unwrap_or_else(|err| panic!("bind {ip}:{port}: {err}"));
+    let count = Arc::new(Mutex::new(0));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            *counter.lock().unwrap() += 1;
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                let _ = stream.write_all(greeting.as_bytes());
+                let mut line = String::new();
+                let _ = BufReader::new(&stream).read_line(&mut line);
+                if line.starts_with("QUIT") {
+                    let _ = stream.write_all(b"221 2.0.0 Bye\r\n");
+                }
+            });
+        }
+    });
+    fakes.push((ip, count.clone()));
+    count
+}
+
+#[test]
+fn delivers_to_the_preferred_host_over_verified_tls() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, transcript) = send(&env, dns, &["alice@pref.test"], TlsPolicy::Opportunistic);
+    let (host, addr, tls) = delivered_host(report.outcome("alice@pref.test"));
+    assert_eq!(host, "mail.example.test");
+    assert_eq!(addr, SocketAddr::new(ip("127.0.0.1"), smtp_port(&env)));
+    // The certificate names mail.example.test and the test CA is trusted.
+    assert_eq!(tls, TlsUse::Verified);
+    // Preference 5 went first; the preference-20 host was never tried.
+    assert_eq!(report.domains[0].attempts.len(), 1, "{:?}", report.domains[0].attempts);
+    assert!(report.all_delivered());
+    let stored = wait_for_message(&env, "ALICE", &id);
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(stored.contains("\n.leading dot") && !stored.contains("\n..leading"), "dot-stuffing not undone: {stored}");
+    assert_no_auth(&transcript);
+    assert!(transcript.lines().iter().any(|l| l == "C: STARTTLS"));
+}
+
+#[test]
+fn falls_back_when_the_first_host_refuses_connections() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, _) = send(&env, dns, &["bob@refused.test"], TlsPolicy::Opportunistic);
+    let attempts = &report.domains[0].attempts;
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[0].host, "refuse.mx.test");
+    assert!(matches!(&attempts[0].result, Err(Failure::Connect { .. })), "{:?}", attempts[0].result);
+    assert_eq!(delivered_host(report.outcome("bob@refused.test")).0, "mail.example.test");
+    wait_for_message(&env, "BOB", &id);
+}
+
+#[test]
+fn falls_back_when_the_first_host_answers_421() {
+    let Some((env, dns)) = setup() else { return };
+    let busy = fake_mx("127.0.0.4", smtp_port(&env), "421 4.3.2 busy.mx.test Service not available, try later\r\n");
+    let (report, id, transcript) = send(&env, dns, &["carol@busy.test"], TlsPolicy::Opportunistic);
+    let attempts = &report.domains[0].attempts;
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    match &attempts[0].result {
+        Err(failure @ Failure::Reply { host, reply, .. }) => {
+            assert_eq!(host, "busy.mx.test");
+            assert_eq!(reply.code().to_string(), "421");
+            assert!(!failure.is_permanent());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(*busy.lock().unwrap() >= 1);
+    assert_eq!(delivered_host(report.outcome("carol@busy.test")).0, "mail.example.test");
+    assert!(transcript.lines().iter().any(|l| l.starts_with("S: 421 4.3.2 busy.mx.test")));
+    wait_for_message(&env, "CAROL", &id);
+}
+
+#[test]
+fn a_554_greeting_skips_that_host_only() {
+    let Some((env, dns)) = setup() else { return };
+    fake_mx("127.0.0.5", smtp_port(&env), "554 5.3.2 reject.mx.test No SMTP service here\r\n");
+    let (report, id, _) = send(&env, dns, &["alice@hardfail.test"], TlsPolicy::Opportunistic);
+    let attempts = &report.domains[0].attempts;
+    assert!(matches!(&attempts[0].result, Err(Failure::Reply { reply, .. }) if reply.code().to_string() == "554"), "{attempts:?}");
+    assert_eq!(delivered_host(report.outcome("alice@hardfail.test")).0, "mail.example.test");
+    wait_for_message(&env, "ALICE", &id);
+}
+
+#[test]
+fn a_domain_without_mx_gets_mail_at_its_address() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, transcript) = send(&env, dns, &["bob@nomx.test"], TlsPolicy::Opportunistic);
+    let (host, addr, tls) = delivered_host(report.outcome("bob@nomx.test"));
+    assert_eq!(host, "nomx.test");
+    assert_eq!(addr.ip(), ip("127.0.0.1"));
+    // The certificate does not name nomx.test: opportunistic TLS goes on
+    // without the check, on a second connection.
+    assert_eq!(tls, TlsUse::Unverified);
+    assert_eq!(transcript.lines().iter().filter(|l| l.starts_with("C: --- nomx.test")).count(), 2);
+    wait_for_message(&env, "BOB", &id);
+}
+
+#[test]
+fn a_null_mx_is_refused_without_connecting() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, _, transcript) = send(&env, dns, &["alice@nullmx.test"], TlsPolicy::Opportunistic);
+    match report.outcome("alice@nullmx.test") {
+        Some(Outcome::Refused(failure @ Failure::NullMx { .. })) => {
+            assert_eq!(failure.to_string(), "domain nullmx.test accepts no mail (null MX)");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(report.domains[0].attempts.is_empty());
+    assert!(transcript.lines().is_empty(), "{:?}", transcript.lines());
+}
+
+#[test]
+fn a_domain_that_does_not_exist_is_refused() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, _, _) = send(&env, dns, &["alice@missing.test"], TlsPolicy::Opportunistic);
+    assert_eq!(
+        report.outcome("alice@missing.test"),
+        Some(&Outcome::Refused(Failure::Dns(ResolveError::NoSuchDomain { domain: "missing.test".into() })))
+    );
+}
+
+#[test]
+fn two_domains_in_one_run_each_reach_their_host() {
+    let Some((env, dns)) = setup() else { return };
+    let to = ["alice@example.test", "bob@refused.test", "nobody@nullmx.test", "carol@EXAMPLE.test"];
+    let (report, id, _) = send(&env, dns, &to, TlsPolicy::Opportunistic);
+    let domains: Vec<&str> = report.domains.iter().map(|d| d.domain.as_str()).collect();
+    assert_eq!(domains, ["example.test", "refused.test", "nullmx.test"]);
+    // alice and carol share a domain, hence one session.
+    assert_eq!(report.domains[0].recipients.len(), 2);
+    assert_eq!(report.domains[0].attempts.len(), 1);
+    for rcpt in ["alice@example.test", "bob@refused.test", "carol@EXAMPLE.test"] {
+        assert_eq!(delivered_host(report.outcome(rcpt)).0, "mail.example.test", "{rcpt}");
+    }
+    assert!(matches!(report.outcome("nobody@nullmx.test"), Some(Outcome::Refused(Failure::NullMx { .. }))));
+    assert!(!report.all_delivered());
+    for who in ["ALICE", "BOB", "CAROL"] {
+        wait_for_message(&env, who, &id);
+    }
+}
+
+#[test]
+fn a_5xx_refusal_is_final_and_no_other_host_is_tried() {
+    let Some((env, dns)) = setup() else { return };
+    // denied.test is not a Postfix domain: 554 relay access denied at RCPT.
+    let (report, _, _) = send(&env, dns, &["alice@denied.test"], TlsPolicy::Opportunistic);
+    match report.outcome("alice@denied.test") {
+        Some(Outcome::Refused(Failure::Reply { host, command, reply })) => {
+            assert_eq!((host.as_str(), *command), ("mail.example.test", "RCPT"));
+            assert_eq!(reply.code().to_string(), "554");
+            assert!(reply.to_string().contains("Relay access denied"), "{reply}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The second MX (busy.mx.test) was not tried.
+    assert_eq!(report.domains[0].attempts.len(), 1, "{:?}", report.domains[0].attempts);
+}
+
+#[test]
+fn one_unknown_user_does_not_stop_the_others() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, _) = send(&env, dns, &["nobody@pref.test", "bob@pref.test"], TlsPolicy::Opportunistic);
+    match report.outcome("nobody@pref.test") {
+        Some(Outcome::Refused(failure)) => {
+            assert_eq!(failure.reply().map(|r| r.code().to_string()), Some("550".into()), "{failure}");
+            assert!(failure.to_string().starts_with("mail.example.test rejected RCPT: 550 5.1.1"), "{failure}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(delivered_host(report.outcome("bob@pref.test")).0, "mail.example.test");
+    assert_eq!(report.domains[0].attempts.len(), 1);
+    wait_for_message(&env, "BOB", &id);
+}
+
+#[test]
+fn an_unresolvable_mx_host_is_skipped() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, _) = send(&env, dns, &["carol@dangling.test"], TlsPolicy::Opportunistic);
+    let attempts = &report.domains[0].attempts;
+    assert!(matches!(&attempts[0].result, Err(Failure::HostUnresolved { host, .. }) if host == "nowhere.mx.test"), "{attempts:?}");
+    assert_eq!(attempts[0].addr, None);
+    assert_eq!(delivered_host(report.outcome("carol@dangling.test")).0, "mail.example.test");
+    wait_for_message(&env, "CAROL", &id);
+}
+
+#[test]
+fn each_address_of_a_host_is_tried() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, _) = send(&env, dns, &["alice@dual.test"], TlsPolicy::Opportunistic);
+    let (host, addr, _) = delivered_host(report.outcome("alice@dual.test"));
+    assert_eq!((host.as_str(), addr.ip()), ("dual.mx.test", ip("127.0.0.1")));
+    for attempt in &report.domains[0].attempts {
+        if attempt.addr.map(|a| a.ip()) == Some(ip("127.0.0.3")) {
+            assert!(matches!(attempt.result, Err(Failure::Connect { .. })), "{attempt:?}");
+        }
+    }
+    wait_for_message(&env, "ALICE", &id);
+}
+
+#[test]
+fn required_tls_delivers_over_a_verified_certificate() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, _) = send(&env, dns, &["bob@example.test"], TlsPolicy::Required);
+    let (_, _, tls) = delivered_host(report.outcome("bob@example.test"));
+    assert_eq!(tls, TlsUse::Verified);
+    wait_for_message(&env, "BOB", &id);
+}
+
+#[test]
+fn required_tls_skips_a_host_whose_certificate_does_not_match() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, _, transcript) = send(&env, dns, &["carol@nomx.test"], TlsPolicy::Required);
+    match report.outcome("carol@nomx.test") {
+        Some(Outcome::Deferred(Failure::Tls { host, .. })) => assert_eq!(host, "nomx.test"),
+        other => panic!("{other:?}"),
+    }
+    // Nothing of the message left the client.
+    assert!(!transcript.lines().iter().any(|l| l.starts_with("C: MAIL FROM")), "{:?}", transcript.lines());
 }
