@@ -6,7 +6,7 @@
 //! `scripts/dns start /tmp/mk-mx/dns 18053 scripts/dns-zones/mx-test.conf`
 //! then `MAILTEST_DNS=127.0.0.1:18053 MAILTEST_ENV_FILE=/tmp/mk-mx/env cargo test -p mail-smtp --test mx`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
@@ -255,8 +255,10 @@ fn assert_no_auth(transcript: &Recording) {
 /// A fake MX on `ip`, at the test instance's SMTP port, that greets every
 /// connection with `greeting` and hangs up after the client's next line
 /// (QUIT) or 5 s. Started once per address for the whole test binary.
+type Fakes = Mutex<Vec<(&'static str, Arc<Mutex<usize>>)>>;
+
 fn fake_mx(ip: &'static str, port: u16, greeting: &'static str) -> Arc<Mutex<usize>> {
-    static FAKES: OnceLock<Mutex<Vec<(&'static str, Arc<Mutex<usize>>)>>> = OnceLock::new();
+    static FAKES: OnceLock<Fakes> = OnceLock::new();
     let mut fakes = FAKES.get_or_init(Default::default).lock().unwrap();
     if let Some((_, count)) = fakes.iter().find(|(known, _)| *known == ip) {
         return count.clone();

@@ -417,3 +417,231 @@ fn host_failure(host: &str, addr: Option<SocketAddr>, err: Error) -> Failure {
         err => Failure::Session { host, reason: err.to_string(), permanent: false },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mx::ResolveError;
+    use crate::ReplyCode;
+    use mail_wire::testing::ScriptedStream;
+    use mail_wire::{Connection, Limits};
+
+    fn reply(code: u16, text: &str) -> Reply {
+        Reply::new(ReplyCode::new(code).unwrap(), vec![text.to_owned()])
+    }
+
+    fn host(name: &str, ips: &[&str]) -> MxHost {
+        MxHost { name: name.to_owned(), preference: Some(10), addrs: Ok(ips.iter().map(|ip| ip.parse().unwrap()).collect()) }
+    }
+
+    fn domain_plan(recipients: &[&str], plan: Result<MxPlan, ResolveError>) -> DomainPlan {
+        DomainPlan {
+            domain: "x.test".to_owned(),
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            plan,
+        }
+    }
+
+    fn rcpt_failure(host: &str, code: u16) -> Failure {
+        Failure::Reply { host: host.to_owned(), command: "RCPT", reply: reply(code, "no") }
+    }
+
+    fn connect_failure(host: &str) -> Failure {
+        Failure::Connect { host: host.to_owned(), addr: "127.0.0.3:25".parse().unwrap(), reason: "refused".to_owned() }
+    }
+
+    fn delivered_at(outcome: &Outcome) -> Option<&str> {
+        match outcome {
+            Outcome::Delivered { host, .. } => Some(host),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_4xx_recipient_moves_to_the_next_host_alone() {
+        let plan = domain_plan(&["a@x.test", "b@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let mut calls: Vec<(String, Vec<String>)> = Vec::new();
+        let report = deliver_domain(&plan, 25, |host, _, pending| {
+            calls.push((host.name.clone(), pending.to_vec()));
+            let verdicts = match host.name.as_str() {
+                "one" => vec![Verdict::Delivered(reply(250, "ok")), Verdict::NotTaken(rcpt_failure("one", 452))],
+                _ => vec![Verdict::Delivered(reply(250, "ok"))],
+            };
+            SessionResult::Transaction { tls: TlsUse::None, verdicts }
+        });
+        assert_eq!(calls, [("one".to_owned(), vec!["a@x.test".to_owned(), "b@x.test".to_owned()]), ("two".to_owned(), vec!["b@x.test".to_owned()])]);
+        let hosts: Vec<Option<&str>> = report.recipients.iter().map(|r| delivered_at(&r.outcome)).collect();
+        assert_eq!(hosts, [Some("one"), Some("two")]);
+        assert_eq!(report.attempts.len(), 2);
+        if let Outcome::Delivered { addr, .. } = &report.recipients[1].outcome {
+            assert_eq!(addr.to_string(), "127.0.0.2:25");
+        }
+    }
+
+    #[test]
+    fn a_5xx_recipient_is_refused_and_no_other_host_is_asked() {
+        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let mut calls = 0;
+        let report = deliver_domain(&plan, 25, |_, _, _| {
+            calls += 1;
+            SessionResult::Transaction { tls: TlsUse::Verified, verdicts: vec![Verdict::NotTaken(rcpt_failure("one", 550))] }
+        });
+        assert_eq!(calls, 1);
+        assert_eq!(report.recipients[0].outcome, Outcome::Refused(rcpt_failure("one", 550)));
+    }
+
+    #[test]
+    fn every_address_of_every_host_is_tried_then_the_last_failure_defers() {
+        let plan = domain_plan(
+            &["a@x.test", "b@x.test"],
+            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1", "::1"]), host("two", &["127.0.0.2"])])),
+        );
+        let mut tried = Vec::new();
+        let report = deliver_domain(&plan, 2525, |host, addr, _| {
+            tried.push(addr.to_string());
+            SessionResult::HostFailed(connect_failure(&host.name))
+        });
+        assert_eq!(tried, ["127.0.0.1:2525", "[::1]:2525", "127.0.0.2:2525"]);
+        assert_eq!(report.attempts.len(), 3);
+        for r in &report.recipients {
+            assert_eq!(r.outcome, Outcome::Deferred(connect_failure("two")));
+        }
+    }
+
+    #[test]
+    fn a_permanent_last_failure_refuses() {
+        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"])])));
+        let greeting = Failure::Reply { host: "one".into(), command: "the connection", reply: reply(554, "go away") };
+        let report = deliver_domain(&plan, 25, |_, _, _| SessionResult::HostFailed(greeting.clone()));
+        assert_eq!(report.recipients[0].outcome, Outcome::Refused(greeting));
+    }
+
+    #[test]
+    fn plans_without_hosts_never_open_a_session() {
+        let cases = [
+            (Ok(MxPlan::NullMx), true),
+            (Err(ResolveError::NoSuchDomain { domain: "x.test".into() }), true),
+            (Err(ResolveError::Lookup { name: "x.test".into(), reason: "SERVFAIL".into() }), false),
+            (Ok(MxPlan::Hosts(Vec::new())), true),
+        ];
+        for (plan, permanent) in cases {
+            let plan = domain_plan(&["a@x.test"], plan);
+            let report = deliver_domain(&plan, 25, |_, _, _| panic!("no session expected"));
+            let outcome = &report.recipients[0].outcome;
+            assert_eq!(matches!(outcome, Outcome::Refused(_)), permanent, "{outcome:?}");
+            assert!(matches!(outcome, Outcome::Refused(_) | Outcome::Deferred(_)), "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn an_unresolved_host_is_recorded_and_skipped() {
+        let dangling = MxHost {
+            name: "gone".into(),
+            preference: Some(5),
+            addrs: Err(ResolveError::NoSuchDomain { domain: "gone".into() }),
+        };
+        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![dangling, host("two", &["127.0.0.2"])])));
+        let report = deliver_domain(&plan, 25, |_, _, _| SessionResult::Transaction {
+            tls: TlsUse::None,
+            verdicts: vec![Verdict::Delivered(reply(250, "ok"))],
+        });
+        assert_eq!(report.attempts[0].addr, None);
+        assert!(matches!(report.attempts[0].result, Err(Failure::HostUnresolved { .. })));
+        assert_eq!(delivered_at(&report.recipients[0].outcome), Some("two"));
+    }
+
+    #[test]
+    fn a_local_body_failure_stops_the_domain() {
+        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let mut calls = 0;
+        let report = deliver_domain(&plan, 25, |_, _, _| {
+            calls += 1;
+            SessionResult::Abort(Failure::Body { reason: "disk on fire".into() })
+        });
+        assert_eq!(calls, 1);
+        assert!(matches!(report.recipients[0].outcome, Outcome::Deferred(Failure::Body { .. })));
+    }
+
+    // ---- one transaction against a scripted server ----
+
+    fn client(script: &str) -> (Client<ScriptedStream>, ScriptedStream) {
+        let server = ScriptedStream::from_transcript(script);
+        let options = ClientOptions { helo_name: "client.example".into(), ..ClientOptions::default() };
+        (Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap(), server)
+    }
+
+    const HELLO: &str = "S: 220 mx.example ESMTP\nC: EHLO client.example\nS: 250 mx.example\n";
+
+    fn envelope(recipients: &[&str]) -> Envelope {
+        Envelope::new("a@client.example", recipients.iter().copied())
+    }
+
+    #[test]
+    fn a_transaction_gives_one_verdict_per_recipient() {
+        let (mut client, server) = client(&format!(
+            "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250 2.1.0 Ok\n\
+             C: RCPT TO:<ok@x.test>\nS: 250 2.1.5 Ok\n\
+             C: RCPT TO:<gone@x.test>\nS: 550 5.1.1 no such user\n\
+             C: RCPT TO:<later@x.test>\nS: 451 4.3.0 try later\n\
+             C: DATA\nS: 354 go ahead\nC: hello\nC: .\nS: 250 2.0.0 queued as X1\n"
+        ));
+        let result = transaction(&mut client, "mx", &envelope(&["ok@x.test", "gone@x.test", "later@x.test"]), &mut || Ok(&b"hello\n"[..]), None, TlsUse::None);
+        server.assert_done();
+        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+        assert_eq!(verdicts[0], Verdict::Delivered(reply(250, "2.0.0 queued as X1")));
+        assert!(matches!(&verdicts[1], Verdict::NotTaken(f) if f.is_permanent() && f.reply().unwrap().code().to_string() == "550"));
+        assert!(matches!(&verdicts[2], Verdict::NotTaken(f) if !f.is_permanent()));
+    }
+
+    #[test]
+    fn a_refused_message_refuses_every_recipient_alike() {
+        for (code, permanent) in [(554, true), (452, false)] {
+            let (mut client, _) = client(&format!(
+                "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250 Ok\nC: RCPT TO:<b@x.test>\nS: 250 Ok\n\
+                 C: DATA\nS: 354 go\nC: hi\nC: .\nS: {code} no thanks\n"
+            ));
+            let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+            let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+            match &verdicts[0] {
+                Verdict::NotTaken(f @ Failure::Reply { command, .. }) => {
+                    assert_eq!(*command, "DATA");
+                    assert_eq!(f.is_permanent(), permanent);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_421_after_mail_defers_to_the_next_host() {
+        let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 421 4.3.2 shutting down\n"));
+        let result = transaction(&mut client, "mx", &envelope(&["b@x.test", "c@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+        assert_eq!(verdicts.len(), 2);
+        assert!(verdicts.iter().all(|v| matches!(v, Verdict::NotTaken(f) if !f.is_permanent())));
+    }
+
+    #[test]
+    fn a_connection_lost_mid_reply_fails_the_host() {
+        let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 250-2.1.0 half\n"));
+        let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        assert!(matches!(&result, SessionResult::HostFailed(f @ Failure::Session { .. }) if !f.is_permanent()), "{result:?}");
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_opened_aborts_before_any_command() {
+        let (mut client, server) = client(HELLO);
+        let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Err::<&[u8], _>(io::Error::other("gone")), None, TlsUse::None);
+        assert!(matches!(result, SessionResult::Abort(Failure::Body { .. })), "{result:?}");
+        server.assert_done();
+    }
+
+    #[test]
+    fn a_line_break_in_a_recipient_is_refused_before_sending() {
+        let (mut client, server) = client(HELLO);
+        let result = transaction(&mut client, "mx", &envelope(&["b@x.test\r\nRSET"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+        assert!(matches!(&verdicts[0], Verdict::NotTaken(f @ Failure::Invalid { .. }) if f.is_permanent()));
+        server.assert_done();
+    }
+}
