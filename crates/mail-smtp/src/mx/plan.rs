@@ -40,6 +40,34 @@ pub struct DomainPlan {
     pub plan: Result<MxPlan, ResolveError>,
 }
 
+impl fmt::Display for DomainPlan {
+    /// What `smtp-send --dry-run --mx` prints for a domain: a heading line,
+    /// then one numbered line per host in the order they would be tried,
+    /// or the reason there are none.
+    ///
+    /// ```text
+    /// example.com (2 recipients):
+    ///   1. mx1.example.com (preference 10): 192.0.2.1
+    ///   2. mx2.example.com (preference 20): skipped, domain mx2.example.com does not exist
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let domain = if self.domain.is_empty() { "(no domain)" } else { &self.domain };
+        let count = self.recipients.len();
+        write!(f, "{domain} ({count} recipient{}):", if count == 1 { "" } else { "s" })?;
+        match &self.plan {
+            Ok(MxPlan::Hosts(hosts)) if hosts.is_empty() => write!(f, "\n  no host to try"),
+            Ok(MxPlan::Hosts(hosts)) => {
+                for (i, host) in hosts.iter().enumerate() {
+                    write!(f, "\n  {}. {host}", i + 1)?;
+                }
+                Ok(())
+            }
+            Ok(MxPlan::NullMx) => write!(f, "\n  accepts no mail (null MX, RFC 7505)"),
+            Err(err) => write!(f, "\n  {err}"),
+        }
+    }
+}
+
 /// One mail exchanger to try.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MxHost {
@@ -272,5 +300,13 @@ mod tests {
             addrs: Err(ResolveError::NoSuchDomain { domain: "gone.example.com".into() }),
         };
         assert_eq!(dangling.to_string(), "gone.example.com (preference 20): skipped, domain gone.example.com does not exist");
+        let plan = DomainPlan { domain: "example.com".into(), recipients: vec!["a@example.com".into()], plan: Ok(MxPlan::Hosts(vec![host, dangling])) };
+        assert_eq!(
+            plan.to_string(),
+            "example.com (1 recipient):\n  1. mx1.example.com (preference 10): 192.0.2.1, 2001:db8::1\n  \
+             2. gone.example.com (preference 20): skipped, domain gone.example.com does not exist"
+        );
+        let null = DomainPlan { domain: "n.example".into(), recipients: vec!["a@n.example".into(), "b@n.example".into()], plan: Ok(MxPlan::NullMx) };
+        assert_eq!(null.to_string(), "n.example (2 recipients):\n  accepts no mail (null MX, RFC 7505)");
     }
 }
