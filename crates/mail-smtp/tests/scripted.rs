@@ -292,10 +292,14 @@ fn message_refused_after_data_is_a_rejection_and_the_session_goes_on() {
 #[test]
 fn connection_closed_mid_reply_is_a_wire_error() {
     let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
-    let stream = ScriptedStream::from_transcript(text).eof_after(30);
-    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
-    assert!(err.is_wire() && err.is_transient());
+    // 30 bytes: inside the first line of the EHLO reply; 31: right after it,
+    // between the lines of the multi-line reply.
+    for cut in [30, 31] {
+        let stream = ScriptedStream::from_transcript(text).eof_after(cut);
+        let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+        assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{cut}: {err}");
+        assert!(err.is_wire() && err.is_transient());
+    }
 }
 
 #[test]
@@ -726,4 +730,36 @@ fn send_all_reports_invalid_envelopes_in_place() {
     assert!(matches!(results[0], Err(Error::Invalid(_))));
     assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
     stream.assert_done();
+}
+
+#[test]
+fn raw_mode_reads_whole_replies_and_masks_auth() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: HELP
+         S: 214-2.0.0 commands:
+         S: 214 2.0.0 HELO EHLO MAIL
+         C: AUTH PLAIN ********
+         S: 235 2.7.0 ok",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    let help = client.raw_command("HELP").unwrap();
+    assert_eq!(help.lines().len(), 2);
+    client.raw_command("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=").unwrap();
+    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    assert!(!transcript.lines().iter().any(|l| l.contains("AGFsaWNl")));
+    let err = client.raw_command("NOOP\r\nQUIT").unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::LineBreak { .. })), "{err}");
+    stream.assert_done();
+}
+
+#[test]
+fn opportunistic_starttls_is_possible_after_a_plain_connect() {
+    // --mx delivery: connect plain, upgrade only when offered.
+    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 PIPELINING\r\n"), ("QUIT", b"221 bye\r\n")]);
+    let server = Server::new("127.0.0.1", port);
+    let client = Client::connect(&server, Security::Plain, &TlsConfig::new(), ClientOptions::default()).unwrap();
+    assert!(!client.capabilities().starttls() && !client.is_tls());
+    client.quit().unwrap();
+    assert_eq!(fake.join().unwrap(), ["EHLO localhost", "QUIT"]);
 }
