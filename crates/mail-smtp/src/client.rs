@@ -546,7 +546,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// own result, pipelining across messages where the RFCs allow: with
     /// DATA, a message's end-of-data dot and the next envelope go in one
     /// write (RFC 2920 §3.1: the message content may start a group, DATA ends
-    /// one); with BDAT, each message's envelope and `BDAT LAST` go in one write.
+    /// one), one round trip a message; with CHUNKING, whole messages
+    /// (envelope and `BDAT n LAST`) go without waiting, up to 32 in flight,
+    /// each behind an `RSET` (see RFC 3030 §2 on the state after a refused BDAT).
+    /// Without PIPELINING this is [`send`](Self::send) in a loop.
     ///
     /// # Errors
     /// The outer error is a failure of the session (wire, protocol, 421);
@@ -573,24 +576,25 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
             return Ok(results);
         }
-        let prepared: Vec<Result<Prepared, Error>> =
-            messages.iter().map(|(env, body)| self.prepare(env, Some(body.len() as u64))).collect();
+        let mut prepared: Vec<Option<Result<Prepared, Error>>> =
+            messages.iter().map(|(env, body)| Some(self.prepare(env, Some(body.len() as u64)))).collect();
         // Invariant: when `in_flight` is Some(i), message i's envelope and
         // DATA are queued or sent and their replies are unread.
         let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
         let mut next = 0;
         // Skip messages that failed to prepare, queue the first good one.
-        let queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
-            while let Some(p) = prepared.get(*next) {
+        let mut queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
+            while let Some(slot) = prepared.get_mut(*next) {
                 let i = *next;
                 *next += 1;
-                match p {
-                    Ok(p) => {
-                        client.queue_envelope(p)?;
+                match slot.take() {
+                    Some(Ok(p)) => {
+                        client.queue_envelope(&p)?;
                         client.queue(&Command::Data)?;
                         return Ok(Some(i));
                     }
-                    Err(err) => out.push_back(Err(clone_prepare_error(err))),
+                    Some(Err(err)) => out.push_back(Err(err)),
+                    None => {}
                 }
             }
             Ok(None)
@@ -1009,16 +1013,6 @@ fn is_session_error(err: &Error) -> bool {
         Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) => true,
         Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
         _ => false,
-    }
-}
-
-/// Errors from `prepare` are all plain values; rebuild them for the result list.
-fn clone_prepare_error(err: &Error) -> Error {
-    match err {
-        Error::Invalid(e) => Error::Invalid(e.clone()),
-        Error::Unsupported(what) => Error::Unsupported(what),
-        Error::TooLarge { size, limit } => Error::TooLarge { size: *size, limit: *limit },
-        other => Error::Unsupported(if other.is_rejected() { "the message" } else { "the envelope" }),
     }
 }
 
