@@ -140,7 +140,8 @@ pub struct Client<S> {
     chunking: bool,
     parser: ReplyParser,
     authenticated: Option<Mechanism>,
-    /// Set when a body could not be finished on the wire; the session is unusable.
+    /// Set when a body could not be finished on the wire, or a reply could
+    /// not be read whole: the session is unusable.
     broken: bool,
 }
 
@@ -261,7 +262,19 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// # Errors
     /// [`Error::Protocol`] for a malformed reply, wire errors (a line over
     /// the limit, the connection closed mid-reply).
+    ///
+    /// After any error here the client refuses further commands
+    /// ([`Error::Broken`]): the rest of a reply may still be in the stream,
+    /// and a later reply could be matched to the wrong command.
     pub fn read_reply(&mut self) -> Result<Reply, Error> {
+        let result = self.read_reply_inner();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn read_reply_inner(&mut self) -> Result<Reply, Error> {
         loop {
             let line = self.conn.read_line()?;
             if let Some(reply) = self.parser.push_line(line)? {
@@ -272,7 +285,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     fn check_usable(&self) -> Result<(), Error> {
         if self.broken {
-            return Err(Error::Wire(mail_wire::Error::Closed));
+            return Err(Error::Broken);
         }
         Ok(())
     }
@@ -1010,7 +1023,7 @@ fn data_refused(reply: Reply) -> Error {
 /// Errors after which the session cannot go on.
 fn is_session_error(err: &Error) -> bool {
     match err {
-        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) => true,
+        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) | Error::Broken => true,
         Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
         _ => false,
     }

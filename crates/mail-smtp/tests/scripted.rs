@@ -548,7 +548,7 @@ fn body_read_error_during_data_never_ends_the_message() {
     assert!(matches!(err, Error::Body(_)), "{err}");
     assert!(!stream.written().ends_with(b".\r\n"));
     // The session is unusable: no further command is sent.
-    assert!(client.noop().is_err());
+    assert!(matches!(client.noop(), Err(Error::Broken)));
     stream.assert_done();
 }
 
@@ -816,4 +816,21 @@ fn random_servers_never_make_the_client_panic_or_hang() {
     }
     // The generator does reach the message path now and then.
     assert!(sent_ok > 0);
+}
+
+#[test]
+fn a_malformed_reply_mid_session_stops_the_session() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: NOOP
+         S: 250-2.0.0 fine
+         S: oops",
+    ]);
+    let (mut client, _) = start(&stream);
+    assert!(matches!(client.noop(), Err(Error::Protocol(_))));
+    let written = stream.written().len();
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::Broken) && err.is_wire(), "{err}");
+    assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
+    stream.assert_done();
 }
