@@ -615,13 +615,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         let mut in_flight = queue_next(self, &mut next, &mut pending_results)?;
         results.extend(pending_results.drain(..));
         self.conn.flush()?;
+        let mut wire = Vec::new();
         while let Some(i) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
             let outcome = self.read_envelope_replies(envelope, true)?;
             match outcome {
                 EnvelopeOutcome::Go(recipients) => {
                     let mut encoder = BodyEncoder::data();
-                    let mut wire = Vec::with_capacity(body.len() + body.len() / 32 + 8);
+                    wire.clear();
                     encoder.push(body, &mut wire);
                     encoder.finish(&mut wire);
                     self.conn.write_raw(&wire)?;
