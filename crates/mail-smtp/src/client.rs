@@ -29,6 +29,9 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
 
+/// Messages `send_all` keeps in flight with BDAT before reading replies.
+const SEND_ALL_WINDOW: usize = 32;
+
 /// How a session is set up.
 pub struct ClientOptions {
     /// The name sent with EHLO/HELO (a domain or an address literal such as `[127.0.0.1]`).
@@ -137,7 +140,8 @@ pub struct Client<S> {
     chunking: bool,
     parser: ReplyParser,
     authenticated: Option<Mechanism>,
-    /// Set when a body could not be finished on the wire; the session is unusable.
+    /// Set when a body could not be finished on the wire, or a reply could
+    /// not be read whole: the session is unusable.
     broken: bool,
 }
 
@@ -258,7 +262,19 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// # Errors
     /// [`Error::Protocol`] for a malformed reply, wire errors (a line over
     /// the limit, the connection closed mid-reply).
+    ///
+    /// After any error here the client refuses further commands
+    /// ([`Error::Broken`]): the rest of a reply may still be in the stream,
+    /// and a later reply could be matched to the wrong command.
     pub fn read_reply(&mut self) -> Result<Reply, Error> {
+        let result = self.read_reply_inner();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn read_reply_inner(&mut self) -> Result<Reply, Error> {
         loop {
             let line = self.conn.read_line()?;
             if let Some(reply) = self.parser.push_line(line)? {
@@ -269,7 +285,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     fn check_usable(&self) -> Result<(), Error> {
         if self.broken {
-            return Err(Error::Wire(mail_wire::Error::Closed));
+            return Err(Error::Broken);
         }
         Ok(())
     }
@@ -543,7 +559,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// own result, pipelining across messages where the RFCs allow: with
     /// DATA, a message's end-of-data dot and the next envelope go in one
     /// write (RFC 2920 §3.1: the message content may start a group, DATA ends
-    /// one); with BDAT, each message's envelope and `BDAT LAST` go in one write.
+    /// one), one round trip a message; with CHUNKING, whole messages
+    /// (envelope and `BDAT n LAST`) go without waiting, up to 32 in flight,
+    /// each behind an `RSET` (see RFC 3030 §2 on the state after a refused BDAT).
+    /// Without PIPELINING this is [`send`](Self::send) in a loop.
     ///
     /// # Errors
     /// The outer error is a failure of the session (wire, protocol, 421);
@@ -556,7 +575,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         self.check_usable()?;
         let messages: Vec<(&Envelope, &[u8])> = messages.into_iter().collect();
         let mut results = Vec::with_capacity(messages.len());
-        if !self.use_pipelining() || self.use_chunking() {
+        if self.use_pipelining() && self.use_chunking() {
+            return self.send_all_bdat(&messages);
+        }
+        if !self.use_pipelining() {
             for (envelope, body) in messages {
                 let mut reader = body;
                 match self.send(envelope, &mut reader, Some(body.len() as u64)) {
@@ -567,24 +589,25 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
             return Ok(results);
         }
-        let prepared: Vec<Result<Prepared, Error>> =
-            messages.iter().map(|(env, body)| self.prepare(env, Some(body.len() as u64))).collect();
+        let mut prepared: Vec<Option<Result<Prepared, Error>>> =
+            messages.iter().map(|(env, body)| Some(self.prepare(env, Some(body.len() as u64)))).collect();
         // Invariant: when `in_flight` is Some(i), message i's envelope and
         // DATA are queued or sent and their replies are unread.
         let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
         let mut next = 0;
         // Skip messages that failed to prepare, queue the first good one.
-        let queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
-            while let Some(p) = prepared.get(*next) {
+        let mut queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
+            while let Some(slot) = prepared.get_mut(*next) {
                 let i = *next;
                 *next += 1;
-                match p {
-                    Ok(p) => {
-                        client.queue_envelope(p)?;
+                match slot.take() {
+                    Some(Ok(p)) => {
+                        client.queue_envelope(&p)?;
                         client.queue(&Command::Data)?;
                         return Ok(Some(i));
                     }
-                    Err(err) => out.push_back(Err(clone_prepare_error(err))),
+                    Some(Err(err)) => out.push_back(Err(err)),
+                    None => {}
                 }
             }
             Ok(None)
@@ -592,13 +615,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         let mut in_flight = queue_next(self, &mut next, &mut pending_results)?;
         results.extend(pending_results.drain(..));
         self.conn.flush()?;
+        let mut wire = Vec::new();
         while let Some(i) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
             let outcome = self.read_envelope_replies(envelope, true)?;
             match outcome {
                 EnvelopeOutcome::Go(recipients) => {
                     let mut encoder = BodyEncoder::data();
-                    let mut wire = Vec::with_capacity(body.len() + body.len() / 32 + 8);
+                    wire.clear();
                     encoder.push(body, &mut wire);
                     encoder.finish(&mut wire);
                     self.conn.write_raw(&wire)?;
@@ -628,6 +652,100 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
         }
         Ok(results)
+    }
+
+    /// `send_all` with PIPELINING and CHUNKING: whole messages (envelope
+    /// and one `BDAT n LAST`) go out without waiting, up to a window of
+    /// messages in flight. The state after a refused BDAT is indeterminate
+    /// and must be cleared with RSET before the next MAIL (RFC 3030 §2), and
+    /// the client cannot know in advance which one fails: so each message
+    /// sent behind another still in flight starts with RSET, which may appear
+    /// anywhere in a pipelined group (RFC 2920 §3.1). Without that, a message
+    /// whose recipients were all refused would leave its MAIL open, and the
+    /// next message's recipients and body would join the wrong transaction.
+    fn send_all_bdat(&mut self, messages: &[(&Envelope, &[u8])]) -> Result<Vec<Result<Delivery, Error>>, Error> {
+        let mut results: Vec<Option<Result<Delivery, Error>>> = Vec::with_capacity(messages.len());
+        let mut in_flight: VecDeque<(usize, bool)> = VecDeque::new();
+        let mut wire = Vec::new();
+        for (i, (envelope, body)) in messages.iter().enumerate() {
+            results.push(None);
+            let prepared = match self.prepare(envelope, Some(body.len() as u64)) {
+                Ok(p) => p,
+                Err(err) => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(Err(err));
+                    }
+                    continue;
+                }
+            };
+            let with_rset = !in_flight.is_empty();
+            if with_rset {
+                self.queue(&Command::Rset)?;
+            }
+            self.queue_envelope(&prepared)?;
+            wire.clear();
+            let mut encoder = BodyEncoder::bdat();
+            encoder.push(body, &mut wire);
+            encoder.finish(&mut wire);
+            self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+            self.conn.write_raw(&wire)?;
+            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+            in_flight.push_back((i, with_rset));
+            if in_flight.len() >= SEND_ALL_WINDOW {
+                self.conn.flush()?;
+                if let Some((j, rset)) = in_flight.pop_front() {
+                    let outcome = self.read_bdat_message(messages, j, rset)?;
+                    if let Some(slot) = results.get_mut(j) {
+                        *slot = Some(outcome);
+                    }
+                }
+            }
+        }
+        self.conn.flush()?;
+        let mut last_failed = false;
+        while let Some((j, rset)) = in_flight.pop_front() {
+            let outcome = self.read_bdat_message(messages, j, rset)?;
+            last_failed = outcome.is_err();
+            if let Some(slot) = results.get_mut(j) {
+                *slot = Some(outcome);
+            }
+        }
+        if last_failed {
+            // Leave no transaction open for the next command.
+            self.rset()?;
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::Unsupported("the message"))))
+            .collect())
+    }
+
+    /// Reads the replies of one pipelined BDAT message: [RSET], MAIL, RCPT..., BDAT LAST.
+    fn read_bdat_message(
+        &mut self,
+        messages: &[(&Envelope, &[u8])],
+        index: usize,
+        rset: bool,
+    ) -> Result<Result<Delivery, Error>, Error> {
+        let (envelope, body) = messages.get(index).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
+        if rset {
+            let reply = self.read_reply()?;
+            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                return Err(Error::Rejected { command: "RSET", reply });
+            }
+        }
+        let outcome = self.read_envelope_replies(envelope, false)?;
+        let bdat = self.read_reply()?;
+        if bdat.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "BDAT", reply: bdat });
+        }
+        Ok(match outcome {
+            EnvelopeOutcome::Failed(err) => Err(err),
+            EnvelopeOutcome::Go(recipients) if bdat.is_positive() => {
+                Ok(Delivery { recipients, reply: bdat, size: body.len() as u64 })
+            }
+            EnvelopeOutcome::Go(_) => Err(Error::Rejected { command: "BDAT", reply: bdat }),
+        })
     }
 
     fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {
@@ -906,19 +1024,9 @@ fn data_refused(reply: Reply) -> Error {
 /// Errors after which the session cannot go on.
 fn is_session_error(err: &Error) -> bool {
     match err {
-        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) => true,
+        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) | Error::Broken => true,
         Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
         _ => false,
-    }
-}
-
-/// Errors from `prepare` are all plain values; rebuild them for the result list.
-fn clone_prepare_error(err: &Error) -> Error {
-    match err {
-        Error::Invalid(e) => Error::Invalid(e.clone()),
-        Error::Unsupported(what) => Error::Unsupported(what),
-        Error::TooLarge { size, limit } => Error::TooLarge { size: *size, limit: *limit },
-        other => Error::Unsupported(if other.is_rejected() { "the message" } else { "the envelope" }),
     }
 }
 

@@ -25,6 +25,17 @@
 //! [2034](https://www.rfc-editor.org/rfc/rfc2034) and
 //! [3463](https://www.rfc-editor.org/rfc/rfc3463) enhanced status codes.
 //!
+//! TLS: [`Client::connect`] with `Security::Implicit` (port 465) or
+//! `Security::StartTls` (587; fails with `Unsupported("STARTTLS")` before any
+//! credential is sent when the server does not offer it). For opportunistic
+//! TLS on port 25 (MX delivery) connect with `Security::Plain` and call
+//! [`Client::starttls`] when [`Capabilities::starttls`] says so. AUTH refuses
+//! to run without TLS unless [`ClientOptions::allow_plaintext_auth`] is set.
+//!
+//! The caller knows its message: set [`MailOptions::eight_bit_mime`] for an
+//! 8-bit body and [`MailOptions::smtputf8`] for UTF-8 header fields
+//! (SMTPUTF8 is added by itself for non-ASCII addresses).
+//!
 //! Offline, against a scripted server:
 //!
 //! ```

@@ -270,3 +270,69 @@ fn smtputf8_and_dsn_parameters_are_accepted_by_postfix() {
     assert!(String::from_utf8_lossy(&delivered).contains("한국어 본문"));
 }
 
+
+#[test]
+fn send_all_with_a_refused_message_in_the_middle_delivers_the_others() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("ALICE");
+    for chunking in [true, false] {
+        let transcript = Recording::new();
+        let mut client = connect(
+            &env,
+            "MAILTEST_SMTPS_PORT",
+            Security::Implicit,
+            ClientOptions { chunking, ..options(&transcript) },
+        );
+        client.auth(&user, &pass, None).unwrap();
+        let ok = Envelope::new("alice@example.test", ["bob@example.test"]);
+        let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+        let markers: Vec<String> = (0..3).map(|i| unique(&format!("mid{i}-{chunking}"))).collect();
+        let bodies: Vec<Vec<u8>> = markers.iter().map(|m| message(m, "")).collect();
+        let results = client
+            .send_all([(&ok, bodies[0].as_slice()), (&bad, bodies[1].as_slice()), (&ok, bodies[2].as_slice())])
+            .unwrap();
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })), "{results:?}");
+        client.noop().unwrap();
+        client.quit().unwrap();
+        wait_for_delivery(&env, &markers[0]);
+        wait_for_delivery(&env, &markers[2]);
+        if std::env::var_os("SMTP_TEST_SHOW").is_some() {
+            eprintln!("{}", transcript.lines().join("\n"));
+        }
+        if chunking {
+            assert!(transcript.lines().iter().any(|l| l.starts_with("C: BDAT ")));
+        }
+    }
+}
+
+mod scenario;
+
+/// Runs the fixture scenario against Postfix (smtps, BDAT and DATA); with
+/// `SMTP_RECORD_FIXTURES=DIR` it also writes the transcripts there, for
+/// `tests/fixtures.rs` to replay offline.
+#[test]
+fn fixture_scenario_against_postfix() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("ALICE");
+    for (chunking, name) in [(true, "postfix-smtps-send-all-bdat.txt"), (false, "postfix-smtps-send-all-data.txt")] {
+        let transcript = Recording::new();
+        let client = connect(
+            &env,
+            "MAILTEST_SMTPS_PORT",
+            Security::Implicit,
+            ClientOptions { chunking, ..options(&transcript) },
+        );
+        scenario::run(client, &user, &pass);
+        let script = scenario::to_script(&transcript.lines(), chunking);
+        assert!(!script.contains(pass.expose()));
+        if let Some(dir) = std::env::var_os("SMTP_RECORD_FIXTURES") {
+            let header = format!(
+                "# Recorded from Postfix 3.7 (scripts/mailserver, smtps) by\n\
+                 # SMTP_RECORD_FIXTURES=fixtures/smtp cargo test -p mail-smtp --test postfix fixture_scenario\n\
+                 # chunking={chunking}; replayed by crates/mail-smtp/tests/fixtures.rs\n"
+            );
+            std::fs::write(PathBuf::from(dir).join(name), header + &script).unwrap();
+        }
+    }
+}

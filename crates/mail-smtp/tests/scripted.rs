@@ -292,10 +292,14 @@ fn message_refused_after_data_is_a_rejection_and_the_session_goes_on() {
 #[test]
 fn connection_closed_mid_reply_is_a_wire_error() {
     let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
-    let stream = ScriptedStream::from_transcript(text).eof_after(30);
-    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
-    assert!(err.is_wire() && err.is_transient());
+    // 30 bytes: inside the first line of the EHLO reply; 31: right after it,
+    // between the lines of the multi-line reply.
+    for cut in [30, 31] {
+        let stream = ScriptedStream::from_transcript(text).eof_after(cut);
+        let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+        assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{cut}: {err}");
+        assert!(err.is_wire() && err.is_transient());
+    }
 }
 
 #[test]
@@ -544,7 +548,7 @@ fn body_read_error_during_data_never_ends_the_message() {
     assert!(matches!(err, Error::Body(_)), "{err}");
     assert!(!stream.written().ends_with(b".\r\n"));
     // The session is unusable: no further command is sent.
-    assert!(client.noop().is_err());
+    assert!(matches!(client.noop(), Err(Error::Broken)));
     stream.assert_done();
 }
 
@@ -641,4 +645,192 @@ fn starttls_missing_from_ehlo_fails_before_auth() {
     assert_eq!(err.to_string(), "server does not offer STARTTLS");
     let received = fake.join().unwrap();
     assert_eq!(received, ["EHLO localhost"], "nothing after EHLO, no AUTH above all");
+}
+
+#[test]
+fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 5 LAST
+         C: one
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 5 LAST
+         C: two
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 7 LAST
+         C: three
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 1
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 Error: no valid recipients
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 3",
+    ]);
+    let (mut client, _) = start(&stream);
+    let ok = bob();
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let messages: [(&Envelope, &[u8]); 3] = [(&ok, b"one"), (&bad, b"two"), (&ok, b"three")];
+    let results = client.send_all(messages).unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
+    assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })));
+    assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_resets_after_a_failed_last_message() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 3 LAST
+         C: x
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 503 5.5.1 Error: need RCPT command
+         C: RSET
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let results = client.send_all([(&bad, &b"x"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::AllRecipientsRejected { .. })));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_reports_invalid_envelopes_in_place() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=2
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: ok
+         C: .
+         S: 250 Ok: queued as 2",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["bob@example.test\r\nRSET"]);
+    let ok = bob();
+    let results = client.send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::Invalid(_))));
+    assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
+    stream.assert_done();
+}
+
+#[test]
+fn raw_mode_reads_whole_replies_and_masks_auth() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: HELP
+         S: 214-2.0.0 commands:
+         S: 214 2.0.0 HELO EHLO MAIL
+         C: AUTH PLAIN ********
+         S: 235 2.7.0 ok",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    let help = client.raw_command("HELP").unwrap();
+    assert_eq!(help.lines().len(), 2);
+    client.raw_command("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=").unwrap();
+    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    assert!(!transcript.lines().iter().any(|l| l.contains("AGFsaWNl")));
+    let err = client.raw_command("NOOP\r\nQUIT").unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::LineBreak { .. })), "{err}");
+    stream.assert_done();
+}
+
+#[test]
+fn opportunistic_starttls_is_possible_after_a_plain_connect() {
+    // --mx delivery: connect plain, upgrade only when offered.
+    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 PIPELINING\r\n"), ("QUIT", b"221 bye\r\n")]);
+    let server = Server::new("127.0.0.1", port);
+    let client = Client::connect(&server, Security::Plain, &TlsConfig::new(), ClientOptions::default()).unwrap();
+    assert!(!client.capabilities().starttls() && !client.is_tls());
+    client.quit().unwrap();
+    assert_eq!(fake.join().unwrap(), ["EHLO localhost", "QUIT"]);
+}
+
+#[test]
+fn random_servers_never_make_the_client_panic_or_hang() {
+    let pieces: [&[u8]; 16] = [
+        b"220 hi\r\n",
+        b"250-mail.example.test\r\n",
+        b"250-PIPELINING\r\n",
+        b"250-CHUNKING\r\n",
+        b"250-AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2\r\n",
+        b"250-SIZE 10\r\n",
+        b"250 ok\r\n",
+        b"354 go\r\n",
+        b"334 VXNlcm5hbWU6\r\n",
+        b"334 !!notbase64\r\n",
+        b"235 ok\r\n",
+        b"550 5.1.1 no\r\n",
+        b"421 4.3.2 bye\r\n",
+        b"250-\xff\x00\x1b\r\n",
+        b"25",
+        b"\r\n",
+    ];
+    let mut seed: u64 = 0x1234_5678_9abc_def1;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut sent_ok = 0;
+    for round in 0..3000 {
+        let mut server = b"220 hi\r\n250-x\r\n250-PIPELINING\r\n".to_vec();
+        if round % 2 == 0 {
+            server.extend_from_slice(b"250-CHUNKING\r\n");
+        }
+        server.extend_from_slice(b"250 AUTH PLAIN LOGIN CRAM-MD5\r\n");
+        for _ in 0..(next() % 14) {
+            server.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let stream = ScriptedStream::raw(&server);
+        let opts = ClientOptions { allow_plaintext_auth: true, ..ClientOptions::default() };
+        let Ok(mut client) = Client::new(Connection::new(stream, Limits::default()), opts) else { continue };
+        let mechanism = [None, Some(Mechanism::Login), Some(Mechanism::CramMd5)][round % 3];
+        let _ = client.auth("alice", &Secret::new("pw"), mechanism);
+        let envelope = Envelope::new("a@b.test", ["c@d.test", "e@f.test"]);
+        if client.send(&envelope, &mut &b".x\r\ny"[..], Some(5)).is_ok() {
+            sent_ok += 1;
+        }
+        let messages = [(&envelope, &b"one"[..]), (&envelope, &b"two"[..])];
+        let _ = client.send_all(messages);
+        let _ = client.quit();
+    }
+    // The generator does reach the message path now and then.
+    assert!(sent_ok > 0);
+}
+
+#[test]
+fn a_malformed_reply_mid_session_stops_the_session() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: NOOP
+         S: 250-2.0.0 fine
+         S: oops",
+    ]);
+    let (mut client, _) = start(&stream);
+    assert!(matches!(client.noop(), Err(Error::Protocol(_))));
+    let written = stream.written().len();
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::Broken) && err.is_wire(), "{err}");
+    assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
+    stream.assert_done();
 }
