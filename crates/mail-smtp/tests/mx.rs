@@ -465,6 +465,17 @@ fn each_address_of_a_host_is_tried() {
 }
 
 #[test]
+fn disabled_tls_never_sends_starttls() {
+    let Some((env, dns)) = setup() else { return };
+    let (report, id, transcript) = send(&env, dns, &["carol@example.test"], TlsPolicy::Disabled);
+    assert_eq!(delivered_host(report.outcome("carol@example.test")).2, TlsUse::None);
+    let lines = transcript.lines();
+    assert!(lines.iter().any(|l| l.contains("STARTTLS")), "Postfix offers STARTTLS: {lines:#?}");
+    assert!(!lines.iter().any(|l| l == "C: STARTTLS"), "{lines:#?}");
+    wait_for_message(&env, "CAROL", &id);
+}
+
+#[test]
 fn required_tls_delivers_over_a_verified_certificate() {
     let Some((env, dns)) = setup() else { return };
     let (report, id, _) = send(&env, dns, &["bob@example.test"], TlsPolicy::Required);

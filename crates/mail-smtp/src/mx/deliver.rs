@@ -31,6 +31,9 @@ pub enum TlsPolicy {
     /// not offer it, or whose certificate does not check out for its MX
     /// name, is skipped as a temporary failure (`smtp-send --mx --tls starttls`).
     Required,
+    /// Never STARTTLS, even when offered: the message travels in clear
+    /// (`--tls none`; for servers whose TLS is broken).
+    Disabled,
 }
 
 /// How to reach the MX hosts.
@@ -265,7 +268,11 @@ fn session<R: Read>(
     size: Option<u64>,
     options: &mut MxOptions,
 ) -> SessionResult {
-    let mut stage = if options.tls_config.accepts_invalid_certs() { Stage::Unverified } else { Stage::Verified };
+    let mut stage = match options.tls {
+        TlsPolicy::Disabled => Stage::Plain,
+        _ if options.tls_config.accepts_invalid_certs() => Stage::Unverified,
+        _ => Stage::Verified,
+    };
     loop {
         match connect(host, addr, stage, options) {
             Ok((mut client, tls)) => {
@@ -326,7 +333,7 @@ fn connect(
                 let _ = client.quit();
                 Err(Connected::Failed(Failure::TlsUnavailable { host: host.name.clone() }))
             }
-            TlsPolicy::Opportunistic => Ok((client, TlsUse::None)),
+            TlsPolicy::Opportunistic | TlsPolicy::Disabled => Ok((client, TlsUse::None)),
         };
     }
     let tls = match stage {
@@ -341,7 +348,7 @@ fn connect(
         }
         // STARTTLS refused: the session goes on in clear when TLS is optional.
         Err(Error::Rejected { command, reply }) => match options.tls {
-            TlsPolicy::Opportunistic => Ok((client, TlsUse::None)),
+            TlsPolicy::Opportunistic | TlsPolicy::Disabled => Ok((client, TlsUse::None)),
             TlsPolicy::Required => {
                 let _ = client.quit();
                 Err(Connected::Failed(Failure::Reply { host: host.name.clone(), command, reply }))
