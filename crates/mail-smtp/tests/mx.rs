@@ -495,3 +495,33 @@ fn required_tls_skips_a_host_whose_certificate_does_not_match() {
     // Nothing of the message left the client.
     assert!(!transcript.lines().iter().any(|l| l.starts_with("C: MAIL FROM")), "{:?}", transcript.lines());
 }
+
+/// Timing, not a check: `cargo test -p mail-smtp --test mx -- --ignored --nocapture`
+/// with the servers and DNS up. Resolves and delivers 20 messages one by
+/// one (a DNS round trip, a connection, STARTTLS with a verified
+/// certificate, one transaction, QUIT each) and prints the median and worst.
+#[test]
+#[ignore = "a measurement; run by hand"]
+fn measure_mx_delivery() {
+    let Some((env, dns)) = setup() else { return };
+    let resolver = Resolver::with_server(dns).unwrap();
+    let mut resolve = Vec::new();
+    let mut total = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let plans = resolver.plan_recipients(&["alice@pref.test"]);
+        resolve.push(started.elapsed());
+        let (mut options, _) = options(&env, TlsPolicy::Opportunistic);
+        options.transcript = None;
+        let (body, _) = message("alice@pref.test");
+        let report = deliver(&plans, "s@client.example.test", &MailOptions::default(), || Ok(&body[..]), None, &mut options);
+        total.push(started.elapsed());
+        assert!(report.all_delivered(), "{report:?}");
+    }
+    resolve.sort();
+    total.sort();
+    println!(
+        "MX resolution (dnsmasq answers with TTL 0: no cache): median {:?}, max {:?}; resolve + deliver over verified STARTTLS: median {:?}, max {:?}",
+        resolve[10], resolve[19], total[10], total[19]
+    );
+}
