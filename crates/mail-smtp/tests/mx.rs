@@ -212,7 +212,14 @@ fn send(env: &TestEnv, dns: SocketAddr, to: &[&str], tls: TlsPolicy) -> (MxRepor
     let plans = resolver.plan_recipients(to);
     let (mut options, transcript) = options(env, tls);
     let (body, id) = message(&to.join(", "));
-    let report = deliver(&plans, "sender@client.example.test", &MailOptions::default(), || Ok(&body[..]), Some(body.len() as u64), &mut options);
+    let report = deliver(
+        &plans,
+        "sender@client.example.test",
+        &MailOptions::default(),
+        || Ok(&body[..]),
+        Some(body.len() as u64),
+        &mut options,
+    );
     (report, id, transcript)
 }
 
@@ -343,7 +350,10 @@ fn a_554_greeting_skips_that_host_only() {
     fake_mx("127.0.0.5", smtp_port(&env), "554 5.3.2 reject.mx.test No SMTP service here\r\n");
     let (report, id, _) = send(&env, dns, &["alice@hardfail.test"], TlsPolicy::Opportunistic);
     let attempts = &report.domains[0].attempts;
-    assert!(matches!(&attempts[0].result, Err(Failure::Reply { reply, .. }) if reply.code().to_string() == "554"), "{attempts:?}");
+    assert!(
+        matches!(&attempts[0].result, Err(Failure::Reply { reply, .. }) if reply.code().to_string() == "554"),
+        "{attempts:?}"
+    );
     assert_eq!(delivered_host(report.outcome("alice@hardfail.test")).0, "mail.example.test");
     wait_for_message(&env, "ALICE", &id);
 }
@@ -444,7 +454,10 @@ fn an_unresolvable_mx_host_is_skipped() {
     let Some((env, dns)) = setup() else { return };
     let (report, id, _) = send(&env, dns, &["carol@dangling.test"], TlsPolicy::Opportunistic);
     let attempts = &report.domains[0].attempts;
-    assert!(matches!(&attempts[0].result, Err(Failure::HostUnresolved { host, .. }) if host == "nowhere.mx.test"), "{attempts:?}");
+    assert!(
+        matches!(&attempts[0].result, Err(Failure::HostUnresolved { host, .. }) if host == "nowhere.mx.test"),
+        "{attempts:?}"
+    );
     assert_eq!(attempts[0].addr, None);
     assert_eq!(delivered_host(report.outcome("carol@dangling.test")).0, "mail.example.test");
     wait_for_message(&env, "CAROL", &id);
@@ -514,7 +527,8 @@ fn measure_mx_delivery() {
         let (mut options, _) = options(&env, TlsPolicy::Opportunistic);
         options.transcript = None;
         let (body, _) = message("alice@pref.test");
-        let report = deliver(&plans, "s@client.example.test", &MailOptions::default(), || Ok(&body[..]), None, &mut options);
+        let report =
+            deliver(&plans, "s@client.example.test", &MailOptions::default(), || Ok(&body[..]), None, &mut options);
         total.push(started.elapsed());
         assert!(report.all_delivered(), "{report:?}");
     }

@@ -230,7 +230,8 @@ where
         }
     }
     for (recipient, last) in pending {
-        let failure = last.unwrap_or_else(|| Failure::Dns(super::ResolveError::NoMailHost { domain: plan.domain.clone() }));
+        let failure =
+            last.unwrap_or_else(|| Failure::Dns(super::ResolveError::NoMailHost { domain: plan.domain.clone() }));
         let outcome = if failure.is_permanent() { Outcome::Refused(failure) } else { Outcome::Deferred(failure) };
         done.push(RecipientReport { recipient, outcome });
     }
@@ -289,7 +290,11 @@ fn session<R: Read>(
                     (TlsPolicy::Opportunistic, Stage::Unverified) => Stage::Plain,
                     _ => return SessionResult::HostFailed(failure),
                 };
-                log::info!("{failure}; trying {} again {}", host.name, if next == Stage::Plain { "without TLS" } else { "without certificate checks" });
+                log::info!(
+                    "{failure}; trying {} again {}",
+                    host.name,
+                    if next == Stage::Plain { "without TLS" } else { "without certificate checks" }
+                );
                 stage = next;
             }
             Err(Connected::Failed(failure)) => return SessionResult::HostFailed(failure),
@@ -378,7 +383,9 @@ pub(crate) fn transaction<S: Read + io::Write, R: Read>(
             .iter()
             .map(|recipient| match delivery.recipients.iter().find(|r| &r.address == recipient) {
                 Some(r) if r.is_accepted() => Verdict::Delivered(delivery.reply.clone()),
-                Some(r) => Verdict::NotTaken(Failure::Reply { host: host.to_owned(), command: "RCPT", reply: r.reply.clone() }),
+                Some(r) => {
+                    Verdict::NotTaken(Failure::Reply { host: host.to_owned(), command: "RCPT", reply: r.reply.clone() })
+                }
                 None => Verdict::NotTaken(Failure::Session {
                     host: host.to_owned(),
                     reason: "no reply for this recipient".to_owned(),
@@ -393,7 +400,11 @@ pub(crate) fn transaction<S: Read + io::Write, R: Read>(
                 let reply = rejected.iter().find(|(r, _)| r == recipient).map(|(_, reply)| reply.clone());
                 Verdict::NotTaken(match reply {
                     Some(reply) => Failure::Reply { host: host.to_owned(), command: "RCPT", reply },
-                    None => Failure::Session { host: host.to_owned(), reason: "no reply for this recipient".to_owned(), permanent: false },
+                    None => Failure::Session {
+                        host: host.to_owned(),
+                        reason: "no reply for this recipient".to_owned(),
+                        permanent: false,
+                    },
                 })
             })
             .collect(),
@@ -438,7 +449,11 @@ mod tests {
     }
 
     fn host(name: &str, ips: &[&str]) -> MxHost {
-        MxHost { name: name.to_owned(), preference: Some(10), addrs: Ok(ips.iter().map(|ip| ip.parse().unwrap()).collect()) }
+        MxHost {
+            name: name.to_owned(),
+            preference: Some(10),
+            addrs: Ok(ips.iter().map(|ip| ip.parse().unwrap()).collect()),
+        }
     }
 
     fn domain_plan(recipients: &[&str], plan: Result<MxPlan, ResolveError>) -> DomainPlan {
@@ -466,7 +481,10 @@ mod tests {
 
     #[test]
     fn a_4xx_recipient_moves_to_the_next_host_alone() {
-        let plan = domain_plan(&["a@x.test", "b@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let plan = domain_plan(
+            &["a@x.test", "b@x.test"],
+            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+        );
         let mut calls: Vec<(String, Vec<String>)> = Vec::new();
         let report = deliver_domain(&plan, 25, |host, _, pending| {
             calls.push((host.name.clone(), pending.to_vec()));
@@ -476,7 +494,13 @@ mod tests {
             };
             SessionResult::Transaction { tls: TlsUse::None, verdicts }
         });
-        assert_eq!(calls, [("one".to_owned(), vec!["a@x.test".to_owned(), "b@x.test".to_owned()]), ("two".to_owned(), vec!["b@x.test".to_owned()])]);
+        assert_eq!(
+            calls,
+            [
+                ("one".to_owned(), vec!["a@x.test".to_owned(), "b@x.test".to_owned()]),
+                ("two".to_owned(), vec!["b@x.test".to_owned()])
+            ]
+        );
         let hosts: Vec<Option<&str>> = report.recipients.iter().map(|r| delivered_at(&r.outcome)).collect();
         assert_eq!(hosts, [Some("one"), Some("two")]);
         assert_eq!(report.attempts.len(), 2);
@@ -487,11 +511,17 @@ mod tests {
 
     #[test]
     fn a_5xx_recipient_is_refused_and_no_other_host_is_asked() {
-        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let plan = domain_plan(
+            &["a@x.test"],
+            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+        );
         let mut calls = 0;
         let report = deliver_domain(&plan, 25, |_, _, _| {
             calls += 1;
-            SessionResult::Transaction { tls: TlsUse::Verified, verdicts: vec![Verdict::NotTaken(rcpt_failure("one", 550))] }
+            SessionResult::Transaction {
+                tls: TlsUse::Verified,
+                verdicts: vec![Verdict::NotTaken(rcpt_failure("one", 550))],
+            }
         });
         assert_eq!(calls, 1);
         assert_eq!(report.recipients[0].outcome, Outcome::Refused(rcpt_failure("one", 550)));
@@ -559,7 +589,10 @@ mod tests {
 
     #[test]
     fn a_local_body_failure_stops_the_domain() {
-        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])));
+        let plan = domain_plan(
+            &["a@x.test"],
+            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+        );
         let mut calls = 0;
         let report = deliver_domain(&plan, 25, |_, _, _| {
             calls += 1;
@@ -592,11 +625,20 @@ mod tests {
              C: RCPT TO:<later@x.test>\nS: 451 4.3.0 try later\n\
              C: DATA\nS: 354 go ahead\nC: hello\nC: .\nS: 250 2.0.0 queued as X1\n"
         ));
-        let result = transaction(&mut client, "mx", &envelope(&["ok@x.test", "gone@x.test", "later@x.test"]), &mut || Ok(&b"hello\n"[..]), None, TlsUse::None);
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["ok@x.test", "gone@x.test", "later@x.test"]),
+            &mut || Ok(&b"hello\n"[..]),
+            None,
+            TlsUse::None,
+        );
         server.assert_done();
         let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
         assert_eq!(verdicts[0], Verdict::Delivered(reply(250, "2.0.0 queued as X1")));
-        assert!(matches!(&verdicts[1], Verdict::NotTaken(f) if f.is_permanent() && f.reply().unwrap().code().to_string() == "550"));
+        assert!(
+            matches!(&verdicts[1], Verdict::NotTaken(f) if f.is_permanent() && f.reply().unwrap().code().to_string() == "550")
+        );
         assert!(matches!(&verdicts[2], Verdict::NotTaken(f) if !f.is_permanent()));
     }
 
@@ -607,7 +649,8 @@ mod tests {
                 "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250 Ok\nC: RCPT TO:<b@x.test>\nS: 250 Ok\n\
                  C: DATA\nS: 354 go\nC: hi\nC: .\nS: {code} no thanks\n"
             ));
-            let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+            let result =
+                transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
             let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
             match &verdicts[0] {
                 Verdict::NotTaken(f @ Failure::Reply { command, .. }) => {
@@ -622,7 +665,14 @@ mod tests {
     #[test]
     fn a_421_after_mail_defers_to_the_next_host() {
         let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 421 4.3.2 shutting down\n"));
-        let result = transaction(&mut client, "mx", &envelope(&["b@x.test", "c@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["b@x.test", "c@x.test"]),
+            &mut || Ok(&b"hi"[..]),
+            None,
+            TlsUse::None,
+        );
         let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
         assert_eq!(verdicts.len(), 2);
         assert!(verdicts.iter().all(|v| matches!(v, Verdict::NotTaken(f) if !f.is_permanent())));
@@ -631,14 +681,25 @@ mod tests {
     #[test]
     fn a_connection_lost_mid_reply_fails_the_host() {
         let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 250-2.1.0 half\n"));
-        let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
-        assert!(matches!(&result, SessionResult::HostFailed(f @ Failure::Session { .. }) if !f.is_permanent()), "{result:?}");
+        let result =
+            transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        assert!(
+            matches!(&result, SessionResult::HostFailed(f @ Failure::Session { .. }) if !f.is_permanent()),
+            "{result:?}"
+        );
     }
 
     #[test]
     fn a_body_that_cannot_be_opened_aborts_before_any_command() {
         let (mut client, server) = client(HELLO);
-        let result = transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Err::<&[u8], _>(io::Error::other("gone")), None, TlsUse::None);
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["b@x.test"]),
+            &mut || Err::<&[u8], _>(io::Error::other("gone")),
+            None,
+            TlsUse::None,
+        );
         assert!(matches!(result, SessionResult::Abort(Failure::Body { .. })), "{result:?}");
         server.assert_done();
     }
@@ -646,7 +707,14 @@ mod tests {
     #[test]
     fn a_line_break_in_a_recipient_is_refused_before_sending() {
         let (mut client, server) = client(HELLO);
-        let result = transaction(&mut client, "mx", &envelope(&["b@x.test\r\nRSET"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["b@x.test\r\nRSET"]),
+            &mut || Ok(&b"hi"[..]),
+            None,
+            TlsUse::None,
+        );
         let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
         assert!(matches!(&verdicts[0], Verdict::NotTaken(f @ Failure::Invalid { .. }) if f.is_permanent()));
         server.assert_done();

@@ -292,21 +292,33 @@ mod tests {
             addrs: Ok(vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()]),
         };
         assert_eq!(host.to_string(), "mx1.example.com (preference 10): 192.0.2.1, 2001:db8::1");
-        let implicit = MxHost { name: "example.com".into(), preference: None, addrs: Ok(vec!["192.0.2.2".parse().unwrap()]) };
+        let implicit =
+            MxHost { name: "example.com".into(), preference: None, addrs: Ok(vec!["192.0.2.2".parse().unwrap()]) };
         assert_eq!(implicit.to_string(), "example.com (no MX record: the domain's own address): 192.0.2.2");
         let dangling = MxHost {
             name: "gone.example.com".into(),
             preference: Some(20),
             addrs: Err(ResolveError::NoSuchDomain { domain: "gone.example.com".into() }),
         };
-        assert_eq!(dangling.to_string(), "gone.example.com (preference 20): skipped, domain gone.example.com does not exist");
-        let plan = DomainPlan { domain: "example.com".into(), recipients: vec!["a@example.com".into()], plan: Ok(MxPlan::Hosts(vec![host, dangling])) };
+        assert_eq!(
+            dangling.to_string(),
+            "gone.example.com (preference 20): skipped, domain gone.example.com does not exist"
+        );
+        let plan = DomainPlan {
+            domain: "example.com".into(),
+            recipients: vec!["a@example.com".into()],
+            plan: Ok(MxPlan::Hosts(vec![host, dangling])),
+        };
         assert_eq!(
             plan.to_string(),
             "example.com (1 recipient):\n  1. mx1.example.com (preference 10): 192.0.2.1, 2001:db8::1\n  \
              2. gone.example.com (preference 20): skipped, domain gone.example.com does not exist"
         );
-        let null = DomainPlan { domain: "n.example".into(), recipients: vec!["a@n.example".into(), "b@n.example".into()], plan: Ok(MxPlan::NullMx) };
+        let null = DomainPlan {
+            domain: "n.example".into(),
+            recipients: vec!["a@n.example".into(), "b@n.example".into()],
+            plan: Ok(MxPlan::NullMx),
+        };
         assert_eq!(null.to_string(), "n.example (2 recipients):\n  accepts no mail (null MX, RFC 7505)");
     }
 }

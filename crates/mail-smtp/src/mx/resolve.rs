@@ -7,9 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts,
-};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::Name;
@@ -170,7 +168,11 @@ impl Resolver {
         let domain = domain.trim_end_matches('.');
         if let Some(literal) = plan::parse_address_literal(domain) {
             let addr = literal.map_err(|reason| ResolveError::InvalidDomain { domain: domain.to_owned(), reason })?;
-            return Ok(MxPlan::Hosts(vec![MxHost { name: domain.to_owned(), preference: None, addrs: Ok(vec![addr]) }]));
+            return Ok(MxPlan::Hosts(vec![MxHost {
+                name: domain.to_owned(),
+                preference: None,
+                addrs: Ok(vec![addr]),
+            }]));
         }
         let name = fqdn(domain)?;
         let records = match self.runtime.block_on(self.dns.mx_lookup(name.clone())) {
@@ -199,7 +201,11 @@ impl Resolver {
                     ResolveError::NoSuchDomain { .. } => ResolveError::NoMailHost { domain: domain.to_owned() },
                     other => other,
                 })?;
-                Ok(MxPlan::Hosts(vec![MxHost { name: domain.to_ascii_lowercase(), preference: None, addrs: Ok(addrs) }]))
+                Ok(MxPlan::Hosts(vec![MxHost {
+                    name: domain.to_ascii_lowercase(),
+                    preference: None,
+                    addrs: Ok(addrs),
+                }]))
             }
             Exchanges::Ordered(list) => {
                 let hosts = list
