@@ -834,3 +834,10 @@ fn a_malformed_reply_mid_session_stops_the_session() {
     assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
     stream.assert_done();
 }
+
+#[test]
+fn a_network_client_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Client<mail_wire::NetStream>>();
+    assert_send::<Error>();
+}
