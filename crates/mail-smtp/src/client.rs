@@ -186,6 +186,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         };
         let greeting = client.read_reply()?;
         if greeting.code() != ReplyCode::SERVICE_READY {
+            if greeting.code().is_permanent() {
+                // RFC 5321 §3.1: after a 554 greeting the client SHOULD send
+                // QUIT; the answer changes nothing.
+                let quit = client.queue(&Command::Quit).and_then(|()| client.conn.flush().map_err(Error::from));
+                if quit.is_ok() {
+                    let _ = client.read_reply();
+                }
+            }
             return Err(Error::Rejected { command: "the connection", reply: greeting });
         }
         client.greeting = greeting;

@@ -101,8 +101,9 @@ fn multi_line_greeting_is_read_whole() {
 
 #[test]
 fn greeting_554_is_a_rejection() {
-    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away");
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away\nC: QUIT\nS: 221 bye");
+    let err = Client::new(Connection::new(stream.clone(), Limits::default()), ClientOptions::default()).unwrap_err();
+    stream.assert_done();
     assert!(err.is_rejected(), "{err}");
     assert_eq!(err.to_string(), "server rejected the connection: 554 5.7.1 go away");
 }
