@@ -842,3 +842,37 @@ fn a_network_client_can_move_to_another_thread() {
     assert_send::<Client<mail_wire::NetStream>>();
     assert_send::<Error>();
 }
+
+#[test]
+fn cram_md5_challenge_that_is_not_base64_is_cancelled() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH CRAM-MD5
+         S: 334 !!! not base64
+         C: *
+         S: 501 5.7.0 Authentication aborted
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("tim", &Secret::new("pw"), Some(Mechanism::CramMd5)).unwrap_err();
+    assert_eq!(err.to_string(), "server sent an unexpected reply to AUTH: 334 !!! not base64");
+    assert!(err.is_protocol_violation());
+    client.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH PLAIN ********
+         S: 334 more?
+         C: *
+         S: 501 5.7.0 Authentication aborted",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("alice", &Secret::new("pw"), Some(Mechanism::Plain)).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
+    stream.assert_done();
+}
