@@ -186,6 +186,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         };
         let greeting = client.read_reply()?;
         if greeting.code() != ReplyCode::SERVICE_READY {
+            if greeting.code().is_permanent() {
+                // RFC 5321 §3.1: after a 554 greeting the client SHOULD send
+                // QUIT; the answer changes nothing.
+                let quit = client.queue(&Command::Quit).and_then(|()| client.conn.flush().map_err(Error::from));
+                if quit.is_ok() {
+                    let _ = client.read_reply();
+                }
+            }
             return Err(Error::Rejected { command: "the connection", reply: greeting });
         }
         client.greeting = greeting;
@@ -366,18 +374,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     return Err(auth_failure(mechanism, reply));
                 }
                 let challenge = reply.lines().first().cloned().unwrap_or_default();
-                let response = match sasl::cram_md5(user, secret, &challenge) {
-                    Ok(response) => response,
-                    Err(err) => {
-                        // Cancel the exchange (RFC 4954 §4) before reporting.
-                        self.conn.send(Line::public(b"*"))?;
-                        self.read_reply()?;
-                        return Err(Error::Protocol(crate::ParseError::Malformed {
-                            excerpt: format!("CRAM-MD5 challenge: {err}"),
-                        }));
+                match sasl::cram_md5(user, secret, &challenge) {
+                    Ok(response) => self.send_secret(b"", &response)?,
+                    Err(_) => {
+                        // Not base64: cancel the exchange (RFC 4954 §4).
+                        self.cancel_auth()?;
+                        return Err(Error::UnexpectedReply { command: "AUTH", reply });
                     }
-                };
-                self.send_secret(b"", &response)?
+                }
             }
         };
         if reply.code() == ReplyCode::AUTH_OK {
@@ -385,8 +389,19 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             self.authenticated = Some(mechanism);
             Ok(mechanism)
         } else {
+            if reply.code() == ReplyCode::AUTH_CHALLENGE {
+                // The server wants more than the mechanism has to say.
+                self.cancel_auth()?;
+            }
             Err(auth_failure(mechanism, reply))
         }
+    }
+
+    /// Sends `*` to cancel an exchange the client cannot go on with, and
+    /// reads the server's answer (501 by RFC 4954 §4).
+    fn cancel_auth(&mut self) -> Result<(), Error> {
+        self.conn.send(Line::public(b"*"))?;
+        self.read_reply().map(drop)
     }
 
     fn command_raw(&mut self, line: &[u8]) -> Result<Reply, Error> {

@@ -153,6 +153,9 @@ fn send_and_read_back(env: &TestEnv, chunking: bool) {
     let lines = transcript.lines();
     let verb = if chunking { "C: BDAT " } else { "C: DATA" };
     assert!(lines.iter().any(|l| l.starts_with(verb)), "{lines:?}");
+    // PIPELINING: MAIL, RCPT and DATA/BDAT left before the reply to MAIL came.
+    let position = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+    assert!(position(verb) < position("S: 250 2.1.0"), "{lines:?}");
     assert!(lines.iter().any(|l| l == &format!("C: <message body: {} bytes>", body.len())), "{lines:?}");
     let delivered = wait_for_delivery(env, &marker);
     // Postfix and Dovecot prepend trace headers (with LF line ends in the maildir).

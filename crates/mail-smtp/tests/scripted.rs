@@ -101,8 +101,9 @@ fn multi_line_greeting_is_read_whole() {
 
 #[test]
 fn greeting_554_is_a_rejection() {
-    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away");
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away\nC: QUIT\nS: 221 bye");
+    let err = Client::new(Connection::new(stream.clone(), Limits::default()), ClientOptions::default()).unwrap_err();
+    stream.assert_done();
     assert!(err.is_rejected(), "{err}");
     assert_eq!(err.to_string(), "server rejected the connection: 554 5.7.1 go away");
 }
@@ -832,5 +833,46 @@ fn a_malformed_reply_mid_session_stops_the_session() {
     let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
     assert!(matches!(err, Error::Broken) && err.is_wire(), "{err}");
     assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
+    stream.assert_done();
+}
+
+#[test]
+fn a_network_client_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Client<mail_wire::NetStream>>();
+    assert_send::<Error>();
+}
+
+#[test]
+fn cram_md5_challenge_that_is_not_base64_is_cancelled() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH CRAM-MD5
+         S: 334 !!! not base64
+         C: *
+         S: 501 5.7.0 Authentication aborted
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("tim", &Secret::new("pw"), Some(Mechanism::CramMd5)).unwrap_err();
+    assert_eq!(err.to_string(), "server sent an unexpected reply to AUTH: 334 !!! not base64");
+    assert!(err.is_protocol_violation());
+    client.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH PLAIN ********
+         S: 334 more?
+         C: *
+         S: 501 5.7.0 Authentication aborted",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("alice", &Secret::new("pw"), Some(Mechanism::Plain)).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
     stream.assert_done();
 }
