@@ -86,17 +86,22 @@ impl std::error::Error for ResolveError {}
 pub struct Resolver {
     runtime: tokio::runtime::Runtime,
     dns: TokioResolver,
+    config: ResolverConfig,
+    options: ResolverOpts,
     rng: Mutex<fastrand::Rng>,
     server: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resolver").field("server", &self.server).finish_non_exhaustive()
+        f.debug_struct("Resolver")
+            .field("server", &self.server)
+            .field("timeout", &self.options.timeout)
+            .finish_non_exhaustive()
     }
 }
 
-/// A DNS question and its time limit per attempt.
+/// The default time limit of one DNS question (each is asked twice at most).
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Resolver {
@@ -106,18 +111,10 @@ impl Resolver {
     /// # Errors
     /// [`ResolveError::Setup`] when the configuration cannot be read.
     pub fn system() -> Result<Self, ResolveError> {
-        let runtime = runtime()?;
-        let mut builder = {
-            let _context = runtime.enter();
-            hickory_resolver::Resolver::builder_tokio()
-                .map_err(|err| ResolveError::Setup { reason: err.to_string() })?
-        };
-        tune(builder.options_mut());
-        let dns = {
-            let _context = runtime.enter();
-            builder.build()
-        };
-        Ok(Resolver { runtime, dns, rng: Mutex::new(fastrand::Rng::new()), server: None })
+        let (config, mut options) = hickory_resolver::system_conf::read_system_conf()
+            .map_err(|err| ResolveError::Setup { reason: err.to_string() })?;
+        tune(&mut options);
+        Resolver::build(config, options, None)
     }
 
     /// Asks only the DNS server at `server` (`--dns 127.0.0.1:5353`), over
@@ -126,19 +123,28 @@ impl Resolver {
     /// # Errors
     /// [`ResolveError::Setup`] when the runtime cannot start.
     pub fn with_server(server: SocketAddr) -> Result<Self, ResolveError> {
-        let runtime = runtime()?;
         let servers = NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true);
         let config = ResolverConfig::from_parts(None, Vec::new(), servers);
         let mut options = ResolverOpts::default();
         tune(&mut options);
         options.use_hosts_file = ResolveHosts::Never;
-        let dns = {
-            let _context = runtime.enter();
-            hickory_resolver::Resolver::builder_with_config(config, TokioConnectionProvider::default())
-                .with_options(options)
-                .build()
-        };
-        Ok(Resolver { runtime, dns, rng: Mutex::new(fastrand::Rng::new()), server: Some(server) })
+        Resolver::build(config, options, Some(server))
+    }
+
+    fn build(config: ResolverConfig, options: ResolverOpts, server: Option<SocketAddr>) -> Result<Self, ResolveError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| ResolveError::Setup { reason: err.to_string() })?;
+        let dns = hickory(&runtime, &config, &options);
+        Ok(Resolver { runtime, dns, config, options, rng: Mutex::new(fastrand::Rng::new()), server })
+    }
+
+    /// Sets the time limit of one DNS question (5 s by default; each is
+    /// asked twice at most), e.g. from `--timeout`.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.options.timeout = timeout;
+        self.dns = hickory(&self.runtime, &self.config, &self.options);
     }
 
     /// The DNS server given to [`with_server`](Self::with_server), if any.
@@ -268,11 +274,12 @@ fn tune(options: &mut ResolverOpts) {
     options.ndots = 0;
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ResolveError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+/// A hickory resolver whose background tasks live on `runtime`.
+fn hickory(runtime: &tokio::runtime::Runtime, config: &ResolverConfig, options: &ResolverOpts) -> TokioResolver {
+    let _context = runtime.enter();
+    hickory_resolver::Resolver::builder_with_config(config.clone(), TokioConnectionProvider::default())
+        .with_options(options.clone())
         .build()
-        .map_err(|err| ResolveError::Setup { reason: err.to_string() })
 }
 
 /// The absolute DNS name of a domain, internationalized names as A-labels.
@@ -326,6 +333,16 @@ mod tests {
         assert!(ResolveError::NoSuchDomain { domain: "x".into() }.is_permanent());
         assert!(ResolveError::NoMailHost { domain: "x".into() }.is_permanent());
         assert!(!ResolveError::Lookup { name: "x".into(), reason: "SERVFAIL".into() }.is_permanent());
+    }
+
+    #[test]
+    fn the_system_configuration_loads_without_a_query() {
+        // Only built, never asked: tests send no DNS traffic off loopback.
+        let mut resolver = Resolver::system().unwrap();
+        resolver.set_timeout(Duration::from_secs(1));
+        assert_eq!(resolver.server(), None);
+        assert!(format!("{resolver:?}").contains("timeout: 1s"), "{resolver:?}");
+        assert_eq!(resolver.mx_hosts("[192.0.2.7]").unwrap().hosts()[0].name, "[192.0.2.7]");
     }
 
     #[test]
