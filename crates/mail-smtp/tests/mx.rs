@@ -541,3 +541,47 @@ fn measure_mx_delivery() {
         resolve[10], resolve[19], total[10], total[19]
     );
 }
+
+#[test]
+fn hostile_hosts_are_skipped_for_the_next_one() {
+    let Some((env, _)) = setup() else { return };
+    let port = smtp_port(&env);
+    // An endless first line (past the 8 KiB line limit), then a reply that
+    // is not SMTP at all; the plan is built by hand, no DNS involved.
+    let endless: &'static str = Box::leak("220 ".repeat(16 * 1024).into_boxed_str());
+    fake_mx("127.0.0.6", port, endless);
+    fake_mx("127.0.0.7", port, "hello, this is not SMTP\r\n");
+    let host = |name: &str, ip: &str| mail_smtp::mx::MxHost {
+        name: name.to_owned(),
+        preference: Some(10),
+        addrs: Ok(vec![ip.parse().unwrap()]),
+    };
+    let plans = [mail_smtp::mx::DomainPlan {
+        domain: "example.test".into(),
+        recipients: vec!["alice@example.test".into()],
+        plan: Ok(MxPlan::Hosts(vec![
+            host("endless.mx.test", "127.0.0.6"),
+            host("garbage.mx.test", "127.0.0.7"),
+            host("mail.example.test", "127.0.0.1"),
+        ])),
+    }];
+    let (mut options, transcript) = options(&env, TlsPolicy::Opportunistic);
+    let (body, id) = message("alice@example.test");
+    let report =
+        deliver(&plans, "s@client.example.test", &MailOptions::default(), || Ok(&body[..]), None, &mut options);
+    let attempts = &report.domains[0].attempts;
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    for (attempt, words) in attempts.iter().zip(["line longer than 8192 bytes", "broke the SMTP protocol"]) {
+        match &attempt.result {
+            Err(failure @ Failure::Session { .. }) => {
+                assert!(!failure.is_permanent());
+                assert!(failure.to_string().contains(words), "{failure}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(delivered_host(report.outcome("alice@example.test")).0, "mail.example.test");
+    // The hostile bytes never reach the transcript unbounded.
+    assert!(transcript.lines().iter().all(|l| l.len() < 9 * 1024));
+    wait_for_message(&env, "ALICE", &id);
+}

@@ -643,6 +643,24 @@ mod tests {
     }
 
     #[test]
+    fn split_reads_change_nothing() {
+        let server = ScriptedStream::from_transcript(&format!(
+            "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250 Ok\nC: RCPT TO:<b@x.test>\nS: 250 Ok\n\
+             C: DATA\nS: 354 go\nC: hi\nC: .\nS: 250 2.0.0 queued\n"
+        ))
+        .one_byte_reads();
+        let options = ClientOptions { helo_name: "client.example".into(), ..ClientOptions::default() };
+        let mut client = Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap();
+        let result =
+            transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::Verified);
+        server.assert_done();
+        assert!(
+            matches!(&result, SessionResult::Transaction { tls: TlsUse::Verified, verdicts } if matches!(verdicts[..], [Verdict::Delivered(_)])),
+            "{result:?}"
+        );
+    }
+
+    #[test]
     fn a_refused_message_refuses_every_recipient_alike() {
         for (code, permanent) in [(554, true), (452, false)] {
             let (mut client, _) = client(&format!(
