@@ -29,8 +29,6 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
 
-/// Messages `send_all` keeps in flight with BDAT before reading replies.
-const SEND_ALL_WINDOW: usize = 32;
 
 /// How a session is set up.
 pub struct ClientOptions {
@@ -571,13 +569,15 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 
     /// Sends many messages held in memory over this connection, each with its
-    /// own result, pipelining across messages where the RFCs allow: with
-    /// DATA, a message's end-of-data dot and the next envelope go in one
-    /// write (RFC 2920 §3.1: the message content may start a group, DATA ends
-    /// one), one round trip a message; with CHUNKING, whole messages
-    /// (envelope and `BDAT n LAST`) go without waiting, up to 32 in flight,
-    /// each behind an `RSET` (see RFC 3030 §2 on the state after a refused BDAT).
-    /// Without PIPELINING this is [`send`](Self::send) in a loop.
+    /// own result, with one round trip a message: each message's data goes
+    /// in one write with the next message's envelope (RFC 2920 §3.1: the
+    /// message content may start a group). With DATA the group is
+    /// `body . MAIL RCPT... DATA`; with CHUNKING it is
+    /// `BDAT n LAST body RSET MAIL RCPT...` (the state after a refused BDAT is
+    /// indeterminate until RSET, RFC 3030 §2). No message data is ever sent
+    /// before the server has accepted that message's envelope, so a server
+    /// that refuses a command without reading its data can never take body
+    /// lines for commands. Without PIPELINING this is [`send`](Self::send) in a loop.
     ///
     /// # Errors
     /// The outer error is a failure of the session (wire, protocol, 421);
@@ -590,9 +590,6 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         self.check_usable()?;
         let messages: Vec<(&Envelope, &[u8])> = messages.into_iter().collect();
         let mut results = Vec::with_capacity(messages.len());
-        if self.use_pipelining() && self.use_chunking() {
-            return self.send_all_bdat(&messages);
-        }
         if !self.use_pipelining() {
             for (envelope, body) in messages {
                 let mut reader = body;
@@ -604,22 +601,32 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
             return Ok(results);
         }
+        let chunking = self.use_chunking();
+        let command = if chunking { "BDAT" } else { "DATA" };
         let mut prepared: Vec<Option<Result<Prepared, Error>>> =
             messages.iter().map(|(env, body)| Some(self.prepare(env, Some(body.len() as u64)))).collect();
-        // Invariant: when `in_flight` is Some(i), message i's envelope and
-        // DATA are queued or sent and their replies are unread.
         let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
         let mut next = 0;
-        // Skip messages that failed to prepare, queue the first good one.
-        let mut queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
+        // Queues the next message that prepared well (RSET first when asked),
+        // reporting the ones that did not in order; returns its index.
+        let mut queue_next = |client: &mut Self,
+                              next: &mut usize,
+                              out: &mut VecDeque<Result<Delivery, Error>>,
+                              rset_first: bool|
+         -> Result<Option<(usize, bool)>, Error> {
             while let Some(slot) = prepared.get_mut(*next) {
                 let i = *next;
                 *next += 1;
                 match slot.take() {
                     Some(Ok(p)) => {
+                        if rset_first {
+                            client.queue(&Command::Rset)?;
+                        }
                         client.queue_envelope(&p)?;
-                        client.queue(&Command::Data)?;
-                        return Ok(Some(i));
+                        if !chunking {
+                            client.queue(&Command::Data)?;
+                        }
+                        return Ok(Some((i, rset_first)));
                     }
                     Some(Err(err)) => out.push_back(Err(err)),
                     None => {}
@@ -627,140 +634,67 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
             Ok(None)
         };
-        let mut in_flight = queue_next(self, &mut next, &mut pending_results)?;
+        // Invariant: when `in_flight` is Some((i, rset)), message i's
+        // envelope (behind an RSET when `rset`) is sent and its replies unread.
+        let mut in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
         results.extend(pending_results.drain(..));
         self.conn.flush()?;
         let mut wire = Vec::new();
-        while let Some(i) = in_flight {
+        let mut open_after_failure = false;
+        while let Some((i, rset)) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
-            let outcome = self.read_envelope_replies(envelope, true)?;
-            match outcome {
+            if rset {
+                let reply = self.read_reply()?;
+                if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                    return Err(Error::Rejected { command: "RSET", reply });
+                }
+            }
+            open_after_failure = false;
+            match self.read_envelope_replies(envelope, !chunking)? {
                 EnvelopeOutcome::Go(recipients) => {
-                    let mut encoder = BodyEncoder::data();
                     wire.clear();
+                    let mut encoder = if chunking { BodyEncoder::bdat() } else { BodyEncoder::data() };
                     encoder.push(body, &mut wire);
                     encoder.finish(&mut wire);
-                    self.conn.write_raw(&wire)?;
-                    self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
-                    self.conn.note(Direction::Client, ".");
-                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    if chunking {
+                        self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+                        self.conn.write_raw(&wire)?;
+                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+                    } else {
+                        self.conn.write_raw(&wire)?;
+                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
+                        self.conn.note(Direction::Client, ".");
+                    }
+                    in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
                     self.conn.flush()?;
                     let reply = self.read_reply()?;
-                    let result = if reply.is_positive() {
-                        Ok(Delivery { recipients, reply, size: body.len() as u64 })
-                    } else if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                        return Err(Error::Rejected { command: "DATA", reply });
+                    if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                        return Err(Error::Rejected { command, reply });
+                    }
+                    if reply.is_positive() {
+                        results.push(Ok(Delivery { recipients, reply, size: body.len() as u64 }));
                     } else {
-                        // The transaction ended with the refusal; the next
-                        // envelope, already sent, starts a new one.
-                        Err(Error::Rejected { command: "DATA", reply })
-                    };
-                    results.push(result);
+                        // After DATA's final reply the transaction is over
+                        // (RFC 5321 §4.1.1.4); after a refused BDAT it is
+                        // indeterminate, and the RSET queued above clears it.
+                        open_after_failure = chunking;
+                        results.push(Err(Error::Rejected { command, reply }));
+                    }
                     results.extend(pending_results.drain(..));
                 }
                 EnvelopeOutcome::Failed(err) => {
+                    // `read_envelope_replies` has reset the transaction.
                     results.push(Err(err));
-                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
                     results.extend(pending_results.drain(..));
                     self.conn.flush()?;
                 }
             }
         }
-        Ok(results)
-    }
-
-    /// `send_all` with PIPELINING and CHUNKING: whole messages (envelope
-    /// and one `BDAT n LAST`) go out without waiting, up to a window of
-    /// messages in flight. The state after a refused BDAT is indeterminate
-    /// and must be cleared with RSET before the next MAIL (RFC 3030 §2), and
-    /// the client cannot know in advance which one fails: so each message
-    /// sent behind another still in flight starts with RSET, which may appear
-    /// anywhere in a pipelined group (RFC 2920 §3.1). Without that, a message
-    /// whose recipients were all refused would leave its MAIL open, and the
-    /// next message's recipients and body would join the wrong transaction.
-    fn send_all_bdat(&mut self, messages: &[(&Envelope, &[u8])]) -> Result<Vec<Result<Delivery, Error>>, Error> {
-        let mut results: Vec<Option<Result<Delivery, Error>>> = Vec::with_capacity(messages.len());
-        let mut in_flight: VecDeque<(usize, bool)> = VecDeque::new();
-        let mut wire = Vec::new();
-        for (i, (envelope, body)) in messages.iter().enumerate() {
-            results.push(None);
-            let prepared = match self.prepare(envelope, Some(body.len() as u64)) {
-                Ok(p) => p,
-                Err(err) => {
-                    if let Some(slot) = results.get_mut(i) {
-                        *slot = Some(Err(err));
-                    }
-                    continue;
-                }
-            };
-            let with_rset = !in_flight.is_empty();
-            if with_rset {
-                self.queue(&Command::Rset)?;
-            }
-            self.queue_envelope(&prepared)?;
-            wire.clear();
-            let mut encoder = BodyEncoder::bdat();
-            encoder.push(body, &mut wire);
-            encoder.finish(&mut wire);
-            self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
-            self.conn.write_raw(&wire)?;
-            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
-            in_flight.push_back((i, with_rset));
-            if in_flight.len() >= SEND_ALL_WINDOW {
-                self.conn.flush()?;
-                if let Some((j, rset)) = in_flight.pop_front() {
-                    let outcome = self.read_bdat_message(messages, j, rset)?;
-                    if let Some(slot) = results.get_mut(j) {
-                        *slot = Some(outcome);
-                    }
-                }
-            }
-        }
-        self.conn.flush()?;
-        let mut last_failed = false;
-        while let Some((j, rset)) = in_flight.pop_front() {
-            let outcome = self.read_bdat_message(messages, j, rset)?;
-            last_failed = outcome.is_err();
-            if let Some(slot) = results.get_mut(j) {
-                *slot = Some(outcome);
-            }
-        }
-        if last_failed {
-            // Leave no transaction open for the next command.
+        if open_after_failure {
             self.rset()?;
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or(Err(Error::Unsupported("the message"))))
-            .collect())
-    }
-
-    /// Reads the replies of one pipelined BDAT message: [RSET], MAIL, RCPT..., BDAT LAST.
-    fn read_bdat_message(
-        &mut self,
-        messages: &[(&Envelope, &[u8])],
-        index: usize,
-        rset: bool,
-    ) -> Result<Result<Delivery, Error>, Error> {
-        let (envelope, body) = messages.get(index).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
-        if rset {
-            let reply = self.read_reply()?;
-            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected { command: "RSET", reply });
-            }
-        }
-        let outcome = self.read_envelope_replies(envelope, false)?;
-        let bdat = self.read_reply()?;
-        if bdat.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected { command: "BDAT", reply: bdat });
-        }
-        Ok(match outcome {
-            EnvelopeOutcome::Failed(err) => Err(err),
-            EnvelopeOutcome::Go(recipients) if bdat.is_positive() => {
-                Ok(Delivery { recipients, reply: bdat, size: body.len() as u64 })
-            }
-            EnvelopeOutcome::Go(_) => Err(Error::Rejected { command: "BDAT", reply: bdat }),
-        })
+        Ok(results)
     }
 
     fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {
@@ -833,7 +767,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             recipients.push(RecipientReply { address: address.clone(), reply });
         }
         if !data {
-            return Ok(self.judge_envelope(mail, recipients, None));
+            let outcome = self.judge_envelope(mail, recipients, None);
+            self.reset_if_open(&outcome)?;
+            return Ok(outcome);
         }
         let data_reply = self.read_reply()?;
         if data_reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
@@ -851,12 +787,17 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             return Ok(EnvelopeOutcome::Go(recipients));
         }
         let outcome = self.judge_envelope(mail, recipients, Some(data_reply));
-        if let EnvelopeOutcome::Failed(err) = &outcome {
-            if !matches!(err, Error::Rejected { command: "MAIL", .. }) {
-                self.rset()?;
-            }
-        }
+        self.reset_if_open(&outcome)?;
         Ok(outcome)
+    }
+
+    /// RSET after a failed envelope whose MAIL was accepted, so the next
+    /// MAIL starts a fresh transaction.
+    fn reset_if_open(&mut self, outcome: &EnvelopeOutcome) -> Result<(), Error> {
+        match outcome {
+            EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", .. }) | EnvelopeOutcome::Go(_) => Ok(()),
+            EnvelopeOutcome::Failed(_) => self.rset().map(drop),
+        }
     }
 
     /// The error for a transaction that cannot carry the message.
@@ -910,9 +851,12 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         Ok(encoder.input_bytes())
     }
 
-    /// The envelope, then the body in BDAT chunks (RFC 3030 §2). With
-    /// PIPELINING the envelope and first chunk go in one write; later chunks
-    /// go without waiting, within a window of outstanding replies.
+    /// The envelope, then the body in BDAT chunks (RFC 3030 §2). No chunk
+    /// is sent before the envelope is accepted: Postfix, for one, refuses
+    /// BDAT before STARTTLS with 530 without reading its chunk, so chunk
+    /// bytes sent blindly behind a refused envelope would be read as
+    /// commands. With PIPELINING the envelope goes in one write and the
+    /// chunks go without waiting, within a window of outstanding replies.
     fn send_bdat(&mut self, envelope: &Envelope, prepared: &Prepared, body: &mut dyn Read) -> Result<Delivery, Error> {
         let pipelining = self.use_pipelining();
         let mut encoder = BodyEncoder::bdat();
@@ -923,55 +867,39 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         let mut last = fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
         let recipients = if pipelining {
             self.queue_envelope(prepared)?;
-            None
+            self.conn.flush()?;
+            match self.read_envelope_replies(envelope, false)? {
+                EnvelopeOutcome::Go(recipients) => recipients,
+                EnvelopeOutcome::Failed(err) => return Err(err),
+            }
         } else {
-            Some(self.envelope_one_by_one(envelope, prepared)?)
+            self.envelope_one_by_one(envelope, prepared)?
         };
         let mut outstanding = 0usize;
-        let mut recipients = recipients;
         loop {
             self.queue(&Command::Bdat { size: wire.len() as u64, last })?;
             self.conn.write_raw(&wire)?;
             self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
             outstanding += 1;
-            if recipients.is_none() {
-                // The first chunk went with the envelope: learn now whether
-                // the message can go before streaming more.
+            let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
+            if must_read(outstanding) {
                 self.conn.flush()?;
-                match self.read_envelope_replies(envelope, false)? {
-                    EnvelopeOutcome::Go(r) => recipients = Some(r),
-                    EnvelopeOutcome::Failed(err) => {
-                        let _ = self.read_reply()?; // the first BDAT's refusal
-                        self.rset()?;
-                        return Err(err);
-                    }
-                }
-            }
-            if !pipelining || outstanding > BDAT_WINDOW || last {
-                self.conn.flush()?;
-                while outstanding > 0 && (!pipelining || outstanding > BDAT_WINDOW || last) {
+                while outstanding > 0 && must_read(outstanding) {
                     let reply = self.read_reply()?;
                     outstanding -= 1;
                     if !reply.is_positive() {
-                        // Drain the replies of chunks already sent, then reset.
+                        // Drain the replies of chunks already sent, then reset:
+                        // the state after a refused BDAT is indeterminate.
                         for _ in 0..outstanding {
                             let _ = self.read_reply()?;
                         }
                         if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
                             self.rset()?;
                         }
-                        let rcpts = recipients.take().unwrap_or_default();
-                        if !rcpts.iter().any(RecipientReply::is_accepted) {
-                            return Err(all_rejected(rcpts));
-                        }
                         return Err(Error::Rejected { command: "BDAT", reply });
                     }
                     if outstanding == 0 && last {
-                        return Ok(Delivery {
-                            recipients: recipients.take().unwrap_or_default(),
-                            reply,
-                            size: encoder.input_bytes(),
-                        });
+                        return Ok(Delivery { recipients, reply, size: encoder.input_bytes() });
                     }
                 }
             }
@@ -983,7 +911,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     for _ in 0..outstanding {
                         let _ = self.read_reply()?;
                     }
-                    // RSET discards the chunks sent so far (RFC 3030 §4.1).
+                    // RSET discards the chunks sent so far (RFC 3030 §2).
                     self.rset()?;
                     return Err(Error::Body(err));
                 }

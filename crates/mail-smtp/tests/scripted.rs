@@ -455,17 +455,17 @@ fn mechanism_not_offered_is_unsupported() {
 }
 
 #[test]
-fn bdat_carries_the_body_in_counted_chunks_pipelined() {
+fn bdat_carries_the_body_in_counted_chunks_after_the_envelope() {
     let body = b".dot\nline\r\n";
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
          C: BDAT 12 LAST
          C: .dot
          C: line
-         S: 250 2.1.0 Ok
-         S: 250 2.1.5 Ok
          S: 250 2.0.0 Ok: queued as B",
     ]);
     let (mut client, transcript) = start(&stream);
@@ -480,17 +480,18 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
     let line = "x".repeat(98) + "\r\n";
     let body = line.repeat(1500); // 150 000 bytes: 64 KiB + 64 KiB + rest
     let mut text = String::from(EHLO_CHUNKING);
-    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: BDAT 65536\n");
+    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\n");
+    text.push_str("C: BDAT 65536\n");
     let stream = ScriptedStream::from_transcript(&text);
     let chunk = |range: std::ops::Range<usize>| body.as_bytes()[range].to_vec();
+    // The three chunks go without waiting; the replies are read at the end.
     let stream = stream
         .then_expect(&chunk(0..65536))
-        .then_serve(b"250 Ok\r\n250 Ok\r\n250 2.0.0 65536 octets received\r\n")
         .then_expect(b"BDAT 65536\r\n")
         .then_expect(&chunk(65536..131072))
         .then_expect(format!("BDAT {} LAST\r\n", 150_000 - 131_072).as_bytes())
         .then_expect(&chunk(131072..150_000))
-        .then_serve(b"250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
+        .then_serve(b"250 2.0.0 65536 octets received\r\n250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
     let (mut client, _) = start(&stream);
     let delivery = client.send(&bob(), &mut body.as_bytes(), None).unwrap();
     assert_eq!(delivery.queue_id(), Some("BIG"));
@@ -499,16 +500,13 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
 }
 
 #[test]
-fn bdat_with_every_recipient_rejected_resets() {
+fn bdat_with_every_recipient_rejected_sends_no_chunk_and_resets() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
-         C: BDAT 3 LAST
-         C: x
          S: 250 Ok
          S: 550 5.1.1 no such user
-         S: 554 5.5.1 Error: no valid recipients
          C: RSET
          S: 250 Ok",
     ]);
@@ -649,33 +647,30 @@ fn starttls_missing_from_ehlo_fails_before_auth() {
 }
 
 #[test]
-fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
+fn send_all_with_bdat_pipelines_each_chunk_with_the_next_envelope_behind_rset() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
          C: BDAT 5 LAST
          C: one
          C: RSET
          C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<nobody@example.test>
-         C: BDAT 5 LAST
-         C: two
-         C: RSET
-         C: MAIL FROM:<alice@example.test>
-         C: RCPT TO:<bob@example.test>
-         C: BDAT 7 LAST
-         C: three
-         S: 250 2.1.0 Ok
-         S: 250 2.1.5 Ok
          S: 250 2.0.0 Ok: queued as 1
          S: 250 2.0.0 Ok
          S: 250 2.1.0 Ok
          S: 550 5.1.1 unknown
-         S: 554 5.5.1 Error: no valid recipients
+         C: RSET
          S: 250 2.0.0 Ok
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
          S: 250 2.1.0 Ok
          S: 250 2.1.5 Ok
+         C: BDAT 7 LAST
+         C: three
          S: 250 2.0.0 Ok: queued as 3",
     ]);
     let (mut client, _) = start(&stream);
@@ -690,23 +685,43 @@ fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
 }
 
 #[test]
-fn send_all_resets_after_a_failed_last_message() {
+fn send_all_resets_after_a_refused_last_chunk() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
-         C: RCPT TO:<nobody@example.test>
-         C: BDAT 3 LAST
-         C: x
+         C: RCPT TO:<bob@example.test>
          S: 250 2.1.0 Ok
-         S: 550 5.1.1 unknown
-         S: 503 5.5.1 Error: need RCPT command
+         S: 250 2.1.5 Ok
+         C: BDAT 6 LAST
+         C: spam
+         S: 554 5.7.1 looks like spam
          C: RSET
          S: 250 2.0.0 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
-    let results = client.send_all([(&bad, &b"x"[..])]).unwrap();
-    assert!(matches!(results[0], Err(Error::AllRecipientsRejected { .. })));
+    let results = client.send_all([(&bob(), &b"spam"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::Rejected { command: "BDAT", .. })));
+    stream.assert_done();
+}
+
+#[test]
+fn chunk_data_never_follows_a_refused_envelope() {
+    // Postfix's submission port before STARTTLS answers 530 to everything
+    // and does not read a BDAT chunk: data sent blindly would be commands.
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         S: 530 5.7.0 Must issue a STARTTLS command first
+         S: 530 5.7.0 Must issue a STARTTLS command first
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"RCPT TO:<eve@example.test>\r\n"[..], None).unwrap_err();
+    assert!(matches!(&err, Error::Rejected { command: "MAIL", reply } if reply.code().get() == 530), "{err}");
+    assert!(!String::from_utf8_lossy(&stream.written()).contains("eve@"));
+    client.noop().unwrap();
     stream.assert_done();
 }
 
