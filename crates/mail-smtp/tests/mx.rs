@@ -585,3 +585,136 @@ fn hostile_hosts_are_skipped_for_the_next_one() {
     assert!(transcript.lines().iter().all(|l| l.len() < 9 * 1024));
     wait_for_message(&env, "ALICE", &id);
 }
+
+/// A minimal SMTP server on `ip` at the test port: offers STARTTLS and
+/// answers it with `starttls`, answers RCPT with `rcpt`, takes any message.
+/// Records the commands it saw. Started once per address.
+fn fake_smtp(ip: &'static str, port: u16, starttls: &'static str, rcpt: &'static str) -> Arc<Mutex<Vec<String>>> {
+    type Servers = Mutex<Vec<(&'static str, Arc<Mutex<Vec<String>>>)>>;
+    static SERVERS: OnceLock<Servers> = OnceLock::new();
+    let mut servers = SERVERS.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, seen)) = servers.iter().find(|(known, _)| *known == ip) {
+        return seen.clone();
+    }
+    let listener = TcpListener::bind((ip, port)).unwrap_or_else(|err| panic!("bind {ip}:{port}: {err}"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                let mut lines = BufReader::new(stream).lines();
+                let _ = out.write_all(b"220 fake.mx.test ESMTP\r\n");
+                while let Some(Ok(line)) = lines.next() {
+                    log.lock().unwrap().push(line.clone());
+                    let verb = line.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
+                    let reply: String = match verb.as_str() {
+                        "EHLO" => "250-fake.mx.test\r\n250 STARTTLS\r\n".into(),
+                        "STARTTLS" => format!("{starttls}\r\n"),
+                        "MAIL" => "250 2.1.0 Ok\r\n".into(),
+                        "RCPT" => format!("{rcpt}\r\n"),
+                        "DATA" => {
+                            let _ = out.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n");
+                            while let Some(Ok(body)) = lines.next() {
+                                if body == "." {
+                                    break;
+                                }
+                            }
+                            "250 2.0.0 Ok: queued as FAKE\r\n".into()
+                        }
+                        "RSET" => "250 2.0.0 Ok\r\n".into(),
+                        "QUIT" => {
+                            let _ = out.write_all(b"221 2.0.0 Bye\r\n");
+                            break;
+                        }
+                        _ => "502 5.5.2 Error: command not recognized\r\n".into(),
+                    };
+                    if out.write_all(reply.as_bytes()).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    servers.push((ip, seen.clone()));
+    seen
+}
+
+/// A hand-made plan: `hosts` as `(name, ip)`, preference 10 each.
+fn plan_of(domain: &str, recipient: &str, hosts: &[(&str, &str)]) -> Vec<mail_smtp::mx::DomainPlan> {
+    let hosts = hosts
+        .iter()
+        .map(|(name, ip)| mail_smtp::mx::MxHost {
+            name: (*name).to_owned(),
+            preference: Some(10),
+            addrs: Ok(vec![ip.parse().unwrap()]),
+        })
+        .collect();
+    vec![mail_smtp::mx::DomainPlan {
+        domain: domain.into(),
+        recipients: vec![recipient.into()],
+        plan: Ok(MxPlan::Hosts(hosts)),
+    }]
+}
+
+#[test]
+fn a_4xx_to_rcpt_moves_the_recipient_to_the_next_host() {
+    let Some((env, _)) = setup() else { return };
+    let seen = fake_smtp("127.0.0.9", smtp_port(&env), "454 4.7.0 TLS not available", "451 4.3.0 mailbox busy");
+    let plans = plan_of(
+        "example.test",
+        "bob@example.test",
+        &[("busyrcpt.mx.test", "127.0.0.9"), ("mail.example.test", "127.0.0.1")],
+    );
+    let (mut options, _) = options(&env, TlsPolicy::Opportunistic);
+    let (body, id) = message("bob@example.test");
+    let report =
+        deliver(&plans, "s@client.example.test", &MailOptions::default(), || Ok(&body[..]), None, &mut options);
+    let attempts = &report.domains[0].attempts;
+    // The fake host held a transaction (so its attempt is Ok) but deferred bob.
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[0].result, Ok(TlsUse::None));
+    assert!(seen.lock().unwrap().iter().any(|l| l.starts_with("RCPT TO:<bob@example.test>")));
+    assert_eq!(delivered_host(report.outcome("bob@example.test")).0, "mail.example.test");
+    wait_for_message(&env, "BOB", &id);
+}
+
+#[test]
+fn a_refused_starttls_goes_on_in_clear_unless_tls_is_required() {
+    let Some((env, _)) = setup() else { return };
+    let seen = fake_smtp("127.0.0.8", smtp_port(&env), "454 4.7.0 TLS not available", "250 2.1.5 Ok");
+    let plans = plan_of("fake.test", "x@fake.test", &[("notls.mx.test", "127.0.0.8")]);
+    let (mut opportunistic, _) = options(&env, TlsPolicy::Opportunistic);
+    let report = deliver(
+        &plans,
+        "s@client.example.test",
+        &MailOptions::default(),
+        || Ok(&b"Subject: t\r\n\r\nhi\r\n"[..]),
+        None,
+        &mut opportunistic,
+    );
+    let (host, _, tls) = delivered_host(report.outcome("x@fake.test"));
+    assert_eq!((host.as_str(), tls), ("notls.mx.test", TlsUse::None));
+
+    let (mut required, _) = options(&env, TlsPolicy::Required);
+    let before = seen.lock().unwrap().iter().filter(|l| l.starts_with("MAIL")).count();
+    let report = deliver(
+        &plans,
+        "s@client.example.test",
+        &MailOptions::default(),
+        || Ok(&b"Subject: t\r\n\r\nhi\r\n"[..]),
+        None,
+        &mut required,
+    );
+    match report.outcome("x@fake.test") {
+        Some(Outcome::Deferred(Failure::Reply { command, reply, .. })) => {
+            assert_eq!(*command, "STARTTLS");
+            assert_eq!(reply.code().to_string(), "454");
+        }
+        other => panic!("{other:?}"),
+    }
+    // No MAIL FROM went out in clear with TLS required.
+    assert_eq!(seen.lock().unwrap().iter().filter(|l| l.starts_with("MAIL")).count(), before);
+}

@@ -351,12 +351,13 @@ fn connect(
         Err(Error::Wire(mail_wire::Error::Tls { reason, .. })) => {
             Err(Connected::Retry(Failure::Tls { host: host.name.clone(), reason }))
         }
-        // STARTTLS refused: the session goes on in clear when TLS is optional.
-        Err(Error::Rejected { command, reply }) => match options.tls {
+        // STARTTLS refused (not the EHLO after it): the session goes on in
+        // clear when TLS is optional (RFC 3207 §4.1).
+        Err(Error::Rejected { command: "STARTTLS", reply }) if !client.is_tls() => match options.tls {
             TlsPolicy::Opportunistic | TlsPolicy::Disabled => Ok((client, TlsUse::None)),
             TlsPolicy::Required => {
                 let _ = client.quit();
-                Err(Connected::Failed(Failure::Reply { host: host.name.clone(), command, reply }))
+                Err(Connected::Failed(Failure::Reply { host: host.name.clone(), command: "STARTTLS", reply }))
             }
         },
         Err(err) => Err(Connected::Failed(host_failure(&host.name, Some(addr), err))),
