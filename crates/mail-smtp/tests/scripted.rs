@@ -891,3 +891,22 @@ fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
     assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
     stream.assert_done();
 }
+
+#[test]
+fn a_refused_rset_does_not_hide_the_real_error() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 no valid recipients
+         C: RSET
+         S: 502 5.5.2 RSET not implemented",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::AllRecipientsRejected { .. }), "{err}");
+    stream.assert_done();
+}
