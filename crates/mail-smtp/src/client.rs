@@ -692,7 +692,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
         }
         if open_after_failure {
-            self.rset()?;
+            self.reset_quietly()?;
         }
         Ok(results)
     }
@@ -744,7 +744,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             recipients.push(RecipientReply { address: address.clone(), reply });
         }
         if !recipients.iter().any(RecipientReply::is_accepted) {
-            self.rset()?;
+            self.reset_quietly()?;
             return Err(all_rejected(recipients));
         }
         Ok(recipients)
@@ -791,12 +791,24 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         Ok(outcome)
     }
 
+    /// RSET on a failure path: a refused RSET is ignored (the failure that
+    /// led here is the error worth reporting), a 421 or a wire error is not.
+    fn reset_quietly(&mut self) -> Result<(), Error> {
+        match self.rset() {
+            Err(Error::Rejected { reply, .. }) if reply.code() != ReplyCode::SERVICE_UNAVAILABLE => {
+                log::debug!("RSET refused: {reply}");
+                Ok(())
+            }
+            other => other.map(drop),
+        }
+    }
+
     /// RSET after a failed envelope whose MAIL was accepted, so the next
     /// MAIL starts a fresh transaction.
     fn reset_if_open(&mut self, outcome: &EnvelopeOutcome) -> Result<(), Error> {
         match outcome {
             EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", .. }) | EnvelopeOutcome::Go(_) => Ok(()),
-            EnvelopeOutcome::Failed(_) => self.rset().map(drop),
+            EnvelopeOutcome::Failed(_) => self.reset_quietly(),
         }
     }
 
@@ -818,7 +830,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
             return Err(Error::Rejected { command: "DATA", reply: reply.clone() });
         }
-        self.rset().map(drop)
+        self.reset_quietly()
     }
 
     /// Streams the body after a 354, dot-stuffed, with the terminator;
@@ -894,7 +906,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                             let _ = self.read_reply()?;
                         }
                         if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
-                            self.rset()?;
+                            self.reset_quietly()?;
                         }
                         return Err(Error::Rejected { command: "BDAT", reply });
                     }
@@ -912,7 +924,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                         let _ = self.read_reply()?;
                     }
                     // RSET discards the chunks sent so far (RFC 3030 §2).
-                    self.rset()?;
+                    self.reset_quietly()?;
                     return Err(Error::Body(err));
                 }
             }

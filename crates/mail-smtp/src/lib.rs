@@ -32,6 +32,15 @@
 //! [`Client::starttls`] when [`Capabilities::starttls`] says so. AUTH refuses
 //! to run without TLS unless [`ClientOptions::allow_plaintext_auth`] is set.
 //!
+//! One [`Client`] sends any number of messages: [`Client::send`] streams one
+//! body from a `Read` (two round trips with PIPELINING), [`Client::send_all`]
+//! sends messages held in memory with one round trip each. Every recipient
+//! gets its own [`RecipientReply`]; a message fails only when every
+//! recipient or the data was refused. [`Error`]'s predicates
+//! (`is_auth_rejected`, `is_rejected`, `is_protocol_violation`, `is_wire`)
+//! sort failures the way DESIGN.md's exit codes do; [`Client::raw_command`]
+//! serves consoles.
+//!
 //! The caller knows its message: set [`MailOptions::eight_bit_mime`] for an
 //! 8-bit body and [`MailOptions::smtputf8`] for UTF-8 header fields
 //! (SMTPUTF8 is added by itself for non-ASCII addresses).

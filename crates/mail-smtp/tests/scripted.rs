@@ -891,3 +891,77 @@ fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
     assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
     stream.assert_done();
 }
+
+#[test]
+fn a_refused_rset_does_not_hide_the_real_error() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 no valid recipients
+         C: RSET
+         S: 502 5.5.2 RSET not implemented",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::AllRecipientsRejected { .. }), "{err}");
+    stream.assert_done();
+}
+
+/// Hands out one byte per `read`, like a slow pipe.
+struct Trickle<'a>(&'a [u8]);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((&b, rest)), Some(slot)) => {
+                *slot = b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn a_body_read_one_byte_at_a_time_is_sent_the_same() {
+    for chunking in [false, true] {
+        let (ehlo, data) = if chunking {
+            (EHLO_CHUNKING, "S: 250 Ok\nS: 250 Ok\nC: BDAT 14 LAST\nC: ..a\nC: b\nC: .\nC: c\nS: 250 Ok: queued as T\n")
+        } else {
+            (EHLO_PIPELINING, "C: DATA\nS: 250 Ok\nS: 250 Ok\nS: 354 go\nC: ...a\nC: b\nC: ..\nC: c\nC: .\nS: 250 Ok: queued as T\n")
+        };
+        let stream = script(&[ehlo, "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\n", data]);
+        let (mut client, _) = start(&stream);
+        let delivery = client.send(&bob(), &mut Trickle(b"..a\rb\n.\r\nc"), None).unwrap();
+        assert_eq!(delivery.queue_id(), Some("T"));
+        stream.assert_done();
+    }
+}
+
+#[test]
+fn a_body_of_exactly_one_chunk_ends_with_an_empty_last_chunk() {
+    let body = vec![b'x'; 65534].into_iter().chain(*b"\r\n").collect::<Vec<u8>>();
+    let text = format!("{EHLO_CHUNKING}C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\nC: BDAT 65536\n");
+    let stream = ScriptedStream::from_transcript(&text)
+        .then_expect(&body)
+        .then_expect(b"BDAT 0 LAST\r\n")
+        .then_serve(b"250 2.0.0 65536 octets\r\n250 2.0.0 Ok: queued as E\r\n");
+    let (mut client, _) = start(&stream);
+    let delivery = client.send(&bob(), &mut body.as_slice(), None).unwrap();
+    assert_eq!(delivery.queue_id(), Some("E"));
+    stream.assert_done();
+}
+
+#[test]
+fn a_silent_server_is_a_timeout() {
+    let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250 ok\n";
+    let stream = ScriptedStream::from_transcript(text).error_kind_after(9, io::ErrorKind::WouldBlock);
+    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::Timeout)), "{err}");
+    assert!(err.is_wire() && err.is_transient() && !err.is_protocol_violation());
+}
