@@ -93,7 +93,7 @@ fn run() -> Result<String, String> {
         }
         "send_all" | "send_all_data" => {
             let results = client
-                .send_all(std::iter::repeat((&envelope, msg.as_slice())).take(count))
+                .send_all((0..count).map(|_| (&envelope, msg.as_slice())))
                 .map_err(|e| e.to_string())?;
             if let Some(err) = results.into_iter().find_map(Result::err) {
                 return Err(err.to_string());

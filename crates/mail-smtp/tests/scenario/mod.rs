@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! One session recorded from the real Postfix into `fixtures/smtp/` and
 //! replayed offline: AUTH PLAIN, three messages with `send_all` (the middle
 //! one to an unknown user), NOOP, QUIT.
@@ -26,7 +27,7 @@ pub fn run<S: Read + Write>(mut client: Client<S>, user: &str, pass: &Secret) {
     client.auth(user, pass, Some(mail_smtp::Mechanism::Plain)).unwrap();
     let envelopes = envelopes();
     let results: Vec<Result<Delivery, Error>> =
-        client.send_all(envelopes.iter().zip(BODIES).map(|(e, b)| (e, b))).unwrap();
+        client.send_all(envelopes.iter().zip(BODIES)).unwrap();
     assert!(results[0].as_ref().unwrap().queue_id().is_some());
     assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })), "{:?}", results[1]);
     assert!(results[2].as_ref().unwrap().queue_id().is_some());
