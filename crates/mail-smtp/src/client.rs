@@ -12,7 +12,7 @@ use mail_wire::{Connection, Direction, Limits, Line, NetStream, Secret, Security
 
 use crate::command::{BodyType, Command, MailParams, RcptParams};
 use crate::dot::BodyEncoder;
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, MailOptions};
 use crate::error::{EncodeError, Error};
 use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
 use crate::sasl::{self, Mechanism};
@@ -540,6 +540,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// to its command in order (RFC 2920 §3.1). The body is streamed from
     /// `body`; line ends are normalized to CRLF. `size` (when known) is
     /// announced with SIZE and checked against the server's limit first.
+    /// A streamed body cannot be inspected before MAIL: set the envelope's
+    /// [`MailOptions`] (or take them from [`MailOptions::detect`] when the
+    /// message is in memory).
     ///
     /// The session stays usable after a rejection: the transaction is
     /// reset, and the next `send` starts afresh.
@@ -578,6 +581,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// before the server has accepted that message's envelope, so a server
     /// that refuses a command without reading its data can never take body
     /// lines for commands. Without PIPELINING this is [`send`](Self::send) in a loop.
+    /// `BODY=8BITMIME` and `SMTPUTF8` are added where a message's bytes need
+    /// them ([`MailOptions::detect`]).
     ///
     /// # Errors
     /// The outer error is a failure of the session (wire, protocol, 421);
@@ -603,8 +608,22 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         }
         let chunking = self.use_chunking();
         let command = if chunking { "BDAT" } else { "DATA" };
-        let mut prepared: Vec<Option<Result<Prepared, Error>>> =
-            messages.iter().map(|(env, body)| Some(self.prepare(env, Some(body.len() as u64)))).collect();
+        // The whole message is at hand: add BODY=8BITMIME and SMTPUTF8 when
+        // its bytes need them, whatever the envelope's options say.
+        let mut prepared: Vec<Option<Result<Prepared, Error>>> = messages
+            .iter()
+            .map(|(env, body)| {
+                let detected = MailOptions::detect(body);
+                if (detected.eight_bit_mime && !env.options.eight_bit_mime) || (detected.smtputf8 && !env.options.smtputf8) {
+                    let mut env = (*env).clone();
+                    env.options.eight_bit_mime |= detected.eight_bit_mime;
+                    env.options.smtputf8 |= detected.smtputf8;
+                    Some(self.prepare(&env, Some(body.len() as u64)))
+                } else {
+                    Some(self.prepare(env, Some(body.len() as u64)))
+                }
+            })
+            .collect();
         let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
         let mut next = 0;
         // Queues the next message that prepared well (RSET first when asked),
@@ -945,7 +964,7 @@ enum EnvelopeOutcome {
 }
 
 static EMPTY_ENVELOPE: Envelope =
-    Envelope { from: String::new(), recipients: Vec::new(), options: crate::envelope::MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
+    Envelope { from: String::new(), recipients: Vec::new(), options: MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
 
 fn auth_name(m: Mechanism) -> &'static str {
     match m {

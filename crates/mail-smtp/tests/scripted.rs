@@ -965,3 +965,31 @@ fn a_silent_server_is_a_timeout() {
     assert!(matches!(err, Error::Wire(mail_wire::Error::Timeout)), "{err}");
     assert!(err.is_wire() && err.is_transient() && !err.is_protocol_violation());
 }
+
+#[test]
+fn send_all_adds_8bitmime_for_8bit_bodies_and_refuses_utf8_headers_without_smtputf8() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=22 BODY=8BITMIME
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: Subject: x
+         C: 
+         C: 본문
+         C: .
+         S: 250 Ok: queued as K",
+    ]);
+    let (mut client, _) = start(&stream);
+    let envelope = bob();
+    let eight_bit = "Subject: x\r\n\r\n본문\r\n";
+    let utf8_header = "Subject: 제목\r\n\r\nx\r\n";
+    let results = client
+        .send_all([(&envelope, eight_bit.as_bytes()), (&envelope, utf8_header.as_bytes())])
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("K"));
+    assert!(matches!(results[1], Err(Error::Unsupported("SMTPUTF8"))), "{:?}", results[1]);
+    stream.assert_done();
+}
