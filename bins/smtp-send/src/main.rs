@@ -43,7 +43,12 @@ fn run(args: Args) -> Result<(), CliError> {
         ..ClientOptions::default()
     };
     let mut client = Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;
-    client.auth(&endpoint.user, &password, args.auth.map(mechanism)).map_err(smtp_error)?;
+    if client.capabilities().has("AUTH") || args.auth.is_some() {
+        client.auth(&endpoint.user, &password, args.auth.map(mechanism)).map_err(smtp_error)?;
+    } else {
+        // A relay such as a port-25 service: there is nothing to log in to.
+        log::warn!("{} offers no AUTH; sending without logging in", endpoint.server.host);
+    }
 
     let mut envelope = Envelope::new(message.envelope_from(), message.recipients());
     envelope.options.smtputf8 = message.needs_smtputf8();

@@ -1,0 +1,283 @@
+//! `smtp-send` run as a program against the real Postfix (and Dovecot for
+//! reading the mail back), over TLS verified against the test CA.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use mail_wire::testing::TestEnv;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn smtp_send(args: &[&str]) -> Run {
+    smtp_send_with(args, |_| {})
+}
+
+fn smtp_send_with(args: &[&str], tweak: impl FnOnce(&mut Command)) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-send"));
+    cmd.args(args).env_remove("MAIL_PASSWORD").env_remove("RUST_LOG").stdin(std::process::Stdio::null());
+    tweak(&mut cmd);
+    let Output { status, stdout, stderr } = cmd.output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{tag}-{}-{nanos}", std::process::id())
+}
+
+/// Waits for a message containing `marker` in bob's maildir and returns it.
+fn delivered_to_bob(env: &TestEnv, marker: &str) -> Vec<u8> {
+    let maildir = PathBuf::from(env.var("MAILTEST_BOB_MAILDIR"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        for sub in ["new", "cur"] {
+            for entry in std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap_or_default();
+                if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                    return bytes;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no message with {marker} arrived in {}", maildir.display());
+}
+
+/// `--host/--port/--ca-file` for one of the test servers.
+fn server_args(env: &TestEnv, port_var: &str) -> Vec<String> {
+    vec![
+        "--host".into(),
+        env.var("MAILTEST_HOST"),
+        "--port".into(),
+        env.var(port_var),
+        "--ca-file".into(),
+        env.var("MAILTEST_CA_FILE"),
+        // The test ports are high numbers, so the TLS mode cannot follow from them.
+        "--tls".into(),
+        if port_var == "MAILTEST_SMTPS_PORT" { "implicit" } else { "starttls" }.into(),
+    ]
+}
+
+fn assert_no_secret(run: &Run, secret: &str) {
+    assert!(!run.stdout.contains(secret), "password in stdout:\n{}", run.stdout);
+    assert!(!run.stderr.contains(secret), "password in stderr:\n{}", run.stderr);
+}
+
+#[test]
+fn sends_over_starttls_and_implicit_tls_with_plain_and_login() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, alice_pw) = env.account("ALICE");
+    let bob = env.var("MAILTEST_BOB_USER");
+    for port in ["MAILTEST_SUBMISSION_PORT", "MAILTEST_SMTPS_PORT"] {
+        for auth in ["plain", "login"] {
+            let marker = unique(&format!("{port}-{auth}"));
+            let mut args = vec![alice.clone(), alice_pw.expose().to_owned()];
+            args.extend(server_args(&env, port));
+            args.extend(["--auth", auth, "--to", &bob, "--subject", &marker, "--body", "hello"].map(String::from));
+            let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            assert_eq!(run.code, 0, "{port} {auth}: {}\n{}", run.stderr, run.stdout);
+            let expected = if auth == "plain" { "C: AUTH PLAIN ********" } else { "C: AUTH LOGIN" };
+            assert!(run.stdout.contains(expected), "{}", run.stdout);
+            assert!(run.stdout.contains("S: 235 "), "{}", run.stdout);
+            assert!(run.stdout.contains("queued as"), "{}", run.stdout);
+            if port == "MAILTEST_SUBMISSION_PORT" {
+                assert!(run.stdout.contains("C: STARTTLS"), "{}", run.stdout);
+            }
+            assert_no_secret(&run, alice_pw.expose());
+            delivered_to_bob(&env, &marker);
+        }
+    }
+}
+
+#[test]
+fn wrong_password_exits_4_with_the_servers_words() {
+    let Some(env) = TestEnv::load() else { return };
+    let mut args = vec![env.var("MAILTEST_ALICE_USER"), "not-her-password".into()];
+    args.extend(server_args(&env, "MAILTEST_SMTPS_PORT"));
+    args.extend(["--to", "bob@example.test", "--body", "x", "-q"].map(String::from));
+    let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.starts_with("smtp-send: "), "{}", run.stderr);
+    assert!(run.stderr.contains("535"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_no_secret(&run, "not-her-password");
+    assert!(run.stdout.is_empty(), "-q prints no transcript: {}", run.stdout);
+}
+
+#[test]
+fn untrusted_certificate_exits_3() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let run = smtp_send(&[
+        &alice,
+        pw.expose(),
+        "--host",
+        &env.var("MAILTEST_HOST"),
+        "--port",
+        &env.var("MAILTEST_SMTPS_PORT"),
+        "--tls",
+        "implicit",
+        "--to",
+        "bob@example.test",
+        "--body",
+        "x",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("TLS"), "{}", run.stderr);
+    assert_no_secret(&run, pw.expose());
+}
+
+#[test]
+fn tls_none_on_the_plain_port_works_with_a_warning() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let marker = unique("plain");
+    let run = smtp_send(&[
+        &alice,
+        pw.expose(),
+        "--host",
+        &env.var("MAILTEST_HOST"),
+        "--port",
+        &env.var("MAILTEST_SMTP_PORT"),
+        "--tls",
+        "none",
+        "--to",
+        "bob@example.test",
+        "--subject",
+        &marker,
+        "--body",
+        "in clear",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert!(run.stderr.contains("warn"), "{}", run.stderr);
+    assert!(!run.stdout.contains("C: STARTTLS"), "{}", run.stdout);
+    assert_no_secret(&run, pw.expose());
+    delivered_to_bob(&env, &marker);
+}
+
+#[test]
+fn password_from_the_environment_and_missing_password() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let marker = unique("envpw");
+    let mut args = vec![alice.clone()];
+    args.extend(server_args(&env, "MAILTEST_SMTPS_PORT"));
+    args.extend(["--to", "bob@example.test", "--subject", &marker, "--body", "x"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = smtp_send_with(&args, |cmd| {
+        cmd.env("MAIL_PASSWORD", pw.expose());
+    });
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_no_secret(&run, pw.expose());
+    delivered_to_bob(&env, &marker);
+
+    let run = smtp_send(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("MAIL_PASSWORD"), "{}", run.stderr);
+}
+
+#[test]
+fn body_from_stdin_and_from_a_file() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let dir = tempfile::tempdir().unwrap();
+    let body_file = dir.path().join("body.txt");
+    let marker = unique("bodyfile");
+    std::fs::write(&body_file, format!("from a file {marker}\n")).unwrap();
+    let mut args = vec![alice.clone(), pw.expose().to_owned()];
+    args.extend(server_args(&env, "MAILTEST_SMTPS_PORT"));
+    args.extend(["--to", "bob@example.test", "-q"].map(String::from));
+    let mut with_file = args.clone();
+    with_file.extend(["--body-file".to_owned(), body_file.display().to_string()]);
+    let run = smtp_send(&with_file.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    delivered_to_bob(&env, &marker);
+
+    let marker = unique("stdin");
+    let input = dir.path().join("stdin.txt");
+    std::fs::write(&input, format!("from stdin {marker}\n")).unwrap();
+    let run = smtp_send_with(&args.iter().map(String::as_str).collect::<Vec<_>>(), |cmd| {
+        cmd.stdin(std::fs::File::open(&input).unwrap());
+    });
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    delivered_to_bob(&env, &marker);
+}
+
+/// A port where nothing listens: a test that reaches the network fails with 3, not 2.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port().to_string()
+}
+
+#[test]
+fn cr_or_lf_in_user_text_is_a_usage_error_before_connecting() {
+    let port = closed_port();
+    let cases: [&[&str]; 6] = [
+        &["--to", "bob@example.test", "--subject", "hi\r\nBcc: victim@example.test"],
+        &["--to", "bob@example.test\r\nRCPT TO:<victim@example.test>"],
+        &["--to", "bob@example.test", "--from", "alice@example.test\nx"],
+        &["--to", "bob@example.test", "--header", "X-Note: a\r\nBcc: victim@example.test"],
+        &["--to", "bob@example.test", "--cc", "\"Bob\r\n\" <bob@example.test>"],
+        &["--to", "bob@example.test", "--header", "Bcc: victim@example.test"],
+    ];
+    for case in cases {
+        let mut args = vec!["alice@example.test", "pw", "--host", "127.0.0.1", "--port", &port, "--body", "x"];
+        args.extend_from_slice(case);
+        let run = smtp_send(&args);
+        assert_eq!(run.code, 2, "{case:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("smtp-send: "), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn no_recipient_and_unknown_provider_are_usage_errors() {
+    let run = smtp_send(&["alice@example.test", "pw", "--host", "127.0.0.1", "--body", "x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("recipient"), "{}", run.stderr);
+    let run = smtp_send(&["alice@nowhere.test", "pw", "--to", "b@example.test", "--body", "x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--host"), "{}", run.stderr);
+}
+
+#[test]
+fn dry_run_prints_the_message_without_bcc_and_connects_to_nothing() {
+    let port = closed_port();
+    let run = smtp_send(&[
+        "hong",
+        "--port",
+        &port,
+        "--to",
+        "홍길동 <bob@example.test>",
+        "--bcc",
+        "hidden@example.test",
+        "--subject",
+        "안녕하세요",
+        "--body",
+        ".dot line",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let message = run.stdout;
+    assert!(message.contains("From: hong@naver.com\r\n"), "{message}");
+    assert!(message.contains("\r\nSubject: =?utf-8?") || message.contains("\r\nSubject: =?UTF-8?"), "{message}");
+    assert!(message.contains("MIME-Version: 1.0\r\n"), "{message}");
+    assert!(message.contains("Message-ID: <"), "{message}");
+    assert!(!message.contains("hidden@example.test"), "Bcc leaked: {message}");
+    assert!(!message.contains("안녕"), "raw UTF-8 in a header: {message}");
+}
+
+#[test]
+fn attachment_that_cannot_be_read_is_a_usage_error() {
+    let run = smtp_send(&["hong", "--to", "b@example.test", "--body", "x", "--attach", "/nonexistent/file.pdf", "--dry-run"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("/nonexistent/file.pdf"), "{}", run.stderr);
+}
