@@ -59,12 +59,19 @@ pub struct Args {
     /// Name sent in EHLO/HELO (default: this machine's host name).
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
-    /// Print the composed message (and with --mx the hosts to try); connect to nothing.
+    /// Print the composed message (with --mx: the hosts it would try); send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Deliver straight to each recipient domain's MX hosts on port 25 (no AUTH).
+    /// Deliver straight to each recipient domain's MX hosts (no AUTH; STARTTLS
+    /// when offered, required with --tls starttls).
     #[arg(long)]
     pub mx: bool,
+    /// With --mx: the DNS server to ask (`IP:PORT`) instead of the system's.
+    #[arg(long, value_name = "IP:PORT", requires = "mx")]
+    pub dns: Option<std::net::SocketAddr>,
+    /// With --mx: the port spoken to on the MX hosts.
+    #[arg(long, value_name = "PORT", default_value_t = 25, requires = "mx")]
+    pub mx_port: u16,
     #[command(flatten)]
     pub net: NetArgs,
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod compose;
+mod mx;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +28,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), CliError> {
+    if args.mx {
+        let address = if args.id.contains('@') { args.id.clone() } else { format!("{}@{}", args.id, mail_cli::preset::DEFAULT_DOMAIN) };
+        let message = compose::compose(&args, &address)?;
+        return mx::send_mx(&args, &message, args.helo.clone().unwrap_or_else(local_host_name));
+    }
     let endpoint = args.net.resolve(&args.id, Protocol::Smtp)?;
     let message = compose::compose(&args, &endpoint.address)?;
     if args.dry_run {

@@ -1,0 +1,69 @@
+//! `--mx`: direct delivery to the recipients' MX hosts through `mail_smtp::mx`.
+
+use std::time::Duration;
+
+use mail_cli::{exit, CliError, TlsMode};
+use mail_mime::Message;
+use mail_smtp::mx::{deliver, MxOptions, Outcome, Resolver, TlsPolicy};
+use mail_smtp::MailOptions;
+
+use crate::args::Args;
+
+/// Resolves the recipients' domains and delivers to their MX hosts, printing
+/// one line per recipient; with `--dry-run` only prints the hosts in order.
+pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), CliError> {
+    let tls = match args.net.tls {
+        None => TlsPolicy::Opportunistic,
+        Some(TlsMode::Starttls) => TlsPolicy::Required,
+        Some(TlsMode::None) => TlsPolicy::Disabled,
+        Some(TlsMode::Implicit) => return Err(CliError::usage("--mx speaks SMTP on port 25: --tls implicit does not apply")),
+    };
+    let resolver = match args.dns {
+        Some(server) => Resolver::with_server(server),
+        None => Resolver::system(),
+    };
+    let mut resolver = resolver.map_err(|err| CliError::new(exit::CONNECTION, format!("cannot set up DNS: {err}")))?;
+    resolver.set_timeout(Duration::from_secs(args.net.timeout.max(1)));
+    let recipients = message.recipients();
+    let plans = resolver.plan_recipients(&recipients);
+    if args.dry_run {
+        for plan in &plans {
+            println!("{plan}");
+        }
+        return Ok(());
+    }
+
+    let mut options = MxOptions::new(helo_name);
+    options.port = args.mx_port;
+    options.tls = tls;
+    options.tls_config = args.net.tls_config()?;
+    options.timeout = Duration::from_secs(args.net.timeout.max(1));
+    if !args.net.quiet {
+        let net = args.net.clone();
+        options.transcript = Some(Box::new(move |host: &str, addr| {
+            println!("--- {host} [{}]", addr.ip());
+            net.transcript()
+        }));
+    }
+    let mail = MailOptions { smtputf8: message.needs_smtputf8(), eight_bit_mime: !message.is_7bit(), dsn: None };
+    let report = deliver(&plans, message.envelope_from(), &mail, || message.reader(), Some(message.size()), &mut options);
+
+    let mut worst = exit::OK;
+    for recipient in report.recipients() {
+        println!("{}: {}", recipient.recipient, recipient.outcome);
+        let code = match &recipient.outcome {
+            Outcome::Delivered { .. } => exit::OK,
+            Outcome::Refused(_) => exit::REJECTED,
+            Outcome::Deferred(failure) if failure.reply().is_some() => exit::REJECTED,
+            Outcome::Deferred(_) => exit::CONNECTION,
+        };
+        worst = worst.max(code);
+    }
+    match worst {
+        exit::OK => Ok(()),
+        code => {
+            let failed = report.recipients().filter(|r| !r.outcome.is_delivered()).count();
+            Err(CliError::new(code, format!("{failed} of {} recipients not delivered", recipients.len())))
+        }
+    }
+}
