@@ -79,6 +79,7 @@ mod compose;
 pub mod csrf;
 mod form;
 mod mailer;
+mod message;
 mod multipart;
 pub mod page;
 pub mod server;

@@ -1,1 +1,106 @@
-//! mail-smtp (under construction).
+//! An SMTP/ESMTP client (RFC 5321) for submission and relay, with the
+//! extensions real servers offer in one place: STARTTLS, AUTH, PIPELINING,
+//! CHUNKING, SIZE, 8BITMIME, SMTPUTF8, DSN and enhanced status codes.
+//!
+//! In scope: the reply parser (multi-line, bounded, enhanced status codes),
+//! command encoders that refuse CR, LF and NUL in user text before a byte is
+//! sent, a streaming DATA encoder that normalizes line ends and dot-stuffs so
+//! no bare CR or LF and no early end-of-data can leave the client (SMTP
+//! smuggling), and a blocking [`Client`] over `mail_wire::Connection` that
+//! sends many messages over one connection with a result per recipient.
+//! Out of scope: building messages (`mail-mime`), MX lookup, queues and
+//! retries, and the server side.
+//!
+//! RFCs: [5321](https://www.rfc-editor.org/rfc/rfc5321) SMTP,
+//! [3207](https://www.rfc-editor.org/rfc/rfc3207) STARTTLS,
+//! [4954](https://www.rfc-editor.org/rfc/rfc4954) AUTH with
+//! [4616](https://www.rfc-editor.org/rfc/rfc4616) PLAIN and
+//! [2195](https://www.rfc-editor.org/rfc/rfc2195) CRAM-MD5 (plus LOGIN and XOAUTH2),
+//! [2920](https://www.rfc-editor.org/rfc/rfc2920) PIPELINING,
+//! [3030](https://www.rfc-editor.org/rfc/rfc3030) CHUNKING,
+//! [1870](https://www.rfc-editor.org/rfc/rfc1870) SIZE,
+//! [6152](https://www.rfc-editor.org/rfc/rfc6152) 8BITMIME,
+//! [6531](https://www.rfc-editor.org/rfc/rfc6531) SMTPUTF8,
+//! [3461](https://www.rfc-editor.org/rfc/rfc3461) DSN,
+//! [2034](https://www.rfc-editor.org/rfc/rfc2034) and
+//! [3463](https://www.rfc-editor.org/rfc/rfc3463) enhanced status codes.
+//!
+//! Offline, against a scripted server:
+//!
+//! ```
+//! use mail_smtp::{Client, ClientOptions, Envelope};
+//! use mail_wire::testing::ScriptedStream;
+//! use mail_wire::{Connection, Limits, Recording};
+//!
+//! let server = ScriptedStream::from_transcript(
+//!     "S: 220 mail.example.test ESMTP
+//!      C: EHLO client.example.test
+//!      S: 250-mail.example.test
+//!      S: 250 PIPELINING
+//!      C: MAIL FROM:<alice@example.test>
+//!      C: RCPT TO:<bob@example.test>
+//!      C: RCPT TO:<nobody@example.test>
+//!      C: DATA
+//!      S: 250 2.1.0 Ok
+//!      S: 250 2.1.5 Ok
+//!      S: 550 5.1.1 <nobody@example.test>: user unknown
+//!      S: 354 End data with <CR><LF>.<CR><LF>
+//!      C: ..leading dot
+//!      C: .
+//!      S: 250 2.0.0 Ok: queued as 4Xy
+//!      C: QUIT
+//!      S: 221 2.0.0 Bye",
+//! );
+//! let transcript = Recording::new();
+//! let options = ClientOptions {
+//!     helo_name: "client.example.test".into(),
+//!     transcript: Some(Box::new(transcript.clone())),
+//!     ..ClientOptions::default()
+//! };
+//! let mut client = Client::new(Connection::new(server.clone(), Limits::default()), options)?;
+//! let envelope = Envelope::new("alice@example.test", ["bob@example.test", "nobody@example.test"]);
+//! let delivery = client.send(&envelope, &mut &b".leading dot\n"[..], None)?;
+//! assert_eq!(delivery.accepted().count(), 1);
+//! assert_eq!(delivery.rejected().next().unwrap().reply.enhanced_status().unwrap().to_string(), "5.1.1");
+//! assert_eq!(delivery.queue_id(), Some("4Xy"));
+//! client.quit()?;
+//! server.assert_done();
+//! assert!(transcript.lines().contains(&"C: <message body: 13 bytes>".to_owned()));
+//! # Ok::<(), mail_smtp::Error>(())
+//! ```
+//!
+//! Against a real server (`no_run`):
+//!
+//! ```no_run
+//! use mail_smtp::{Client, ClientOptions, Envelope};
+//! use mail_wire::{Secret, Security, Server, TlsConfig};
+//!
+//! let server = Server::new("smtp.example.com", 587);
+//! let options = ClientOptions { helo_name: "laptop.example.com".into(), ..ClientOptions::default() };
+//! let mut client = Client::connect(&server, Security::StartTls, &TlsConfig::new(), options)?;
+//! client.auth("alice@example.com", &Secret::new("app-password"), None)?;
+//! let envelope = Envelope::new("alice@example.com", ["bob@example.org"]);
+//! let message = b"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let delivery = client.send(&envelope, &mut &message[..], Some(message.len() as u64))?;
+//! println!("{}", delivery.reply);
+//! client.quit()?;
+//! # Ok::<(), mail_smtp::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod capabilities;
+mod client;
+pub mod command;
+pub mod dot;
+mod envelope;
+mod error;
+mod raw;
+pub mod reply;
+pub mod sasl;
+
+pub use capabilities::Capabilities;
+pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
+pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
+pub use error::{EncodeError, Error, ParseError};
+pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
+pub use sasl::Mechanism;

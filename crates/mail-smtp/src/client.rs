@@ -1,0 +1,1103 @@
+//! `Client<S>`: a blocking SMTP session over a `mail_wire::Connection<S>`.
+//!
+//! ```text
+//! connect -> greeting (220) -> EHLO (HELO fallback) -> [STARTTLS -> EHLO] -> [AUTH]
+//!         -> { MAIL -> RCPT+ -> DATA|BDAT+ -> final reply }* -> QUIT
+//! ```
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+use mail_wire::{Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript};
+
+use crate::command::{BodyType, Command, MailParams, RcptParams};
+use crate::dot::BodyEncoder;
+use crate::envelope::Envelope;
+use crate::error::{EncodeError, Error};
+use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
+use crate::sasl::{self, Mechanism};
+use crate::Capabilities;
+
+/// Longest reply line accepted by default; RFC 5321 §4.5.3.1.5 allows 512
+/// octets, real servers stay far below 8 KiB.
+pub const DEFAULT_MAX_LINE: usize = 8 * 1024;
+
+/// Input bytes per chunk read from the body (and per BDAT chunk).
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// Outstanding BDAT replies allowed before the client stops to read one,
+/// so neither side can block on a full socket buffer.
+const BDAT_WINDOW: usize = 32;
+
+/// Messages `send_all` keeps in flight with BDAT before reading replies.
+const SEND_ALL_WINDOW: usize = 32;
+
+/// How a session is set up.
+pub struct ClientOptions {
+    /// The name sent with EHLO/HELO (a domain or an address literal such as `[127.0.0.1]`).
+    pub helo_name: String,
+    /// Observer of every line, installed before the greeting is read.
+    pub transcript: Option<Box<dyn Transcript + Send>>,
+    /// Allow AUTH over a connection without TLS (credentials in clear).
+    pub allow_plaintext_auth: bool,
+    /// Longest reply line accepted.
+    pub max_line: usize,
+    /// Most lines accepted in one reply.
+    pub max_reply_lines: usize,
+    /// Use PIPELINING when offered (RFC 2920).
+    pub pipelining: bool,
+    /// Use CHUNKING/BDAT when offered (RFC 3030).
+    pub chunking: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            helo_name: "localhost".to_owned(),
+            transcript: None,
+            allow_plaintext_auth: false,
+            max_line: DEFAULT_MAX_LINE,
+            max_reply_lines: DEFAULT_MAX_REPLY_LINES,
+            pipelining: true,
+            chunking: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("helo_name", &self.helo_name)
+            .field("transcript", &self.transcript.is_some())
+            .field("allow_plaintext_auth", &self.allow_plaintext_auth)
+            .field("max_line", &self.max_line)
+            .field("max_reply_lines", &self.max_reply_lines)
+            .field("pipelining", &self.pipelining)
+            .field("chunking", &self.chunking)
+            .finish()
+    }
+}
+
+/// One recipient's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientReply {
+    /// The address as given.
+    pub address: String,
+    /// The server's reply to its RCPT.
+    pub reply: Reply,
+}
+
+impl RecipientReply {
+    /// True when the server accepted the recipient (2yz).
+    pub fn is_accepted(&self) -> bool {
+        self.reply.is_positive()
+    }
+}
+
+/// The outcome of a message the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Every recipient with its RCPT reply, in order, accepted or not.
+    pub recipients: Vec<RecipientReply>,
+    /// The reply after the message data (`250 2.0.0 Ok: queued as ...`).
+    pub reply: Reply,
+    /// Bytes of the message as given (before line-end normalization).
+    pub size: u64,
+}
+
+impl Delivery {
+    /// Recipients the server accepted.
+    pub fn accepted(&self) -> impl Iterator<Item = &RecipientReply> {
+        self.recipients.iter().filter(|r| r.is_accepted())
+    }
+
+    /// Recipients the server refused; the message did not go to them.
+    pub fn rejected(&self) -> impl Iterator<Item = &RecipientReply> {
+        self.recipients.iter().filter(|r| !r.is_accepted())
+    }
+
+    /// The queue id, when the final reply reads `... queued as ID` (Postfix,
+    /// Exim, Sendmail variants) — a convenience, not a standard.
+    pub fn queue_id(&self) -> Option<&str> {
+        let line = self.reply.lines().first()?;
+        let at = line.find("queued as ")?;
+        let rest = line.get(at + "queued as ".len()..)?;
+        rest.split_whitespace().next()
+    }
+}
+
+/// A connected SMTP session. Capabilities are checked at run time; AUTH,
+/// MAIL and the rest return [`Error::Unsupported`] when the server lacks
+/// what they need.
+pub struct Client<S> {
+    conn: Connection<S>,
+    greeting: Reply,
+    caps: Capabilities,
+    helo_name: String,
+    tls: bool,
+    allow_plaintext_auth: bool,
+    pipelining: bool,
+    chunking: bool,
+    parser: ReplyParser,
+    authenticated: Option<Mechanism>,
+    /// Set when a body could not be finished on the wire; the session is unusable.
+    broken: bool,
+}
+
+impl<S> std::fmt::Debug for Client<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("greeting", &self.greeting)
+            .field("capabilities", &self.caps)
+            .field("tls", &self.tls)
+            .field("authenticated", &self.authenticated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: std::io::Read + std::io::Write> Client<S> {
+    /// Starts a session on a connected stream: installs the transcript,
+    /// reads the greeting and sends EHLO (HELO when EHLO is refused). The
+    /// stream is taken to be without TLS (see [`Client::assume_tls`]).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for a greeting other than 220 (554, 421) or when
+    /// both EHLO and HELO are refused; wire and protocol errors.
+    pub fn new(mut conn: Connection<S>, options: ClientOptions) -> Result<Self, Error> {
+        if options.transcript.is_some() {
+            conn.set_transcript(options.transcript);
+        }
+        conn.set_limits(Limits { max_line: options.max_line, ..conn.limits() });
+        // Check the HELO name before a byte is read or sent.
+        Command::Ehlo(&options.helo_name).encode(&mut Vec::new())?;
+        let mut client = Client {
+            conn,
+            greeting: Reply::new(ReplyCode::SERVICE_READY, Vec::new()),
+            caps: Capabilities::default(),
+            helo_name: options.helo_name,
+            tls: false,
+            allow_plaintext_auth: options.allow_plaintext_auth,
+            pipelining: options.pipelining,
+            chunking: options.chunking,
+            parser: ReplyParser::new(options.max_reply_lines),
+            authenticated: None,
+            broken: false,
+        };
+        let greeting = client.read_reply()?;
+        if greeting.code() != ReplyCode::SERVICE_READY {
+            return Err(Error::Rejected { command: "the connection", reply: greeting });
+        }
+        client.greeting = greeting;
+        client.ehlo()?;
+        Ok(client)
+    }
+
+    /// Marks the stream as protected by TLS set up outside this client
+    /// (a `Connection` built by hand over TLS).
+    pub fn assume_tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// The server's greeting (220).
+    pub fn greeting(&self) -> &Reply {
+        &self.greeting
+    }
+
+    /// What the last EHLO offered (empty after a HELO fallback).
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// True when the session runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The mechanism that authenticated this session, if any.
+    pub fn authenticated(&self) -> Option<Mechanism> {
+        self.authenticated
+    }
+
+    /// The connection, e.g. to change its transcript.
+    pub fn connection(&mut self) -> &mut Connection<S> {
+        &mut self.conn
+    }
+
+    /// Sends EHLO and records the capabilities; falls back to HELO when the
+    /// server answers EHLO with 500, 502 or another 5yz (RFC 5321 §4.1.4).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when HELO is refused as well, or EHLO with 4yz.
+    pub fn ehlo(&mut self) -> Result<&Capabilities, Error> {
+        let helo_name = std::mem::take(&mut self.helo_name);
+        let result = self.ehlo_with(&helo_name);
+        self.helo_name = helo_name;
+        result?;
+        Ok(&self.caps)
+    }
+
+    fn ehlo_with(&mut self, helo_name: &str) -> Result<(), Error> {
+        self.caps = Capabilities::default();
+        let reply = self.command(&Command::Ehlo(helo_name))?;
+        if reply.is_positive() {
+            self.caps = Capabilities::from_ehlo(&reply);
+            return Ok(());
+        }
+        if !reply.code().is_permanent() {
+            return Err(Error::Rejected { command: "EHLO", reply });
+        }
+        log::debug!("EHLO refused ({}), trying HELO", reply.code());
+        let reply = self.command(&Command::Helo(helo_name))?;
+        if !reply.is_positive() {
+            return Err(Error::Rejected { command: "HELO", reply });
+        }
+        self.caps = Capabilities::helo_only(&reply);
+        Ok(())
+    }
+
+    /// Reads one complete reply.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for a malformed reply, wire errors (a line over
+    /// the limit, the connection closed mid-reply).
+    pub fn read_reply(&mut self) -> Result<Reply, Error> {
+        loop {
+            let line = self.conn.read_line()?;
+            if let Some(reply) = self.parser.push_line(line)? {
+                return Ok(reply);
+            }
+        }
+    }
+
+    fn check_usable(&self) -> Result<(), Error> {
+        if self.broken {
+            return Err(Error::Wire(mail_wire::Error::Closed));
+        }
+        Ok(())
+    }
+
+    /// Encodes and queues one command (not flushed).
+    fn queue(&mut self, command: &Command<'_>) -> Result<(), Error> {
+        self.check_usable()?;
+        let mut line = Vec::with_capacity(64);
+        command.encode(&mut line)?;
+        self.conn.queue(Line::public(&line))?;
+        Ok(())
+    }
+
+    /// Sends one command and reads its reply, whatever the code.
+    fn command(&mut self, command: &Command<'_>) -> Result<Reply, Error> {
+        self.queue(command)?;
+        self.conn.flush()?;
+        self.read_reply()
+    }
+
+    /// Sends a command that must succeed with 2yz.
+    fn command_ok(&mut self, command: &Command<'_>) -> Result<Reply, Error> {
+        let reply = self.command(command)?;
+        if reply.is_positive() {
+            Ok(reply)
+        } else {
+            Err(Error::Rejected { command: command.verb(), reply })
+        }
+    }
+
+    /// Authenticates with `mechanism`, or the best one offered when `None`
+    /// (see [`Mechanism::best`]). For XOAUTH2 `secret` is the access token.
+    /// Returns the mechanism used.
+    ///
+    /// # Errors
+    /// [`Error::PlaintextAuth`] without TLS unless allowed (nothing is sent);
+    /// [`Error::Unsupported`] when AUTH or the mechanism is not offered;
+    /// [`Error::AuthRejected`] when the server refuses the credentials.
+    pub fn auth(&mut self, user: &str, secret: &Secret, mechanism: Option<Mechanism>) -> Result<Mechanism, Error> {
+        self.check_usable()?;
+        if !self.tls && !self.allow_plaintext_auth {
+            return Err(Error::PlaintextAuth);
+        }
+        let offered = self.caps.auth_mechanisms();
+        if !self.caps.has("AUTH") {
+            return Err(Error::Unsupported("AUTH"));
+        }
+        let mechanism = match mechanism {
+            Some(m) if offered.contains(&m) => m,
+            Some(m) => return Err(Error::Unsupported(auth_name(m))),
+            None => Mechanism::best(&offered, self.tls).ok_or(Error::Unsupported("AUTH PLAIN, LOGIN or CRAM-MD5"))?,
+        };
+        let reply = match mechanism {
+            Mechanism::Plain => {
+                let response = sasl::plain(user, secret)?;
+                self.send_secret(b"AUTH PLAIN ", &response)?
+            }
+            Mechanism::XOAuth2 => {
+                let response = sasl::xoauth2(user, secret)?;
+                let reply = self.send_secret(b"AUTH XOAUTH2 ", &response)?;
+                if reply.code() == ReplyCode::AUTH_CHALLENGE {
+                    // The server's JSON error comes as a challenge; an empty
+                    // line asks for the final reply (Google's XOAUTH2 notes).
+                    self.conn.send(Line::public(b""))?;
+                    self.read_reply()?
+                } else {
+                    reply
+                }
+            }
+            Mechanism::Login => {
+                let reply = self.command_raw(b"AUTH LOGIN")?;
+                let reply = self.challenge_step(mechanism, reply, &sasl::login_step(user))?;
+                self.challenge_step(mechanism, reply, &sasl::login_step(secret.expose()))?
+            }
+            Mechanism::CramMd5 => {
+                let reply = self.command_raw(b"AUTH CRAM-MD5")?;
+                if reply.code() != ReplyCode::AUTH_CHALLENGE {
+                    return Err(auth_failure(mechanism, reply));
+                }
+                let challenge = reply.lines().first().cloned().unwrap_or_default();
+                let response = match sasl::cram_md5(user, secret, &challenge) {
+                    Ok(response) => response,
+                    Err(err) => {
+                        // Cancel the exchange (RFC 4954 §4) before reporting.
+                        self.conn.send(Line::public(b"*"))?;
+                        self.read_reply()?;
+                        return Err(Error::Protocol(crate::ParseError::Malformed {
+                            excerpt: format!("CRAM-MD5 challenge: {err}"),
+                        }));
+                    }
+                };
+                self.send_secret(b"", &response)?
+            }
+        };
+        if reply.code() == ReplyCode::AUTH_OK {
+            log::debug!("authenticated with {mechanism}");
+            self.authenticated = Some(mechanism);
+            Ok(mechanism)
+        } else {
+            Err(auth_failure(mechanism, reply))
+        }
+    }
+
+    fn command_raw(&mut self, line: &[u8]) -> Result<Reply, Error> {
+        self.conn.send(Line::public(line))?;
+        self.read_reply()
+    }
+
+    fn send_secret(&mut self, public: &[u8], secret: &Secret) -> Result<Reply, Error> {
+        self.conn.send(Line::with_secret(public, secret))?;
+        self.read_reply()
+    }
+
+    /// Answers a 334 challenge with `response`; anything else ends the exchange.
+    fn challenge_step(&mut self, mechanism: Mechanism, reply: Reply, response: &Secret) -> Result<Reply, Error> {
+        if reply.code() != ReplyCode::AUTH_CHALLENGE {
+            return Err(auth_failure(mechanism, reply));
+        }
+        self.send_secret(b"", response)
+    }
+
+    /// `RSET`: aborts the current transaction (RFC 5321 §4.1.1.5).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] unless 250.
+    pub fn rset(&mut self) -> Result<Reply, Error> {
+        self.command_ok(&Command::Rset)
+    }
+
+    /// `NOOP` (RFC 5321 §4.1.1.9).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] unless 250.
+    pub fn noop(&mut self) -> Result<Reply, Error> {
+        self.command_ok(&Command::Noop)
+    }
+
+    /// `VRFY`: returns the reply whatever its code (250/251/252 or a refusal
+    /// such as 502), since servers often disable it (RFC 5321 §3.5.3).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for CR, LF or controls in `what`; wire errors.
+    pub fn vrfy(&mut self, what: &str) -> Result<Reply, Error> {
+        self.command(&Command::Vrfy(what))
+    }
+
+    /// `HELP [topic]`: returns the reply whatever its code (214, 502...).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for CR, LF or controls in `topic`; wire errors.
+    pub fn help(&mut self, topic: Option<&str>) -> Result<Reply, Error> {
+        self.command(&Command::Help(topic))
+    }
+
+    /// `QUIT`, ending the session; returns the 221 reply.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for another code; wire errors.
+    pub fn quit(mut self) -> Result<Reply, Error> {
+        let reply = self.command(&Command::Quit)?;
+        if reply.code() == ReplyCode::CLOSING {
+            Ok(reply)
+        } else {
+            Err(Error::Rejected { command: "QUIT", reply })
+        }
+    }
+
+    /// Gives the connection back (after QUIT or to hand it to another layer).
+    pub fn into_connection(self) -> Connection<S> {
+        self.conn
+    }
+
+    /// Decides MAIL and RCPT parameters against the capabilities and encodes
+    /// every envelope line, so nothing is sent when any of it is invalid.
+    fn prepare(&self, envelope: &Envelope, size: Option<u64>) -> Result<Prepared, Error> {
+        if envelope.recipients.is_empty() {
+            return Err(Error::Invalid(EncodeError::Empty { what: "recipient list" }));
+        }
+        let caps = &self.caps;
+        let mut params = MailParams::default();
+        if envelope.needs_smtputf8() {
+            if !caps.smtputf8() {
+                return Err(Error::Unsupported("SMTPUTF8"));
+            }
+            params.smtputf8 = true;
+        }
+        if envelope.options.eight_bit_mime {
+            if !caps.eight_bit_mime() {
+                return Err(Error::Unsupported("8BITMIME"));
+            }
+            params.body = Some(BodyType::EightBitMime);
+        }
+        if let Some(limit) = caps.size() {
+            if let (Some(size), Some(limit)) = (size, limit) {
+                if size > limit {
+                    return Err(Error::TooLarge { size, limit });
+                }
+            }
+            params.size = size;
+        }
+        let mut rcpt_params = RcptParams::default();
+        let mut orcpt = false;
+        if let Some(dsn) = &envelope.options.dsn {
+            if !caps.dsn() {
+                return Err(Error::Unsupported("DSN"));
+            }
+            params.ret = dsn.ret.map(|r| r.value());
+            params.envid = dsn.envid.clone();
+            rcpt_params.notify = dsn.notify.map(|n| n.value());
+            orcpt = dsn.orcpt;
+        }
+        let mut mail = Vec::with_capacity(64);
+        Command::MailFrom(&envelope.from, &params).encode(&mut mail)?;
+        let mut rcpts = Vec::with_capacity(envelope.recipients.len());
+        for rcpt in &envelope.recipients {
+            let mut line = Vec::with_capacity(64);
+            let mut p = rcpt_params.clone();
+            if orcpt {
+                p.orcpt = Some(rcpt.clone());
+            }
+            Command::RcptTo(rcpt, &p).encode(&mut line)?;
+            rcpts.push(line);
+        }
+        Ok(Prepared { mail, rcpts })
+    }
+
+    fn use_pipelining(&self) -> bool {
+        self.pipelining && self.caps.pipelining()
+    }
+
+    fn use_chunking(&self) -> bool {
+        self.chunking && self.caps.chunking()
+    }
+
+    /// Sends one message: MAIL FROM (with SIZE, BODY=8BITMIME, SMTPUTF8 and
+    /// DSN parameters as needed), one RCPT per recipient, then the body by
+    /// BDAT when CHUNKING is offered, else DATA with dot-stuffing. With
+    /// PIPELINING the envelope goes in one write and each reply is matched
+    /// to its command in order (RFC 2920 §3.1). The body is streamed from
+    /// `body`; line ends are normalized to CRLF. `size` (when known) is
+    /// announced with SIZE and checked against the server's limit first.
+    ///
+    /// The session stays usable after a rejection: the transaction is
+    /// reset, and the next `send` starts afresh.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a bad address (nothing sent); [`Error::Unsupported`];
+    /// [`Error::TooLarge`]; [`Error::Rejected`] for MAIL, DATA/BDAT or the
+    /// final reply; [`Error::AllRecipientsRejected`]; [`Error::Body`] when
+    /// reading `body` fails (with DATA the session is then unusable, since
+    /// no partial message may be ended).
+    pub fn send(&mut self, envelope: &Envelope, body: &mut dyn Read, size: Option<u64>) -> Result<Delivery, Error> {
+        self.check_usable()?;
+        let prepared = self.prepare(envelope, size)?;
+        if self.use_chunking() {
+            self.send_bdat(envelope, &prepared, body)
+        } else {
+            let recipients = self.envelope_with_data(envelope, &prepared)?;
+            let size = self.stream_data(body)?;
+            self.conn.flush()?;
+            let reply = self.read_reply()?;
+            if reply.is_positive() {
+                Ok(Delivery { recipients, reply, size })
+            } else {
+                Err(Error::Rejected { command: "DATA", reply })
+            }
+        }
+    }
+
+    /// Sends many messages held in memory over this connection, each with its
+    /// own result, pipelining across messages where the RFCs allow: with
+    /// DATA, a message's end-of-data dot and the next envelope go in one
+    /// write (RFC 2920 §3.1: the message content may start a group, DATA ends
+    /// one); with BDAT, each message's envelope and `BDAT LAST` go in one write.
+    ///
+    /// # Errors
+    /// The outer error is a failure of the session (wire, protocol, 421);
+    /// the results of messages finished before it are lost then. Each inner
+    /// error is one message's rejection, after which the session goes on.
+    pub fn send_all<'a, I>(&mut self, messages: I) -> Result<Vec<Result<Delivery, Error>>, Error>
+    where
+        I: IntoIterator<Item = (&'a Envelope, &'a [u8])>,
+    {
+        self.check_usable()?;
+        let messages: Vec<(&Envelope, &[u8])> = messages.into_iter().collect();
+        let mut results = Vec::with_capacity(messages.len());
+        if self.use_pipelining() && self.use_chunking() {
+            return self.send_all_bdat(&messages);
+        }
+        if !self.use_pipelining() {
+            for (envelope, body) in messages {
+                let mut reader = body;
+                match self.send(envelope, &mut reader, Some(body.len() as u64)) {
+                    Ok(delivery) => results.push(Ok(delivery)),
+                    Err(err) if is_session_error(&err) => return Err(err),
+                    Err(err) => results.push(Err(err)),
+                }
+            }
+            return Ok(results);
+        }
+        let prepared: Vec<Result<Prepared, Error>> =
+            messages.iter().map(|(env, body)| self.prepare(env, Some(body.len() as u64))).collect();
+        // Invariant: when `in_flight` is Some(i), message i's envelope and
+        // DATA are queued or sent and their replies are unread.
+        let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
+        let mut next = 0;
+        // Skip messages that failed to prepare, queue the first good one.
+        let queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
+            while let Some(p) = prepared.get(*next) {
+                let i = *next;
+                *next += 1;
+                match p {
+                    Ok(p) => {
+                        client.queue_envelope(p)?;
+                        client.queue(&Command::Data)?;
+                        return Ok(Some(i));
+                    }
+                    Err(err) => out.push_back(Err(clone_prepare_error(err))),
+                }
+            }
+            Ok(None)
+        };
+        let mut in_flight = queue_next(self, &mut next, &mut pending_results)?;
+        results.extend(pending_results.drain(..));
+        self.conn.flush()?;
+        while let Some(i) = in_flight {
+            let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
+            let outcome = self.read_envelope_replies(envelope, true)?;
+            match outcome {
+                EnvelopeOutcome::Go(recipients) => {
+                    let mut encoder = BodyEncoder::data();
+                    let mut wire = Vec::with_capacity(body.len() + body.len() / 32 + 8);
+                    encoder.push(body, &mut wire);
+                    encoder.finish(&mut wire);
+                    self.conn.write_raw(&wire)?;
+                    self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
+                    self.conn.note(Direction::Client, ".");
+                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    self.conn.flush()?;
+                    let reply = self.read_reply()?;
+                    let result = if reply.is_positive() {
+                        Ok(Delivery { recipients, reply, size: body.len() as u64 })
+                    } else if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                        return Err(Error::Rejected { command: "DATA", reply });
+                    } else {
+                        // The transaction ended with the refusal; the next
+                        // envelope, already sent, starts a new one.
+                        Err(Error::Rejected { command: "DATA", reply })
+                    };
+                    results.push(result);
+                    results.extend(pending_results.drain(..));
+                }
+                EnvelopeOutcome::Failed(err) => {
+                    results.push(Err(err));
+                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    results.extend(pending_results.drain(..));
+                    self.conn.flush()?;
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    /// `send_all` with PIPELINING and CHUNKING: whole messages (envelope
+    /// and one `BDAT n LAST`) go out without waiting, up to a window of
+    /// messages in flight. The state after a refused BDAT is indeterminate
+    /// and must be cleared with RSET before the next MAIL (RFC 3030 §2), and
+    /// the client cannot know in advance which one fails: so each message
+    /// sent behind another still in flight starts with RSET, which may appear
+    /// anywhere in a pipelined group (RFC 2920 §3.1). Without that, a message
+    /// whose recipients were all refused would leave its MAIL open, and the
+    /// next message's recipients and body would join the wrong transaction.
+    fn send_all_bdat(&mut self, messages: &[(&Envelope, &[u8])]) -> Result<Vec<Result<Delivery, Error>>, Error> {
+        let mut results: Vec<Option<Result<Delivery, Error>>> = Vec::with_capacity(messages.len());
+        let mut in_flight: VecDeque<(usize, bool)> = VecDeque::new();
+        let mut wire = Vec::new();
+        for (i, (envelope, body)) in messages.iter().enumerate() {
+            results.push(None);
+            let prepared = match self.prepare(envelope, Some(body.len() as u64)) {
+                Ok(p) => p,
+                Err(err) => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(Err(err));
+                    }
+                    continue;
+                }
+            };
+            let with_rset = !in_flight.is_empty();
+            if with_rset {
+                self.queue(&Command::Rset)?;
+            }
+            self.queue_envelope(&prepared)?;
+            wire.clear();
+            let mut encoder = BodyEncoder::bdat();
+            encoder.push(body, &mut wire);
+            encoder.finish(&mut wire);
+            self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+            self.conn.write_raw(&wire)?;
+            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+            in_flight.push_back((i, with_rset));
+            if in_flight.len() >= SEND_ALL_WINDOW {
+                self.conn.flush()?;
+                if let Some((j, rset)) = in_flight.pop_front() {
+                    let outcome = self.read_bdat_message(messages, j, rset)?;
+                    if let Some(slot) = results.get_mut(j) {
+                        *slot = Some(outcome);
+                    }
+                }
+            }
+        }
+        self.conn.flush()?;
+        let mut last_failed = false;
+        while let Some((j, rset)) = in_flight.pop_front() {
+            let outcome = self.read_bdat_message(messages, j, rset)?;
+            last_failed = outcome.is_err();
+            if let Some(slot) = results.get_mut(j) {
+                *slot = Some(outcome);
+            }
+        }
+        if last_failed {
+            // Leave no transaction open for the next command.
+            self.rset()?;
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::Unsupported("the message"))))
+            .collect())
+    }
+
+    /// Reads the replies of one pipelined BDAT message: [RSET], MAIL, RCPT..., BDAT LAST.
+    fn read_bdat_message(
+        &mut self,
+        messages: &[(&Envelope, &[u8])],
+        index: usize,
+        rset: bool,
+    ) -> Result<Result<Delivery, Error>, Error> {
+        let (envelope, body) = messages.get(index).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
+        if rset {
+            let reply = self.read_reply()?;
+            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                return Err(Error::Rejected { command: "RSET", reply });
+            }
+        }
+        let outcome = self.read_envelope_replies(envelope, false)?;
+        let bdat = self.read_reply()?;
+        if bdat.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "BDAT", reply: bdat });
+        }
+        Ok(match outcome {
+            EnvelopeOutcome::Failed(err) => Err(err),
+            EnvelopeOutcome::Go(recipients) if bdat.is_positive() => {
+                Ok(Delivery { recipients, reply: bdat, size: body.len() as u64 })
+            }
+            EnvelopeOutcome::Go(_) => Err(Error::Rejected { command: "BDAT", reply: bdat }),
+        })
+    }
+
+    fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {
+        self.check_usable()?;
+        self.conn.queue(Line::public(&prepared.mail))?;
+        for rcpt in &prepared.rcpts {
+            self.conn.queue(Line::public(rcpt))?;
+        }
+        Ok(())
+    }
+
+    /// MAIL, RCPT... and DATA, pipelined when offered, up to the 354.
+    fn envelope_with_data(&mut self, envelope: &Envelope, prepared: &Prepared) -> Result<Vec<RecipientReply>, Error> {
+        if self.use_pipelining() {
+            self.queue_envelope(prepared)?;
+            self.queue(&Command::Data)?;
+            self.conn.flush()?;
+            match self.read_envelope_replies(envelope, true)? {
+                EnvelopeOutcome::Go(recipients) => Ok(recipients),
+                EnvelopeOutcome::Failed(err) => Err(err),
+            }
+        } else {
+            let recipients = self.envelope_one_by_one(envelope, prepared)?;
+            let reply = self.command(&Command::Data)?;
+            if reply.code() != ReplyCode::START_DATA {
+                self.reset_after_failure(&reply)?;
+                return Err(data_refused(reply));
+            }
+            Ok(recipients)
+        }
+    }
+
+    /// MAIL and each RCPT, waiting for each reply (no PIPELINING).
+    fn envelope_one_by_one(&mut self, envelope: &Envelope, prepared: &Prepared) -> Result<Vec<RecipientReply>, Error> {
+        self.conn.send(Line::public(&prepared.mail))?;
+        let reply = self.read_reply()?;
+        if !reply.is_positive() {
+            return Err(Error::Rejected { command: "MAIL", reply });
+        }
+        let mut recipients = Vec::with_capacity(prepared.rcpts.len());
+        for (line, address) in prepared.rcpts.iter().zip(&envelope.recipients) {
+            self.conn.send(Line::public(line))?;
+            let reply = self.read_reply()?;
+            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                return Err(Error::Rejected { command: "RCPT", reply });
+            }
+            recipients.push(RecipientReply { address: address.clone(), reply });
+        }
+        if !recipients.iter().any(RecipientReply::is_accepted) {
+            self.rset()?;
+            return Err(all_rejected(recipients));
+        }
+        Ok(recipients)
+    }
+
+    /// Reads the replies to a pipelined MAIL, RCPT... and (when `data`) DATA,
+    /// each matched to its command in order (RFC 2920 §3.1). Leaves the
+    /// session ready for the next transaction when the message cannot go.
+    fn read_envelope_replies(&mut self, envelope: &Envelope, data: bool) -> Result<EnvelopeOutcome, Error> {
+        let mail = self.read_reply()?;
+        if mail.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "MAIL", reply: mail });
+        }
+        let mut recipients = Vec::with_capacity(envelope.recipients.len());
+        for address in &envelope.recipients {
+            let reply = self.read_reply()?;
+            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                return Err(Error::Rejected { command: "RCPT", reply });
+            }
+            recipients.push(RecipientReply { address: address.clone(), reply });
+        }
+        if !data {
+            return Ok(self.judge_envelope(mail, recipients, None));
+        }
+        let data_reply = self.read_reply()?;
+        if data_reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "DATA", reply: data_reply });
+        }
+        let go = data_reply.code() == ReplyCode::START_DATA;
+        let usable = mail.is_positive() && recipients.iter().any(RecipientReply::is_accepted);
+        if go && !usable {
+            // RFC 2920 §3.1: a server should refuse DATA then; if it did not,
+            // send an empty message's terminator and reset, sending no body.
+            self.conn.send(Line::public(b"."))?;
+            let _ = self.read_reply()?;
+        }
+        if go && usable {
+            return Ok(EnvelopeOutcome::Go(recipients));
+        }
+        let outcome = self.judge_envelope(mail, recipients, Some(data_reply));
+        if let EnvelopeOutcome::Failed(err) = &outcome {
+            if !matches!(err, Error::Rejected { command: "MAIL", .. }) {
+                self.rset()?;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The error for a transaction that cannot carry the message.
+    fn judge_envelope(&self, mail: Reply, recipients: Vec<RecipientReply>, data: Option<Reply>) -> EnvelopeOutcome {
+        if !mail.is_positive() {
+            return EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", reply: mail });
+        }
+        if !recipients.iter().any(RecipientReply::is_accepted) {
+            return EnvelopeOutcome::Failed(all_rejected(recipients));
+        }
+        match data {
+            Some(reply) if reply.code() != ReplyCode::START_DATA => EnvelopeOutcome::Failed(data_refused(reply)),
+            _ => EnvelopeOutcome::Go(recipients),
+        }
+    }
+
+    fn reset_after_failure(&mut self, reply: &Reply) -> Result<(), Error> {
+        if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+            return Err(Error::Rejected { command: "DATA", reply: reply.clone() });
+        }
+        self.rset().map(drop)
+    }
+
+    /// Streams the body after a 354, dot-stuffed, with the terminator;
+    /// returns the bytes read from `body`.
+    fn stream_data(&mut self, body: &mut dyn Read) -> Result<u64, Error> {
+        let mut encoder = BodyEncoder::data();
+        let mut input = vec![0u8; BODY_CHUNK];
+        let mut wire = Vec::with_capacity(BODY_CHUNK + BODY_CHUNK / 8);
+        loop {
+            let n = match read_some(body, &mut input) {
+                Ok(n) => n,
+                Err(err) => {
+                    // A partial message must never be ended with ".": the
+                    // session is dropped instead (RFC 5321 §4.1.1.4 gives no abort).
+                    self.broken = true;
+                    return Err(Error::Body(err));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            encoder.push(input.get(..n).unwrap_or_default(), &mut wire);
+            self.conn.write_raw(&wire)?;
+            wire.clear();
+        }
+        encoder.finish(&mut wire);
+        self.conn.write_raw(&wire)?;
+        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", encoder.input_bytes()));
+        self.conn.note(Direction::Client, ".");
+        Ok(encoder.input_bytes())
+    }
+
+    /// The envelope, then the body in BDAT chunks (RFC 3030 §2). With
+    /// PIPELINING the envelope and first chunk go in one write; later chunks
+    /// go without waiting, within a window of outstanding replies.
+    fn send_bdat(&mut self, envelope: &Envelope, prepared: &Prepared, body: &mut dyn Read) -> Result<Delivery, Error> {
+        let pipelining = self.use_pipelining();
+        let mut encoder = BodyEncoder::bdat();
+        let mut input = vec![0u8; BODY_CHUNK];
+        let mut wire = Vec::with_capacity(BODY_CHUNK + BODY_CHUNK / 8);
+        // Read the first chunk before anything is sent, so a failing body
+        // leaves the session clean.
+        let mut last = fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
+        let recipients = if pipelining {
+            self.queue_envelope(prepared)?;
+            None
+        } else {
+            Some(self.envelope_one_by_one(envelope, prepared)?)
+        };
+        let mut outstanding = 0usize;
+        let mut recipients = recipients;
+        loop {
+            self.queue(&Command::Bdat { size: wire.len() as u64, last })?;
+            self.conn.write_raw(&wire)?;
+            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+            outstanding += 1;
+            if recipients.is_none() {
+                // The first chunk went with the envelope: learn now whether
+                // the message can go before streaming more.
+                self.conn.flush()?;
+                match self.read_envelope_replies(envelope, false)? {
+                    EnvelopeOutcome::Go(r) => recipients = Some(r),
+                    EnvelopeOutcome::Failed(err) => {
+                        let _ = self.read_reply()?; // the first BDAT's refusal
+                        self.rset()?;
+                        return Err(err);
+                    }
+                }
+            }
+            if !pipelining || outstanding > BDAT_WINDOW || last {
+                self.conn.flush()?;
+                while outstanding > 0 && (!pipelining || outstanding > BDAT_WINDOW || last) {
+                    let reply = self.read_reply()?;
+                    outstanding -= 1;
+                    if !reply.is_positive() {
+                        // Drain the replies of chunks already sent, then reset.
+                        for _ in 0..outstanding {
+                            let _ = self.read_reply()?;
+                        }
+                        if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
+                            self.rset()?;
+                        }
+                        let rcpts = recipients.take().unwrap_or_default();
+                        if !rcpts.iter().any(RecipientReply::is_accepted) {
+                            return Err(all_rejected(rcpts));
+                        }
+                        return Err(Error::Rejected { command: "BDAT", reply });
+                    }
+                    if outstanding == 0 && last {
+                        return Ok(Delivery {
+                            recipients: recipients.take().unwrap_or_default(),
+                            reply,
+                            size: encoder.input_bytes(),
+                        });
+                    }
+                }
+            }
+            wire.clear();
+            match fill_chunk(body, &mut input, &mut encoder, &mut wire) {
+                Ok(is_last) => last = is_last,
+                Err(err) => {
+                    self.conn.flush()?;
+                    for _ in 0..outstanding {
+                        let _ = self.read_reply()?;
+                    }
+                    // RSET discards the chunks sent so far (RFC 3030 §4.1).
+                    self.rset()?;
+                    return Err(Error::Body(err));
+                }
+            }
+        }
+    }
+}
+
+/// The envelope lines of one message, encoded and checked.
+#[derive(Debug)]
+struct Prepared {
+    mail: Vec<u8>,
+    rcpts: Vec<Vec<u8>>,
+}
+
+enum EnvelopeOutcome {
+    Go(Vec<RecipientReply>),
+    Failed(Error),
+}
+
+static EMPTY_ENVELOPE: Envelope =
+    Envelope { from: String::new(), recipients: Vec::new(), options: crate::envelope::MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
+
+fn auth_name(m: Mechanism) -> &'static str {
+    match m {
+        Mechanism::Plain => "AUTH PLAIN",
+        Mechanism::Login => "AUTH LOGIN",
+        Mechanism::CramMd5 => "AUTH CRAM-MD5",
+        Mechanism::XOAuth2 => "AUTH XOAUTH2",
+    }
+}
+
+fn auth_failure(mechanism: Mechanism, reply: Reply) -> Error {
+    if reply.code() == ReplyCode::AUTH_CHALLENGE || reply.is_positive() {
+        Error::UnexpectedReply { command: "AUTH", reply }
+    } else {
+        Error::AuthRejected { mechanism: mechanism.name(), reply }
+    }
+}
+
+fn all_rejected(recipients: Vec<RecipientReply>) -> Error {
+    Error::AllRecipientsRejected { rejected: recipients.into_iter().map(|r| (r.address, r.reply)).collect() }
+}
+
+fn data_refused(reply: Reply) -> Error {
+    if reply.is_positive() {
+        Error::UnexpectedReply { command: "DATA", reply }
+    } else {
+        Error::Rejected { command: "DATA", reply }
+    }
+}
+
+/// Errors after which the session cannot go on.
+fn is_session_error(err: &Error) -> bool {
+    match err {
+        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) => true,
+        Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
+        _ => false,
+    }
+}
+
+/// Errors from `prepare` are all plain values; rebuild them for the result list.
+fn clone_prepare_error(err: &Error) -> Error {
+    match err {
+        Error::Invalid(e) => Error::Invalid(e.clone()),
+        Error::Unsupported(what) => Error::Unsupported(what),
+        Error::TooLarge { size, limit } => Error::TooLarge { size: *size, limit: *limit },
+        other => Error::Unsupported(if other.is_rejected() { "the message" } else { "the envelope" }),
+    }
+}
+
+/// One `read`, retried on `Interrupted`.
+fn read_some(body: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match body.read(buf) {
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Reads up to a full chunk, encodes it into `wire`; returns true at EOF
+/// (the encoder is finished then).
+fn fill_chunk(body: &mut dyn Read, input: &mut [u8], encoder: &mut BodyEncoder, wire: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < input.len() {
+        let n = read_some(body, input.get_mut(filled..).unwrap_or_default())?;
+        if n == 0 {
+            encoder.push(input.get(..filled).unwrap_or_default(), wire);
+            encoder.finish(wire);
+            return Ok(true);
+        }
+        filled += n;
+    }
+    encoder.push(input.get(..filled).unwrap_or_default(), wire);
+    Ok(false)
+}
+
+impl Client<NetStream> {
+    /// Connects and sets up the session: the transcript is installed before
+    /// the greeting is read; then EHLO (HELO fallback), and for
+    /// [`Security::StartTls`] STARTTLS and EHLO again. With
+    /// [`Security::Implicit`] TLS starts before the greeting.
+    ///
+    /// # Errors
+    /// [`Error::Wire`] for connecting, TLS and time-outs;
+    /// [`Error::Unsupported`]`("STARTTLS")` when TLS was asked for and the
+    /// server does not offer it (nothing more is sent, no credential
+    /// above all); [`Error::Rejected`] for a refused greeting, EHLO/HELO or STARTTLS.
+    pub fn connect(server: &Server, security: Security, tls: &TlsConfig, options: ClientOptions) -> Result<Self, Error> {
+        let conn = Connection::connect(server, security, tls)?;
+        let mut client = Client::new(conn, options)?;
+        match security {
+            Security::Implicit => client.tls = true,
+            Security::StartTls => client.starttls(server, tls)?,
+            Security::Plain => {}
+        }
+        Ok(client)
+    }
+
+    /// `STARTTLS` (RFC 3207): upgrades the connection, forgets everything
+    /// learnt before (§4.2) and sends EHLO again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`]`("STARTTLS")` when not offered;
+    /// [`Error::Rejected`] when refused; [`Error::Wire`] with
+    /// `BufferedAfterStartTls` when bytes followed the go-ahead (a response
+    /// injection attempt), `Tls` when the handshake or certificate check fails.
+    pub fn starttls(&mut self, server: &Server, tls: &TlsConfig) -> Result<(), Error> {
+        self.check_usable()?;
+        if self.tls {
+            return Err(Error::Wire(mail_wire::Error::AlreadyTls));
+        }
+        if !self.caps.starttls() {
+            return Err(Error::Unsupported("STARTTLS"));
+        }
+        let reply = self.command(&Command::StartTls)?;
+        if reply.code() != ReplyCode::SERVICE_READY {
+            return Err(Error::Rejected { command: "STARTTLS", reply });
+        }
+        if let Err(err) = self.conn.start_tls(server, tls) {
+            self.broken = true;
+            return Err(Error::Wire(err));
+        }
+        self.tls = true;
+        self.caps = Capabilities::default();
+        self.ehlo()?;
+        Ok(())
+    }
+}

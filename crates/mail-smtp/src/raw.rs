@@ -1,0 +1,63 @@
+//! Raw mode for consoles: one line typed by a person, one complete reply.
+
+use std::io::{Read, Write};
+
+use mail_wire::{Line, Secret};
+
+use crate::{Client, Error, Reply};
+
+impl<S: Read + Write> Client<S> {
+    /// Sends one line as typed and reads the complete (multi-line) reply.
+    /// The line is checked for CR, LF and NUL before a byte is sent. The
+    /// initial response of `AUTH <mechanism> <response>` is masked in the
+    /// transcript. Capabilities are not updated; call [`Client::ehlo`] for that.
+    ///
+    /// # Errors
+    /// [`Error::Wire`] with `LineBreak` for CR, LF or NUL; wire and protocol errors.
+    pub fn raw_command(&mut self, line: &str) -> Result<Reply, Error> {
+        let (public, secret) = split_secret(line);
+        match &secret {
+            Some(secret) => self.connection().send(Line::with_secret(public.as_bytes(), secret))?,
+            None => self.connection().send(Line::public(public.as_bytes()))?,
+        }
+        self.read_reply()
+    }
+
+    /// Sends a line whose whole content is secret (an AUTH continuation
+    /// typed at a 334 prompt) and reads the reply.
+    ///
+    /// # Errors
+    /// As [`raw_command`](Self::raw_command).
+    pub fn raw_secret(&mut self, secret: &Secret) -> Result<Reply, Error> {
+        self.connection().send(Line::with_secret(b"", secret))?;
+        self.read_reply()
+    }
+}
+
+/// `AUTH PLAIN dGVzdA==` -> (`AUTH PLAIN `, secret `dGVzdA==`).
+fn split_secret(line: &str) -> (&str, Option<Secret>) {
+    let mut words = line.splitn(3, ' ');
+    let (Some(verb), Some(mechanism), Some(rest)) = (words.next(), words.next(), words.next()) else {
+        return (line, None);
+    };
+    if !verb.eq_ignore_ascii_case("AUTH") || rest.is_empty() {
+        return (line, None);
+    }
+    let public_len = verb.len() + 1 + mechanism.len() + 1;
+    (line.get(..public_len).unwrap_or(line), Some(Secret::new(rest)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_initial_responses_are_split_off() {
+        let (public, secret) = split_secret("AUTH PLAIN dGVzdA==");
+        assert_eq!(public, "AUTH PLAIN ");
+        assert_eq!(secret.unwrap().expose(), "dGVzdA==");
+        assert!(split_secret("AUTH LOGIN").1.is_none());
+        assert!(split_secret("MAIL FROM:<a@b> SIZE=1").1.is_none());
+        assert_eq!(split_secret("auth xoauth2 abc").0, "auth xoauth2 ");
+    }
+}

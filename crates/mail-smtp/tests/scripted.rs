@@ -1,0 +1,729 @@
+//! The client against scripted in-memory servers: split reads, disconnects,
+//! hostile replies, rejections, and the STARTTLS defences over a local fake.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used, clippy::panic)]
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+use mail_smtp::{Client, ClientOptions, Envelope, Error, Mechanism};
+use mail_wire::testing::ScriptedStream;
+use mail_wire::{Connection, Limits, Recording, Secret, Security, Server, TlsConfig};
+
+const EHLO_PIPELINING: &str = "
+S: 220 mail.example.test ESMTP
+C: EHLO client.example.test
+S: 250-mail.example.test
+S: 250-PIPELINING
+S: 250-SIZE 1000000
+S: 250-AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2
+S: 250-ENHANCEDSTATUSCODES
+S: 250 8BITMIME
+";
+
+const EHLO_PLAIN: &str = "
+S: 220 mail.example.test ESMTP
+C: EHLO client.example.test
+S: 250-mail.example.test
+S: 250 AUTH PLAIN LOGIN
+";
+
+const EHLO_CHUNKING: &str = "
+S: 220 mail.example.test ESMTP
+C: EHLO client.example.test
+S: 250-mail.example.test
+S: 250-PIPELINING
+S: 250 CHUNKING
+";
+
+fn options(transcript: &Recording) -> ClientOptions {
+    ClientOptions {
+        helo_name: "client.example.test".into(),
+        transcript: Some(Box::new(transcript.clone())),
+        allow_plaintext_auth: true,
+        ..ClientOptions::default()
+    }
+}
+
+fn start(stream: &ScriptedStream) -> (Client<ScriptedStream>, Recording) {
+    let transcript = Recording::new();
+    let client = Client::new(Connection::new(stream.clone(), Limits::default()), options(&transcript)).unwrap();
+    (client, transcript)
+}
+
+fn script(parts: &[&str]) -> ScriptedStream {
+    ScriptedStream::from_transcript(&parts.concat())
+}
+
+fn bob() -> Envelope {
+    Envelope::new("alice@example.test", ["bob@example.test"])
+}
+
+#[test]
+fn replies_split_into_one_byte_reads_work() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=6
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 354 go
+         C: hello
+         C: .
+         S: 250-2.0.0 Ok:
+         S: 250 2.0.0 queued as ABC
+         C: QUIT
+         S: 221 2.0.0 Bye",
+    ])
+    .one_byte_reads();
+    let (mut client, _) = start(&stream);
+    assert!(client.capabilities().pipelining());
+    let delivery = client.send(&bob(), &mut &b"hello\n"[..], Some(6)).unwrap();
+    assert_eq!(delivery.reply.lines().len(), 2);
+    client.quit().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn multi_line_greeting_is_read_whole() {
+    let stream = ScriptedStream::from_transcript(
+        "S: 220-mail.example.test ESMTP
+         S: 220-no UCE
+         S: 220 welcome
+         C: EHLO client.example.test
+         S: 250 mail.example.test",
+    );
+    let (client, _) = start(&stream);
+    assert_eq!(client.greeting().lines(), ["mail.example.test ESMTP", "no UCE", "welcome"]);
+    stream.assert_done();
+}
+
+#[test]
+fn greeting_554_is_a_rejection() {
+    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away");
+    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    assert!(err.is_rejected(), "{err}");
+    assert_eq!(err.to_string(), "server rejected the connection: 554 5.7.1 go away");
+}
+
+#[test]
+fn ehlo_refused_falls_back_to_helo() {
+    let stream = ScriptedStream::from_transcript(
+        "S: 220 old.example.test SMTP
+         C: EHLO client.example.test
+         S: 502 5.5.2 command not recognized
+         C: HELO client.example.test
+         S: 250 old.example.test
+         C: MAIL FROM:<alice@example.test>
+         S: 250 ok
+         C: RCPT TO:<bob@example.test>
+         S: 250 ok
+         C: DATA
+         S: 354 go
+         C: x
+         C: .
+         S: 250 ok",
+    );
+    let (mut client, _) = start(&stream);
+    assert!(!client.capabilities().is_esmtp());
+    // No SIZE announced and no pipelining without EHLO.
+    client.send(&bob(), &mut &b"x"[..], Some(1)).unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn reply_421_mid_session_is_a_transient_rejection() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 421 4.3.2 Service shutting down",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::Rejected { command: "MAIL", .. }), "{err}");
+    assert!(err.is_transient());
+    stream.assert_done();
+}
+
+#[test]
+fn one_of_two_recipients_rejected_pipelined() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 <nobody@example.test>: Recipient address rejected
+         S: 250 2.1.5 Ok
+         S: 354 go
+         C: x
+         C: .
+         S: 250 2.0.0 Ok: queued as 1234",
+    ]);
+    let (mut client, _) = start(&stream);
+    let envelope = Envelope::new("alice@example.test", ["nobody@example.test", "bob@example.test"]);
+    let delivery = client.send(&envelope, &mut &b"x\r\n"[..], None).unwrap();
+    assert_eq!(delivery.recipients[0].reply.code().get(), 550);
+    assert!(delivery.recipients[1].is_accepted());
+    assert_eq!(delivery.queue_id(), Some("1234"));
+    stream.assert_done();
+}
+
+#[test]
+fn one_of_two_recipients_rejected_without_pipelining() {
+    let stream = script(&[
+        EHLO_PLAIN,
+        "C: MAIL FROM:<alice@example.test>
+         S: 250 Ok
+         C: RCPT TO:<bob@example.test>
+         S: 250 Ok
+         C: RCPT TO:<nobody@example.test>
+         S: 550 5.1.1 unknown
+         C: DATA
+         S: 354 go
+         C: x
+         C: .
+         S: 250 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let envelope = Envelope::new("alice@example.test", ["bob@example.test", "nobody@example.test"]);
+    let delivery = client.send(&envelope, &mut &b"x"[..], None).unwrap();
+    assert_eq!(delivery.rejected().count(), 1);
+    stream.assert_done();
+}
+
+#[test]
+fn all_recipients_rejected_resets_and_errs() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 Error: no valid recipients
+         C: RSET
+         S: 250 2.0.0 Ok
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(&err, Error::AllRecipientsRejected { rejected } if rejected.len() == 1), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "server rejected every recipient: bob@example.test (550 5.1.1 unknown)"
+    );
+    client.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn data_go_ahead_without_recipients_sends_no_body() {
+    // RFC 2920 §3.1: the server should refuse DATA; if it says 354 anyway
+    // the client ends the empty message at once and resets.
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 550 no
+         S: 354 go
+         C: .
+         S: 554 no valid recipients
+         C: RSET
+         S: 250 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"secret body"[..], None).unwrap_err();
+    assert!(matches!(err, Error::AllRecipientsRejected { .. }));
+    assert!(!String::from_utf8_lossy(&stream.written()).contains("secret body"));
+    stream.assert_done();
+}
+
+#[test]
+fn mail_rejected_pipelined_is_reported_with_its_reply() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 553 5.7.1 <alice@example.test>: Sender address rejected
+         S: 503 5.5.1 Error: need MAIL command
+         S: 503 5.5.1 Error: need RCPT command",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "server rejected MAIL: 553 5.7.1 <alice@example.test>: Sender address rejected"
+    );
+    stream.assert_done();
+}
+
+#[test]
+fn message_refused_after_data_is_a_rejection_and_the_session_goes_on() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: spam
+         C: .
+         S: 554 5.7.1 looks like spam
+         C: NOOP
+         S: 250 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"spam"[..], None).unwrap_err();
+    assert!(matches!(err, Error::Rejected { command: "DATA", .. }) && err.is_rejected());
+    client.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn connection_closed_mid_reply_is_a_wire_error() {
+    let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
+    let stream = ScriptedStream::from_transcript(text).eof_after(30);
+    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
+    assert!(err.is_wire() && err.is_transient());
+}
+
+#[test]
+fn ten_megabyte_line_without_crlf_is_a_protocol_violation() {
+    let mut flood = b"220 ".to_vec();
+    flood.resize(10 * 1024 * 1024, b'a');
+    let stream = ScriptedStream::raw(&flood);
+    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::LineTooLong { limit: 8192 })), "{err}");
+    assert!(err.is_protocol_violation());
+}
+
+#[test]
+fn endless_multi_line_reply_is_a_protocol_violation() {
+    let mut flood = b"220 hi\r\n".to_vec();
+    for _ in 0..10_000 {
+        flood.extend_from_slice(b"250-more\r\n");
+    }
+    let stream = ScriptedStream::raw(&flood);
+    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Protocol(mail_smtp::ParseError::TooManyLines { .. })), "{err}");
+    assert!(err.is_protocol_violation());
+}
+
+#[test]
+fn malformed_reply_is_a_protocol_error() {
+    let stream = ScriptedStream::from_transcript("S: HTTP/1.1 400 Bad Request");
+    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "server broke the SMTP protocol: expected a reply line like `250 text`, got `HTTP/1.1 400 Bad Request`"
+    );
+}
+
+#[test]
+fn line_breaks_in_addresses_are_refused_before_a_byte_is_sent() {
+    let stream = script(&[EHLO_PIPELINING]);
+    let (mut client, _) = start(&stream);
+    let sent = stream.written().len();
+    for envelope in [
+        Envelope::new("alice@example.test", ["bob@example.test>\r\nRCPT TO:<eve@example.test"]),
+        Envelope::new("alice@example.test\n", ["bob@example.test"]),
+        Envelope::new("alice@example.test", ["ok@example.test", "bad\0@example.test"]),
+    ] {
+        let err = client.send(&envelope, &mut &b"x"[..], None).unwrap_err();
+        assert!(matches!(err, Error::Invalid(mail_smtp::EncodeError::LineBreak { .. })), "{err}");
+    }
+    assert!(matches!(client.vrfy("a\r\nQUIT"), Err(Error::Invalid(_))));
+    assert_eq!(stream.written().len(), sent);
+    stream.assert_done();
+}
+
+#[test]
+fn size_over_the_servers_limit_is_refused_before_sending() {
+    let stream = script(&[EHLO_PIPELINING]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], Some(2_000_000)).unwrap_err();
+    assert!(matches!(err, Error::TooLarge { size: 2_000_000, limit: 1_000_000 }));
+    stream.assert_done();
+}
+
+#[test]
+fn utf8_address_without_smtputf8_is_unsupported() {
+    let stream = script(&[EHLO_PIPELINING]);
+    let (mut client, _) = start(&stream);
+    let envelope = Envelope::new("alice@example.test", ["김철수@example.test"]);
+    assert!(matches!(client.send(&envelope, &mut &b"x"[..], None), Err(Error::Unsupported("SMTPUTF8"))));
+    let mut dsn = bob();
+    dsn.options.dsn = Some(mail_smtp::Dsn::default());
+    assert!(matches!(client.send(&dsn, &mut &b"x"[..], None), Err(Error::Unsupported("DSN"))));
+    stream.assert_done();
+}
+
+#[test]
+fn auth_plain_and_login_are_masked_in_the_transcript() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH PLAIN ********
+         S: 235 2.7.0 Authentication successful",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    client.auth("alice", &Secret::new("hunter2"), Some(Mechanism::Plain)).unwrap();
+    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    assert!(String::from_utf8_lossy(&stream.written()).contains("AGFsaWNlAGh1bnRlcjI="));
+
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH LOGIN
+         S: 334 VXNlcm5hbWU6
+         C: ********
+         S: 334 UGFzc3dvcmQ6
+         C: ********
+         S: 235 2.7.0 ok",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    client.auth("alice", &Secret::new("hunter2"), Some(Mechanism::Login)).unwrap();
+    let lines = transcript.lines();
+    assert_eq!(lines.iter().filter(|l| *l == "C: ********").count(), 2);
+    assert!(lines.iter().all(|l| !l.contains("YWxpY2U=") && !l.contains("aHVudGVyMg==")));
+    stream.assert_done();
+}
+
+#[test]
+fn auth_without_tls_is_refused_unless_allowed() {
+    let stream = script(&[EHLO_PIPELINING]);
+    let opts = ClientOptions { helo_name: "client.example.test".into(), ..ClientOptions::default() };
+    let mut client = Client::new(Connection::new(stream.clone(), Limits::default()), opts).unwrap();
+    let err = client.auth("alice", &Secret::new("pw"), None).unwrap_err();
+    assert!(matches!(err, Error::PlaintextAuth));
+    // The best mechanism without TLS is CRAM-MD5, once allowed.
+    stream.assert_done();
+}
+
+#[test]
+fn cram_md5_answers_the_challenge() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        // RFC 2195's example challenge.
+        "C: AUTH CRAM-MD5
+         S: 334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+
+         C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw
+         S: 235 ok",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    assert_eq!(client.auth("tim", &Secret::new("tanstaaftanstaaf"), None).unwrap(), Mechanism::CramMd5);
+    assert!(transcript.lines().contains(&"C: ********".to_owned()));
+    stream.assert_done();
+}
+
+#[test]
+fn xoauth2_failure_gets_an_empty_line_then_the_error() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH XOAUTH2 ********
+         S: 334 eyJzdGF0dXMiOiI0MDEifQ==
+         C:
+         S: 535 5.7.8 Username and Password not accepted",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("alice@example.test", &Secret::new("token"), Some(Mechanism::XOAuth2)).unwrap_err();
+    assert!(err.is_auth_rejected(), "{err}");
+    stream.assert_done();
+}
+
+#[test]
+fn mechanism_not_offered_is_unsupported() {
+    let stream = script(&[EHLO_PLAIN]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("a", &Secret::new("b"), Some(Mechanism::CramMd5)).unwrap_err();
+    assert!(matches!(err, Error::Unsupported("AUTH CRAM-MD5")));
+    stream.assert_done();
+}
+
+#[test]
+fn bdat_carries_the_body_in_counted_chunks_pipelined() {
+    let body = b".dot\nline\r\n";
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 12 LAST
+         C: .dot
+         C: line
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as B",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    let delivery = client.send(&bob(), &mut &body[..], None).unwrap();
+    assert_eq!(delivery.queue_id(), Some("B"));
+    assert!(transcript.lines().contains(&"C: <message body: 12 bytes>".to_owned()));
+    stream.assert_done();
+}
+
+#[test]
+fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
+    let line = "x".repeat(98) + "\r\n";
+    let body = line.repeat(1500); // 150 000 bytes: 64 KiB + 64 KiB + rest
+    let mut text = String::from(EHLO_CHUNKING);
+    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: BDAT 65536\n");
+    let stream = ScriptedStream::from_transcript(&text);
+    let chunk = |range: std::ops::Range<usize>| body.as_bytes()[range].to_vec();
+    let stream = stream
+        .then_expect(&chunk(0..65536))
+        .then_serve(b"250 Ok\r\n250 Ok\r\n250 2.0.0 65536 octets received\r\n")
+        .then_expect(b"BDAT 65536\r\n")
+        .then_expect(&chunk(65536..131072))
+        .then_expect(format!("BDAT {} LAST\r\n", 150_000 - 131_072).as_bytes())
+        .then_expect(&chunk(131072..150_000))
+        .then_serve(b"250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
+    let (mut client, _) = start(&stream);
+    let delivery = client.send(&bob(), &mut body.as_bytes(), None).unwrap();
+    assert_eq!(delivery.queue_id(), Some("BIG"));
+    assert_eq!(delivery.size, 150_000);
+    stream.assert_done();
+}
+
+#[test]
+fn bdat_with_every_recipient_rejected_resets() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 3 LAST
+         C: x
+         S: 250 Ok
+         S: 550 5.1.1 no such user
+         S: 554 5.5.1 Error: no valid recipients
+         C: RSET
+         S: 250 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::AllRecipientsRejected { .. }), "{err}");
+    stream.assert_done();
+}
+
+struct FailingBody {
+    served: bool,
+}
+
+impl Read for FailingBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.served {
+            return Err(io::Error::other("disk on fire"));
+        }
+        self.served = true;
+        buf[..3].copy_from_slice(b"abc");
+        Ok(3)
+    }
+}
+
+#[test]
+fn body_read_error_during_data_never_ends_the_message() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut FailingBody { served: false }, None).unwrap_err();
+    assert!(matches!(err, Error::Body(_)), "{err}");
+    assert!(!stream.written().ends_with(b".\r\n"));
+    // The session is unusable: no further command is sent.
+    assert!(client.noop().is_err());
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_pipelines_the_next_envelope_behind_the_dot() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=3
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: one
+         C: .
+         C: MAIL FROM:<alice@example.test> SIZE=3
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok: queued as 1
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: two
+         C: .
+         C: MAIL FROM:<alice@example.test> SIZE=5
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 554 5.7.1 rejected
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: three
+         C: .
+         S: 250 Ok: queued as 3",
+    ]);
+    let (mut client, _) = start(&stream);
+    let envelope = bob();
+    let bodies: [&[u8]; 3] = [b"one", b"two", b"three"];
+    let results = client.send_all(bodies.iter().map(|b| (&envelope, *b))).unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
+    assert!(matches!(results[1], Err(Error::Rejected { command: "DATA", .. })));
+    assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
+    stream.assert_done();
+}
+
+/// A fake server on loopback: plays `script` (lines to send, `<` lines to
+/// receive) and returns what it received.
+fn fake_server(replies: Vec<(&'static str, &'static [u8])>) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(socket.try_clone().unwrap());
+        socket.write_all(b"220 fake.example.test ESMTP\r\n").unwrap();
+        let mut received = Vec::new();
+        for (expect, reply) in replies {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            assert!(line.starts_with(expect), "expected {expect}, got {line:?}");
+            received.push(line.trim_end().to_owned());
+            socket.write_all(reply).unwrap();
+        }
+        // Record anything else the client sends until it hangs up.
+        let mut rest = String::new();
+        let _ = reader.read_to_string(&mut rest);
+        received.extend(rest.lines().map(str::to_owned));
+        received
+    });
+    (port, handle)
+}
+
+#[test]
+fn starttls_with_injected_bytes_is_refused() {
+    let (port, fake) = fake_server(vec![
+        ("EHLO", b"250-fake.example.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"),
+        ("STARTTLS", b"220 2.0.0 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n"),
+    ]);
+    let server = Server::new("127.0.0.1", port);
+    let err = Client::connect(&server, Security::StartTls, &TlsConfig::new(), ClientOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::BufferedAfterStartTls { .. })), "{err}");
+    assert!(err.is_protocol_violation());
+    let received = fake.join().unwrap();
+    assert_eq!(received, ["EHLO localhost", "STARTTLS"]);
+}
+
+#[test]
+fn starttls_missing_from_ehlo_fails_before_auth() {
+    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 AUTH PLAIN LOGIN\r\n")]);
+    let server = Server::new("127.0.0.1", port);
+    let err = Client::connect(&server, Security::StartTls, &TlsConfig::new(), ClientOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Unsupported("STARTTLS")), "{err}");
+    assert_eq!(err.to_string(), "server does not offer STARTTLS");
+    let received = fake.join().unwrap();
+    assert_eq!(received, ["EHLO localhost"], "nothing after EHLO, no AUTH above all");
+}
+
+#[test]
+fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 5 LAST
+         C: one
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 5 LAST
+         C: two
+         C: RSET
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: BDAT 7 LAST
+         C: three
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 1
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 Error: no valid recipients
+         S: 250 2.0.0 Ok
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         S: 250 2.0.0 Ok: queued as 3",
+    ]);
+    let (mut client, _) = start(&stream);
+    let ok = bob();
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let messages: [(&Envelope, &[u8]); 3] = [(&ok, b"one"), (&bad, b"two"), (&ok, b"three")];
+    let results = client.send_all(messages).unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
+    assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })));
+    assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_resets_after_a_failed_last_message() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<nobody@example.test>
+         C: BDAT 3 LAST
+         C: x
+         S: 250 2.1.0 Ok
+         S: 550 5.1.1 unknown
+         S: 503 5.5.1 Error: need RCPT command
+         C: RSET
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
+    let results = client.send_all([(&bad, &b"x"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::AllRecipientsRejected { .. })));
+    stream.assert_done();
+}
+
+#[test]
+fn send_all_reports_invalid_envelopes_in_place() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=2
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: ok
+         C: .
+         S: 250 Ok: queued as 2",
+    ]);
+    let (mut client, _) = start(&stream);
+    let bad = Envelope::new("alice@example.test", ["bob@example.test\r\nRSET"]);
+    let ok = bob();
+    let results = client.send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::Invalid(_))));
+    assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
+    stream.assert_done();
+}
