@@ -17,7 +17,7 @@ use crate::page::{self, ComposeView, Notice};
 
 /// Headers sent with every response: no scripts, styles and images only
 /// from this server, forms only to this server, no framing, no caching of
-/// pages that may hold addresses, no referrer.
+/// pages that may hold addresses, no referrer to other sites.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     (
         "Content-Security-Policy",
@@ -25,7 +25,8 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
+    // Not `no-referrer`: with it Chrome sends `Origin: null` on the form POST.
+    ("Referrer-Policy", "same-origin"),
     ("Cache-Control", "no-store"),
 ];
 
@@ -110,7 +111,12 @@ impl App {
             request.header("Origin").filter(|_| !reading),
             request.header("Sec-Fetch-Site").filter(|_| !reading),
         ) {
-            log::warn!("refused a {method} request: {refusal}");
+            log::warn!(
+                "refused a {method} request: {refusal} (Host {:?}, Origin {:?}, Sec-Fetch-Site {:?})",
+                request.header("Host"),
+                request.header("Origin"),
+                request.header("Sec-Fetch-Site")
+            );
             return Response::html(403, page::message_page("Refused", &format!("Refused: {refusal}.")));
         }
         match (path, reading) {

@@ -52,19 +52,18 @@ fn run(args: Args) -> Result<(), CliError> {
         .to_owned(),
         ..ComposeForm::default()
     };
+    let server = smtp_web::server::bind(args.listen).map_err(|err| CliError::new(USAGE, err))?;
+    // With `--listen 127.0.0.1:0` the system picks the port; the Host check needs the real one.
+    let listen = server.server_addr().to_ip().unwrap_or(args.listen);
     let config = Config {
-        listen: args.listen,
+        listen,
         max_upload: args.max_upload,
         defaults: SendDefaults { timeout: Duration::from_secs(args.net.timeout.max(1)) },
         initial,
     };
     let app = App::new(config, Box::new(SmtpMailer::new(tls)))
         .map_err(|err| CliError::new(CONNECTION, format!("cannot make a CSRF token: {err}")))?;
-    let server = smtp_web::server::bind(args.listen).map_err(|err| CliError::new(USAGE, err))?;
-    let url = match server.server_addr().to_ip() {
-        Some(addr) => format!("http://{addr}/"),
-        None => format!("http://{}/", args.listen),
-    };
+    let url = format!("http://{listen}/");
     if !args.net.quiet {
         println!("smtp-web: compose page at {url}");
     }
