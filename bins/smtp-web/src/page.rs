@@ -221,7 +221,7 @@ fn form_html(view: &ComposeView<'_>) -> String {
          <input type=\"file\" id=\"attachments\" name=\"attachments\" multiple>\
          <span class=\"muted\">up to {} in total</span></div>\n</fieldset>\n\
          <div class=\"actions\"><button type=\"submit\" id=\"send\">Send</button>\
-         <span class=\"muted\">Sent over TLS with the server's certificate checked.</span></div>\n</form>\n",
+         <span class=\"muted\">The server's TLS certificate is checked; the password is used for this send only.</span></div>\n</form>\n",
         escape(&human_size(view.max_upload))
     );
     out

@@ -19,13 +19,20 @@ pub const WORKERS: usize = 4;
 /// # Errors
 /// The bind error (address in use, permission), as text.
 pub fn bind(listen: SocketAddr) -> Result<Server, String> {
-    if !listen.ip().is_loopback() {
-        log::warn!(
-            "listening on {listen}, which is not a loopback address: anyone who can reach it can use this form \
-             (the page is plain HTTP, so passwords typed into it cross the network unencrypted)"
-        );
+    if let Some(warning) = exposure_warning(listen) {
+        log::warn!("{warning}");
     }
     Server::http(listen).map_err(|err| format!("cannot listen on {listen}: {err}"))
+}
+
+/// The warning for an address other than loopback, if it is one.
+pub fn exposure_warning(listen: SocketAddr) -> Option<String> {
+    (!listen.ip().is_loopback()).then(|| {
+        format!(
+            "listening on {listen}, which is not a loopback address: anyone who can reach it can use this form \
+             (the page is plain HTTP, so passwords typed into it cross the network unencrypted)"
+        )
+    })
 }
 
 /// Serves requests until the server is unblocked or fails; blocks.
@@ -67,4 +74,20 @@ fn to_tiny(response: Response) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_only_for_addresses_beyond_loopback() {
+        for quiet in ["127.0.0.1:2345", "127.0.0.2:80", "[::1]:2345"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:2345", "192.0.2.10:2345", "[::]:2345"] {
+            let warning = exposure_warning(loud.parse().unwrap()).unwrap();
+            assert!(warning.contains("not a loopback address"), "{loud}");
+        }
+    }
 }
