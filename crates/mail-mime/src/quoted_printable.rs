@@ -1,0 +1,160 @@
+//! Quoted-printable (RFC 2045 §6.7): an encoder for text bodies and a
+//! decoder that keeps malformed escapes as they are.
+
+const MAX_LINE: usize = 76;
+
+fn hex_digit(v: u8) -> u8 {
+    match v & 15 {
+        d @ 0..=9 => b'0' + d,
+        d => b'A' + (d - 10),
+    }
+}
+
+/// Encodes text whose line breaks are CRLF; the breaks stay hard breaks and
+/// every output line is at most 76 characters (soft breaks `=\r\n`).
+pub(crate) fn encode(input: &[u8], out: &mut Vec<u8>) {
+    let mut lines = input.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
+        let line = if last { line } else { line.strip_suffix(b"\r").unwrap_or(line) };
+        encode_line(line, out);
+        if !last {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
+fn encode_line(line: &[u8], out: &mut Vec<u8>) {
+    let mut col = 0usize;
+    for (i, &b) in line.iter().enumerate() {
+        let at_end = i + 1 == line.len();
+        let literal = matches!(b, b'!'..=b'<' | b'>'..=b'~') || (matches!(b, b' ' | b'\t') && !at_end);
+        let width = if literal { 1 } else { 3 };
+        // Keep room for the soft break `=` unless this is the line's last char.
+        let limit = if at_end { MAX_LINE } else { MAX_LINE - 1 };
+        if col + width > limit {
+            out.extend_from_slice(b"=\r\n");
+            col = 0;
+        }
+        if literal {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'=', hex_digit(b >> 4), hex_digit(b)]);
+        }
+        col += width;
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a quoted-printable body: `=XX` escapes, soft breaks (`=` before
+/// a line break, trailing white space allowed), and trailing white space on
+/// hard-broken lines removed; a malformed `=` is kept literally.
+pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (full, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(p) => rest.split_at(p + 1),
+            None => (rest, &b""[..]),
+        };
+        let (line, eol) = split_eol(full);
+        decode_line(line, eol, &mut out);
+        rest = next;
+    }
+    out
+}
+
+/// Splits a line from its CRLF or LF ending.
+pub(crate) fn split_eol(full: &[u8]) -> (&[u8], &[u8]) {
+    if let Some(l) = full.strip_suffix(b"\r\n") {
+        (l, b"\r\n")
+    } else if let Some(l) = full.strip_suffix(b"\n") {
+        (l, b"\n")
+    } else {
+        (full, b"")
+    }
+}
+
+fn decode_line(line: &[u8], eol: &[u8], out: &mut Vec<u8>) {
+    let trimmed_len = line.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |p| p + 1);
+    let line = line.get(..trimmed_len).unwrap_or(line);
+    let (body, soft) = match line.strip_suffix(b"=") {
+        Some(body) => (body, true),
+        None => (line, false),
+    };
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        if b == b'=' {
+            if let (Some(h), Some(l)) =
+                (body.get(i + 1).copied().and_then(hex_value), body.get(i + 2).copied().and_then(hex_value))
+            {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    if !soft {
+        out.extend_from_slice(eol);
+    }
+}
+
+/// Length of `encode` output, without building it.
+pub(crate) fn encoded_len(input: &[u8]) -> usize {
+    let mut out = Vec::new();
+    encode(input, &mut out);
+    out.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(s, &mut out);
+        out
+    }
+
+    #[test]
+    fn encodes_and_round_trips() {
+        let cases: &[&[u8]] = &[
+            b"plain ascii",
+            b"a=b\r\nline two \r\n",
+            "caf\u{e9} na\u{ef}ve".as_bytes(),
+            b"trailing tab\t",
+            &[b'x'; 200],
+            &[0xff; 100],
+            b"",
+            b"\r\n\r\n",
+        ];
+        for &case in cases {
+            let e = enc(case);
+            assert!(e.split(|&b| b == b'\n').all(|l| l.len() <= 77), "{e:?}");
+            assert!(e.iter().all(|&b| b < 128));
+            assert_eq!(decode(&e), case, "{:?}", String::from_utf8_lossy(&e));
+        }
+        assert_eq!(enc(b"a=b"), b"a=3Db");
+        assert_eq!(enc(b"end "), b"end=20");
+    }
+
+    #[test]
+    fn decodes_rfc2045_soft_breaks_and_junk() {
+        assert_eq!(decode(b"Now's the time =\r\nfor all"), b"Now's the time for all");
+        assert_eq!(decode(b"soft = \r\nbreak"), b"soft break");
+        assert_eq!(decode(b"bad =ZZ escape=4"), b"bad =ZZ escape=4");
+        assert_eq!(decode(b"lower =c3=a9"), "lower \u{e9}".as_bytes());
+        assert_eq!(decode(b"trail   \r\nx"), b"trail\r\nx");
+        assert_eq!(decode(b"lf only\nx=\n"), b"lf only\nx");
+    }
+}
