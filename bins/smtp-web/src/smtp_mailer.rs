@@ -34,6 +34,7 @@ impl Mailer for SmtpMailer {
 impl SmtpMailer {
     fn try_send(&self, request: &SendRequest, recording: &Recording) -> Result<String, String> {
         let built = message::build(request).map_err(|err| format!("The message could not be built: {err}."))?;
+        log::info!("built message {} ({} bytes)", built.message_id, built.bytes.len());
         let endpoint = &request.endpoint;
         let options = ClientOptions {
             transcript: Some(Box::new(recording.clone())),

@@ -6,7 +6,8 @@
 //!
 //! Under CI=true a missing browser or missing servers fail the test; locally
 //! they skip it with a note. `SMTP_WEB_SCREENSHOT=docs/smtp-web.png` also
-//! saves a screenshot of the filled-in form.
+//! saves a screenshot of the filled-in form (`SMTP_WEB_SCREENSHOT_RESULT`
+//! and `SMTP_WEB_SCREENSHOT_FAILURE`: of the two result pages).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
@@ -99,6 +100,9 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     }
     browser.click(&browser.find("#send"));
 
+    if let Ok(path) = std::env::var("SMTP_WEB_SCREENSHOT_RESULT") {
+        std::fs::write(&path, browser.screenshot_png()).unwrap();
+    }
     let result = browser.find("#result");
     assert_eq!(browser.property(&result, "className"), "notice ok", "page: {}\nlog: {}", browser.source(), web.stderr());
     assert!(browser.text(&result).contains("Message sent"));
@@ -148,6 +152,9 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
         },
     );
     browser.click(&browser.find("#send"));
+    if let Ok(path) = std::env::var("SMTP_WEB_SCREENSHOT_FAILURE") {
+        std::fs::write(&path, browser.screenshot_png()).unwrap();
+    }
     let result = browser.find("#result");
     assert_eq!(browser.property(&result, "className"), "notice fail", "page: {}", browser.source());
     let error = browser.text(&browser.find("#error"));
