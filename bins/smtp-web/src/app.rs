@@ -173,18 +173,18 @@ impl App {
             Ok(send_request) => send_request,
             Err(errors) => return self.compose(422, &compose, &errors, None),
         };
-        let recipients = send_request.to.len() + send_request.cc.len() + send_request.bcc.len();
         log::info!(
-            "sending for {} through {}:{} to {recipients} recipient(s)",
+            "sending for {} through {}:{} to {} recipient(s)",
             send_request.endpoint.user,
             send_request.endpoint.server.host,
-            send_request.endpoint.server.port
+            send_request.endpoint.server.port,
+            send_request.to.len() + send_request.cc.len() + send_request.bcc.len()
         );
         let report = self.mailer.send(&send_request).redacted(&send_request);
         match report.result {
-            Ok(reply) => {
-                log::info!("sent: {reply}");
-                let notice = Notice::Sent { recipients, reply, transcript: report.transcript };
+            Ok(accepted) => {
+                log::info!("sent: {}", accepted.reply);
+                let notice = Notice::Sent { recipients: accepted.recipients, reply: accepted.reply, transcript: report.transcript };
                 self.compose(200, &ComposeForm::default(), &[], Some(&notice))
             }
             Err(error) => {
@@ -226,7 +226,7 @@ fn read_bounded(body: &mut dyn Read, declared: Option<u64>, limit: u64) -> Resul
 mod tests {
     use super::*;
     use crate::compose::SendRequest;
-    use crate::mailer::SendReport;
+    use crate::mailer::{Accepted, SendReport};
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
@@ -245,7 +245,10 @@ mod tests {
             let transcript = vec!["S: 220 ready".to_owned(), format!("C: AUTH PLAIN {pw}")];
             match &self.refuse {
                 Some(reply) => SendReport { result: Err(reply.clone()), transcript },
-                None => SendReport { result: Ok("250 2.0.0 Ok: queued as X".into()), transcript },
+                None => SendReport {
+                    result: Ok(Accepted { reply: "250 2.0.0 Ok: queued as X".into(), recipients: 1 }),
+                    transcript,
+                },
             }
         }
     }

@@ -90,7 +90,7 @@ pub use address::{parse_list, parse_mailbox, AddressError};
 pub use app::{App, Config, Request, Response, SECURITY_HEADERS};
 pub use compose::{ComposeForm, FieldError, SendDefaults, SendRequest};
 pub use form::{human_size, FormData, FormError, Upload};
-pub use mailer::{Mailer, SendReport};
+pub use mailer::{Accepted, Mailer, SendReport};
 pub use multipart::{boundary, parse_multipart, Part};
 pub use smtp_mailer::SmtpMailer;
 pub use urlencoded::{parse_urlencoded, percent_decode};

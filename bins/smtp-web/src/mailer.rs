@@ -12,12 +12,22 @@ pub trait Mailer: Send + Sync {
     fn send(&self, request: &SendRequest) -> SendReport;
 }
 
+/// What the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The server's final reply (`250 2.0.0 Ok: queued as ...`), followed by
+    /// any recipient it refused.
+    pub reply: String,
+    /// How many recipients the server accepted.
+    pub recipients: usize,
+}
+
 /// The outcome of one send, ready for the result page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReport {
-    /// The server's final reply (`250 2.0.0 Ok: queued as ...`), or one
-    /// sentence with the server's exact refusal or what failed.
-    pub result: Result<String, String>,
+    /// What was accepted, or one sentence with the server's exact refusal
+    /// or what failed.
+    pub result: Result<Accepted, String>,
     /// The session, one `C:`/`S:` line each, secrets masked.
     pub transcript: Vec<String>,
 }
@@ -47,7 +57,7 @@ impl SendReport {
             }
         };
         match &mut self.result {
-            Ok(text) | Err(text) => clean(text),
+            Ok(Accepted { reply: text, .. }) | Err(text) => clean(text),
         }
         self.transcript.iter_mut().for_each(clean);
         self

@@ -7,7 +7,7 @@ use mail_smtp::{Client, ClientOptions, Delivery, Envelope};
 use mail_wire::{Recording, Secret, Security, TlsConfig};
 
 use crate::compose::SendRequest;
-use crate::mailer::{Mailer, SendReport};
+use crate::mailer::{Accepted, Mailer, SendReport};
 use crate::message;
 
 /// Sends through the SMTP server the request names.
@@ -32,7 +32,7 @@ impl Mailer for SmtpMailer {
 }
 
 impl SmtpMailer {
-    fn try_send(&self, request: &SendRequest, recording: &Recording) -> Result<String, String> {
+    fn try_send(&self, request: &SendRequest, recording: &Recording) -> Result<Accepted, String> {
         let built = message::build(request).map_err(|err| format!("The message could not be built: {err}."))?;
         log::info!("built message {} ({} bytes)", built.message_id, built.bytes.len());
         let endpoint = &request.endpoint;
@@ -48,7 +48,9 @@ impl SmtpMailer {
         if let Err(err) = client.quit() {
             log::debug!("QUIT failed: {err}");
         }
-        outcome.map(|delivery| describe(&delivery)).map_err(|err| capitalize(&err.to_string()))
+        outcome
+            .map(|delivery| Accepted { reply: describe(&delivery), recipients: delivery.accepted().count() })
+            .map_err(|err| capitalize(&err.to_string()))
     }
 }
 

@@ -168,4 +168,34 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     let log = web.stderr();
     assert!(!log.contains(&wrong) && !log.contains(alice_pw.expose()), "password in the server's log: {log}");
     assert!(log.contains("not sent"), "{log}");
+
+    // --- 3. Attachments over the limit: a clear page in the browser, nothing sent.
+    let small = WebServer::start(&["--ca-file", &env.var("MAILTEST_CA_FILE"), "--max-upload", "64K"]);
+    let big = files.path().join("큰 파일.bin");
+    std::fs::write(&big, vec![7u8; 200_000]).unwrap();
+    browser.goto(&small.url);
+    fill_form(
+        &browser,
+        &Fill {
+            password: alice_pw.expose(),
+            port: &port,
+            from: "",
+            to: "bob@example.test",
+            cc: "",
+            bcc: "",
+            subject: "too big",
+            body: "x",
+            attachment: Some(big.to_str().unwrap()),
+        },
+    );
+    browser.click(&browser.find("#send"));
+    assert_eq!(browser.title(), "Attachments too large · smtp-web");
+    let error = browser.text(&browser.find("#error"));
+    assert!(error.contains("larger than the limit of 64 KiB"), "{error}");
+    assert!(!small.stderr().contains("sending for"), "{}", small.stderr());
+}
+
+#[test]
+fn mail_helper_decodes_words_params_and_multipart() {
+    support::mail::self_test();
 }

@@ -295,8 +295,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-#[test]
-fn helper_decodes_words_params_and_multipart() {
+/// Known answers for this helper (run by the browser test file).
+pub fn self_test() {
     assert_eq!(decode_words("=?UTF-8?B?7ZWc6riA?= =?utf-8?Q?_=ED=95=9C?= plain"), "한글 한 plain");
     assert_eq!(param("attachment; filename*=UTF-8''%ED%95%9C.txt", "filename").unwrap(), "한.txt");
     assert_eq!(param("attachment; filename*0*=UTF-8''%ED%95; filename*1*=%9C.txt", "filename").unwrap(), "한.txt");
