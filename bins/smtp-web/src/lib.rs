@@ -91,6 +91,6 @@ pub use app::{App, Config, Request, Response, SECURITY_HEADERS};
 pub use compose::{ComposeForm, FieldError, SendDefaults, SendRequest};
 pub use form::{human_size, FormData, FormError, Upload};
 pub use mailer::{Accepted, Mailer, SendReport};
-pub use multipart::{boundary, parse_multipart, Part};
+pub use multipart::{boundary, parse_multipart, Part, MAX_HEADER_BYTES, MAX_PARTS};
 pub use smtp_mailer::SmtpMailer;
 pub use urlencoded::{parse_urlencoded, percent_decode};
