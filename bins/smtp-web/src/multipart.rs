@@ -299,4 +299,36 @@ mod tests {
         }
         assert_eq!(parse_multipart(&body[..full_len], "----WebKitFormBoundaryAbC123").unwrap().len(), 2);
     }
+
+    #[test]
+    fn mutated_bodies_never_panic() {
+        let valid = body(&[
+            "Content-Disposition: form-data; name=\"a\"\r\n\r\n1",
+            "Content-Disposition: form-data; name=\"f\"; filename=\"x\"\r\nContent-Type: text/plain\r\n\r\n22",
+        ]);
+        let alphabet = b"-\r\n\"; =:abcX\xff\x00";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let mut mutated = valid.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() as usize) % mutated.len();
+                match next() % 3 {
+                    0 => mutated[at] = alphabet[(next() as usize) % alphabet.len()],
+                    1 => {
+                        mutated.remove(at);
+                    }
+                    _ => mutated.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                }
+            }
+            if let Ok(parts) = parse_multipart(&mutated, "----WebKitFormBoundaryAbC123") {
+                assert!(parts.iter().map(|p| p.data.len()).sum::<usize>() <= mutated.len());
+            }
+        }
+    }
 }
