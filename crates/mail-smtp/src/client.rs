@@ -12,7 +12,7 @@ use mail_wire::{Connection, Direction, Limits, Line, NetStream, Secret, Security
 
 use crate::command::{BodyType, Command, MailParams, RcptParams};
 use crate::dot::BodyEncoder;
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, MailOptions};
 use crate::error::{EncodeError, Error};
 use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
 use crate::sasl::{self, Mechanism};
@@ -29,8 +29,6 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
 
-/// Messages `send_all` keeps in flight with BDAT before reading replies.
-const SEND_ALL_WINDOW: usize = 32;
 
 /// How a session is set up.
 pub struct ClientOptions {
@@ -140,7 +138,8 @@ pub struct Client<S> {
     chunking: bool,
     parser: ReplyParser,
     authenticated: Option<Mechanism>,
-    /// Set when a body could not be finished on the wire; the session is unusable.
+    /// Set when a body could not be finished on the wire, or a reply could
+    /// not be read whole: the session is unusable.
     broken: bool,
 }
 
@@ -185,6 +184,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         };
         let greeting = client.read_reply()?;
         if greeting.code() != ReplyCode::SERVICE_READY {
+            if greeting.code().is_permanent() {
+                // RFC 5321 §3.1: after a 554 greeting the client SHOULD send
+                // QUIT; the answer changes nothing.
+                let quit = client.queue(&Command::Quit).and_then(|()| client.conn.flush().map_err(Error::from));
+                if quit.is_ok() {
+                    let _ = client.read_reply();
+                }
+            }
             return Err(Error::Rejected { command: "the connection", reply: greeting });
         }
         client.greeting = greeting;
@@ -261,7 +268,19 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// # Errors
     /// [`Error::Protocol`] for a malformed reply, wire errors (a line over
     /// the limit, the connection closed mid-reply).
+    ///
+    /// After any error here the client refuses further commands
+    /// ([`Error::Broken`]): the rest of a reply may still be in the stream,
+    /// and a later reply could be matched to the wrong command.
     pub fn read_reply(&mut self) -> Result<Reply, Error> {
+        let result = self.read_reply_inner();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn read_reply_inner(&mut self) -> Result<Reply, Error> {
         loop {
             let line = self.conn.read_line()?;
             if let Some(reply) = self.parser.push_line(line)? {
@@ -272,7 +291,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     fn check_usable(&self) -> Result<(), Error> {
         if self.broken {
-            return Err(Error::Wire(mail_wire::Error::Closed));
+            return Err(Error::Broken);
         }
         Ok(())
     }
@@ -353,18 +372,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     return Err(auth_failure(mechanism, reply));
                 }
                 let challenge = reply.lines().first().cloned().unwrap_or_default();
-                let response = match sasl::cram_md5(user, secret, &challenge) {
-                    Ok(response) => response,
-                    Err(err) => {
-                        // Cancel the exchange (RFC 4954 §4) before reporting.
-                        self.conn.send(Line::public(b"*"))?;
-                        self.read_reply()?;
-                        return Err(Error::Protocol(crate::ParseError::Malformed {
-                            excerpt: format!("CRAM-MD5 challenge: {err}"),
-                        }));
+                match sasl::cram_md5(user, secret, &challenge) {
+                    Ok(response) => self.send_secret(b"", &response)?,
+                    Err(_) => {
+                        // Not base64: cancel the exchange (RFC 4954 §4).
+                        self.cancel_auth()?;
+                        return Err(Error::UnexpectedReply { command: "AUTH", reply });
                     }
-                };
-                self.send_secret(b"", &response)?
+                }
             }
         };
         if reply.code() == ReplyCode::AUTH_OK {
@@ -372,8 +387,19 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             self.authenticated = Some(mechanism);
             Ok(mechanism)
         } else {
+            if reply.code() == ReplyCode::AUTH_CHALLENGE {
+                // The server wants more than the mechanism has to say.
+                self.cancel_auth()?;
+            }
             Err(auth_failure(mechanism, reply))
         }
+    }
+
+    /// Sends `*` to cancel an exchange the client cannot go on with, and
+    /// reads the server's answer (501 by RFC 4954 §4).
+    fn cancel_auth(&mut self) -> Result<(), Error> {
+        self.conn.send(Line::public(b"*"))?;
+        self.read_reply().map(drop)
     }
 
     fn command_raw(&mut self, line: &[u8]) -> Result<Reply, Error> {
@@ -514,6 +540,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// to its command in order (RFC 2920 §3.1). The body is streamed from
     /// `body`; line ends are normalized to CRLF. `size` (when known) is
     /// announced with SIZE and checked against the server's limit first.
+    /// A streamed body cannot be inspected before MAIL: set the envelope's
+    /// [`MailOptions`] (or take them from [`MailOptions::detect`] when the
+    /// message is in memory).
     ///
     /// The session stays usable after a rejection: the transaction is
     /// reset, and the next `send` starts afresh.
@@ -543,10 +572,17 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 
     /// Sends many messages held in memory over this connection, each with its
-    /// own result, pipelining across messages where the RFCs allow: with
-    /// DATA, a message's end-of-data dot and the next envelope go in one
-    /// write (RFC 2920 §3.1: the message content may start a group, DATA ends
-    /// one); with BDAT, each message's envelope and `BDAT LAST` go in one write.
+    /// own result, with one round trip a message: each message's data goes
+    /// in one write with the next message's envelope (RFC 2920 §3.1: the
+    /// message content may start a group). With DATA the group is
+    /// `body . MAIL RCPT... DATA`; with CHUNKING it is
+    /// `BDAT n LAST body RSET MAIL RCPT...` (the state after a refused BDAT is
+    /// indeterminate until RSET, RFC 3030 §2). No message data is ever sent
+    /// before the server has accepted that message's envelope, so a server
+    /// that refuses a command without reading its data can never take body
+    /// lines for commands. Without PIPELINING this is [`send`](Self::send) in a loop.
+    /// `BODY=8BITMIME` and `SMTPUTF8` are added where a message's bytes need
+    /// them ([`MailOptions::detect`]).
     ///
     /// # Errors
     /// The outer error is a failure of the session (wire, protocol, 421);
@@ -559,9 +595,6 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         self.check_usable()?;
         let messages: Vec<(&Envelope, &[u8])> = messages.into_iter().collect();
         let mut results = Vec::with_capacity(messages.len());
-        if self.use_pipelining() && self.use_chunking() {
-            return self.send_all_bdat(&messages);
-        }
         if !self.use_pipelining() {
             for (envelope, body) in messages {
                 let mut reader = body;
@@ -573,161 +606,114 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
             return Ok(results);
         }
-        let prepared: Vec<Result<Prepared, Error>> =
-            messages.iter().map(|(env, body)| self.prepare(env, Some(body.len() as u64))).collect();
-        // Invariant: when `in_flight` is Some(i), message i's envelope and
-        // DATA are queued or sent and their replies are unread.
+        let chunking = self.use_chunking();
+        let command = if chunking { "BDAT" } else { "DATA" };
+        // The whole message is at hand: add BODY=8BITMIME and SMTPUTF8 when
+        // its bytes need them, whatever the envelope's options say.
+        let mut prepared: Vec<Option<Result<Prepared, Error>>> = messages
+            .iter()
+            .map(|(env, body)| {
+                let detected = MailOptions::detect(body);
+                if (detected.eight_bit_mime && !env.options.eight_bit_mime) || (detected.smtputf8 && !env.options.smtputf8) {
+                    let mut env = (*env).clone();
+                    env.options.eight_bit_mime |= detected.eight_bit_mime;
+                    env.options.smtputf8 |= detected.smtputf8;
+                    Some(self.prepare(&env, Some(body.len() as u64)))
+                } else {
+                    Some(self.prepare(env, Some(body.len() as u64)))
+                }
+            })
+            .collect();
         let mut pending_results: VecDeque<Result<Delivery, Error>> = VecDeque::new();
         let mut next = 0;
-        // Skip messages that failed to prepare, queue the first good one.
-        let queue_next = |client: &mut Self, next: &mut usize, out: &mut VecDeque<Result<Delivery, Error>>| -> Result<Option<usize>, Error> {
-            while let Some(p) = prepared.get(*next) {
+        // Queues the next message that prepared well (RSET first when asked),
+        // reporting the ones that did not in order; returns its index.
+        let mut queue_next = |client: &mut Self,
+                              next: &mut usize,
+                              out: &mut VecDeque<Result<Delivery, Error>>,
+                              rset_first: bool|
+         -> Result<Option<(usize, bool)>, Error> {
+            while let Some(slot) = prepared.get_mut(*next) {
                 let i = *next;
                 *next += 1;
-                match p {
-                    Ok(p) => {
-                        client.queue_envelope(p)?;
-                        client.queue(&Command::Data)?;
-                        return Ok(Some(i));
+                match slot.take() {
+                    Some(Ok(p)) => {
+                        if rset_first {
+                            client.queue(&Command::Rset)?;
+                        }
+                        client.queue_envelope(&p)?;
+                        if !chunking {
+                            client.queue(&Command::Data)?;
+                        }
+                        return Ok(Some((i, rset_first)));
                     }
-                    Err(err) => out.push_back(Err(clone_prepare_error(err))),
+                    Some(Err(err)) => out.push_back(Err(err)),
+                    None => {}
                 }
             }
             Ok(None)
         };
-        let mut in_flight = queue_next(self, &mut next, &mut pending_results)?;
+        // Invariant: when `in_flight` is Some((i, rset)), message i's
+        // envelope (behind an RSET when `rset`) is sent and its replies unread.
+        let mut in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
         results.extend(pending_results.drain(..));
         self.conn.flush()?;
-        while let Some(i) = in_flight {
+        let mut wire = Vec::new();
+        let mut open_after_failure = false;
+        while let Some((i, rset)) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
-            let outcome = self.read_envelope_replies(envelope, true)?;
-            match outcome {
+            if rset {
+                let reply = self.read_reply()?;
+                if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                    return Err(Error::Rejected { command: "RSET", reply });
+                }
+            }
+            open_after_failure = false;
+            match self.read_envelope_replies(envelope, !chunking)? {
                 EnvelopeOutcome::Go(recipients) => {
-                    let mut encoder = BodyEncoder::data();
-                    let mut wire = Vec::with_capacity(body.len() + body.len() / 32 + 8);
+                    wire.clear();
+                    let mut encoder = if chunking { BodyEncoder::bdat() } else { BodyEncoder::data() };
                     encoder.push(body, &mut wire);
                     encoder.finish(&mut wire);
-                    self.conn.write_raw(&wire)?;
-                    self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
-                    self.conn.note(Direction::Client, ".");
-                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    if chunking {
+                        self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+                        self.conn.write_raw(&wire)?;
+                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+                    } else {
+                        self.conn.write_raw(&wire)?;
+                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
+                        self.conn.note(Direction::Client, ".");
+                    }
+                    in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
                     self.conn.flush()?;
                     let reply = self.read_reply()?;
-                    let result = if reply.is_positive() {
-                        Ok(Delivery { recipients, reply, size: body.len() as u64 })
-                    } else if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                        return Err(Error::Rejected { command: "DATA", reply });
+                    if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+                        return Err(Error::Rejected { command, reply });
+                    }
+                    if reply.is_positive() {
+                        results.push(Ok(Delivery { recipients, reply, size: body.len() as u64 }));
                     } else {
-                        // The transaction ended with the refusal; the next
-                        // envelope, already sent, starts a new one.
-                        Err(Error::Rejected { command: "DATA", reply })
-                    };
-                    results.push(result);
+                        // After DATA's final reply the transaction is over
+                        // (RFC 5321 §4.1.1.4); after a refused BDAT it is
+                        // indeterminate, and the RSET queued above clears it.
+                        open_after_failure = chunking;
+                        results.push(Err(Error::Rejected { command, reply }));
+                    }
                     results.extend(pending_results.drain(..));
                 }
                 EnvelopeOutcome::Failed(err) => {
+                    // `read_envelope_replies` has reset the transaction.
                     results.push(Err(err));
-                    in_flight = queue_next(self, &mut next, &mut pending_results)?;
+                    in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
                     results.extend(pending_results.drain(..));
                     self.conn.flush()?;
                 }
             }
         }
+        if open_after_failure {
+            self.reset_quietly()?;
+        }
         Ok(results)
-    }
-
-    /// `send_all` with PIPELINING and CHUNKING: whole messages (envelope
-    /// and one `BDAT n LAST`) go out without waiting, up to a window of
-    /// messages in flight. The state after a refused BDAT is indeterminate
-    /// and must be cleared with RSET before the next MAIL (RFC 3030 §2), and
-    /// the client cannot know in advance which one fails: so each message
-    /// sent behind another still in flight starts with RSET, which may appear
-    /// anywhere in a pipelined group (RFC 2920 §3.1). Without that, a message
-    /// whose recipients were all refused would leave its MAIL open, and the
-    /// next message's recipients and body would join the wrong transaction.
-    fn send_all_bdat(&mut self, messages: &[(&Envelope, &[u8])]) -> Result<Vec<Result<Delivery, Error>>, Error> {
-        let mut results: Vec<Option<Result<Delivery, Error>>> = Vec::with_capacity(messages.len());
-        let mut in_flight: VecDeque<(usize, bool)> = VecDeque::new();
-        let mut wire = Vec::new();
-        for (i, (envelope, body)) in messages.iter().enumerate() {
-            results.push(None);
-            let prepared = match self.prepare(envelope, Some(body.len() as u64)) {
-                Ok(p) => p,
-                Err(err) => {
-                    if let Some(slot) = results.get_mut(i) {
-                        *slot = Some(Err(err));
-                    }
-                    continue;
-                }
-            };
-            let with_rset = !in_flight.is_empty();
-            if with_rset {
-                self.queue(&Command::Rset)?;
-            }
-            self.queue_envelope(&prepared)?;
-            wire.clear();
-            let mut encoder = BodyEncoder::bdat();
-            encoder.push(body, &mut wire);
-            encoder.finish(&mut wire);
-            self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
-            self.conn.write_raw(&wire)?;
-            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
-            in_flight.push_back((i, with_rset));
-            if in_flight.len() >= SEND_ALL_WINDOW {
-                self.conn.flush()?;
-                if let Some((j, rset)) = in_flight.pop_front() {
-                    let outcome = self.read_bdat_message(messages, j, rset)?;
-                    if let Some(slot) = results.get_mut(j) {
-                        *slot = Some(outcome);
-                    }
-                }
-            }
-        }
-        self.conn.flush()?;
-        let mut last_failed = false;
-        while let Some((j, rset)) = in_flight.pop_front() {
-            let outcome = self.read_bdat_message(messages, j, rset)?;
-            last_failed = outcome.is_err();
-            if let Some(slot) = results.get_mut(j) {
-                *slot = Some(outcome);
-            }
-        }
-        if last_failed {
-            // Leave no transaction open for the next command.
-            self.rset()?;
-        }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or(Err(Error::Unsupported("the message"))))
-            .collect())
-    }
-
-    /// Reads the replies of one pipelined BDAT message: [RSET], MAIL, RCPT..., BDAT LAST.
-    fn read_bdat_message(
-        &mut self,
-        messages: &[(&Envelope, &[u8])],
-        index: usize,
-        rset: bool,
-    ) -> Result<Result<Delivery, Error>, Error> {
-        let (envelope, body) = messages.get(index).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
-        if rset {
-            let reply = self.read_reply()?;
-            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected { command: "RSET", reply });
-            }
-        }
-        let outcome = self.read_envelope_replies(envelope, false)?;
-        let bdat = self.read_reply()?;
-        if bdat.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected { command: "BDAT", reply: bdat });
-        }
-        Ok(match outcome {
-            EnvelopeOutcome::Failed(err) => Err(err),
-            EnvelopeOutcome::Go(recipients) if bdat.is_positive() => {
-                Ok(Delivery { recipients, reply: bdat, size: body.len() as u64 })
-            }
-            EnvelopeOutcome::Go(_) => Err(Error::Rejected { command: "BDAT", reply: bdat }),
-        })
     }
 
     fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {
@@ -777,7 +763,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             recipients.push(RecipientReply { address: address.clone(), reply });
         }
         if !recipients.iter().any(RecipientReply::is_accepted) {
-            self.rset()?;
+            self.reset_quietly()?;
             return Err(all_rejected(recipients));
         }
         Ok(recipients)
@@ -800,7 +786,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             recipients.push(RecipientReply { address: address.clone(), reply });
         }
         if !data {
-            return Ok(self.judge_envelope(mail, recipients, None));
+            let outcome = self.judge_envelope(mail, recipients, None);
+            self.reset_if_open(&outcome)?;
+            return Ok(outcome);
         }
         let data_reply = self.read_reply()?;
         if data_reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
@@ -818,12 +806,29 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             return Ok(EnvelopeOutcome::Go(recipients));
         }
         let outcome = self.judge_envelope(mail, recipients, Some(data_reply));
-        if let EnvelopeOutcome::Failed(err) = &outcome {
-            if !matches!(err, Error::Rejected { command: "MAIL", .. }) {
-                self.rset()?;
-            }
-        }
+        self.reset_if_open(&outcome)?;
         Ok(outcome)
+    }
+
+    /// RSET on a failure path: a refused RSET is ignored (the failure that
+    /// led here is the error worth reporting), a 421 or a wire error is not.
+    fn reset_quietly(&mut self) -> Result<(), Error> {
+        match self.rset() {
+            Err(Error::Rejected { reply, .. }) if reply.code() != ReplyCode::SERVICE_UNAVAILABLE => {
+                log::debug!("RSET refused: {reply}");
+                Ok(())
+            }
+            other => other.map(drop),
+        }
+    }
+
+    /// RSET after a failed envelope whose MAIL was accepted, so the next
+    /// MAIL starts a fresh transaction.
+    fn reset_if_open(&mut self, outcome: &EnvelopeOutcome) -> Result<(), Error> {
+        match outcome {
+            EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", .. }) | EnvelopeOutcome::Go(_) => Ok(()),
+            EnvelopeOutcome::Failed(_) => self.reset_quietly(),
+        }
     }
 
     /// The error for a transaction that cannot carry the message.
@@ -844,7 +849,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
             return Err(Error::Rejected { command: "DATA", reply: reply.clone() });
         }
-        self.rset().map(drop)
+        self.reset_quietly()
     }
 
     /// Streams the body after a 354, dot-stuffed, with the terminator;
@@ -877,9 +882,12 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         Ok(encoder.input_bytes())
     }
 
-    /// The envelope, then the body in BDAT chunks (RFC 3030 §2). With
-    /// PIPELINING the envelope and first chunk go in one write; later chunks
-    /// go without waiting, within a window of outstanding replies.
+    /// The envelope, then the body in BDAT chunks (RFC 3030 §2). No chunk
+    /// is sent before the envelope is accepted: Postfix, for one, refuses
+    /// BDAT before STARTTLS with 530 without reading its chunk, so chunk
+    /// bytes sent blindly behind a refused envelope would be read as
+    /// commands. With PIPELINING the envelope goes in one write and the
+    /// chunks go without waiting, within a window of outstanding replies.
     fn send_bdat(&mut self, envelope: &Envelope, prepared: &Prepared, body: &mut dyn Read) -> Result<Delivery, Error> {
         let pipelining = self.use_pipelining();
         let mut encoder = BodyEncoder::bdat();
@@ -890,55 +898,39 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         let mut last = fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
         let recipients = if pipelining {
             self.queue_envelope(prepared)?;
-            None
+            self.conn.flush()?;
+            match self.read_envelope_replies(envelope, false)? {
+                EnvelopeOutcome::Go(recipients) => recipients,
+                EnvelopeOutcome::Failed(err) => return Err(err),
+            }
         } else {
-            Some(self.envelope_one_by_one(envelope, prepared)?)
+            self.envelope_one_by_one(envelope, prepared)?
         };
         let mut outstanding = 0usize;
-        let mut recipients = recipients;
         loop {
             self.queue(&Command::Bdat { size: wire.len() as u64, last })?;
             self.conn.write_raw(&wire)?;
             self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
             outstanding += 1;
-            if recipients.is_none() {
-                // The first chunk went with the envelope: learn now whether
-                // the message can go before streaming more.
+            let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
+            if must_read(outstanding) {
                 self.conn.flush()?;
-                match self.read_envelope_replies(envelope, false)? {
-                    EnvelopeOutcome::Go(r) => recipients = Some(r),
-                    EnvelopeOutcome::Failed(err) => {
-                        let _ = self.read_reply()?; // the first BDAT's refusal
-                        self.rset()?;
-                        return Err(err);
-                    }
-                }
-            }
-            if !pipelining || outstanding > BDAT_WINDOW || last {
-                self.conn.flush()?;
-                while outstanding > 0 && (!pipelining || outstanding > BDAT_WINDOW || last) {
+                while outstanding > 0 && must_read(outstanding) {
                     let reply = self.read_reply()?;
                     outstanding -= 1;
                     if !reply.is_positive() {
-                        // Drain the replies of chunks already sent, then reset.
+                        // Drain the replies of chunks already sent, then reset:
+                        // the state after a refused BDAT is indeterminate.
                         for _ in 0..outstanding {
                             let _ = self.read_reply()?;
                         }
                         if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
-                            self.rset()?;
-                        }
-                        let rcpts = recipients.take().unwrap_or_default();
-                        if !rcpts.iter().any(RecipientReply::is_accepted) {
-                            return Err(all_rejected(rcpts));
+                            self.reset_quietly()?;
                         }
                         return Err(Error::Rejected { command: "BDAT", reply });
                     }
                     if outstanding == 0 && last {
-                        return Ok(Delivery {
-                            recipients: recipients.take().unwrap_or_default(),
-                            reply,
-                            size: encoder.input_bytes(),
-                        });
+                        return Ok(Delivery { recipients, reply, size: encoder.input_bytes() });
                     }
                 }
             }
@@ -950,8 +942,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     for _ in 0..outstanding {
                         let _ = self.read_reply()?;
                     }
-                    // RSET discards the chunks sent so far (RFC 3030 §4.1).
-                    self.rset()?;
+                    // RSET discards the chunks sent so far (RFC 3030 §2).
+                    self.reset_quietly()?;
                     return Err(Error::Body(err));
                 }
             }
@@ -972,7 +964,7 @@ enum EnvelopeOutcome {
 }
 
 static EMPTY_ENVELOPE: Envelope =
-    Envelope { from: String::new(), recipients: Vec::new(), options: crate::envelope::MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
+    Envelope { from: String::new(), recipients: Vec::new(), options: MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
 
 fn auth_name(m: Mechanism) -> &'static str {
     match m {
@@ -1006,19 +998,9 @@ fn data_refused(reply: Reply) -> Error {
 /// Errors after which the session cannot go on.
 fn is_session_error(err: &Error) -> bool {
     match err {
-        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) => true,
+        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) | Error::Broken => true,
         Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
         _ => false,
-    }
-}
-
-/// Errors from `prepare` are all plain values; rebuild them for the result list.
-fn clone_prepare_error(err: &Error) -> Error {
-    match err {
-        Error::Invalid(e) => Error::Invalid(e.clone()),
-        Error::Unsupported(what) => Error::Unsupported(what),
-        Error::TooLarge { size, limit } => Error::TooLarge { size: *size, limit: *limit },
-        other => Error::Unsupported(if other.is_rejected() { "the message" } else { "the envelope" }),
     }
 }
 

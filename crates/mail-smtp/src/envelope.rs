@@ -40,6 +40,25 @@ pub struct MailOptions {
     pub dsn: Option<Dsn>,
 }
 
+impl MailOptions {
+    /// What a whole message needs: `eight_bit_mime` when any byte is 8-bit,
+    /// `smtputf8` when the header section (up to the first empty line) holds
+    /// non-ASCII text, as RFC 6532 allows only under SMTPUTF8. DSN is left unset.
+    pub fn detect(message: &[u8]) -> MailOptions {
+        let header_end = message
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .or_else(|| message.windows(2).position(|w| w == b"\n\n"))
+            .unwrap_or(message.len());
+        let header = message.get(..header_end).unwrap_or(message);
+        MailOptions {
+            smtputf8: !header.is_ascii(),
+            eight_bit_mime: !message.is_ascii(),
+            dsn: None,
+        }
+    }
+}
+
 /// DSN parameters (RFC 3461 §4).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dsn {
@@ -138,6 +157,21 @@ mod tests {
         assert_eq!(Notify::NEVER.value(), "NEVER");
         assert_eq!(Notify { success: true, failure: true, delay: false }.value(), "SUCCESS,FAILURE");
         assert_eq!(Notify { delay: true, ..Notify::default() }.value(), "DELAY");
+    }
+
+    #[test]
+    fn detect_finds_8bit_bodies_and_utf8_headers() {
+        let table: &[(&[u8], bool, bool)] = &[
+            (b"Subject: hi\r\n\r\nplain\r\n", false, false),
+            ("Subject: hi\r\n\r\n본문\r\n".as_bytes(), true, false),
+            ("Subject: 제목\r\n\r\nplain\r\n".as_bytes(), true, true),
+            ("Subject: x\n\n본문\n".as_bytes(), true, false),
+            (b"", false, false),
+        ];
+        for (message, eight_bit, utf8) in table {
+            let options = MailOptions::detect(message);
+            assert_eq!((options.eight_bit_mime, options.smtputf8), (*eight_bit, *utf8), "{message:?}");
+        }
     }
 
     #[test]

@@ -142,6 +142,9 @@ pub enum Error {
     },
     /// Reading the message body failed.
     Body(std::io::Error),
+    /// An earlier error left the session out of step with the server (a
+    /// reply not read whole, a message body cut short); connect again.
+    Broken,
     /// Connecting, TLS, time-outs, limits of the connection layer.
     Wire(mail_wire::Error),
 }
@@ -177,9 +180,16 @@ impl Error {
         }
     }
 
-    /// True for connection, TLS and time-out failures (exit code 3).
+    /// True for connection, TLS and time-out failures (exit code 3), and for
+    /// a session an earlier such failure left unusable.
     pub fn is_wire(&self) -> bool {
-        matches!(self, Error::Wire(err) if !err.is_protocol_violation())
+        matches!(self, Error::Wire(err) if !err.is_protocol_violation()) || matches!(self, Error::Broken)
+    }
+
+    /// True when the caller's input cannot go on the wire (a line break in
+    /// an address, an empty recipient list): nothing was sent for it.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Invalid(_))
     }
 
     /// True when trying again later may work: a 4xx reply, a time-out, a lost connection.
@@ -223,6 +233,7 @@ impl fmt::Display for Error {
                 write!(f, "message of {size} bytes exceeds the server's limit of {limit} bytes")
             }
             Error::Body(err) => write!(f, "cannot read the message body: {err}"),
+            Error::Broken => f.write_str("the SMTP session cannot go on after an earlier error"),
             Error::Wire(err) => err.fmt(f),
         }
     }

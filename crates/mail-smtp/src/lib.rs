@@ -25,6 +25,26 @@
 //! [2034](https://www.rfc-editor.org/rfc/rfc2034) and
 //! [3463](https://www.rfc-editor.org/rfc/rfc3463) enhanced status codes.
 //!
+//! TLS: [`Client::connect`] with `Security::Implicit` (port 465) or
+//! `Security::StartTls` (587; fails with `Unsupported("STARTTLS")` before any
+//! credential is sent when the server does not offer it). For opportunistic
+//! TLS on port 25 (MX delivery) connect with `Security::Plain` and call
+//! [`Client::starttls`] when [`Capabilities::starttls`] says so. AUTH refuses
+//! to run without TLS unless [`ClientOptions::allow_plaintext_auth`] is set.
+//!
+//! One [`Client`] sends any number of messages: [`Client::send`] streams one
+//! body from a `Read` (two round trips with PIPELINING), [`Client::send_all`]
+//! sends messages held in memory with one round trip each. Every recipient
+//! gets its own [`RecipientReply`]; a message fails only when every
+//! recipient or the data was refused. [`Error`]'s predicates
+//! (`is_auth_rejected`, `is_rejected`, `is_protocol_violation`, `is_wire`)
+//! sort failures the way DESIGN.md's exit codes do; [`Client::raw_command`]
+//! serves consoles.
+//!
+//! The caller knows its message: set [`MailOptions::eight_bit_mime`] for an
+//! 8-bit body and [`MailOptions::smtputf8`] for UTF-8 header fields
+//! (SMTPUTF8 is added by itself for non-ASCII addresses).
+//!
 //! Offline, against a scripted server:
 //!
 //! ```

@@ -404,6 +404,29 @@ mod tests {
     }
 
     #[test]
+    fn random_lines_never_panic() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        // No LF: the connection splits lines there, so a line never holds one.
+        let alphabet = b"0123456789 -\r\x00\xff.a25";
+        let mut parser = ReplyParser::new(8);
+        let mut parsed = 0;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let line: Vec<u8> = (0..len).map(|i| alphabet[((seed >> (i * 5)) % alphabet.len() as u64) as usize]).collect();
+            if let Ok(Some(reply)) = parser.push_line(&line) {
+                let mut bytes = Vec::new();
+                reply.encode(&mut bytes);
+                assert_eq!(parse_all(&bytes).unwrap_or_default().len(), 1);
+                parsed += 1;
+            }
+        }
+        assert!(parsed > 100, "only {parsed} replies parsed: the generator is too weak");
+    }
+
+    #[test]
     fn invalid_utf8_is_replaced_not_a_panic() {
         let replies = parse_all(b"250 caf\xe9\r\n").unwrap();
         assert_eq!(replies[0].lines()[0], "caf\u{fffd}");

@@ -153,6 +153,16 @@ fn send_and_read_back(env: &TestEnv, chunking: bool) {
     let lines = transcript.lines();
     let verb = if chunking { "C: BDAT " } else { "C: DATA" };
     assert!(lines.iter().any(|l| l.starts_with(verb)), "{lines:?}");
+    // PIPELINING: MAIL, RCPT (and DATA) left before the reply to MAIL came;
+    // a BDAT chunk only after the envelope was accepted.
+    let position = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+    let mail_reply = position("S: 250 2.1.0");
+    assert!(position("C: RCPT TO:") < mail_reply, "{lines:?}");
+    if chunking {
+        assert!(position(verb) > position("S: 250 2.1.5"), "{lines:?}");
+    } else {
+        assert!(position(verb) < mail_reply, "{lines:?}");
+    }
     assert!(lines.iter().any(|l| l == &format!("C: <message body: {} bytes>", body.len())), "{lines:?}");
     let delivered = wait_for_delivery(env, &marker);
     // Postfix and Dovecot prepend trace headers (with LF line ends in the maildir).
@@ -303,5 +313,96 @@ fn send_all_with_a_refused_message_in_the_middle_delivers_the_others() {
         if chunking {
             assert!(transcript.lines().iter().any(|l| l.starts_with("C: BDAT ")));
         }
+    }
+}
+
+mod scenario;
+
+/// Runs the fixture scenario against Postfix (smtps, BDAT and DATA); with
+/// `SMTP_RECORD_FIXTURES=DIR` it also writes the transcripts there, for
+/// `tests/fixtures.rs` to replay offline.
+#[test]
+fn fixture_scenario_against_postfix() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("ALICE");
+    for (chunking, name) in [(true, "postfix-smtps-send-all-bdat.txt"), (false, "postfix-smtps-send-all-data.txt")] {
+        let transcript = Recording::new();
+        let client = connect(
+            &env,
+            "MAILTEST_SMTPS_PORT",
+            Security::Implicit,
+            ClientOptions { chunking, ..options(&transcript) },
+        );
+        scenario::run(client, &user, &pass);
+        let script = scenario::to_script(&transcript.lines(), chunking);
+        assert!(!script.contains(pass.expose()));
+        if let Some(dir) = std::env::var_os("SMTP_RECORD_FIXTURES") {
+            let header = format!(
+                "# Recorded from Postfix 3.7 (scripts/mailserver, smtps) by\n\
+                 # SMTP_RECORD_FIXTURES=fixtures/smtp cargo test -p mail-smtp --test postfix fixture_scenario\n\
+                 # chunking={chunking}; replayed by crates/mail-smtp/tests/fixtures.rs\n"
+            );
+            std::fs::write(PathBuf::from(dir).join(name), header + &script).unwrap();
+        }
+    }
+}
+
+#[test]
+fn port_25_service_with_starttls_delivers_without_auth_and_refuses_relay() {
+    let Some(env) = TestEnv::load() else { return };
+    let mut client = connect(&env, "MAILTEST_SMTP_PORT", Security::StartTls, options(&Recording::new()));
+    assert!(client.is_tls());
+    let marker = unique("port25");
+    let body = message(&marker, "");
+    client.send(&Envelope::new("carol@example.test", ["bob@example.test"]), &mut &body[..], None).unwrap();
+    let relay = Envelope::new("carol@example.test", ["someone@elsewhere.invalid"]);
+    let err = client.send(&relay, &mut &body[..], None).unwrap_err();
+    let Error::AllRecipientsRejected { rejected } = &err else { panic!("{err}") };
+    assert!(rejected[0].1.to_string().contains("Relay access denied"), "{err}");
+    client.quit().unwrap();
+    wait_for_delivery(&env, &marker);
+}
+
+#[test]
+fn submission_without_starttls_refuses_mail_and_no_credential_is_sent() {
+    let Some(env) = TestEnv::load() else { return };
+    let transcript = Recording::new();
+    let mut client = connect(&env, "MAILTEST_SUBMISSION_PORT", Security::Plain, options(&transcript));
+    assert!(client.capabilities().starttls() && !client.capabilities().has("AUTH"));
+    let (user, pass) = env.account("ALICE");
+    assert!(matches!(client.auth(&user, &pass, None), Err(Error::PlaintextAuth)));
+    let err = client.send(&Envelope::new("alice@example.test", ["bob@example.test"]), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(&err, Error::Rejected { command: "MAIL", reply } if reply.code().get() == 530), "{err}");
+    assert!(!transcript.lines().iter().any(|l| l.contains("AUTH")));
+}
+
+#[test]
+fn large_message_in_many_chunks_arrives_exact() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("ALICE");
+    for chunking in [true, false] {
+        let mut client = connect(
+            &env,
+            "MAILTEST_SMTPS_PORT",
+            Security::Implicit,
+            ClientOptions { chunking, ..options(&Recording::new()) },
+        );
+        client.auth(&user, &pass, None).unwrap();
+        let marker = unique(&format!("large-{chunking}"));
+        // ~400 KB: several 64 KiB BDAT chunks; dot lines, bare LFs and a bare CR.
+        let mut extra = String::new();
+        for i in 0..5000 {
+            extra.push_str(&format!(".line {i} with a leading dot\n{i:06} plain line\r\n"));
+        }
+        extra.push_str("bare\rcr\r\n");
+        let body = message(&marker, &extra);
+        let delivery = client.send(&Envelope::new("alice@example.test", ["bob@example.test"]), &mut &body[..], None).unwrap();
+        assert_eq!(delivery.size, body.len() as u64);
+        client.quit().unwrap();
+        let delivered = String::from_utf8(wait_for_delivery(&env, &marker)).unwrap().replace("\r\n", "\n");
+        let expected = String::from_utf8(body).unwrap().replace("\r\n", "\n").replace('\r', "\n");
+        let start = delivered.find("From: alice@example.test").unwrap();
+        assert_eq!(delivered.len() - start, expected.len());
+        assert!(delivered[start..] == expected, "chunking={chunking}: delivered message differs");
     }
 }

@@ -101,8 +101,9 @@ fn multi_line_greeting_is_read_whole() {
 
 #[test]
 fn greeting_554_is_a_rejection() {
-    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away");
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away\nC: QUIT\nS: 221 bye");
+    let err = Client::new(Connection::new(stream.clone(), Limits::default()), ClientOptions::default()).unwrap_err();
+    stream.assert_done();
     assert!(err.is_rejected(), "{err}");
     assert_eq!(err.to_string(), "server rejected the connection: 554 5.7.1 go away");
 }
@@ -292,10 +293,14 @@ fn message_refused_after_data_is_a_rejection_and_the_session_goes_on() {
 #[test]
 fn connection_closed_mid_reply_is_a_wire_error() {
     let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
-    let stream = ScriptedStream::from_transcript(text).eof_after(30);
-    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
-    assert!(err.is_wire() && err.is_transient());
+    // 30 bytes: inside the first line of the EHLO reply; 31: right after it,
+    // between the lines of the multi-line reply.
+    for cut in [30, 31] {
+        let stream = ScriptedStream::from_transcript(text).eof_after(cut);
+        let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+        assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{cut}: {err}");
+        assert!(err.is_wire() && err.is_transient());
+    }
 }
 
 #[test]
@@ -450,17 +455,17 @@ fn mechanism_not_offered_is_unsupported() {
 }
 
 #[test]
-fn bdat_carries_the_body_in_counted_chunks_pipelined() {
+fn bdat_carries_the_body_in_counted_chunks_after_the_envelope() {
     let body = b".dot\nline\r\n";
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
          C: BDAT 12 LAST
          C: .dot
          C: line
-         S: 250 2.1.0 Ok
-         S: 250 2.1.5 Ok
          S: 250 2.0.0 Ok: queued as B",
     ]);
     let (mut client, transcript) = start(&stream);
@@ -475,17 +480,18 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
     let line = "x".repeat(98) + "\r\n";
     let body = line.repeat(1500); // 150 000 bytes: 64 KiB + 64 KiB + rest
     let mut text = String::from(EHLO_CHUNKING);
-    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nC: BDAT 65536\n");
+    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\n");
+    text.push_str("C: BDAT 65536\n");
     let stream = ScriptedStream::from_transcript(&text);
     let chunk = |range: std::ops::Range<usize>| body.as_bytes()[range].to_vec();
+    // The three chunks go without waiting; the replies are read at the end.
     let stream = stream
         .then_expect(&chunk(0..65536))
-        .then_serve(b"250 Ok\r\n250 Ok\r\n250 2.0.0 65536 octets received\r\n")
         .then_expect(b"BDAT 65536\r\n")
         .then_expect(&chunk(65536..131072))
         .then_expect(format!("BDAT {} LAST\r\n", 150_000 - 131_072).as_bytes())
         .then_expect(&chunk(131072..150_000))
-        .then_serve(b"250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
+        .then_serve(b"250 2.0.0 65536 octets received\r\n250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
     let (mut client, _) = start(&stream);
     let delivery = client.send(&bob(), &mut body.as_bytes(), None).unwrap();
     assert_eq!(delivery.queue_id(), Some("BIG"));
@@ -494,16 +500,13 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
 }
 
 #[test]
-fn bdat_with_every_recipient_rejected_resets() {
+fn bdat_with_every_recipient_rejected_sends_no_chunk_and_resets() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
-         C: BDAT 3 LAST
-         C: x
          S: 250 Ok
          S: 550 5.1.1 no such user
-         S: 554 5.5.1 Error: no valid recipients
          C: RSET
          S: 250 Ok",
     ]);
@@ -544,7 +547,7 @@ fn body_read_error_during_data_never_ends_the_message() {
     assert!(matches!(err, Error::Body(_)), "{err}");
     assert!(!stream.written().ends_with(b".\r\n"));
     // The session is unusable: no further command is sent.
-    assert!(client.noop().is_err());
+    assert!(matches!(client.noop(), Err(Error::Broken)));
     stream.assert_done();
 }
 
@@ -644,33 +647,30 @@ fn starttls_missing_from_ehlo_fails_before_auth() {
 }
 
 #[test]
-fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
+fn send_all_with_bdat_pipelines_each_chunk_with_the_next_envelope_behind_rset() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<bob@example.test>
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
          C: BDAT 5 LAST
          C: one
          C: RSET
          C: MAIL FROM:<alice@example.test>
          C: RCPT TO:<nobody@example.test>
-         C: BDAT 5 LAST
-         C: two
-         C: RSET
-         C: MAIL FROM:<alice@example.test>
-         C: RCPT TO:<bob@example.test>
-         C: BDAT 7 LAST
-         C: three
-         S: 250 2.1.0 Ok
-         S: 250 2.1.5 Ok
          S: 250 2.0.0 Ok: queued as 1
          S: 250 2.0.0 Ok
          S: 250 2.1.0 Ok
          S: 550 5.1.1 unknown
-         S: 554 5.5.1 Error: no valid recipients
+         C: RSET
          S: 250 2.0.0 Ok
+         C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
          S: 250 2.1.0 Ok
          S: 250 2.1.5 Ok
+         C: BDAT 7 LAST
+         C: three
          S: 250 2.0.0 Ok: queued as 3",
     ]);
     let (mut client, _) = start(&stream);
@@ -685,23 +685,43 @@ fn send_all_with_bdat_pipelines_whole_messages_behind_rset() {
 }
 
 #[test]
-fn send_all_resets_after_a_failed_last_message() {
+fn send_all_resets_after_a_refused_last_chunk() {
     let stream = script(&[
         EHLO_CHUNKING,
         "C: MAIL FROM:<alice@example.test>
-         C: RCPT TO:<nobody@example.test>
-         C: BDAT 3 LAST
-         C: x
+         C: RCPT TO:<bob@example.test>
          S: 250 2.1.0 Ok
-         S: 550 5.1.1 unknown
-         S: 503 5.5.1 Error: need RCPT command
+         S: 250 2.1.5 Ok
+         C: BDAT 6 LAST
+         C: spam
+         S: 554 5.7.1 looks like spam
          C: RSET
          S: 250 2.0.0 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let bad = Envelope::new("alice@example.test", ["nobody@example.test"]);
-    let results = client.send_all([(&bad, &b"x"[..])]).unwrap();
-    assert!(matches!(results[0], Err(Error::AllRecipientsRejected { .. })));
+    let results = client.send_all([(&bob(), &b"spam"[..])]).unwrap();
+    assert!(matches!(results[0], Err(Error::Rejected { command: "BDAT", .. })));
+    stream.assert_done();
+}
+
+#[test]
+fn chunk_data_never_follows_a_refused_envelope() {
+    // Postfix's submission port before STARTTLS answers 530 to everything
+    // and does not read a BDAT chunk: data sent blindly would be commands.
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         S: 530 5.7.0 Must issue a STARTTLS command first
+         S: 530 5.7.0 Must issue a STARTTLS command first
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"RCPT TO:<eve@example.test>\r\n"[..], None).unwrap_err();
+    assert!(matches!(&err, Error::Rejected { command: "MAIL", reply } if reply.code().get() == 530), "{err}");
+    assert!(!String::from_utf8_lossy(&stream.written()).contains("eve@"));
+    client.noop().unwrap();
     stream.assert_done();
 }
 
@@ -725,5 +745,251 @@ fn send_all_reports_invalid_envelopes_in_place() {
     let results = client.send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])]).unwrap();
     assert!(matches!(results[0], Err(Error::Invalid(_))));
     assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
+    stream.assert_done();
+}
+
+#[test]
+fn raw_mode_reads_whole_replies_and_masks_auth() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: HELP
+         S: 214-2.0.0 commands:
+         S: 214 2.0.0 HELO EHLO MAIL
+         C: AUTH PLAIN ********
+         S: 235 2.7.0 ok",
+    ]);
+    let (mut client, transcript) = start(&stream);
+    let help = client.raw_command("HELP").unwrap();
+    assert_eq!(help.lines().len(), 2);
+    client.raw_command("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=").unwrap();
+    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    assert!(!transcript.lines().iter().any(|l| l.contains("AGFsaWNl")));
+    let err = client.raw_command("NOOP\r\nQUIT").unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::LineBreak { .. })), "{err}");
+    stream.assert_done();
+}
+
+#[test]
+fn opportunistic_starttls_is_possible_after_a_plain_connect() {
+    // --mx delivery: connect plain, upgrade only when offered.
+    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 PIPELINING\r\n"), ("QUIT", b"221 bye\r\n")]);
+    let server = Server::new("127.0.0.1", port);
+    let client = Client::connect(&server, Security::Plain, &TlsConfig::new(), ClientOptions::default()).unwrap();
+    assert!(!client.capabilities().starttls() && !client.is_tls());
+    client.quit().unwrap();
+    assert_eq!(fake.join().unwrap(), ["EHLO localhost", "QUIT"]);
+}
+
+#[test]
+fn random_servers_never_make_the_client_panic_or_hang() {
+    let pieces: [&[u8]; 16] = [
+        b"220 hi\r\n",
+        b"250-mail.example.test\r\n",
+        b"250-PIPELINING\r\n",
+        b"250-CHUNKING\r\n",
+        b"250-AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2\r\n",
+        b"250-SIZE 10\r\n",
+        b"250 ok\r\n",
+        b"354 go\r\n",
+        b"334 VXNlcm5hbWU6\r\n",
+        b"334 !!notbase64\r\n",
+        b"235 ok\r\n",
+        b"550 5.1.1 no\r\n",
+        b"421 4.3.2 bye\r\n",
+        b"250-\xff\x00\x1b\r\n",
+        b"25",
+        b"\r\n",
+    ];
+    let mut seed: u64 = 0x1234_5678_9abc_def1;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut sent_ok = 0;
+    for round in 0..3000 {
+        let mut server = b"220 hi\r\n250-x\r\n250-PIPELINING\r\n".to_vec();
+        if round % 2 == 0 {
+            server.extend_from_slice(b"250-CHUNKING\r\n");
+        }
+        server.extend_from_slice(b"250 AUTH PLAIN LOGIN CRAM-MD5\r\n");
+        for _ in 0..(next() % 14) {
+            server.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let stream = ScriptedStream::raw(&server);
+        let opts = ClientOptions { allow_plaintext_auth: true, ..ClientOptions::default() };
+        let Ok(mut client) = Client::new(Connection::new(stream, Limits::default()), opts) else { continue };
+        let mechanism = [None, Some(Mechanism::Login), Some(Mechanism::CramMd5)][round % 3];
+        let _ = client.auth("alice", &Secret::new("pw"), mechanism);
+        let envelope = Envelope::new("a@b.test", ["c@d.test", "e@f.test"]);
+        if client.send(&envelope, &mut &b".x\r\ny"[..], Some(5)).is_ok() {
+            sent_ok += 1;
+        }
+        let messages = [(&envelope, &b"one"[..]), (&envelope, &b"two"[..])];
+        let _ = client.send_all(messages);
+        let _ = client.quit();
+    }
+    // The generator does reach the message path now and then.
+    assert!(sent_ok > 0);
+}
+
+#[test]
+fn a_malformed_reply_mid_session_stops_the_session() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: NOOP
+         S: 250-2.0.0 fine
+         S: oops",
+    ]);
+    let (mut client, _) = start(&stream);
+    assert!(matches!(client.noop(), Err(Error::Protocol(_))));
+    let written = stream.written().len();
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::Broken) && err.is_wire(), "{err}");
+    assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
+    stream.assert_done();
+}
+
+#[test]
+fn a_network_client_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Client<mail_wire::NetStream>>();
+    assert_send::<Error>();
+}
+
+#[test]
+fn cram_md5_challenge_that_is_not_base64_is_cancelled() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH CRAM-MD5
+         S: 334 !!! not base64
+         C: *
+         S: 501 5.7.0 Authentication aborted
+         C: NOOP
+         S: 250 2.0.0 Ok",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("tim", &Secret::new("pw"), Some(Mechanism::CramMd5)).unwrap_err();
+    assert_eq!(err.to_string(), "server sent an unexpected reply to AUTH: 334 !!! not base64");
+    assert!(err.is_protocol_violation());
+    client.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: AUTH PLAIN ********
+         S: 334 more?
+         C: *
+         S: 501 5.7.0 Authentication aborted",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.auth("alice", &Secret::new("pw"), Some(Mechanism::Plain)).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
+    stream.assert_done();
+}
+
+#[test]
+fn a_refused_rset_does_not_hide_the_real_error() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 550 5.1.1 unknown
+         S: 554 5.5.1 no valid recipients
+         C: RSET
+         S: 502 5.5.2 RSET not implemented",
+    ]);
+    let (mut client, _) = start(&stream);
+    let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
+    assert!(matches!(err, Error::AllRecipientsRejected { .. }), "{err}");
+    stream.assert_done();
+}
+
+/// Hands out one byte per `read`, like a slow pipe.
+struct Trickle<'a>(&'a [u8]);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((&b, rest)), Some(slot)) => {
+                *slot = b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn a_body_read_one_byte_at_a_time_is_sent_the_same() {
+    for chunking in [false, true] {
+        let (ehlo, data) = if chunking {
+            (EHLO_CHUNKING, "S: 250 Ok\nS: 250 Ok\nC: BDAT 14 LAST\nC: ..a\nC: b\nC: .\nC: c\nS: 250 Ok: queued as T\n")
+        } else {
+            (EHLO_PIPELINING, "C: DATA\nS: 250 Ok\nS: 250 Ok\nS: 354 go\nC: ...a\nC: b\nC: ..\nC: c\nC: .\nS: 250 Ok: queued as T\n")
+        };
+        let stream = script(&[ehlo, "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\n", data]);
+        let (mut client, _) = start(&stream);
+        let delivery = client.send(&bob(), &mut Trickle(b"..a\rb\n.\r\nc"), None).unwrap();
+        assert_eq!(delivery.queue_id(), Some("T"));
+        stream.assert_done();
+    }
+}
+
+#[test]
+fn a_body_of_exactly_one_chunk_ends_with_an_empty_last_chunk() {
+    let body = vec![b'x'; 65534].into_iter().chain(*b"\r\n").collect::<Vec<u8>>();
+    let text = format!("{EHLO_CHUNKING}C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\nC: BDAT 65536\n");
+    let stream = ScriptedStream::from_transcript(&text)
+        .then_expect(&body)
+        .then_expect(b"BDAT 0 LAST\r\n")
+        .then_serve(b"250 2.0.0 65536 octets\r\n250 2.0.0 Ok: queued as E\r\n");
+    let (mut client, _) = start(&stream);
+    let delivery = client.send(&bob(), &mut body.as_slice(), None).unwrap();
+    assert_eq!(delivery.queue_id(), Some("E"));
+    stream.assert_done();
+}
+
+#[test]
+fn a_silent_server_is_a_timeout() {
+    let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250 ok\n";
+    let stream = ScriptedStream::from_transcript(text).error_kind_after(9, io::ErrorKind::WouldBlock);
+    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::Timeout)), "{err}");
+    assert!(err.is_wire() && err.is_transient() && !err.is_protocol_violation());
+}
+
+#[test]
+fn send_all_adds_8bitmime_for_8bit_bodies_and_refuses_utf8_headers_without_smtputf8() {
+    let stream = script(&[
+        EHLO_PIPELINING,
+        "C: MAIL FROM:<alice@example.test> SIZE=22 BODY=8BITMIME
+         C: RCPT TO:<bob@example.test>
+         C: DATA
+         S: 250 Ok
+         S: 250 Ok
+         S: 354 go
+         C: Subject: x
+         C: 
+         C: 본문
+         C: .
+         S: 250 Ok: queued as K",
+    ]);
+    let (mut client, _) = start(&stream);
+    let envelope = bob();
+    let eight_bit = "Subject: x\r\n\r\n본문\r\n";
+    let utf8_header = "Subject: 제목\r\n\r\nx\r\n";
+    let results = client
+        .send_all([(&envelope, eight_bit.as_bytes()), (&envelope, utf8_header.as_bytes())])
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("K"));
+    assert!(matches!(results[1], Err(Error::Unsupported("SMTPUTF8"))), "{:?}", results[1]);
     stream.assert_done();
 }
