@@ -130,6 +130,15 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     assert_eq!(attachments.len(), 1);
     assert_eq!(attachments[0].filename.as_deref(), Some(attachment_name));
     assert_eq!(attachments[0].body, attachment, "attachment bytes differ");
+    // mail-mime's own parser reads the same message the same way.
+    let parsed = mail_mime::ParsedMessage::parse(&message.raw);
+    assert_eq!(parsed.subject().as_deref(), Some(subject.as_str()));
+    assert_eq!(parsed.from().first().and_then(|m| m.name().map(str::to_owned)).as_deref(), Some("김앨리스"));
+    assert_eq!(parsed.text_body().unwrap().replace("\r\n", "\n").trim_end(), body);
+    let parsed_files: Vec<_> = parsed.attachments().collect();
+    assert_eq!(parsed_files.len(), 1);
+    assert_eq!(parsed_files[0].filename(), Some(attachment_name));
+    assert_eq!(&*parsed_files[0].decoded(), attachment.as_slice());
     let carol = PathBuf::from(env.var("MAILTEST_CAROL_MAILDIR"));
     mail::wait_for(&carol, Duration::from_secs(20), pick);
 
