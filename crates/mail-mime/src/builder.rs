@@ -423,6 +423,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// Parses received mail; the same as [`ParsedMessage::parse`](crate::ParsedMessage::parse).
+    pub fn parse(bytes: &[u8]) -> crate::ParsedMessage<'_> {
+        crate::ParsedMessage::parse(bytes)
+    }
+
     /// The `Message-ID:` as written, with angle brackets (`<x@y>`).
     pub fn message_id(&self) -> &str {
         &self.message_id

@@ -48,6 +48,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod address;
 mod base64;
 mod builder;
 pub mod charset;
@@ -55,12 +56,19 @@ mod date;
 mod encoded_word;
 mod error;
 mod folding;
+mod header;
+mod html;
 mod mailbox;
 mod media_type;
 mod params;
+mod parsed;
+mod part;
 mod quoted_printable;
 
 pub use builder::{Message, MessageBuilder};
 pub use date::DateTime;
 pub use error::BuildError;
+pub use header::HeaderField;
 pub use mailbox::Mailbox;
+pub use parsed::ParsedMessage;
+pub use part::{Part, PartKind, PartReader, TransferEncoding};

@@ -1,0 +1,209 @@
+//! `ParsedMessage`: a received message read from bytes, with typed header
+//! accessors and walks over its MIME tree.
+
+use std::borrow::Cow;
+
+use crate::header::HeaderField;
+use crate::part::{Part, PartKind};
+use crate::{address, date, html, DateTime, Mailbox};
+
+/// A message parsed from bytes it borrows (RFC 5322, MIME). Parsing never
+/// fails: malformed input gives the best honest reading.
+#[derive(Debug, Clone)]
+pub struct ParsedMessage<'a> {
+    root: Part<'a>,
+}
+
+impl<'a> ParsedMessage<'a> {
+    /// Parses a whole message (CRLF or LF line endings).
+    pub fn parse(bytes: &'a [u8]) -> ParsedMessage<'a> {
+        Self::parse_nested(bytes, 0)
+    }
+
+    pub(crate) fn parse_nested(bytes: &'a [u8], depth: usize) -> ParsedMessage<'a> {
+        ParsedMessage { root: Part::parse(bytes, "text/plain", depth) }
+    }
+
+    /// The top-level entity: the message's own headers and body.
+    pub fn root(&self) -> &Part<'a> {
+        &self.root
+    }
+
+    /// All top-level header fields, in order.
+    pub fn headers(&self) -> &[HeaderField<'a>] {
+        self.root.headers()
+    }
+
+    /// The first field called `name`, unfolded, RFC 2047-decoded, trimmed;
+    /// raw 8-bit bytes are read as UTF-8, else in the declared charset.
+    pub fn header(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.root.header(name)
+    }
+
+    /// The `Subject:`.
+    pub fn subject(&self) -> Option<Cow<'a, str>> {
+        self.header("subject")
+    }
+
+    fn addresses(&self, name: &str) -> Vec<Mailbox> {
+        self.header(name).map(|v| address::parse_list(&v)).unwrap_or_default()
+    }
+
+    /// The `From:` mailboxes (usually one).
+    pub fn from(&self) -> Vec<Mailbox> {
+        self.addresses("from")
+    }
+
+    /// The `To:` mailboxes, groups flattened.
+    pub fn to(&self) -> Vec<Mailbox> {
+        self.addresses("to")
+    }
+
+    /// The `Cc:` mailboxes, groups flattened.
+    pub fn cc(&self) -> Vec<Mailbox> {
+        self.addresses("cc")
+    }
+
+    /// The `Date:`, RFC 5322 or an obsolete form; `None` when unreadable.
+    pub fn date(&self) -> Option<DateTime> {
+        self.header("date").and_then(|d| date::parse(&d))
+    }
+
+    /// The `Message-ID:` without angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        let v = self.header("message-id")?;
+        let inner = match (v.find('<'), v.rfind('>')) {
+            (Some(a), Some(b)) if a < b => v.get(a + 1..b).unwrap_or_default(),
+            _ => v.trim(),
+        };
+        (!inner.is_empty()).then(|| inner.to_string())
+    }
+
+    /// Leaf parts depth-first, descending into multiparts and message/rfc822.
+    pub fn parts(&self) -> impl Iterator<Item = &Part<'a>> {
+        let mut leaves = Vec::new();
+        collect_leaves(&self.root, &mut leaves);
+        leaves.into_iter()
+    }
+
+    /// Leaf parts that are attachments (see [`Part::is_attachment`]).
+    pub fn attachments(&self) -> impl Iterator<Item = &Part<'a>> {
+        self.parts().filter(|p| p.is_attachment())
+    }
+
+    /// The message text for display: the first inline `text/plain` part,
+    /// else the first `text/html` reduced to plain text.
+    pub fn text_body(&self) -> Option<String> {
+        let inline_text = |ct: &str| {
+            let mut found = None;
+            for p in self.parts() {
+                if p.content_type() == ct && !p.is_attachment() {
+                    found = Some(p);
+                    break;
+                }
+            }
+            found
+        };
+        if let Some(p) = inline_text("text/plain") {
+            return Some(p.text().into_owned());
+        }
+        inline_text("text/html").map(|p| html::to_text(&p.text()))
+    }
+}
+
+fn collect_leaves<'m, 'a>(part: &'m Part<'a>, out: &mut Vec<&'m Part<'a>>) {
+    match part.kind() {
+        PartKind::Leaf => out.push(part),
+        PartKind::Multipart(children) => {
+            for child in children {
+                collect_leaves(child, out);
+            }
+        }
+        PartKind::Message(msg) => collect_leaves(msg.root(), out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NESTED: &[u8] = b"From: =?utf-8?B?7ZmN6ri464+Z?= <hong@example.com>\r\n\
+To: A Group: a@x.test, \"B, b\" <b@x.test>;, c@x.test\r\n\
+Subject: =?ks_c_5601-1987?B?x9Gx2w==?= test\r\n\
+Date: Mon, 5 Jan 2009 10:00:00 +0900 (KST)\r\n\
+Message-ID: <abc@example.com>\r\n\
+Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
+\r\n\
+preamble\r\n\
+--outer\r\n\
+Content-Type: multipart/alternative; boundary=inner\r\n\
+\r\n\
+--inner\r\n\
+Content-Type: text/plain; charset=euc-kr\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+x9Gx2w==\r\n\
+--inner\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+<p>=ED=95=9C</p>\r\n\
+--inner--\r\n\
+--outer\r\n\
+Content-Type: message/rfc822\r\n\
+\r\n\
+Subject: inner\r\n\
+\r\n\
+forwarded body\r\n\
+--outer\r\n\
+Content-Type: application/octet-stream; name*=utf-8''%ED%8C%8C%EC%9D%BC.bin\r\n\
+Content-Disposition: attachment\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+AAEC\r\n\
+--outer--\r\n";
+
+    #[test]
+    fn typed_headers() {
+        let m = ParsedMessage::parse(NESTED);
+        assert_eq!(m.subject().as_deref(), Some("한글 test"));
+        let from = m.from();
+        assert_eq!((from[0].name(), from[0].address()), (Some("홍길동"), "hong@example.com"));
+        let to: Vec<_> = m.to().iter().map(|m| m.address().to_string()).collect();
+        assert_eq!(to, ["a@x.test", "b@x.test", "c@x.test"]);
+        assert_eq!(m.to()[1].name(), Some("B, b"));
+        assert_eq!(m.date().unwrap().to_rfc3339(), "2009-01-05T01:00:00Z");
+        assert_eq!(m.message_id().as_deref(), Some("abc@example.com"));
+        assert!(m.cc().is_empty());
+    }
+
+    #[test]
+    fn tree_walk_and_decoding() {
+        let m = ParsedMessage::parse(NESTED);
+        let parts: Vec<_> = m.parts().collect();
+        let types: Vec<_> = parts.iter().map(|p| p.content_type()).collect();
+        assert_eq!(types, ["text/plain", "text/html", "text/plain", "application/octet-stream"]);
+        assert_eq!(parts[0].text(), "한글");
+        assert_eq!(parts[0].charset(), Some("euc-kr"));
+        assert_eq!(parts[1].text(), "<p>한</p>");
+        assert_eq!(parts[2].text(), "forwarded body");
+        assert_eq!(parts[3].filename(), Some("파일.bin"));
+        assert_eq!(parts[3].decoded().as_ref(), [0u8, 1, 2]);
+        assert_eq!(m.attachments().count(), 1);
+        assert_eq!(m.text_body().as_deref(), Some("한글"));
+    }
+
+    #[test]
+    fn html_only_body_becomes_text() {
+        let m = ParsedMessage::parse(b"Content-Type: text/html\r\n\r\n<html><style>x{}</style><b>Hi</b><br>there &amp; you</html>");
+        assert_eq!(m.text_body().as_deref(), Some("Hi\nthere & you"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for input in [&b""[..], b"\r\n", b":", b"Content-Type: multipart/mixed; boundary=", b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x", b"\xff\xfe\x00"] {
+            let m = ParsedMessage::parse(input);
+            let _ = (m.subject(), m.from(), m.date(), m.parts().count(), m.text_body());
+        }
+    }
+}
