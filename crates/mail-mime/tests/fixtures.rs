@@ -1,8 +1,10 @@
 //! The fixture corpus (`fixtures/mime/<suite>/NNN.eml`) against its expected
 //! mime-dump JSON (`NNN.expected`). On a mismatch `NNN.actual` is written
 //! beside it. `MIME_BLESS=1` rewrites the expected files instead.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "../examples/mime-dump/dump.rs"]
+#[allow(dead_code)]
 mod dump;
 
 use std::path::{Path, PathBuf};

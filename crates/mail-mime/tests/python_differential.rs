@@ -2,8 +2,10 @@
 //! Python's standard `email` package (policy `default`), field by field.
 //! Every disagreement must be listed, with its reason, in
 //! `fixtures/mime/known_differences.txt`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "../examples/mime-dump/dump.rs"]
+#[allow(dead_code)]
 mod dump;
 
 use std::path::{Path, PathBuf};
