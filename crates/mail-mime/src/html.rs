@@ -40,9 +40,7 @@ pub(crate) fn to_text(html: &str) -> String {
             }
             blank = true;
         } else {
-            if !text.is_empty() && !blank {
-                text.push('\n');
-            } else if !text.is_empty() && !text.ends_with('\n') {
+            if !text.is_empty() && (!blank || !text.ends_with('\n')) {
                 text.push('\n');
             }
             text.push_str(line);

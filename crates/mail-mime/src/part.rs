@@ -219,7 +219,7 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Option<Vec<&'a [u8]>>
         };
         Some((body.len() - rest.len() + eol, close))
     };
-    if body.starts_with(&dash[1..]) {
+    if dash.get(1..).is_some_and(|d| body.starts_with(d)) {
         if let Some((next, close)) = check(0) {
             delimiters.push((0, next, close));
         }
@@ -251,7 +251,12 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Option<Vec<&'a [u8]>>
         }
     }
     if let Some(&(_, start, false)) = delimiters.last() {
-        parts.push(body.get(start..).unwrap_or_default());
+        // No close delimiter: the end of the body closes the last part, and
+        // its final line break goes with that implied delimiter (as Python's
+        // `email` reads it).
+        let last = body.get(start..).unwrap_or_default();
+        let last = last.strip_suffix(b"\n").map_or(last, |l| l.strip_suffix(b"\r").unwrap_or(l));
+        parts.push(last);
     }
     Some(parts)
 }
@@ -333,7 +338,7 @@ mod tests {
     #[test]
     fn tolerates_missing_close_and_rejects_lookalikes() {
         let parts = split_multipart(b"--b\r\nA: 1\r\n\r\none\r\n--bb\r\n--b \r\n\r\ntwo\r\n", b"b").unwrap();
-        assert_eq!(parts, [&b"A: 1\r\n\r\none\r\n--bb"[..], b"\r\ntwo\r\n"]);
+        assert_eq!(parts, [&b"A: 1\r\n\r\none\r\n--bb"[..], b"\r\ntwo"]);
         assert!(split_multipart(b"no delimiters here", b"b").is_none());
         let parts = split_multipart(b"--b--", b"b").unwrap();
         assert!(parts.is_empty());

@@ -1,5 +1,6 @@
 //! A 100 MB attachment goes through `Message::reader` with bounded memory.
 //! Alone in its own test binary, so the process's peak RSS is this test's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::Read;
 
