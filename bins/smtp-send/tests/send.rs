@@ -281,3 +281,38 @@ fn attachment_that_cannot_be_read_is_a_usage_error() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("/nonexistent/file.pdf"), "{}", run.stderr);
 }
+
+#[test]
+fn korean_subject_dot_lines_and_attachment_arrive_intact() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let dir = tempfile::tempdir().unwrap();
+    let attachment: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let path = dir.path().join("보고서 2026.bin");
+    std::fs::write(&path, &attachment).unwrap();
+    let marker = unique("roundtrip");
+    let subject = "안녕하세요, 보고서입니다 — 첨부 확인 부탁드립니다";
+    let body = "첫 줄\n.a line that starts with a dot\n..two dots\n.\nlast line";
+    let mut args = vec![alice.clone(), pw.expose().to_owned()];
+    args.extend(server_args(&env, "MAILTEST_SUBMISSION_PORT"));
+    let to = format!("김밥 <{}>", env.var("MAILTEST_BOB_USER"));
+    args.extend(
+        ["--to", &to, "--subject", subject, "--body", body, "--header", &format!("X-Test-Tag: {marker}")].map(String::from),
+    );
+    args.extend(["--attach".to_owned(), path.display().to_string()]);
+    let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+
+    let raw = delivered_to_bob(&env, &marker);
+    let message = mail_mime::ParsedMessage::parse(&raw);
+    assert_eq!(message.subject().as_deref(), Some(subject));
+    let to = message.to();
+    assert_eq!(to.len(), 1);
+    assert_eq!(to[0].name(), Some("김밥"));
+    let text = message.text_body().expect("a text part").replace("\r\n", "\n");
+    assert_eq!(text.trim_end_matches('\n'), body);
+    let attachments: Vec<_> = message.attachments().collect();
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].filename(), Some("보고서 2026.bin"));
+    assert!(attachments[0].decoded().as_ref() == attachment.as_slice(), "attachment bytes differ");
+}
