@@ -88,7 +88,7 @@ pub fn progress_bar(total: u64, enabled: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} messages, {binary_bytes_per_sec} {msg}") {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({per_sec}, {elapsed} elapsed, ETA {eta}) {msg}") {
         bar.set_style(style);
     }
     bar
