@@ -4,6 +4,7 @@
 mod console;
 mod fetch;
 mod show;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
