@@ -21,7 +21,9 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     let downloads = DownloadDir::open(dir)
         .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
     session.set_body_echo(false);
+    let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
+    log::debug!("UIDL: {} messages in {:?}", uidls.len(), started.elapsed());
 
     let mut on_disk = Vec::new();
     let mut wanted = Vec::new();
@@ -42,7 +44,9 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     let bar = progress_bar(wanted.len() as u64, true);
     let mut store = DurableStore::new(dir, names, bar.clone());
     let fetched = session.retr_many(&wanted, &mut store);
+    log::debug!("RETR of {} messages done after {:?}", wanted.len(), started.elapsed());
     let stored = store.close();
+    log::debug!("files durable after {:?}", started.elapsed());
     bar.finish_and_clear();
 
     let summary = format!(
