@@ -3,11 +3,11 @@
 //! a file that looks complete is complete.
 //!
 //! Durability without one fsync stall per message: the connection thread
-//! only hands finished messages over. A few writer threads put them into
-//! their temporary files; a committer thread takes them in batches, makes a
-//! whole batch durable with one `syncfs` of the file system (Linux; one
-//! fsync per file elsewhere), renames the batch and syncs the directory.
-//! A message counts as saved only after that.
+//! only hands finished messages over. A writer thread puts them into their
+//! temporary files; a committer thread takes them in batches, makes a whole
+//! batch durable with one `syncfs` of the file system (Linux; one fsync per
+//! file elsewhere), renames the batch and syncs the directory. A message
+//! counts as saved only after that.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -20,7 +20,7 @@ use indicatif::ProgressBar;
 use mail_pop3::{MessageSink, MsgNum};
 
 /// Threads writing temporary files.
-const WRITERS: usize = 4;
+const WRITERS: usize = 1;
 
 /// A message up to this size stays in memory until a writer thread writes
 /// it; a larger one is spilled to its temporary file as it arrives, so a
