@@ -19,7 +19,8 @@ use std::thread::JoinHandle;
 use indicatif::ProgressBar;
 use mail_pop3::{MessageSink, MsgNum};
 
-/// Threads writing temporary files.
+/// Threads writing temporary files. One keeps up with the network; several
+/// creating files in one directory only contend for the directory's lock.
 const WRITERS: usize = 1;
 
 /// A message up to this size stays in memory until a writer thread writes
