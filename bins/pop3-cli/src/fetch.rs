@@ -20,6 +20,10 @@ use crate::store::DurableStore;
 pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verbose: bool) -> Result<(), CliError> {
     let downloads = DownloadDir::open(dir)
         .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
+    let stale = crate::store::remove_stale_temporaries(dir);
+    if stale > 0 {
+        log::warn!("removed {stale} temporary files left by an interrupted download in {}", dir.display());
+    }
     session.set_body_echo(false);
     let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;

@@ -161,6 +161,37 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &mpsc::Sender<(MsgNum, io::Resu
     }
 }
 
+/// Removes temporary files left in `dir` by an earlier run that was killed
+/// (`.<name>.part-<pid>-<n>` whose process no longer exists); returns how
+/// many. Files of a live process (another download into the same
+/// directory) are left alone. Only on Linux, where `/proc` tells.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    if !cfg!(target_os = "linux") {
+        return 0;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_owner) else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary file name `.<name>.part-<pid>-<n>`.
+fn temporary_owner(file_name: &str) -> Option<u32> {
+    if !file_name.starts_with('.') {
+        return None;
+    }
+    let (_, tail) = file_name.rsplit_once(".part-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
 /// The [`MessageSink`] of `--fetch-all`.
 pub struct DurableStore {
     dir: PathBuf,
@@ -300,6 +331,24 @@ mod tests {
         assert_eq!(fs::read(dir.path().join("m1.eml")).unwrap(), b"message 1\r\n", "abandoned retry left m1 alone");
         let count = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(count, 600, "temporary files left behind");
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        assert_eq!(temporary_owner(".0000007c6b02694d.eml.part-4242-17"), Some(4242));
+        for name in ["0000007c.eml", ".hidden", ".x.part-12", ".x.part-a-1", "x.part-1-1"] {
+            assert_eq!(temporary_owner(name), None, "{name}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ours = format!(".b.eml.part-{}-1", std::process::id());
+        // pid_max is at most 4194304 on Linux: this process cannot exist.
+        for name in [".a.eml.part-4194305-1", ours.as_str(), "c.eml", ".keep"] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let expected = usize::from(cfg!(target_os = "linux"));
+        assert_eq!(remove_stale_temporaries(dir.path()), expected);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 4 - expected);
+        assert!(dir.path().join(&ours).exists(), "a live process keeps its files");
     }
 
     #[test]
