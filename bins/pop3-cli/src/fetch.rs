@@ -45,7 +45,8 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
         }
     }
 
-    let bar = progress_bar(wanted.len() as u64, true);
+    // The bar (stderr, terminals only) when no transcript scrolls by on stdout.
+    let bar = progress_bar(wanted.len() as u64, !verbose);
     let mut store = DurableStore::new(dir, names, bar.clone());
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!("RETR of {} messages done after {:?}", wanted.len(), started.elapsed());
