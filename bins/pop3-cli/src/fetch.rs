@@ -47,6 +47,10 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
 
     // The bar (stderr, terminals only) when no transcript scrolls by on stdout.
     let bar = progress_bar(wanted.len() as u64, !verbose);
+    // mail-cli's template shows messages per second as bytes per second.
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})") {
+        bar.set_style(style);
+    }
     let mut store = DurableStore::new(dir, names, bar.clone());
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!("RETR of {} messages done after {:?}", wanted.len(), started.elapsed());
