@@ -96,7 +96,10 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
     tmux.keys(&["-l", pass.expose()]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("S: +OK Logged in.", 1);
-    tmux.wait_for("C: ", 1);
+    // The banner comes just before the line editor takes the terminal; give
+    // it a moment so the first keys meet the editor, not the cooked tty.
+    tmux.wait_for("type POP3 commands", 1);
+    std::thread::sleep(Duration::from_millis(300));
 
     tmux.keys(&["-l", "stat"]);
     tmux.keys(&["Enter"]);
