@@ -93,6 +93,7 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
 
     // The password is typed at a prompt that does not echo it.
     tmux.wait_for("password for bob@example.test:", 1);
+    std::thread::sleep(Duration::from_millis(200)); // echo is switched off right after the prompt
     tmux.keys(&["-l", pass.expose()]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("S: +OK Logged in.", 1);
