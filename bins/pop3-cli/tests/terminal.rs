@@ -47,7 +47,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]);
         let _ = self.run(&["kill-server"]);
+        // tmux leaves its socket file behind; it is ours, remove it.
+        let path = String::from_utf8_lossy(&socket.stdout).trim().to_owned();
+        if path.ends_with(&self.socket) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
