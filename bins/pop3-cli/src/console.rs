@@ -1,7 +1,7 @@
 //! The console: POP3 lines sent as typed with their complete replies shown,
 //! and the local `:` commands.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -35,6 +35,41 @@ impl Transcript for TypedEcho {
             return;
         }
         self.inner.line(direction, shown);
+    }
+}
+
+/// Writes server bytes to a terminal line by line, control characters
+/// escaped, so a message cannot send escape sequences to the terminal.
+struct EscapedLines<'a, W: Write> {
+    out: &'a mut W,
+    partial: Vec<u8>,
+}
+
+impl<W: Write> EscapedLines<'_, W> {
+    fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            let _ = writeln!(self.out, "{}", mail_wire::escape_for_display(&line));
+        }
+    }
+}
+
+impl<W: Write> Write for EscapedLines<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                let line = std::mem::take(&mut self.partial);
+                let line = line.strip_suffix(b"\r").unwrap_or(&line);
+                writeln!(self.out, "{}", mail_wire::escape_for_display(line))?;
+            } else {
+                self.partial.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -85,10 +120,19 @@ pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliE
 
 /// Sends one typed line; a `-ERR` fails a script but not a person's session.
 fn remote(session: &mut Session<NetStream>, line: &str, interactive: bool, quiet: bool) -> Result<Flow, CliError> {
-    // With -q there is no transcript: the data itself goes to stdout.
+    // With -q there is no transcript: the data itself goes to stdout, as
+    // is into a file or pipe, escaped on a terminal.
     let raw = if quiet {
         let mut stdout = io::stdout().lock();
-        let raw = session.raw(line, &mut stdout).map_err(|err| cli_error(&err))?;
+        let raw = if stdout.is_terminal() {
+            let mut escaped = EscapedLines { out: &mut stdout, partial: Vec::new() };
+            let raw = session.raw(line, &mut escaped);
+            escaped.finish();
+            raw
+        } else {
+            session.raw(line, &mut stdout)
+        }
+        .map_err(|err| cli_error(&err))?;
         if raw.body_size.is_none() {
             let _ = writeln!(stdout, "{}", raw.reply);
         }
@@ -176,5 +220,20 @@ fn save(session: &mut Session<NetStream>, msg: MsgNum, path: &Path) -> Result<u6
         Ok(_) => Ok(size),
         Err(SaveError::File(err)) => Err(file_error(err)),
         Err(SaveError::Server(err)) => Err(cli_error(&err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_bytes_reach_a_terminal_escaped_line_by_line() {
+        let mut screen = Vec::new();
+        let mut escaped = EscapedLines { out: &mut screen, partial: Vec::new() };
+        escaped.write_all(b"Subject: \x1b]0;owned\x07\r\nbo").unwrap();
+        escaped.write_all(b"dy\r\nno line end").unwrap();
+        escaped.finish();
+        assert_eq!(String::from_utf8(screen).unwrap(), "Subject: \\x1b]0;owned\\x07\nbody\nno line end\n");
     }
 }

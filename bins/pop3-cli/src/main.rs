@@ -4,6 +4,7 @@
 mod console;
 mod fetch;
 mod show;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +32,7 @@ struct Args {
     /// Run this POP3 command (repeatable), then QUIT.
     #[arg(short = 'c', value_name = "CMD")]
     commands: Vec<String>,
-    /// Download every message into DIR as <UIDL>.eml (skipping those already there).
+    /// Download every message into DIR, one UIDL.eml file each (skipping those already there).
     #[arg(long, value_name = "DIR", conflicts_with = "commands")]
     fetch_all: Option<PathBuf>,
     /// With --fetch-all: delete each message on the server once its file is safely on disk.

@@ -294,3 +294,39 @@ fn a_connection_dropping_half_way_through_fetch_all_delete_loses_nothing() {
     assert_eq!(names, ["uid-one.eml", "uid-two.eml"], "only complete messages, no temporary files");
     assert_eq!(std::fs::read(dir.path().join("uid-two.eml")).unwrap(), b"Subject: RETR 2\r\n\r\n.body\r\n");
 }
+
+#[test]
+fn bytes_injected_after_the_stls_go_ahead_stop_the_session_before_any_credential() {
+    let (port, server) = scripted_server(|line, out| {
+        let reply: &[u8] = match line {
+            "CAPA" => b"+OK\r\nSTLS\r\nUSER\r\n.\r\n",
+            // The go-ahead and a forged reply in one segment (CVE-2011-0411 class).
+            "STLS" => b"+OK Begin TLS\r\n+OK forged\r\n",
+            _ => b"+OK\r\n",
+        };
+        out.write_all(reply).is_ok()
+    });
+    let output = fake_pop3_cli(port, &["--tls", "starttls", "-c", "stat"]);
+    let received = server.join().unwrap();
+    assert_eq!(received, ["CAPA", "STLS"], "nothing after STLS may be sent");
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert!(stderr(&output).contains("possible response injection"), "{}", stderr(&output));
+}
+
+#[test]
+fn nothing_listening_exits_3() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = fake_pop3_cli(port, &["--tls", "implicit", "-c", "stat"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).starts_with("pop3-cli: cannot connect to 127.0.0.1:"), "{}", stderr(&output));
+}
+
+#[test]
+fn auth_cram_md5_over_stls_with_a_difficult_password() {
+    let Some(env) = TestEnv::load() else { return };
+    let output = pop3_cli(&env, "CAROL", "stls", &["--auth", "cram-md5", "-c", "noop"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    assert!(out.contains("C: AUTH CRAM-MD5\nS: + "), "{out}");
+    assert!(out.contains("C: ********\nS: +OK Logged in."), "{out}");
+}

@@ -47,7 +47,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]);
         let _ = self.run(&["kill-server"]);
+        // tmux leaves its socket file behind; it is ours, remove it.
+        let path = String::from_utf8_lossy(&socket.stdout).trim().to_owned();
+        if path.ends_with(&self.socket) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -93,10 +99,14 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
 
     // The password is typed at a prompt that does not echo it.
     tmux.wait_for("password for bob@example.test:", 1);
+    std::thread::sleep(Duration::from_millis(200)); // echo is switched off right after the prompt
     tmux.keys(&["-l", pass.expose()]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("S: +OK Logged in.", 1);
-    tmux.wait_for("C: ", 1);
+    // The banner comes just before the line editor takes the terminal; give
+    // it a moment so the first keys meet the editor, not the cooked tty.
+    tmux.wait_for("type POP3 commands", 1);
+    std::thread::sleep(Duration::from_millis(300));
 
     tmux.keys(&["-l", "stat"]);
     tmux.keys(&["Enter"]);

@@ -69,7 +69,7 @@ impl<S: Read + Write> Client<S> {
 
     /// Sends `STLS` after checking that the server offers it and reads the
     /// go-ahead; the caller then starts TLS. Refuses if any byte follows the
-    /// go-ahead (RFC 2595 §3.1 response injection).
+    /// go-ahead (response injection, the CVE-2011-0411 class).
     fn request_stls(&mut self) -> Result<(), Error> {
         if self.capabilities.is_none() {
             self.capa()?;

@@ -461,4 +461,49 @@ mod tests {
         s.quit().unwrap();
         stream.assert_done();
     }
+    #[test]
+    fn every_prefix_of_a_listing_is_closed_never_a_wrong_answer() {
+        let reply = "S: +OK 2 messages\nS: 1 120\nS: 2 200\nS: .\n";
+        let full = format!("{LOGIN}C: LIST\n{reply}");
+        let login_bytes: usize = LOGIN.lines().filter_map(|l| l.strip_prefix("S: ")).map(|t| t.len() + 2).sum();
+        let reply_bytes: usize = reply.lines().filter_map(|l| l.strip_prefix("S: ")).map(|t| t.len() + 2).sum();
+        for cut in 0..reply_bytes {
+            let (mut s, _) = session_from(ScriptedStream::from_transcript(&full).eof_after(login_bytes + cut));
+            let result = s.list();
+            assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Closed))), "cut at {cut}: {result:?}");
+        }
+        let (mut s, _) = session_from(ScriptedStream::from_transcript(&full));
+        assert_eq!(s.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn hostile_listings_hit_the_limits() {
+        let long = "9".repeat(70_000);
+        let script = format!("{LOGIN}C: UIDL\nS: +OK\nS: 1 {long}\nS: .\n");
+        let (mut s, _, _) = session(&script);
+        assert!(matches!(s.uidl(), Err(Error::Wire(mail_wire::Error::LineTooLong { .. }))));
+
+        let many = "S: 1 abc\n".repeat(200);
+        let script = format!("{LOGIN}C: UIDL\nS: +OK\n{many}S: .\n");
+        let (mut s, _, _) = session(&script);
+        s.connection_mut().set_limits(mail_wire::Limits { max_line: 1000, max_literal: 1000 });
+        assert!(matches!(s.uidl(), Err(Error::Wire(mail_wire::Error::LiteralTooLarge { limit: 1000, .. }))));
+
+        let script = format!("{LOGIN}C: RETR 1\nS: +OK\n{many}S: .\n");
+        let (mut s, _, _) = session(&script);
+        s.connection_mut().set_limits(mail_wire::Limits { max_line: 1000, max_literal: 1000 });
+        assert!(matches!(s.retr(MsgNum(1), &mut io::sink()), Err(Error::Wire(mail_wire::Error::LiteralTooLarge { .. }))));
+    }
+
+    #[test]
+    fn a_reply_that_is_not_pop3_is_a_protocol_error() {
+        let script = format!("{LOGIN}C: STAT\nS: * OK this is IMAP\n");
+        let (mut s, _, _) = session(&script);
+        let err = s.stat().unwrap_err();
+        assert!(err.is_protocol_violation(), "{err}");
+        assert_eq!(err.to_string(), "malformed POP3 reply: expected +OK or -ERR, got \"* OK this is IMAP\"");
+        let script = format!("{LOGIN}C: STAT\nS: +OK lots\n");
+        let (mut s, _, _) = session(&script);
+        assert!(matches!(s.stat(), Err(Error::Protocol(_))));
+    }
 }
