@@ -27,13 +27,13 @@ pub struct Greeting {
 
 /// Connected, not yet authenticated.
 pub struct Client<S> {
-    core: Core<S>,
+    core: Box<Core<S>>,
     greeting: Greeting,
 }
 
 /// Authenticated.
 pub struct Session<S> {
-    core: Core<S>,
+    core: Box<Core<S>>,
 }
 
 /// Authenticated with a mailbox selected.
@@ -100,7 +100,8 @@ impl<S: Read + Write> Client<S> {
         Self::from_core(Core::new(conn))
     }
 
-    fn from_core(mut core: Core<S>) -> Result<Self, Error> {
+    fn from_core(core: Core<S>) -> Result<Self, Error> {
+        let mut core = Box::new(core);
         let greeting = match core.read_response()? {
             Response::Untagged(u @ Untagged::Status { .. }) => {
                 core.absorb(&u);
@@ -116,7 +117,7 @@ impl<S: Read + Write> Client<S> {
         Ok(Client { core, greeting })
     }
 
-    pub(crate) fn into_core(self) -> Core<S> {
+    pub(crate) fn into_core(self) -> Box<Core<S>> {
         self.core
     }
 
@@ -207,6 +208,7 @@ impl<S: Read + Write> Client<S> {
     ///
     /// # Errors
     /// `(error, self)` on rejection or invalid arguments.
+    #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn login(mut self, user: &str, password: &Secret) -> Result<Session<S>, (Error, Self)> {
         if self.core.has_capability("LOGINDISABLED") {
             return Err((Error::Unsupported("LOGIN (LOGINDISABLED)"), self));
@@ -229,6 +231,7 @@ impl<S: Read + Write> Client<S> {
     ///
     /// # Errors
     /// `(error, self)` on rejection.
+    #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_plain(self, user: &str, password: &Secret) -> Result<Session<S>, (Error, Self)> {
         let raw = format!("\0{user}\0{}", password.expose());
         self.authenticate("PLAIN", &Secret::new(base64::engine::general_purpose::STANDARD.encode(raw)))
@@ -238,11 +241,13 @@ impl<S: Read + Write> Client<S> {
     ///
     /// # Errors
     /// `(error, self)` on rejection.
+    #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_xoauth2(self, user: &str, token: &Secret) -> Result<Session<S>, (Error, Self)> {
         let raw = format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose());
         self.authenticate("XOAUTH2", &Secret::new(base64::engine::general_purpose::STANDARD.encode(raw)))
     }
 
+    #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     fn authenticate(mut self, mechanism: &'static str, response: &Secret) -> Result<Session<S>, (Error, Self)> {
         match self.sasl(mechanism, response) {
             Ok(done) => match self.after_auth(&done) {
@@ -276,10 +281,8 @@ impl<S: Read + Write> Client<S> {
                     seen.push(u);
                 }
                 Response::Tagged(t) if t.tag == tag => {
-                    if let Some(code) = &t.text.code {
-                        if let Code::Capability(c) = code {
-                            self.core.capabilities = c.clone();
-                        }
+                    if let Some(Code::Capability(c)) = &t.text.code {
+                        self.core.capabilities = c.clone();
                     }
                     return match t.status {
                         Status::Ok => Ok(t),
@@ -381,7 +384,7 @@ pub struct IdleOutcome {
 }
 
 impl<S: Read + Write> Session<S> {
-    pub(crate) fn into_core(self) -> Core<S> {
+    pub(crate) fn into_core(self) -> Box<Core<S>> {
         self.core
     }
 

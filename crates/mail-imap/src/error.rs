@@ -14,7 +14,7 @@ pub enum Error {
         /// The command's verb.
         command: &'static str,
         /// The tagged completion.
-        reply: Tagged,
+        reply: Box<Tagged>,
     },
     /// The server answered with a referral (RFC 2221), which is never followed.
     Referral {
@@ -142,5 +142,5 @@ pub(crate) fn rejection(command: &'static str, reply: Tagged) -> Error {
     if let Some(Code::Referral(url)) = &reply.text.code {
         return Error::Referral { command, url: url.clone() };
     }
-    Error::Rejected { command, reply }
+    Error::Rejected { command, reply: Box::new(reply) }
 }

@@ -46,7 +46,7 @@
 //!      S: * OK [UIDVALIDITY 7] ok\n\
 //!      S: a2 OK [READ-WRITE] selected\n\
 //!      C: a3 UID FETCH 1:* BODY.PEEK[]\n\
-//!      S: * 1 FETCH (UID 5 BODY[] {5}\n\
+//!      S: * 1 FETCH (UID 5 BODY[] {4}\n\
 //!      S: hi\n\
 //!      S: )\n\
 //!      S: a3 OK done\n",
@@ -63,7 +63,7 @@
 //!         reader.copy_to(&mut body)?;
 //!     }
 //! }
-//! assert_eq!(body, b"hi\r\n\r\n"[..5]);
+//! assert_eq!(body, b"hi\r\n");
 //! # Ok::<(), mail_imap::Error>(())
 //! ```
 //!

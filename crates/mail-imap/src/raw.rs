@@ -47,7 +47,7 @@ impl Reply {
 
 /// A session driven by typed lines.
 pub struct Console<S> {
-    core: Core<S>,
+    core: Box<Core<S>>,
     pending: Option<(Tag, bool)>,
 }
 

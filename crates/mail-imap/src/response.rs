@@ -725,7 +725,7 @@ impl<'a> Cursor<'a> {
     fn nil(&mut self) -> PResult<bool> {
         let r = self.rest();
         let n = r.len().min(3);
-        if !r.get(..n).is_some_and(|w| w.eq_ignore_ascii_case(&b"NIL"[..n])) || n == 0 {
+        if n == 0 || !r.get(..n).zip(b"NIL".get(..n)).is_some_and(|(w, nil)| w.eq_ignore_ascii_case(nil)) {
             return if r.is_empty() { Err(ParseError::Incomplete) } else { Ok(false) };
         }
         match r.get(3) {

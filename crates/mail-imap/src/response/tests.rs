@@ -259,8 +259,8 @@ fn arbitrary_bytes_never_panic() {
 #[test]
 fn deeply_nested_lists_do_not_overflow() {
     let mut bytes = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
-    bytes.extend(std::iter::repeat(b'(').take(100));
-    bytes.extend(std::iter::repeat(b')').take(100));
+    bytes.extend(std::iter::repeat_n(b'(', 100));
+    bytes.extend(std::iter::repeat_n(b')', 100));
     bytes.extend_from_slice(b")\r\n");
     assert!(parse_response(&bytes).is_err());
 }
