@@ -76,6 +76,31 @@ pub fn split_line(line: &str, next_tag: impl FnOnce() -> String) -> (String, Str
     (first.to_owned(), cmd.to_owned(), rest.to_owned())
 }
 
+/// Commands whose arguments include mailbox names.
+const MAILBOX_COMMANDS: &[&str] =
+    &["SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS", "APPEND", "COPY", "MOVE", "UID"];
+
+/// Rewrites typed non-ASCII words of a mailbox command in modified UTF-7
+/// (`select 내게쓴메일함` → `select &sLSsjMT0ulTHfNVo-`), for servers
+/// without UTF8=ACCEPT.
+pub fn encode_mailbox_words(command: &str, rest: &str) -> String {
+    if rest.is_ascii() || !MAILBOX_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(command)) {
+        return rest.to_owned();
+    }
+    let mut out = Vec::new();
+    for word in rest.split(' ') {
+        if word.is_ascii() {
+            out.push(word.to_owned());
+            continue;
+        }
+        let quoted = word.len() >= 2 && word.starts_with('"') && word.ends_with('"');
+        let inner = if quoted { word.get(1..word.len() - 1).unwrap_or_default() } else { word };
+        let encoded = crate::utf7::encode(inner);
+        out.push(if quoted { format!("\"{encoded}\"") } else { encoded });
+    }
+    out.join(" ")
+}
+
 /// Where the secret part of a typed LOGIN starts in `rest` (after the user name).
 fn login_secret_start(rest: &str) -> Option<usize> {
     let bytes = rest.as_bytes();
@@ -136,6 +161,7 @@ impl<S: Read + Write> Console<S> {
         });
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
+        let rest = if self.core.utf8() { rest } else { encode_mailbox_words(&upper, &rest) };
         let secret_from = match upper.as_str() {
             "LOGIN" => login_secret_start(&rest),
             "AUTHENTICATE" => rest.find(' ').map(|i| i + 1),
@@ -186,16 +212,17 @@ impl<S: Read + Write> Console<S> {
     }
 
     /// Runs a typed IDLE line: shows updates (through the transcript) until
-    /// `stop_now` is true or `limit` passes, then sends DONE.
+    /// `stop_now(updates seen)` is true or `limit` passes, then sends DONE.
     ///
     /// # Errors
     /// As [`execute`](Self::execute).
-    pub fn idle(&mut self, line: &str, limit: Duration, mut stop_now: impl FnMut() -> bool) -> Result<Reply, Error> {
+    pub fn idle(&mut self, line: &str, limit: Duration, mut stop_now: impl FnMut(usize) -> bool) -> Result<Reply, Error> {
         let mut reply = self.execute(line)?;
         let Some((tag, _)) = self.pending.take() else { return Ok(reply) };
         let deadline = Instant::now() + limit;
         let mut text = Vec::new();
-        while Instant::now() < deadline && !stop_now() {
+        let before = reply.untagged.len();
+        while Instant::now() < deadline && !stop_now(reply.untagged.len() - before) {
             text.clear();
             let result = self.core.conn.read_line().map(|l| text.extend_from_slice(l));
             match result {
@@ -271,6 +298,15 @@ mod tests {
         assert_eq!((t.as_str(), c.as_str(), r.as_str()), ("x7", "select", "inbox"));
         let (t, c, _) = split_line("uid fetch 1:* flags", || "a2".into());
         assert_eq!((t.as_str(), c.as_str()), ("a2", "uid"));
+    }
+
+    #[test]
+    fn typed_korean_mailbox_names_are_encoded() {
+        assert_eq!(encode_mailbox_words("CREATE", "내게쓴메일함"), "&sLSsjMT0ulTHfNVo-");
+        assert_eq!(encode_mailbox_words("select", "\"내게쓴 메일함\""), "\"&sLSsjMT0- &ulTHfNVo-\"");
+        assert_eq!(encode_mailbox_words("RENAME", "a&b 한"), "a&b &1VQ-");
+        assert_eq!(encode_mailbox_words("UID", "move 1:3 휴지통"), "move 1:3 &1zTJwNG1-");
+        assert_eq!(encode_mailbox_words("SEARCH", "SUBJECT 한글"), "SUBJECT 한글");
     }
 
     #[test]
