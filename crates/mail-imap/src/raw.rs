@@ -304,7 +304,7 @@ mod tests {
     fn typed_korean_mailbox_names_are_encoded() {
         assert_eq!(encode_mailbox_words("CREATE", "내게쓴메일함"), "&sLSsjMT0ulTHfNVo-");
         assert_eq!(encode_mailbox_words("select", "\"내게쓴 메일함\""), "\"&sLSsjMT0- &ulTHfNVo-\"");
-        assert_eq!(encode_mailbox_words("RENAME", "a&b 한"), "a&b &1VQ-");
+        assert_eq!(encode_mailbox_words("RENAME", "a&b 한"), "a&b &1Vw-");
         assert_eq!(encode_mailbox_words("UID", "move 1:3 휴지통"), "move 1:3 &1zTJwNG1-");
         assert_eq!(encode_mailbox_words("SEARCH", "SUBJECT 한글"), "SUBJECT 한글");
     }
