@@ -3,6 +3,9 @@
 
 use base64::Engine;
 
+/// Unfolded `(name, value)` header fields.
+type Headers = Vec<(String, String)>;
+
 /// Headers worth showing, in order.
 const SHOWN: &[&str] = &["Date", "From", "To", "Cc", "Subject"];
 
@@ -51,7 +54,7 @@ fn split_head(raw: &[u8]) -> (&[u8], &[u8]) {
     (raw, &[])
 }
 
-fn unfold(head: &[u8]) -> Vec<(String, String)> {
+fn unfold(head: &[u8]) -> Headers {
     let text = String::from_utf8_lossy(head);
     let mut out: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
@@ -82,7 +85,7 @@ fn boundary(content_type: &str) -> Option<String> {
     content_type.trim().to_ascii_lowercase().starts_with("multipart/").then(|| param(content_type, "boundary")).flatten()
 }
 
-fn first_text_part<'a>(body: &'a [u8], boundary: &str) -> Option<(Vec<(String, String)>, &'a [u8])> {
+fn first_text_part<'a>(body: &'a [u8], boundary: &str) -> Option<(Headers, &'a [u8])> {
     let delimiter = format!("--{boundary}");
     let text = body;
     let mut parts = Vec::new();
