@@ -264,3 +264,51 @@ fn deeply_nested_lists_do_not_overflow() {
     bytes.extend_from_slice(b")\r\n");
     assert!(parse_response(&bytes).is_err());
 }
+
+#[test]
+fn recorded_dovecot_responses_parse() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/imap/dovecot-fetch.txt")).unwrap();
+    let mut parsed = 0;
+    let mut envelopes = 0;
+    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("S: ")).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        // Reassemble literals: `{n}` ends a line, the literal's lines follow.
+        let mut bytes = Vec::new();
+        loop {
+            let line = lines[i];
+            i += 1;
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            let Some(open) = line.strip_suffix('}').and_then(|l| l.rfind('{')) else { break };
+            let size: usize = line[open + 1..line.len() - 1].parse().unwrap();
+            let start = bytes.len();
+            while bytes.len() - start < size {
+                bytes.extend_from_slice(lines[i].as_bytes());
+                bytes.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            // The literal's last CRLF belongs to the literal; what follows continues the line.
+            assert_eq!(bytes.len() - start, size);
+            let rest = lines[i];
+            i += 1;
+            bytes.extend_from_slice(rest.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            if !rest.ends_with('}') {
+                break;
+            }
+            i -= 1;
+            bytes.truncate(bytes.len() - rest.len() - 2);
+        }
+        let (response, used) = parse_response(&bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+        assert_eq!(used, bytes.len());
+        if let Response::Untagged(Untagged::Fetch(f)) = &response {
+            if f.items.iter().any(|i| matches!(i, FetchItem::Envelope(e) if e.cc.len() == 1 && e.to.len() == 2)) {
+                envelopes += 1;
+            }
+        }
+        parsed += 1;
+    }
+    assert!(parsed > 20, "{parsed}");
+    assert_eq!(envelopes, 3);
+}
