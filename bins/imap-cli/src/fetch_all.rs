@@ -1,19 +1,21 @@
 //! `--fetch-all DIR`: every message of a mailbox, one file per message named
-//! `UIDVALIDITY-UID.eml`, written atomically; files already there are skipped,
-//! so an interrupted run resumes. UID FETCH BODY.PEEK[] commands go out in
-//! batches, all pipelined, and each body streams straight to its file.
+//! `UIDVALIDITY-UID.eml`, written atomically (see [`Spool`]); files already
+//! there are skipped, so an interrupted run resumes. UID FETCH BODY.PEEK[]
+//! commands go out in batches, all pipelined; a large body streams straight
+//! to its file, never whole in memory.
 
 use std::fmt;
 use std::io;
 use std::path::Path;
 
-use mail_cli::download::{progress_bar, safe_file_name, DownloadDir};
+use mail_cli::download::{progress_bar, safe_file_name};
 use mail_cli::exit::PROTOCOL;
 use mail_cli::CliError;
 use mail_imap::{FetchEvent, SequenceSet, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
+use crate::spool::{Spool, SMALL};
 
 /// What a run did.
 pub(crate) struct Summary {
@@ -56,7 +58,8 @@ pub(crate) fn file_name(validity: u32, uid: u32) -> String {
 
 pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, batch: usize) -> Result<Summary, CliError> {
     let started = std::time::Instant::now();
-    let out = DownloadDir::open(dir).map_err(|e| CliError::usage(format!("cannot use {}: {e}", dir.display())))?;
+    let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
+    let mut out = Spool::open(dir).map_err(disk)?;
     session.set_show_literals(false);
     let mut sel = session.examine(mailbox).map_err(|(e, _)| cli_error(e))?;
     let validity = sel
@@ -68,7 +71,8 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
     let skipped = uids.len() - missing.len();
     let sets: Vec<SequenceSet> = missing.chunks(batch).filter_map(|c| SequenceSet::from_numbers(c.iter().copied())).collect();
     let bar = progress_bar(missing.len() as u64, true);
-    let (mut saved, mut bytes) = (0u64, 0u64);
+    let (mut saved, mut bytes, mut written) = (0u64, 0u64, 0usize);
+    // Files appear in groups: each group after one syncfs.
     if !sets.is_empty() {
         let mut events = sel.uid_fetch_stream(&sets, "BODY.PEEK[]").map_err(cli_error)?;
         while let Some(event) = events.next().map_err(cli_error)? {
@@ -78,15 +82,25 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
             };
             let name = file_name(validity, uid.0);
             let size = body.context.size;
-            out.save(&name, |w| body.copy_to(w).map(|_| ()).map_err(SaveError::Imap)).map_err(|e| match e {
-                SaveError::Imap(e) => cli_error(e),
-                SaveError::Io(e) => CliError::usage(format!("cannot write {name}: {e}")),
-            })?;
-            saved += 1;
+            if size <= SMALL {
+                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                body.copy_to(&mut bytes).map_err(cli_error)?;
+                out.write_small(&name, bytes).map_err(disk)?;
+            } else {
+                out.write_large(&name, |w| body.copy_to(w).map(|_| ()).map_err(SaveError::Imap)).map_err(|e| match e {
+                    SaveError::Imap(e) => cli_error(e),
+                    SaveError::Io(e) => disk(e),
+                })?;
+            }
             bytes += size;
             bar.inc(1);
+            written += 1;
+            if written % batch == 0 {
+                saved += out.commit().map_err(disk)? as u64;
+            }
         }
     }
+    saved += out.commit().map_err(disk)? as u64;
     bar.finish_and_clear();
     sel.logout().map_err(cli_error)?;
     Ok(Summary { saved, bytes, skipped, dir: dir.display().to_string(), seconds: started.elapsed().as_secs_f64() })

@@ -4,6 +4,7 @@
 mod console;
 mod fetch_all;
 mod show;
+mod spool;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -764,19 +764,27 @@ impl<S: Read + Write> Selected<S> {
             cmd = cmd.raw("CHARSET UTF-8", "charset")?;
         }
         let (seen, _) = self.core().run(cmd.raw(criteria, "search criteria")?)?;
-        let mut out = Vec::new();
-        for u in seen {
-            match u {
-                Untagged::Search { numbers, .. } => out.extend(numbers),
-                Untagged::Esearch(e) => {
-                    if let Some(all) = e.all() {
-                        out.extend(all.iter(u32::MAX));
-                    }
-                }
-                _ => {}
-            }
+        // Only `* SEARCH` answers a plain SEARCH; an ESEARCH set is never
+        // expanded here (see `uid_esearch`).
+        Ok(seen.into_iter().flat_map(|u| if let Untagged::Search { numbers, .. } = u { numbers } else { Vec::new() }).collect())
+    }
+
+    /// UID SEARCH RETURN (MIN MAX COUNT ALL) (ESEARCH, RFC 4731): the result
+    /// as ranges, never expanded.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] without ESEARCH; as [`search`](Self::search).
+    pub fn uid_esearch(&mut self, criteria: &str) -> Result<crate::response::Esearch, Error> {
+        if !self.core().has_capability("ESEARCH") && !self.core().has_capability("IMAP4rev2") {
+            return Err(Error::Unsupported("ESEARCH"));
         }
-        Ok(out)
+        check_search(criteria)?;
+        let cmd = Command::new("UID SEARCH").raw("RETURN (MIN MAX COUNT ALL)", "return options")?.raw(criteria, "search criteria")?;
+        let (seen, _) = self.core().run(cmd)?;
+        Ok(seen
+            .into_iter()
+            .find_map(|u| if let Untagged::Esearch(e) = u { Some(e) } else { None })
+            .unwrap_or(crate::response::Esearch { tag: None, uid: true, items: Vec::new() }))
     }
 
     /// SEARCH with criteria as written (`UNSEEN FROM "bob"`); returns sequence numbers.

@@ -152,6 +152,9 @@ fn store_search_copy_move_expunge() {
     assert_eq!(sel.search("KEYWORD $Work").unwrap(), [1, 2]);
     let uids = sel.uid_search("ALL").unwrap();
     assert_eq!(uids.len(), 5);
+    let esearch = sel.uid_esearch("ALL").unwrap();
+    assert_eq!(esearch.count(), Some(5));
+    assert_eq!(esearch.all().unwrap().ranges().len(), 1, "one range, not five numbers");
     let copied = sel.copy(&SequenceSet::single(3), &b).unwrap();
     assert!(matches!(copied, Some(Code::CopyUid { .. })), "{copied:?}");
     let moved = sel.uid_move(&SequenceSet::single(uids[4].0), &b).unwrap();
