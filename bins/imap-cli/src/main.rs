@@ -67,9 +67,10 @@ pub(crate) fn cli_error(err: Error) -> CliError {
     CliError::new(code, err.to_string())
 }
 
-/// Socket time-out of the console: short, so IDLE can notice Enter; commands
-/// still wait `--timeout` in total (the library's patience).
-const TICK: Duration = Duration::from_millis(250);
+/// Socket time-out of the console: short, so IDLE notices Enter within a
+/// second; commands still wait `--timeout` in total (the library's patience).
+/// It also bounds each read of the TLS handshake, hence not shorter.
+const TICK: Duration = Duration::from_secs(1);
 
 fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Imap)?;

@@ -216,6 +216,22 @@ pub enum Value {
 }
 
 impl Value {
+    fn into_nstring(self) -> Option<Vec<u8>> {
+        match self {
+            Value::String(b) => Some(b),
+            Value::Atom(a) => Some(a.into_bytes()),
+            Value::Number(n) => Some(n.to_string().into_bytes()),
+            _ => None,
+        }
+    }
+
+    fn into_list(self) -> Vec<Value> {
+        match self {
+            Value::List(items) => items,
+            _ => Vec::new(),
+        }
+    }
+
     fn nstring(&self) -> Option<Vec<u8>> {
         match self {
             Value::String(b) => Some(b.clone()),
@@ -664,6 +680,15 @@ impl<'a> Cursor<'a> {
 
     fn quoted(&mut self) -> PResult<Vec<u8>> {
         self.expect(b'"', "a quoted string")?;
+        // Fast path: no escapes before the closing quote.
+        let rest = self.rest();
+        if let Some(i) = rest.iter().position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n')) {
+            if rest.get(i) == Some(&b'"') {
+                let out = rest.get(..i).unwrap_or_default().to_vec();
+                self.pos += i + 1;
+                return Ok(out);
+            }
+        }
         let mut out = Vec::new();
         loop {
             match self.peek() {
@@ -952,7 +977,7 @@ impl<'a> Cursor<'a> {
                     "a value",
                 )?;
                 if t.iter().all(u8::is_ascii_digit) && t.len() < 20 {
-                    let n = String::from_utf8_lossy(t).parse().unwrap_or(0);
+                    let n = t.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
                     return Ok(Value::Number(n));
                 }
                 Ok(Value::Atom(String::from_utf8_lossy(t).into_owned()))
@@ -1164,7 +1189,8 @@ impl<'a> Cursor<'a> {
             self.take_while(|b| b != b']' && b != b'\r' && b != b'\n');
             self.expect(b']', "`]` closing a section")?;
         }
-        let section = format!("{name}{}", String::from_utf8_lossy(self.input.get(section_start..self.pos).unwrap_or_default()));
+        let section_text = self.input.get(section_start..self.pos).unwrap_or_default();
+        let section = || format!("{name}{}", String::from_utf8_lossy(section_text));
         let mut origin = None;
         if has_section && self.eat(b'<') {
             origin = Some(self.number()?);
@@ -1188,7 +1214,7 @@ impl<'a> Cursor<'a> {
             "ENVELOPE" => {
                 let start = self.pos;
                 let v = self.value()?;
-                match envelope(&v) {
+                match envelope(v) {
                     Some(e) => FetchItem::Envelope(Box::new(e)),
                     None => {
                         self.pos = start;
@@ -1199,7 +1225,7 @@ impl<'a> Cursor<'a> {
             "BODYSTRUCTURE" | "BODY" if !has_section => {
                 let start = self.pos;
                 let v = self.value()?;
-                match body_structure(&v, 0) {
+                match body_structure(v, 0) {
                     Some(b) => FetchItem::BodyStructure(Box::new(b)),
                     None => {
                         self.pos = start;
@@ -1207,111 +1233,111 @@ impl<'a> Cursor<'a> {
                     }
                 }
             }
-            "BINARY.SIZE" if has_section => FetchItem::BinarySize { section, size: self.number()? },
+            "BINARY.SIZE" if has_section => FetchItem::BinarySize { section: section(), size: self.number()? },
             "BODY" | "BINARY" | "RFC822" | "RFC822.HEADER" | "RFC822.TEXT" => {
-                FetchItem::Body { section, origin, data: self.nstring()? }
+                FetchItem::Body { section: section(), origin, data: self.nstring()? }
             }
-            _ => FetchItem::Other { name: section, value: self.value()? },
+            _ => FetchItem::Other { name: section(), value: self.value()? },
         };
         Ok(item)
     }
 }
 
-fn address_list(v: &Value) -> Vec<Address> {
-    v.list()
-        .iter()
-        .filter_map(|a| match a.list() {
-            [name, adl, mailbox, host] => Some(Address {
-                name: name.nstring(),
-                adl: adl.nstring(),
-                mailbox: mailbox.nstring(),
-                host: host.nstring(),
-            }),
-            _ => None,
+fn address_list(v: Value) -> Vec<Address> {
+    v.into_list()
+        .into_iter()
+        .filter_map(|a| {
+            let [name, adl, mailbox, host] = <[Value; 4]>::try_from(a.into_list()).ok()?;
+            Some(Address {
+                name: name.into_nstring(),
+                adl: adl.into_nstring(),
+                mailbox: mailbox.into_nstring(),
+                host: host.into_nstring(),
+            })
         })
         .collect()
 }
 
-fn envelope(v: &Value) -> Option<Envelope> {
-    let [date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id] = v.list() else {
-        return None;
-    };
+fn envelope(v: Value) -> Option<Envelope> {
+    let [date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id] =
+        <[Value; 10]>::try_from(v.into_list()).ok()?;
     Some(Envelope {
-        date: date.nstring(),
-        subject: subject.nstring(),
+        date: date.into_nstring(),
+        subject: subject.into_nstring(),
         from: address_list(from),
         sender: address_list(sender),
         reply_to: address_list(reply_to),
         to: address_list(to),
         cc: address_list(cc),
         bcc: address_list(bcc),
-        in_reply_to: in_reply_to.nstring(),
-        message_id: message_id.nstring(),
+        in_reply_to: in_reply_to.into_nstring(),
+        message_id: message_id.into_nstring(),
     })
 }
 
-fn text_of(v: &Value) -> String {
-    v.nstring().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+fn text_of(v: Value) -> String {
+    v.into_nstring().map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).unwrap_or_default()
 }
 
 /// Nesting deeper than this is refused rather than recursed into.
 const MAX_BODY_DEPTH: usize = 64;
 
-fn body_structure(v: &Value, depth: usize) -> Option<BodyStructure> {
+fn body_structure(v: Value, depth: usize) -> Option<BodyStructure> {
     if depth > MAX_BODY_DEPTH {
         return None;
     }
-    let items = v.list();
+    let items = v.into_list();
     if matches!(items.first(), Some(Value::List(_))) {
         let split = items.iter().position(|i| !matches!(i, Value::List(_)))?;
-        let (parts, rest) = items.split_at(split);
-        let parts = parts.iter().map(|p| body_structure(p, depth + 1)).collect::<Option<Vec<_>>>()?;
-        let (subtype, extension) = rest.split_first()?;
-        return Some(BodyStructure::Multipart { parts, subtype: text_of(subtype), extension: extension.to_vec() });
+        let mut items = items.into_iter();
+        let parts = items.by_ref().take(split).map(|p| body_structure(p, depth + 1)).collect::<Option<Vec<_>>>()?;
+        let subtype = text_of(items.next()?);
+        return Some(BodyStructure::Multipart { parts, subtype, extension: items.collect() });
     }
-    let [media_type, subtype, params, id, description, encoding, size, rest @ ..] = items else {
-        return None;
-    };
-    let media_type = text_of(media_type);
-    let subtype = text_of(subtype);
-    let params = params
-        .list()
-        .chunks(2)
-        .filter_map(|kv| match kv {
-            [k, v] => Some((text_of(k), text_of(v))),
-            _ => None,
-        })
-        .collect();
-    let size = match size {
-        Value::Number(n) => *n,
+    let mut items = items.into_iter();
+    let media_type = text_of(items.next()?);
+    let subtype = text_of(items.next()?);
+    let params = items.next()?;
+    let id = items.next()?.into_nstring();
+    let description = items.next()?.into_nstring();
+    let encoding = text_of(items.next()?);
+    let size = match items.next()? {
+        Value::Number(n) => n,
         _ => return None,
     };
-    let mut rest = rest;
+    let mut params_out = Vec::new();
+    let mut kv = params.into_list().into_iter();
+    while let (Some(k), Some(v)) = (kv.next(), kv.next()) {
+        params_out.push((text_of(k), text_of(v)));
+    }
+    let mut rest: Vec<Value> = items.collect();
     let mut lines = None;
     let mut message = None;
-    if media_type.eq_ignore_ascii_case("MESSAGE") && (subtype.eq_ignore_ascii_case("RFC822") || subtype.eq_ignore_ascii_case("GLOBAL")) {
-        if let [env, body, Value::Number(n), more @ ..] = rest {
-            message = Some(Box::new((envelope(env)?, body_structure(body, depth + 1)?)));
-            lines = Some(*n);
-            rest = more;
-        }
+    let is_message = media_type.eq_ignore_ascii_case("MESSAGE")
+        && (subtype.eq_ignore_ascii_case("RFC822") || subtype.eq_ignore_ascii_case("GLOBAL"));
+    if is_message && matches!(rest.get(2), Some(Value::Number(_))) {
+        let mut it = rest.into_iter();
+        let (env, body, n) = (it.next()?, it.next()?, it.next()?);
+        message = Some(Box::new((envelope(env)?, body_structure(body, depth + 1)?)));
+        lines = if let Value::Number(n) = n { Some(n) } else { None };
+        rest = it.collect();
     } else if media_type.eq_ignore_ascii_case("TEXT") {
-        if let [Value::Number(n), more @ ..] = rest {
+        if let Some(Value::Number(n)) = rest.first() {
             lines = Some(*n);
-            rest = more;
+            rest.remove(0);
         }
     }
     Some(BodyStructure::Single {
         media_type,
         subtype,
-        params,
-        id: id.nstring(),
-        description: description.nstring(),
-        encoding: text_of(encoding),
+        params: params_out,
+        id,
+        description,
+        encoding,
         size,
         lines,
         message,
-        extension: rest.to_vec(),
+        extension: rest,
     })
 }
 
