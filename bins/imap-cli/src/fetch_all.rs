@@ -52,6 +52,10 @@ impl From<io::Error> for SaveError {
     }
 }
 
+/// Files become visible after this many bytes (one syncfs each): few flushes,
+/// and little to fetch again after a crash.
+const COMMIT_BYTES: u64 = 64 * 1024 * 1024;
+
 pub(crate) fn file_name(validity: u32, uid: u32) -> String {
     safe_file_name(&format!("{validity}-{uid}.eml"))
 }
@@ -69,9 +73,10 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
     let uids = if sel.mailbox().exists == 0 { Vec::new() } else { sel.uid_search("ALL").map_err(cli_error)? };
     let missing: Vec<u32> = uids.iter().map(|u| u.0).filter(|&u| !out.contains(&file_name(validity, u))).collect();
     let skipped = uids.len() - missing.len();
+    log::debug!("examined and searched at {:?}", started.elapsed());
     let sets: Vec<SequenceSet> = missing.chunks(batch).filter_map(|c| SequenceSet::from_numbers(c.iter().copied())).collect();
     let bar = progress_bar(missing.len() as u64, true);
-    let (mut saved, mut bytes, mut written) = (0u64, 0u64, 0usize);
+    let (mut saved, mut bytes, mut uncommitted) = (0u64, 0u64, 0u64);
     // Files appear in groups: each group after one syncfs.
     if !sets.is_empty() {
         let mut events = sel.uid_fetch_stream(&sets, "BODY.PEEK[]").map_err(cli_error)?;
@@ -94,12 +99,14 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
             }
             bytes += size;
             bar.inc(1);
-            written += 1;
-            if written % batch == 0 {
+            uncommitted += size;
+            if uncommitted >= COMMIT_BYTES {
                 saved += out.commit().map_err(disk)? as u64;
+                uncommitted = 0;
             }
         }
     }
+    log::debug!("download done at {:?}", started.elapsed());
     saved += out.commit().map_err(disk)? as u64;
     bar.finish_and_clear();
     sel.logout().map_err(cli_error)?;

@@ -125,12 +125,15 @@ impl Spool {
     /// Makes every file written so far durable (one `syncfs`), then gives
     /// each its final name and syncs the directory; returns how many.
     pub(crate) fn commit(&mut self) -> io::Result<usize> {
+        let started = std::time::Instant::now();
         self.wait()?;
         if self.pending.is_empty() {
             return Ok(0);
         }
+        let written = started.elapsed();
         let dir = File::open(&self.dir)?;
         rustix::fs::syncfs(&dir)?;
+        let synced = started.elapsed();
         let pending = std::mem::take(&mut self.pending);
         let count = pending.len();
         for (temp, target) in pending {
@@ -138,6 +141,10 @@ impl Spool {
         }
         self.wait()?;
         dir.sync_all()?;
+        log::debug!(
+            "committed {count} files: writes done at {written:?}, syncfs done at {synced:?}, renamed and synced at {:?}",
+            started.elapsed()
+        );
         Ok(count)
     }
 
