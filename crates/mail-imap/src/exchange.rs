@@ -396,6 +396,9 @@ impl<S: Read + Write> Core<S> {
 
 /// A FETCH in progress, read one event at a time so body sections stream
 /// to a writer and never sit whole in memory.
+///
+/// Read it until `next()` gives `None` or an error: a stream dropped halfway
+/// leaves its responses on the wire, and the session is then out of step.
 pub struct FetchStream<'a, S> {
     core: &'a mut Core<S>,
     tags: VecDeque<Tag>,
