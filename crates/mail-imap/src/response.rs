@@ -349,7 +349,7 @@ pub enum FetchItem {
         /// The data.
         data: NString,
     },
-    /// BINARY.SIZE[section].
+    /// `BINARY.SIZE[section]`.
     BinarySize {
         /// The section.
         section: String,
