@@ -637,7 +637,9 @@ impl<S: Read + Write> Session<S> {
 
     /// IDLE (RFC 2177) until an update makes `stop` true, `stop_now` says so
     /// between reads, or `limit` passes; then DONE. Updates also change the
-    /// mailbox state.
+    /// mailbox state. `stop_now` and `limit` are checked whenever a read
+    /// times out, so their resolution is the socket time-out
+    /// ([`Server::timeout`]; see [`Client::set_patience`] for a short one).
     ///
     /// # Errors
     /// [`Error::Unsupported`] without IDLE; rejection; the connection.

@@ -383,3 +383,36 @@ fn console_keeps_a_typed_tag_and_masks_a_typed_login() {
     assert!(rec.lines().contains(&"C: x1 LOGIN \"my id\" ********".to_string()));
     assert!(!rec.lines().iter().any(|l| l.contains("s3cr3t")));
 }
+
+#[test]
+fn an_overlong_line_is_a_typed_limit_error() {
+    let stream = ScriptedStream::from_transcript("S: * OK ready\nC: a1 NOOP\n").then_serve(&vec![b'x'; 3 * 1024 * 1024]);
+    let mut c = client(stream);
+    let err = c.noop().unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::LineTooLong { limit: 1_048_576 })), "{err}");
+    assert!(err.is_protocol());
+}
+
+#[test]
+fn a_disconnect_inside_a_literal_is_closed() {
+    let script = format!("{SELECT}C: a3 FETCH 1 BODY[]\n");
+    let (s, stream) = logged_in(&script);
+    let _ = stream.then_serve(b"* 1 FETCH (BODY[] {100}\r\nonly ten b");
+    let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
+    let mut events = inbox.fetch_stream(&SequenceSet::single(1), "BODY[]").unwrap();
+    let Some(FetchEvent::Body(body)) = events.next().unwrap() else { panic!("a body first") };
+    let mut got = Vec::new();
+    let err = body.copy_to(&mut got).unwrap_err();
+    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
+    assert_eq!(got, b"only ten b");
+}
+
+#[test]
+fn a_malformed_response_names_what_was_expected() {
+    let (mut s, _stream) = logged_in("C: a2 NOOP\nS: * 3 FETCH (UID abc)\n");
+    let err = s.noop().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "server broke the IMAP protocol: expected a number at byte 15 of the response, found \"abc)\\x0d\\x0a\""
+    );
+}
