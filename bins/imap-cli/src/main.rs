@@ -1,4 +1,95 @@
-fn main() {
-    eprintln!("imap-cli: not built yet");
-    std::process::exit(2);
+//! `imap-cli <id> [<pw>]`: an IMAP console (terminal, stdin script or `-c`)
+//! and a bulk downloader (`--fetch-all DIR`), per DESIGN.md.
+
+mod console;
+mod fetch_all;
+mod show;
+mod spool;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use mail_cli::exit::{AUTH, CONNECTION, PROTOCOL, REJECTED, USAGE};
+use mail_cli::{wire_exit_code, CliError, NetArgs, Protocol};
+use mail_imap::{Client, Error};
+
+#[derive(Parser)]
+#[command(version, about = "IMAP console, scripted commands and bulk download")]
+struct Args {
+    /// Account: `name` (Naver) or `name@domain` (a provider preset).
+    id: String,
+    /// Password; otherwise $MAIL_PASSWORD, otherwise a prompt.
+    pw: Option<String>,
+    #[command(flatten)]
+    net: NetArgs,
+    /// Run this command and exit (repeatable).
+    #[arg(short = 'c', long = "command", value_name = "CMD")]
+    commands: Vec<String>,
+    /// Download every message of the mailbox into DIR (resumable).
+    #[arg(long, value_name = "DIR")]
+    fetch_all: Option<PathBuf>,
+    /// The mailbox for --fetch-all.
+    #[arg(long, value_name = "NAME", default_value = "INBOX", requires = "fetch_all")]
+    mailbox: String,
+    /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
+    #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
+    batch: usize,
+    /// Seconds a scripted IDLE waits for an update (a terminal waits for Enter).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    idle_secs: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    args.net.init_logging("imap-cli");
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("imap-cli: {err}");
+            ExitCode::from(err.code)
+        }
+    }
+}
+
+/// Maps a library error to DESIGN.md's exit codes.
+pub(crate) fn cli_error(err: Error) -> CliError {
+    let code = match &err {
+        Error::Rejected { .. } if err.is_auth_failure() => AUTH,
+        Error::Rejected { .. } | Error::Referral { .. } => REJECTED,
+        Error::Invalid(_) => USAGE,
+        Error::Unsupported(_) | Error::Bye { .. } => CONNECTION,
+        Error::Wire(wire) => wire_exit_code(wire),
+        _ if err.is_protocol() => PROTOCOL,
+        _ => PROTOCOL,
+    };
+    CliError::new(code, err.to_string())
+}
+
+/// Socket time-out of the console: short, so IDLE notices Enter within a
+/// second; commands still wait `--timeout` in total (the library's patience).
+/// It also bounds each read of the TLS handshake, hence not shorter.
+const TICK: Duration = Duration::from_secs(1);
+
+fn run(args: Args) -> Result<(), CliError> {
+    let endpoint = args.net.resolve(&args.id, Protocol::Imap)?;
+    let tls = args.net.tls_config()?;
+    let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut server = endpoint.server.clone();
+    let patience = if args.fetch_all.is_none() {
+        let total = server.timeout;
+        server.timeout = TICK;
+        Some(total)
+    } else {
+        None
+    };
+    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript(), patience).map_err(cli_error)?;
+    let session = client.login(&endpoint.user, &password).map_err(|(err, _)| cli_error(err))?;
+    if let Some(dir) = &args.fetch_all {
+        let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
+        println!("{summary}");
+        return Ok(());
+    }
+    console::run(session.into_console(), args.commands, Duration::from_secs(args.idle_secs))
 }

@@ -1,0 +1,134 @@
+//! The console loop: typed lines to the server, `:` lines handled here.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mail_cli::console::Input;
+use mail_cli::exit::REJECTED;
+use mail_cli::CliError;
+use mail_imap::raw::{split_line, Console, Reply};
+use mail_imap::{Status, Untagged};
+use mail_wire::NetStream;
+
+use crate::{cli_error, show};
+
+const HELP: &str = "\
+Type IMAP commands; a tag is added when the line starts with a command name
+(`select inbox`), and kept when you type one (`x1 select inbox`).
+IDLE shows updates until you press Enter (DONE is sent then).
+Local commands:
+  :help                    this text
+  :show N                  message N of the selected mailbox, decoded
+  :save N PATH             message N, raw, to PATH
+  :append MAILBOX FILE     APPEND the message in FILE to MAILBOX
+End with LOGOUT or Ctrl-D (LOGOUT is sent for you).";
+
+/// An IDLE on a terminal waits for 29 minutes at most (RFC 2177 §3).
+const TERMINAL_IDLE: Duration = Duration::from_secs(29 * 60);
+
+pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_limit: Duration) -> Result<(), CliError> {
+    let mut input = Input::new(commands);
+    let interactive = input.is_interactive();
+    let mut rejected: Option<String> = None;
+    let mut logged_out = false;
+    while let Some(line) = input.next_line() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(local) = line.strip_prefix(':') {
+            if let Err(err) = local_command(&mut console, local) {
+                if !interactive {
+                    return Err(err);
+                }
+                eprintln!("imap-cli: {err}");
+            }
+            continue;
+        }
+        let (_, command, _) = split_line(line, String::new);
+        let command = command.to_ascii_uppercase();
+        let reply = if command == "IDLE" {
+            let stop = enter_pressed(interactive);
+            let limit = if interactive { TERMINAL_IDLE } else { idle_limit };
+            console.idle(line, limit, |updates| stop.load(Ordering::Relaxed) || (!interactive && updates > 0))
+        } else {
+            console.execute(line)
+        }
+        .map_err(cli_error)?;
+        for alert in console.take_alerts() {
+            eprintln!("imap-cli: [ALERT] from the server: {alert}");
+        }
+        annotate(&reply);
+        if let Some(t) = &reply.tagged {
+            if t.status != Status::Ok && rejected.is_none() {
+                rejected = Some(format!("server rejected {command}: {} {}", t.status, t.text.text));
+            }
+        }
+        if command == "LOGOUT" && reply.is_ok() {
+            logged_out = true;
+            break;
+        }
+    }
+    if !logged_out {
+        console.logout().map_err(cli_error)?;
+    }
+    match rejected {
+        Some(message) if !interactive => Err(CliError::new(REJECTED, message)),
+        _ => Ok(()),
+    }
+}
+
+/// A flag set when the person presses Enter (on a terminal), for IDLE.
+fn enter_pressed(interactive: bool) -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    if interactive {
+        println!("(IDLE: press Enter to stop)");
+        let set = Arc::clone(&flag);
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+            set.store(true, Ordering::Relaxed);
+        });
+    }
+    flag
+}
+
+/// Shows modified UTF-7 mailbox names decoded under a LIST/LSUB reply.
+fn annotate(reply: &Reply) {
+    for u in &reply.untagged {
+        if let Untagged::List(item) | Untagged::Lsub(item) = u {
+            if let Some(decoded) = mail_imap::utf7::decoded_if_different(&item.name) {
+                println!("   {} = {}", item.name, decoded);
+            }
+        }
+    }
+}
+
+fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), CliError> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let number = |s: Option<&&str>| -> Result<u32, CliError> {
+        s.and_then(|n| n.parse().ok()).filter(|&n| n > 0).ok_or_else(|| CliError::usage("give a message number, e.g. :show 1"))
+    };
+    match words.as_slice() {
+        ["help"] => println!("{HELP}"),
+        ["show", n] => {
+            let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(show::render(&message).as_bytes());
+        }
+        ["save", n, path] => {
+            let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;
+            std::fs::write(path, &message).map_err(|e| CliError::usage(format!("cannot write {path}: {e}")))?;
+            println!("saved {} bytes to {path}", message.len());
+        }
+        ["append", mailbox, file] => {
+            let bytes = std::fs::read(file).map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+            let done = console.append(mailbox, bytes).map_err(cli_error)?;
+            println!("appended: {}", done.text.text);
+        }
+        _ => return Err(CliError::usage(format!("unknown local command :{line} (try :help)"))),
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The console in a real terminal: tmux runs `imap-cli` on its own socket,
+//! keys are typed, the screen is read back.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mail_imap::{Client, SequenceSet};
+use mail_wire::testing::TestEnv;
+use mail_wire::Security;
+
+const BIN: &str = env!("CARGO_BIN_EXE_imap-cli");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "console"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "console"])
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // Only our own server, by its socket name.
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+    }
+}
+
+fn tmux_available() -> bool {
+    let found = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !found {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(!ci, "CI=true but tmux is missing (scripts/test installs it)");
+        eprintln!("SKIPPED: tmux is not installed");
+    }
+    found
+}
+
+#[test]
+fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("BOB");
+    let tmux = Tmux { socket: format!("imap-cli-test-{}", std::process::id()) };
+    let command = format!(
+        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_IMAPS_PORT"),
+        env.var("MAILTEST_CA_FILE")
+    );
+    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
+    tmux.run(&["new-session", "-d", "-s", "console", "-x", "220", "-y", "60", "-e", &password_env, &command]);
+    tmux.wait_for("Logged in");
+    tmux.wait_for("C: ");
+
+    // Line editing: a typo fixed with Backspace.
+    tmux.keys(&["list \"\" \"*\"x", "BSpace", "Enter"]);
+    tmux.wait_for("OK List completed");
+    tmux.keys(&["examine inbox", "Enter"]);
+    tmux.wait_for("OK [READ-ONLY] Examine completed");
+
+    // IDLE shows an update pushed by another connection, Enter ends it.
+    tmux.keys(&["idle", "Enter"]);
+    tmux.wait_for("+ idling");
+    let mut other = Client::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &env.tls())
+        .unwrap()
+        .login(&user, &pass)
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let before = other.status("INBOX", &["MESSAGES"]).unwrap().get("MESSAGES").unwrap();
+    other.append("INBOX", &[], b"Subject: terminal idle\r\n\r\nhello\r\n".to_vec()).unwrap();
+    tmux.wait_for(&format!("S: * {} EXISTS", before + 1));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("C: DONE");
+    tmux.wait_for("OK Idle completed");
+
+    // History: Up brings back the last command.
+    tmux.keys(&["noop", "Enter"]);
+    tmux.wait_for("OK NOOP completed");
+    tmux.keys(&["Up", "Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.screen().matches("OK NOOP completed").count() < 2 {
+        assert!(Instant::now() < deadline, "history did not repeat NOOP:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Ctrl-D ends the session politely.
+    tmux.keys(&["C-d"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("C: a2 list \"\" \"*\""), "edited line sent:\n{screen}");
+    assert!(screen.contains("LOGOUT"), "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains(pass.expose()), "password on screen");
+
+    let mut inbox = other.select("INBOX").map_err(|(e, _)| e).unwrap();
+    let hits = inbox.search("SUBJECT \"terminal idle\"").unwrap();
+    if let Some(set) = SequenceSet::from_numbers(hits) {
+        inbox.store(&set, "+FLAGS.SILENT", &["\\Deleted"]).unwrap();
+        inbox.expunge().unwrap();
+    }
+    inbox.logout().unwrap();
+}

@@ -1,0 +1,146 @@
+//! The crate's error type.
+
+use std::fmt;
+
+use crate::command::EncodeError;
+use crate::response::{Code, ParseError, Status, Tagged};
+
+/// What can go wrong in an IMAP session.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered NO or BAD; the whole completion is kept.
+    Rejected {
+        /// The command's verb.
+        command: &'static str,
+        /// The tagged completion.
+        reply: Box<Tagged>,
+    },
+    /// The server answered with a referral (RFC 2221), which is never followed.
+    Referral {
+        /// The command's verb.
+        command: &'static str,
+        /// The URL the server pointed to.
+        url: String,
+    },
+    /// The server sent BYE and closed the connection.
+    Bye {
+        /// The BYE text.
+        text: String,
+    },
+    /// A response that is not valid IMAP.
+    Protocol(ParseError),
+    /// A tagged completion for a tag we did not send or are not waiting for.
+    UnexpectedTag {
+        /// The tag we waited for.
+        expected: String,
+        /// The tag that came.
+        got: String,
+    },
+    /// The server said something the session cannot accept at this point.
+    Unexpected(String),
+    /// The greeting was PREAUTH although TLS was asked for, so STARTTLS can no
+    /// longer happen (RFC 9051 §6.2.1 warns of this downgrade).
+    PreauthWithoutTls,
+    /// A literal or response beyond the configured limit.
+    TooLarge {
+        /// The announced size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// An argument that cannot be written as IMAP.
+    Invalid(EncodeError),
+    /// The server lacks a capability the operation needs.
+    Unsupported(&'static str),
+    /// Connect, TLS, time-out, line limit or I/O.
+    Wire(mail_wire::Error),
+}
+
+impl Error {
+    /// The tagged completion of a rejection.
+    pub fn reply(&self) -> Option<&Tagged> {
+        match self {
+            Error::Rejected { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
+    /// True when the server rejected a LOGIN or AUTHENTICATE.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self, Error::Rejected { command: "LOGIN" | "AUTHENTICATE", .. })
+    }
+
+    /// True when the server broke the protocol or a limit.
+    pub fn is_protocol(&self) -> bool {
+        matches!(
+            self,
+            Error::Protocol(_) | Error::UnexpectedTag { .. } | Error::Unexpected(_) | Error::TooLarge { .. } | Error::PreauthWithoutTls
+        ) || matches!(self, Error::Wire(mail_wire::Error::LineTooLong { .. } | mail_wire::Error::LiteralTooLarge { .. }))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Rejected { command, reply } => {
+                let status = if reply.status == Status::Bad { "refused" } else { "rejected" };
+                write!(f, "server {status} {command}: {} {}", reply.status, reply.text.text)
+            }
+            Error::Referral { command, url } => write!(f, "server referred {command} to {url} (referrals are not followed)"),
+            Error::Bye { text } => write!(f, "server closed the connection: BYE {text}"),
+            Error::Protocol(err) => write!(f, "server broke the IMAP protocol: {err}"),
+            Error::UnexpectedTag { expected, got } => {
+                write!(f, "server answered tag {got} while tag {expected} was pending")
+            }
+            Error::Unexpected(what) => write!(f, "unexpected server response: {what}"),
+            Error::PreauthWithoutTls => f.write_str("server greeted with PREAUTH although STARTTLS was required"),
+            Error::TooLarge { size, limit } => {
+                write!(f, "server announced {size} bytes, beyond the limit of {limit}")
+            }
+            Error::Invalid(err) => write!(f, "cannot send the command: {err}"),
+            Error::Unsupported(what) => write!(f, "server does not support {what}"),
+            Error::Wire(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Protocol(err) => Some(err),
+            Error::Invalid(err) => Some(err),
+            Error::Wire(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<mail_wire::Error> for Error {
+    fn from(err: mail_wire::Error) -> Self {
+        match err {
+            mail_wire::Error::LiteralTooLarge { size, limit } => Error::TooLarge { size, limit },
+            err => Error::Wire(err),
+        }
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(err: ParseError) -> Self {
+        Error::Protocol(err)
+    }
+}
+
+impl From<EncodeError> for Error {
+    fn from(err: EncodeError) -> Self {
+        Error::Invalid(err)
+    }
+}
+
+/// Maps a NO/BAD completion to an error, a REFERRAL to [`Error::Referral`].
+pub(crate) fn rejection(command: &'static str, reply: Tagged) -> Error {
+    if let Some(Code::Referral(url)) = &reply.text.code {
+        return Error::Referral { command, url: url.clone() };
+    }
+    Error::Rejected { command, reply: Box::new(reply) }
+}
