@@ -127,7 +127,7 @@ fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let tail = rest.get(text_start..)?;
     // Bounded search keeps hostile input (many `=?x?Q?` without `?=`) linear.
     let window = tail.get(..tail.len().min(MAX_LENIENT_TEXT)).unwrap_or(tail);
-    let end = window.windows(2).position(|w| w == b"?=")?;
+    let end = memchr::memmem::find(window, b"?=")?;
     let text = tail.get(..end)?;
     let bytes = if enc == b'B' {
         base64::decode(text)
@@ -166,8 +166,8 @@ fn decode_q(text: &[u8]) -> Vec<u8> {
 /// two words survives), raw 8-bit bytes read as UTF-8 or `fallback`.
 /// Borrows when there is nothing to decode.
 pub(crate) fn decode_text<'a>(raw: &'a [u8], fallback: Option<&str>) -> Cow<'a, str> {
-    let has_ew = raw.windows(2).any(|w| w == b"=?");
-    let has_eol = raw.iter().any(|&b| b == b'\r' || b == b'\n');
+    let has_ew = memchr::memmem::find(raw, b"=?").is_some();
+    let has_eol = memchr::memchr2(b'\r', b'\n', raw).is_some();
     if !has_ew && !has_eol {
         return charset::decode_raw_header(raw, fallback);
     }
@@ -194,7 +194,11 @@ fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
         }
     };
     while i < s.len() {
-        if s.get(i..i + 2) == Some(b"=?") {
+        match memchr::memmem::find(s.get(i..).unwrap_or_default(), b"=?") {
+            Some(off) => i += off,
+            None => break,
+        }
+        {
             if let Some(word) = s.get(i..).and_then(parse_word) {
                 let between = s.get(plain_start..i).unwrap_or_default();
                 let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));

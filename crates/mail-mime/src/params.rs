@@ -202,6 +202,22 @@ fn percent_decode(v: &[u8]) -> Vec<u8> {
 /// `charset'lang'%XX` values; plain values get RFC 2047 decoding (what
 /// many clients write) and raw 8-bit bytes are read as UTF-8.
 fn assemble(raws: Vec<RawParam>) -> Vec<(String, String)> {
+    if raws.iter().all(|r| !r.extended && r.section.is_none()) {
+        // The common case: plain parameters, the first of each name wins.
+        let mut out: Vec<(String, String)> = Vec::with_capacity(raws.len());
+        for r in raws {
+            if out.iter().any(|(n, _)| *n == r.name) {
+                continue;
+            }
+            let text = match String::from_utf8(r.value) {
+                Ok(t) if !t.contains("=?") => t,
+                Ok(t) => encoded_word::decode_text(t.as_bytes(), None).into_owned(),
+                Err(e) => encoded_word::decode_text(e.as_bytes(), None).into_owned(),
+            };
+            out.push((r.name, text));
+        }
+        return out;
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     let mut done: Vec<String> = Vec::new();
     for idx in 0..raws.len() {

@@ -171,7 +171,7 @@ impl<'a> Part<'a> {
     pub fn text(&self) -> Cow<'a, str> {
         match self.decoded() {
             Cow::Borrowed(b) => charset::decode(b, self.charset()),
-            Cow::Owned(b) => Cow::Owned(charset::decode(&b, self.charset()).into_owned()),
+            Cow::Owned(b) => Cow::Owned(charset::decode_owned(b, self.charset())),
         }
     }
 
