@@ -127,7 +127,7 @@ fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let tail = rest.get(text_start..)?;
     // Bounded search keeps hostile input (many `=?x?Q?` without `?=`) linear.
     let window = tail.get(..tail.len().min(MAX_LENIENT_TEXT)).unwrap_or(tail);
-    let end = memchr::memmem::find(window, b"?=")?;
+    let end = memchr::memchr_iter(b'?', window).find(|&i| window.get(i + 1) == Some(&b'='))?;
     let text = tail.get(..end)?;
     let bytes = if enc == b'B' {
         base64::decode(text)
@@ -160,13 +160,19 @@ fn decode_q(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Offset of the first `=?` (cheaper than a substring searcher on the
+/// short values headers have).
+fn find_ew_start(s: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'=', s).find(|&i| s.get(i + 1) == Some(&b'?'))
+}
+
 /// Decodes header text: CR and LF deleted (unfolding), encoded-words
 /// decoded, white space between adjacent encoded-words dropped (and their
 /// bytes joined when the charset is the same, so a character split across
 /// two words survives), raw 8-bit bytes read as UTF-8 or `fallback`.
 /// Borrows when there is nothing to decode.
 pub(crate) fn decode_text<'a>(raw: &'a [u8], fallback: Option<&str>) -> Cow<'a, str> {
-    let has_ew = memchr::memmem::find(raw, b"=?").is_some();
+    let has_ew = find_ew_start(raw).is_some();
     let has_eol = memchr::memchr2(b'\r', b'\n', raw).is_some();
     if !has_ew && !has_eol {
         return charset::decode_raw_header(raw, fallback);
@@ -194,7 +200,7 @@ fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
         }
     };
     while i < s.len() {
-        match memchr::memmem::find(s.get(i..).unwrap_or_default(), b"=?") {
+        match find_ew_start(s.get(i..).unwrap_or_default()) {
             Some(off) => i += off,
             None => break,
         }
