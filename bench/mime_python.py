@@ -50,6 +50,8 @@ def run(name, fn, msgs, seconds=3.0):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--peak":
+        return peak(sys.argv[2])
     msgs = [open(f, "rb").read() for f in sorted(glob.glob(os.path.join(ROOT, "*", "*.eml")))]
     for fn in (structure, full):
         run("corpus", fn, msgs)
@@ -57,6 +59,16 @@ def main():
         big = [open(f, "rb").read() for f in sys.argv[1:]]
         for fn in (structure, full):
             run("large", fn, big, seconds=5.0)
+
+
+
+def peak(path):
+    """Peak RSS of Python's email reading one large message fully."""
+    import resource
+    data = open(path, "rb").read()
+    full(data)
+    print("%-17s input %4d MiB  peak RSS %4d MiB" % ("python-email", len(data) >> 20,
+          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10))
 
 
 if __name__ == "__main__":

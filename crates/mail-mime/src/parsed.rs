@@ -200,6 +200,17 @@ AAEC\r\n\
     }
 
     #[test]
+    fn every_prefix_parses_without_panic() {
+        for end in 0..=NESTED.len() {
+            let m = ParsedMessage::parse(&NESTED[..end]);
+            let _ = (m.subject(), m.from(), m.to(), m.date(), m.message_id(), m.text_body());
+            for p in m.parts() {
+                let _ = (p.text(), p.filename(), p.decoded());
+            }
+        }
+    }
+
+    #[test]
     fn garbage_never_panics() {
         for input in [&b""[..], b"\r\n", b":", b"Content-Type: multipart/mixed; boundary=", b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x", b"\xff\xfe\x00"] {
             let m = ParsedMessage::parse(input);
