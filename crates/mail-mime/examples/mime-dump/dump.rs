@@ -88,7 +88,7 @@ pub fn dump(file: &str, bytes: &[u8]) -> String {
             if n == 0 {
                 break;
             }
-            hasher.update(&buf[..n]);
+            hasher.update(buf.get(..n).unwrap_or_default());
             size += n as u64;
         }
         out.push_str("{\"content_type\":");
