@@ -784,6 +784,21 @@ mod tests {
     }
 
     #[test]
+    fn line_breaks_in_a_file_name_never_reach_the_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evil\r\nBcc: victim@example.com\r\n.txt");
+        std::fs::write(&path, b"x").unwrap();
+        let msg = base().attach_path(&path).unwrap().build().unwrap();
+        let bytes = bytes_of(&msg);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("\r\nBcc:"), "{text}");
+        assert_well_formed(&bytes);
+        let parsed = crate::ParsedMessage::parse(&bytes);
+        let att = parsed.attachments().next().unwrap();
+        assert_eq!(att.filename(), Some("evil\r\nBcc: victim@example.com\r\n.txt"));
+    }
+
+    #[test]
     fn unreadable_attachment_is_an_io_error() {
         let err = base().attach_path("/nonexistent/file.pdf").unwrap_err();
         assert!(matches!(err, BuildError::Io { .. }));
