@@ -4,6 +4,9 @@
 
 use crate::{charset, encoded_word};
 
+/// Parameters read per header; real ones have a handful, and the cap keeps
+/// the name matching in `assemble` (quadratic in the count) cheap on hostile input.
+const MAX_PARAMS: usize = 256;
 /// Longest ASCII filename written as a plain quoted string.
 const MAX_PLAIN_NAME: usize = 60;
 /// Characters of percent-encoded value per RFC 2231 continuation.
@@ -162,6 +165,9 @@ pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
         };
         let (base, section, extended) = split_param_name(&name);
         raws.push(RawParam { name: base.to_string(), section, extended, value });
+        if raws.len() >= MAX_PARAMS {
+            break;
+        }
     }
     HeaderParams { value, params: assemble(raws) }
 }
@@ -311,5 +317,8 @@ mod tests {
         assert_eq!(p.value, "");
         let p = parse(b"attachment; filename*=ks_c_5601-1987''%C7%D1.txt");
         assert_eq!(p.get("filename"), Some("한.txt"));
+        let hostile: String = (0..100_000).map(|i| format!("; p{i}*{i}*=x")).collect();
+        let p = parse(format!("text/plain{hostile}").as_bytes());
+        assert_eq!(p.params.len(), MAX_PARAMS);
     }
 }
