@@ -204,28 +204,26 @@ fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
             Some(off) => i += off,
             None => break,
         }
-        {
-            if let Some(word) = s.get(i..).and_then(parse_word) {
-                let between = s.get(plain_start..i).unwrap_or_default();
-                let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
-                let joinable = only_ws
-                    && matches!(&pending, Some((cs, _)) if cs.eq_ignore_ascii_case(word.charset));
-                if joinable {
-                    if let Some((_, bytes)) = pending.as_mut() {
-                        bytes.extend_from_slice(&word.bytes);
-                    }
-                } else {
-                    if !(only_ws && pending.is_some()) {
-                        flush(&mut pending, &mut out);
-                        out.push_str(&charset::decode_raw_header(between, fallback));
-                    }
-                    flush(&mut pending, &mut out);
-                    pending = Some((word.charset.to_string(), word.bytes));
+        if let Some(word) = s.get(i..).and_then(parse_word) {
+            let between = s.get(plain_start..i).unwrap_or_default();
+            let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
+            let joinable = only_ws
+                && matches!(&pending, Some((cs, _)) if cs.eq_ignore_ascii_case(word.charset));
+            if joinable {
+                if let Some((_, bytes)) = pending.as_mut() {
+                    bytes.extend_from_slice(&word.bytes);
                 }
-                i += word.len;
-                plain_start = i;
-                continue;
+            } else {
+                if !(only_ws && pending.is_some()) {
+                    flush(&mut pending, &mut out);
+                    out.push_str(&charset::decode_raw_header(between, fallback));
+                }
+                flush(&mut pending, &mut out);
+                pending = Some((word.charset.to_string(), word.bytes));
             }
+            i += word.len;
+            plain_start = i;
+            continue;
         }
         i += 1;
     }
