@@ -198,8 +198,8 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
         },
     );
     browser.click(&browser.find("#send"));
-    assert_eq!(browser.title(), "Attachments too large · smtp-web");
     let error = browser.text(&browser.find("#error"));
+    assert_eq!(browser.title(), "Attachments too large · smtp-web");
     assert!(error.contains("larger than the limit of 64 KiB"), "{error}");
     assert!(!small.stderr().contains("sending for"), "{}", small.stderr());
 }

@@ -82,6 +82,9 @@ impl Browser {
         let mut browser = Browser { driver, base, session: String::new(), agent, _profile: profile };
         let value = browser.call("POST", "/session", Some(caps));
         browser.session = value["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {value}")).to_owned();
+        // A click that submits a form may return before the next page is
+        // there (seen under load in CI): let every find wait for its element.
+        browser.session_call("POST", "/timeouts", Some(json!({"implicit": 30_000, "pageLoad": 60_000})));
         browser
     }
 
@@ -116,7 +119,10 @@ impl Browser {
 
     /// How many elements match a CSS selector.
     pub fn count(&self, css: &str) -> usize {
+        // No implicit wait here: zero matches is a valid answer.
+        self.session_call("POST", "/timeouts", Some(json!({"implicit": 0})));
         let value = self.session_call("POST", "/elements", Some(json!({"using": "css selector", "value": css})));
+        self.session_call("POST", "/timeouts", Some(json!({"implicit": 30_000})));
         value.as_array().map_or(0, Vec::len)
     }
 
