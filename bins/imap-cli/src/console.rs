@@ -12,7 +12,7 @@ use mail_imap::raw::{split_line, Console, Reply};
 use mail_imap::{Status, Untagged};
 use mail_wire::NetStream;
 
-use crate::{cli_error, show};
+use crate::cli_error;
 
 const HELP: &str = "\
 Type IMAP commands; a tag is added when the line starts with a command name
@@ -116,7 +116,7 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
         ["show", n] => {
             let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(show::render(&message).as_bytes());
+            let _ = out.write_all(mail_cli::show::render(&message).as_bytes());
         }
         ["save", n, path] => {
             let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;

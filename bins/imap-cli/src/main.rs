@@ -3,7 +3,6 @@
 
 mod console;
 mod fetch_all;
-mod show;
 mod spool;
 
 use std::path::PathBuf;
@@ -84,7 +83,7 @@ fn run(args: Args) -> Result<(), CliError> {
     } else {
         None
     };
-    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript(), patience).map_err(cli_error)?;
+    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript().map(mail_cli::show::Annotated::wrap), patience).map_err(cli_error)?;
     let session = client.login(&endpoint.user, &password).map_err(|(err, _)| cli_error(err))?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
