@@ -3,7 +3,6 @@
 
 mod console;
 mod fetch_all;
-mod spool;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
