@@ -1,8 +1,6 @@
 //! The console loop: typed lines to the server, `:` lines handled here.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use mail_cli::console::Input;
@@ -12,7 +10,7 @@ use mail_imap::raw::{split_line, Console, Reply};
 use mail_imap::{Status, Untagged};
 use mail_wire::NetStream;
 
-use crate::{cli_error, show};
+use crate::cli_error;
 
 const HELP: &str = "\
 Type IMAP commands; a tag is added when the line starts with a command name
@@ -28,7 +26,10 @@ End with LOGOUT or Ctrl-D (LOGOUT is sent for you).";
 /// An IDLE on a terminal waits for 29 minutes at most (RFC 2177 §3).
 const TERMINAL_IDLE: Duration = Duration::from_secs(29 * 60);
 
-pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_limit: Duration) -> Result<(), CliError> {
+/// A scripted IDLE waits this long for an update.
+const SCRIPTED_IDLE: Duration = Duration::from_secs(30);
+
+pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_limit: Option<Duration>) -> Result<(), CliError> {
     let mut input = Input::new(commands);
     let interactive = input.is_interactive();
     let mut rejected: Option<String> = None;
@@ -50,9 +51,12 @@ pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_l
         let (_, command, _) = split_line(line, String::new);
         let command = command.to_ascii_uppercase();
         let reply = if command == "IDLE" {
-            let stop = enter_pressed(interactive);
-            let limit = if interactive { TERMINAL_IDLE } else { idle_limit };
-            console.idle(line, limit, |updates| stop.load(Ordering::Relaxed) || (!interactive && updates > 0))
+            if interactive {
+                println!("(IDLE: press Enter to stop)");
+                console.idle(line, idle_limit.unwrap_or(TERMINAL_IDLE), |_| enter_pressed())
+            } else {
+                console.idle(line, idle_limit.unwrap_or(SCRIPTED_IDLE), |updates| updates > 0)
+            }
         } else {
             console.execute(line)
         }
@@ -80,19 +84,35 @@ pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_l
     }
 }
 
-/// A flag set when the person presses Enter (on a terminal), for IDLE.
-fn enter_pressed(interactive: bool) -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    if interactive {
-        println!("(IDLE: press Enter to stop)");
-        let set = Arc::clone(&flag);
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-            set.store(true, Ordering::Relaxed);
-        });
+/// True once the person pressed Enter during IDLE. Asked between reads
+/// from the server (at least once a second): a terminal in canonical mode
+/// makes stdin readable only when a whole line was typed, and that line is
+/// consumed here. Nothing reads stdin once IDLE is over, so when IDLE ends
+/// on its time limit the next typed line goes to the console, as it should.
+#[cfg(unix)]
+fn enter_pressed() -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let stdin = std::io::stdin();
+    let now = Timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    if !matches!(poll(&mut fds, Some(&now)), Ok(n) if n > 0) {
+        return false;
     }
-    flag
+    let mut buf = [0u8; 512];
+    // The typed line (up to its newline); end of input counts as Enter.
+    while let Ok(n @ 1..) = rustix::io::read(&stdin, &mut buf) {
+        if buf.get(..n).is_some_and(|read| read.contains(&b'\n')) {
+            break;
+        }
+    }
+    true
+}
+
+#[cfg(not(unix))]
+fn enter_pressed() -> bool {
+    // No way to look at the console without taking a line from it: IDLE
+    // ends on its time limit only.
+    false
 }
 
 /// Shows modified UTF-7 mailbox names decoded under a LIST/LSUB reply.
@@ -116,7 +136,7 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
         ["show", n] => {
             let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(show::render(&message).as_bytes());
+            let _ = out.write_all(mail_cli::show::render(&message).as_bytes());
         }
         ["save", n, path] => {
             let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;

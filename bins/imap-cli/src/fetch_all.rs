@@ -1,21 +1,21 @@
 //! `--fetch-all DIR`: every message of a mailbox, one file per message named
-//! `UIDVALIDITY-UID.eml`, written atomically (see [`Spool`]); files already
-//! there are skipped, so an interrupted run resumes. UID FETCH BODY.PEEK[]
-//! commands go out in batches, all pipelined; a large body streams straight
-//! to its file, never whole in memory.
+//! `UIDVALIDITY-UID.eml`, made durable in batches by mail-cli's [`Batch`]
+//! (a file gets its final name only once durable); files already there are
+//! skipped, so an interrupted run resumes. UID FETCH BODY.PEEK[] commands
+//! go out in batches, all pipelined; a large body streams straight to its
+//! temporary file, never whole in memory.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
-use mail_cli::download::{progress_bar, safe_file_name};
+use mail_cli::download::{progress_bar, safe_file_name, Batch, Entry};
 use mail_cli::exit::PROTOCOL;
 use mail_cli::CliError;
 use mail_imap::{FetchEvent, SequenceSet, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
-use crate::spool::{Spool, SMALL};
 
 /// What a run did.
 pub(crate) struct Summary {
@@ -41,20 +41,21 @@ impl fmt::Display for Summary {
     }
 }
 
-enum SaveError {
-    Imap(mail_imap::Error),
-    Io(io::Error),
+/// A file of the batch that remembers why a write failed.
+struct DiskWriter {
+    entry: Entry,
+    error: Option<io::Error>,
 }
 
-impl From<io::Error> for SaveError {
-    fn from(err: io::Error) -> Self {
-        SaveError::Io(err)
+impl Write for DiskWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.entry.write(buf).inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.entry.flush().inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
     }
 }
-
-/// Files become visible after this many bytes (one syncfs each): few flushes,
-/// and little to fetch again after a crash.
-const COMMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(crate) fn file_name(validity: u32, uid: u32) -> String {
     safe_file_name(&format!("{validity}-{uid}.eml"))
@@ -63,7 +64,7 @@ pub(crate) fn file_name(validity: u32, uid: u32) -> String {
 pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, batch: usize) -> Result<Summary, CliError> {
     let started = std::time::Instant::now();
     let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
-    let mut out = Spool::open(dir).map_err(disk)?;
+    let mut out = Batch::open(dir).map_err(disk)?;
     session.set_show_literals(false);
     let mut sel = session.examine(mailbox).map_err(|(e, _)| cli_error(e))?;
     let validity = sel
@@ -76,8 +77,9 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
     log::debug!("examined and searched at {:?}", started.elapsed());
     let sets: Vec<SequenceSet> = missing.chunks(batch).filter_map(|c| SequenceSet::from_numbers(c.iter().copied())).collect();
     let bar = progress_bar(missing.len() as u64, true);
-    let (mut saved, mut bytes, mut uncommitted) = (0u64, 0u64, 0u64);
-    // Files appear in groups: each group after one syncfs.
+    let mut bytes = 0u64;
+    // Files appear in groups, each after one syncfs; a failure below drops
+    // the batch, which still commits the messages already complete.
     if !sets.is_empty() {
         let mut events = sel.uid_fetch_stream(&sets, "BODY.PEEK[]").map_err(cli_error)?;
         while let Some(event) = events.next().map_err(cli_error)? {
@@ -85,30 +87,23 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
             let Some(uid) = body.context.uid else {
                 return Err(CliError::new(PROTOCOL, format!("server sent message {} without its UID first", body.context.seq)));
             };
-            let name = file_name(validity, uid.0);
-            let size = body.context.size;
-            if size <= SMALL {
-                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                body.copy_to(&mut bytes).map_err(cli_error)?;
-                out.write_small(&name, bytes).map_err(disk)?;
-            } else {
-                out.write_large(&name, |w| body.copy_to(w).map(|_| ()).map_err(SaveError::Imap)).map_err(|e| match e {
-                    SaveError::Imap(e) => cli_error(e),
-                    SaveError::Io(e) => disk(e),
-                })?;
+            let mut file = DiskWriter { entry: out.create(&file_name(validity, uid.0)), error: None };
+            if let Err(err) = body.copy_to(&mut file) {
+                // A failed write to the file is the disk's fault, not the server's.
+                return Err(file.error.map_or_else(|| cli_error(err), disk));
             }
-            bytes += size;
+            bytes += out.finish(file.entry).map_err(disk)?;
             bar.inc(1);
-            uncommitted += size;
-            if uncommitted >= COMMIT_BYTES {
-                saved += out.commit().map_err(disk)? as u64;
-                uncommitted = 0;
-            }
         }
     }
     log::debug!("download done at {:?}", started.elapsed());
-    saved += out.commit().map_err(disk)? as u64;
+    let stored = out.close();
+    log::debug!("files durable at {:?}", started.elapsed());
     bar.finish_and_clear();
+    if let Some(err) = stored.error {
+        return Err(disk(err));
+    }
+    let saved = stored.names.len() as u64;
     sel.logout().map_err(cli_error)?;
     Ok(Summary { saved, bytes, skipped, dir: dir.display().to_string(), seconds: started.elapsed().as_secs_f64() })
 }

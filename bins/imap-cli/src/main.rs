@@ -3,8 +3,6 @@
 
 mod console;
 mod fetch_all;
-mod show;
-mod spool;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,9 +34,11 @@ struct Args {
     /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
     #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
     batch: usize,
-    /// Seconds a scripted IDLE waits for an update (a terminal waits for Enter).
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    idle_secs: u64,
+    /// Seconds an IDLE lasts at most: a scripted IDLE ends at the first
+    /// update or after this (default 30); on a terminal it ends at Enter or
+    /// after this (default 29 minutes, RFC 2177).
+    #[arg(long, value_name = "SECS")]
+    idle_secs: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -84,12 +84,12 @@ fn run(args: Args) -> Result<(), CliError> {
     } else {
         None
     };
-    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript(), patience).map_err(cli_error)?;
+    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript().map(mail_cli::show::Annotated::wrap), patience).map_err(cli_error)?;
     let session = client.login(&endpoint.user, &password).map_err(|(err, _)| cli_error(err))?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
         println!("{summary}");
         return Ok(());
     }
-    console::run(session.into_console(), args.commands, Duration::from_secs(args.idle_secs))
+    console::run(session.into_console(), args.commands, args.idle_secs.map(Duration::from_secs))
 }

@@ -227,3 +227,44 @@ fn fetch_all_downloads_byte_exact_files_and_resumes() {
     s.delete(&mbox).unwrap();
     s.logout().unwrap();
 }
+
+/// A Korean webmail message: EUC-KR and UTF-8 encoded-words, a folded
+/// subject, a ks_c_5601-1987 text part, an attachment with an RFC 2231 name.
+const KOREAN: &[u8] = include_bytes!("../../../crates/mail-cli/tests/fixtures/korean.eml");
+
+#[test]
+fn fetch_displays_are_annotated_and_show_decodes_a_korean_message() {
+    let Some(env) = TestEnv::load() else { return };
+    let mbox = unique("korean");
+    let mut s = session(&env, "BOB");
+    s.create(&mbox).unwrap();
+    s.append(&mbox, &[], KOREAN.to_vec()).unwrap();
+    let (out, pass) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-c", &format!("select {mbox}"),
+            "-c", "fetch 1 (envelope)",
+            "-c", "fetch 1 body.peek[header.fields (from subject)]",
+            "-c", ":show 1",
+            "-c", "close",
+            "-c", &format!("delete {mbox}"),
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    // ENVELOPE: the raw line stays, the decoded one follows.
+    assert!(text.contains("((\"=?euc-kr?B?yKux5rW/?=\" NIL \"hong\" \"example.test\"))"), "{text}");
+    assert!(text.contains("   (decoded) 회의 자료 안내"), "{text}");
+    assert!(text.contains("((\"홍길동\" NIL \"hong\" \"example.test\"))"), "{text}");
+    assert!(text.contains("((\"김철수\" NIL \"kim\" \"example.test\")"), "{text}");
+    // HEADER.FIELDS: each encoded line gets its note, a folded field whole.
+    assert!(text.contains("S: From: =?euc-kr?B?yKux5rW/?= <hong@example.test>\n   (decoded) From: 홍길동 <hong@example.test>\n"), "{text}");
+    assert!(text.contains("S:  =?utf-8?B?7J6Q66OMIOyViOuCtA==?=\n   (decoded) Subject: 회의 자료 안내\n"), "{text}");
+    let shown = "From: 홍길동 <hong@example.test>\nTo: 김철수 <kim@example.test>, lee@example.test\n\
+                 Cc: 박영희 <park@example.test>\nDate: Sun, 22 Nov 2026 13:00:00 +0900\nSubject: 회의 자료 안내\n\n\
+                 안녕하세요.\n회의 자료를 보냅니다.\n[attachment: 회의 자료.pdf (application/pdf, 265 bytes)]\n";
+    assert!(text.contains(shown), "{text}");
+    assert!(!text.contains(&pass));
+}

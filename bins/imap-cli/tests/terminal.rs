@@ -127,3 +127,36 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
     }
     inbox.logout().unwrap();
 }
+
+#[test]
+fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("CAROL");
+    let tmux = Tmux { socket: format!("imap-cli-idle-test-{}", std::process::id()) };
+    let command = format!(
+        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {} --idle-secs 2; echo EXIT=$?; sleep 60",
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_IMAPS_PORT"),
+        env.var("MAILTEST_CA_FILE")
+    );
+    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
+    tmux.run(&["new-session", "-d", "-s", "console", "-x", "220", "-y", "60", "-e", &password_env, &command]);
+    tmux.wait_for("Logged in");
+    tmux.keys(&["examine inbox", "Enter"]);
+    tmux.wait_for("Examine completed");
+    tmux.keys(&["idle", "Enter"]);
+    tmux.wait_for("+ idling");
+    // Nobody presses Enter: the time limit ends IDLE.
+    let screen = tmux.wait_for("OK Idle completed");
+    assert!(screen.contains("C: DONE"), "{screen}");
+    // The next line goes to the console, not to a reader left over from IDLE.
+    tmux.keys(&["noop", "Enter"]);
+    tmux.wait_for("OK NOOP completed");
+    tmux.keys(&["C-d"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains(pass.expose()), "password on screen");
+}

@@ -12,7 +12,7 @@ use mail_cli::{exit, CliError};
 use mail_pop3::{Error, MsgNum, Session};
 use mail_wire::{Direction, NetStream, Transcript};
 
-use crate::{cli_error, show};
+use crate::cli_error;
 
 const HELP: &str = "\
 POP3 commands are sent as typed, e.g. STAT, LIST [n], UIDL [n], RETR n, TOP n lines,
@@ -159,7 +159,7 @@ fn local_command(session: &mut Session<NetStream>, command: &str) -> Result<Flow
             let mut raw = Vec::new();
             with_quiet_bodies(session, |s| s.retr(msg, &mut raw))?;
             let mut stdout = io::stdout().lock();
-            let _ = stdout.write_all(show::decoded_view(&raw).as_bytes());
+            let _ = stdout.write_all(mail_cli::show::render(&raw).as_bytes());
         }
         (Some("save"), Some(n), Some(path)) => {
             let msg = msg_num(n)?;

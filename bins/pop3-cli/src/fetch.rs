@@ -1,5 +1,5 @@
 //! `--fetch-all DIR [--delete]`: every message not yet downloaded into
-//! `DIR/<UIDL>.eml` (pipelined RETR, durable files from [`DurableStore`]);
+//! `DIR/<UIDL>.eml` (pipelined RETR, files made durable in batches by [`DurableStore`]);
 //! `--delete` then marks only messages whose files are safely on disk.
 //! POP3 removes messages only at QUIT (RFC 1939 §6), so a dropped
 //! connection deletes nothing.
@@ -20,10 +20,6 @@ use crate::store::DurableStore;
 pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verbose: bool) -> Result<(), CliError> {
     let downloads = DownloadDir::open(dir)
         .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
-    let stale = crate::store::remove_stale_temporaries(dir);
-    if stale > 0 {
-        log::warn!("removed {stale} temporary files left by an interrupted download in {}", dir.display());
-    }
     session.set_body_echo(false);
     let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
@@ -51,7 +47,8 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})") {
         bar.set_style(style);
     }
-    let mut store = DurableStore::new(dir, names, bar.clone());
+    let mut store = DurableStore::new(dir, names, bar.clone())
+        .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!("RETR of {} messages done after {:?}", wanted.len(), started.elapsed());
     let stored = store.close();

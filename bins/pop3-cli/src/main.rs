@@ -3,7 +3,6 @@
 
 mod console;
 mod fetch;
-mod show;
 mod store;
 
 use std::path::PathBuf;
@@ -63,7 +62,7 @@ fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Pop3)?;
     let tls = args.net.tls_config()?;
     let pass = mail_cli::password(args.pw.clone(), &endpoint.user)?;
-    let client = Client::connect(&endpoint.server, endpoint.security, &tls, args.net.transcript())
+    let client = Client::connect(&endpoint.server, endpoint.security, &tls, args.net.transcript().map(mail_cli::show::Annotated::wrap))
         .map_err(|err| cli_error(&err))?;
     let session = log_in(client, &args, &endpoint.user, &pass)?;
     match &args.fetch_all {

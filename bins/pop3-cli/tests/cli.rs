@@ -330,3 +330,26 @@ fn auth_cram_md5_over_stls_with_a_difficult_password() {
     assert!(out.contains("C: AUTH CRAM-MD5\nS: + "), "{out}");
     assert!(out.contains("C: ********\nS: +OK Logged in."), "{out}");
 }
+
+/// A Korean webmail message: EUC-KR and UTF-8 encoded-words, a folded
+/// subject, a ks_c_5601-1987 text part, an attachment with an RFC 2231 name.
+const KOREAN: &[u8] = include_bytes!("../../../crates/mail-cli/tests/fixtures/korean.eml");
+
+#[test]
+fn top_is_annotated_and_show_decodes_a_korean_message() {
+    let Some(env) = TestEnv::load() else { return };
+    let _turn = lock("BOB");
+    fill(&env, "BOB", &[KOREAN.to_vec()]);
+    let output = pop3_cli(&env, "BOB", "pop3s", &[], "top 1 0\n:show 1\n");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The raw server lines stay; the decoded line follows.
+    assert!(out.contains("S: From: =?euc-kr?B?yKux5rW/?= <hong@example.test>\n   (decoded) From: 홍길동 <hong@example.test>\n"), "{out}");
+    assert!(out.contains("S:  =?utf-8?B?7J6Q66OMIOyViOuCtA==?=\n   (decoded) Subject: 회의 자료 안내\n"), "{out}");
+    assert!(out.contains("S: Date: Sun, 22 Nov 2026 13:00:00 +0900\nS: Subject:"), "no note under a plain line: {out}");
+    let shown = "From: 홍길동 <hong@example.test>\nTo: 김철수 <kim@example.test>, lee@example.test\n\
+                 Cc: 박영희 <park@example.test>\nDate: Sun, 22 Nov 2026 13:00:00 +0900\nSubject: 회의 자료 안내\n\n\
+                 안녕하세요.\n회의 자료를 보냅니다.\n[attachment: 회의 자료.pdf (application/pdf, 265 bytes)]\n";
+    assert!(out.contains(shown), "{out}");
+    assert!(!out.contains(env.account("BOB").1.expose()));
+}

@@ -1,5 +1,11 @@
-//! Bulk download: one file per message, written so that a file that looks
-//! complete is complete (temporary name, fsync, rename), and a progress bar.
+//! Downloads: one file per message, written so that a file that looks
+//! complete is complete. [`Batch`] for many files (made durable together,
+//! one `syncfs` per batch), [`DownloadDir::save`] for a single one (fsync,
+//! rename), safe file names, and a progress bar.
+
+mod batch;
+
+pub use batch::{remove_stale_temporaries, Batch, Entry, Saved, IN_MEMORY};
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -33,8 +39,9 @@ impl DownloadDir {
         self.dir.join(name).is_file()
     }
 
-    /// Writes a message through `write` to a temporary file, syncs it to
-    /// disk and renames it to `name`; on any error the temporary file is
+    /// Writes one message through `write` to a temporary file, syncs it to
+    /// disk and renames it to `name` (for a single file; many files go
+    /// through a [`Batch`], which syncs them together); on any error the temporary file is
     /// removed and no file named `name` appears.
     ///
     /// # Errors
