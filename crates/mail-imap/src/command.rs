@@ -28,6 +28,14 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
+    /// A byte a SASL mechanism uses as a separator (NUL in PLAIN, `\x01`
+    /// in XOAUTH2) inside the user name, password or token.
+    Forbidden {
+        /// Which argument.
+        what: &'static str,
+        /// Byte offset in it.
+        at: usize,
+    },
 }
 
 impl fmt::Display for EncodeError {
@@ -36,11 +44,22 @@ impl fmt::Display for EncodeError {
             EncodeError::LineBreak { what, at } => write!(f, "the {what} contains a CR, LF or NUL at byte {at}"),
             EncodeError::NotAnAtom { what } => write!(f, "the {what} is not an IMAP atom"),
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
+            EncodeError::Forbidden { what, at } => write!(f, "the {what} contains a forbidden character at byte {at}"),
         }
     }
 }
 
 impl std::error::Error for EncodeError {}
+
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        match err {
+            mail_wire::sasl::SaslError::Forbidden { what, at } => EncodeError::Forbidden { what, at },
+            // PLAIN and XOAUTH2, the mechanisms here, read no challenge.
+            _ => EncodeError::Forbidden { what: "SASL challenge", at: 0 },
+        }
+    }
+}
 
 /// One piece of a command line.
 #[derive(Debug)]

@@ -48,6 +48,14 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
+    /// A byte a SASL mechanism uses as a separator (NUL in PLAIN, `\x01`
+    /// in XOAUTH2) inside the user name, password or token.
+    Forbidden {
+        /// Which argument.
+        what: &'static str,
+        /// Byte offset in that argument.
+        at: usize,
+    },
 }
 
 impl fmt::Display for EncodeError {
@@ -57,11 +65,23 @@ impl fmt::Display for EncodeError {
                 write!(f, "the {what} contains CR, LF or NUL at byte {at}")
             }
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
+            EncodeError::Forbidden { what, at } => write!(f, "the {what} contains a forbidden character at byte {at}"),
         }
     }
 }
 
 impl std::error::Error for EncodeError {}
+
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        match err {
+            mail_wire::sasl::SaslError::Forbidden { what, at } => EncodeError::Forbidden { what, at },
+            // Only CRAM-MD5 reads a challenge, and the client handles that
+            // case itself (it cancels the exchange).
+            _ => EncodeError::Forbidden { what: "SASL challenge", at: 0 },
+        }
+    }
+}
 
 /// Everything a POP3 operation can fail with.
 #[derive(Debug)]

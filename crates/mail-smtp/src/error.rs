@@ -93,6 +93,23 @@ impl fmt::Display for EncodeError {
 
 impl std::error::Error for EncodeError {}
 
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        match err {
+            mail_wire::sasl::SaslError::Forbidden { what, at } => EncodeError::Forbidden { what, at },
+            // Only CRAM-MD5 reads a challenge, and the client cancels the
+            // exchange itself in that case; kept for completeness.
+            _ => EncodeError::Forbidden { what: "SASL challenge", at: 0 },
+        }
+    }
+}
+
+impl From<mail_wire::sasl::SaslError> for Error {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        Error::Invalid(err.into())
+    }
+}
+
 /// Everything that can go wrong in an SMTP session.
 #[derive(Debug)]
 #[non_exhaustive]
