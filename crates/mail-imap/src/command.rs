@@ -28,14 +28,9 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
-    /// A byte a SASL mechanism uses as a separator (NUL in PLAIN, `\x01`
-    /// in XOAUTH2) inside the user name, password or token.
-    Forbidden {
-        /// Which argument.
-        what: &'static str,
-        /// Byte offset in it.
-        at: usize,
-    },
+    /// A user name, password or token a SASL mechanism cannot carry
+    /// (NUL in PLAIN, `\x01` in XOAUTH2).
+    Sasl(mail_wire::sasl::SaslError),
 }
 
 impl fmt::Display for EncodeError {
@@ -44,7 +39,7 @@ impl fmt::Display for EncodeError {
             EncodeError::LineBreak { what, at } => write!(f, "the {what} contains a CR, LF or NUL at byte {at}"),
             EncodeError::NotAnAtom { what } => write!(f, "the {what} is not an IMAP atom"),
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
-            EncodeError::Forbidden { what, at } => write!(f, "the {what} contains a forbidden character at byte {at}"),
+            EncodeError::Sasl(err) => err.fmt(f),
         }
     }
 }
@@ -53,11 +48,7 @@ impl std::error::Error for EncodeError {}
 
 impl From<mail_wire::sasl::SaslError> for EncodeError {
     fn from(err: mail_wire::sasl::SaslError) -> Self {
-        match err {
-            mail_wire::sasl::SaslError::Forbidden { what, at } => EncodeError::Forbidden { what, at },
-            // PLAIN and XOAUTH2, the mechanisms here, read no challenge.
-            _ => EncodeError::Forbidden { what: "SASL challenge", at: 0 },
-        }
+        EncodeError::Sasl(err)
     }
 }
 

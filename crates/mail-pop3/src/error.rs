@@ -16,11 +16,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(expected: &'static str, found: &[u8]) -> Self {
-        let mut found = mail_wire::escape_for_display(found.get(..60).unwrap_or(found));
-        if found.len() >= 60 {
-            found.push_str("...");
-        }
-        ParseError { expected, found }
+        ParseError { expected, found: mail_wire::excerpt(found, 60) }
     }
 }
 
@@ -48,14 +44,9 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
-    /// A byte a SASL mechanism uses as a separator (NUL in PLAIN, `\x01`
-    /// in XOAUTH2) inside the user name, password or token.
-    Forbidden {
-        /// Which argument.
-        what: &'static str,
-        /// Byte offset in that argument.
-        at: usize,
-    },
+    /// A user name, password or token a SASL mechanism cannot carry
+    /// (NUL in PLAIN, `\x01` in XOAUTH2).
+    Sasl(mail_wire::sasl::SaslError),
 }
 
 impl fmt::Display for EncodeError {
@@ -65,7 +56,7 @@ impl fmt::Display for EncodeError {
                 write!(f, "the {what} contains CR, LF or NUL at byte {at}")
             }
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
-            EncodeError::Forbidden { what, at } => write!(f, "the {what} contains a forbidden character at byte {at}"),
+            EncodeError::Sasl(err) => err.fmt(f),
         }
     }
 }
@@ -74,12 +65,7 @@ impl std::error::Error for EncodeError {}
 
 impl From<mail_wire::sasl::SaslError> for EncodeError {
     fn from(err: mail_wire::sasl::SaslError) -> Self {
-        match err {
-            mail_wire::sasl::SaslError::Forbidden { what, at } => EncodeError::Forbidden { what, at },
-            // Only CRAM-MD5 reads a challenge, and the client handles that
-            // case itself (it cancels the exchange).
-            _ => EncodeError::Forbidden { what: "SASL challenge", at: 0 },
-        }
+        EncodeError::Sasl(err)
     }
 }
 

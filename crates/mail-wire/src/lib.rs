@@ -59,4 +59,4 @@ pub use connection::{Connection, Limits};
 pub use error::Error;
 pub use net::{NetStream, Security, Server, TlsConfig};
 pub use secret::Secret;
-pub use transcript::{escape_for_display, Direction, Line, Recording, Transcript, MASK};
+pub use transcript::{escape_for_display, excerpt, Direction, Line, Recording, Transcript, MASK};
