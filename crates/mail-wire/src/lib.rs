@@ -57,6 +57,6 @@ mod transcript;
 
 pub use connection::{Connection, Limits};
 pub use error::Error;
-pub use net::{NetStream, Security, Server, TlsConfig};
+pub use net::{Encrypted, NetStream, Security, Server, TlsConfig};
 pub use secret::Secret;
 pub use transcript::{escape_for_display, excerpt, Direction, Line, Recording, Transcript, MASK};

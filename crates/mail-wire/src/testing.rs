@@ -46,6 +46,7 @@ struct State {
     eof_after: Option<usize>,
     error_after: Option<(usize, io::ErrorKind)>,
     write_error_after: Option<usize>,
+    encrypted: bool,
 }
 
 /// A scripted peer implementing `Read + Write`. Clones share one script, so
@@ -96,6 +97,13 @@ impl ScriptedStream {
 
     fn push(&self, step: Step) {
         self.state.lock().unwrap().steps.push(step);
+    }
+
+    /// Reports the stream as protected by TLS ([`crate::Encrypted`]), as a
+    /// connection after implicit TLS or STARTTLS would be.
+    pub fn encrypted(self) -> Self {
+        self.state.lock().unwrap().encrypted = true;
+        self
     }
 
     /// Serves at most one byte per `read` call.
@@ -319,11 +327,25 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_says_whether_its_stream_is_encrypted() {
+        let plain = crate::Connection::new(ScriptedStream::raw(b""), crate::Limits::default());
+        assert!(!plain.is_encrypted());
+        let tls = crate::Connection::new(ScriptedStream::raw(b"").encrypted(), crate::Limits::default());
+        assert!(tls.is_encrypted());
+    }
+
+    #[test]
     fn eof_after_cuts_the_stream() {
         let mut s = ScriptedStream::raw(b"abcdef").eof_after(4);
         let mut out = Vec::new();
         s.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"abcd");
+    }
+}
+
+impl crate::Encrypted for ScriptedStream {
+    fn is_encrypted(&self) -> bool {
+        self.state.lock().unwrap().encrypted
     }
 }
 
