@@ -1,5 +1,5 @@
 //! A blocking POP3 client: greeting, CAPA, STLS, the logins (USER/PASS,
-//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5), and the TRANSACTION commands, with
+//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2), and the TRANSACTION commands, with
 //! multi-line replies read to their terminating line, unstuffed and streamed
 //! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
 //!
