@@ -22,23 +22,10 @@ fn lock(who: &str) -> MutexGuard<'static, ()> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn doveadm(env: &TestEnv, args: &[&str], stdin: Option<&[u8]>) {
-    let mut child = Command::new(env.var("MAILTEST_DOVEADM"))
-        .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .spawn()
-        .expect("doveadm");
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(bytes).unwrap();
-    }
-    assert!(child.wait().unwrap().success(), "doveadm {args:?}");
-}
-
 fn fill(env: &TestEnv, who: &str, messages: &[Vec<u8>]) {
-    let (user, _) = env.account(who);
-    doveadm(env, &["expunge", "-u", &user, "mailbox", "INBOX", "all"], None);
+    env.empty_mailbox(who);
     for m in messages {
-        doveadm(env, &["save", "-u", &user, "-m", "INBOX"], Some(m));
+        env.save(who, m);
     }
 }
 

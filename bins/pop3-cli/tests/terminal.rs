@@ -4,7 +4,6 @@
 //! back and checked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -74,15 +73,8 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
         return;
     }
     let (user, pass) = env.account("BOB");
-    let doveadm = env.var("MAILTEST_DOVEADM");
-    let _ = Command::new(&doveadm).args(["expunge", "-u", &user, "mailbox", "INBOX", "all"]).status();
-    let mut save = Command::new(&doveadm).args(["save", "-u", &user, "-m", "INBOX"]).stdin(Stdio::piped()).spawn().unwrap();
-    save.stdin
-        .take()
-        .unwrap()
-        .write_all(b"From: bob@example.test\r\nSubject: =?UTF-8?B?7ZWc6riA?= in a terminal\r\n\r\nHello from tmux.\r\n")
-        .unwrap();
-    assert!(save.wait().unwrap().success());
+    env.empty_mailbox("BOB");
+    env.save("BOB", b"From: bob@example.test\r\nSubject: =?UTF-8?B?7ZWc6riA?= in a terminal\r\n\r\nHello from tmux.\r\n");
 
     let tmux = Tmux { socket: format!("pop3-cli-test-{}", std::process::id()) };
     let program = format!(

@@ -2,9 +2,8 @@
 //! and the real Postfix acting as every domain's MX host.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mail_wire::testing::TestEnv;
 
@@ -35,22 +34,6 @@ fn run(env: &TestEnv, dns: &str, extra: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn wait_for(maildir: &str, marker: &str) {
-    let maildir = PathBuf::from(maildir);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        for sub in ["new", "cur"] {
-            for entry in std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten() {
-                if std::fs::read_to_string(entry.path()).unwrap_or_default().contains(marker) {
-                    return;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{marker} did not arrive in {}", maildir.display());
-}
-
 fn marker(tag: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("mx-{tag}-{nanos}")
@@ -70,8 +53,8 @@ fn delivers_to_two_domains_through_their_mx_hosts_with_verified_starttls() {
     assert!(stdout.contains("carol@pref.test: delivered to mail.example.test"), "{stdout}");
     assert!(stdout.contains("C: STARTTLS"), "{stdout}");
     assert!(!stdout.contains("AUTH"), "no AUTH to an MX host: {stdout}");
-    wait_for(&env.var("MAILTEST_BOB_MAILDIR"), &marker);
-    wait_for(&env.var("MAILTEST_CAROL_MAILDIR"), &marker);
+    env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
+    env.wait_for_mail("CAROL", &marker, Duration::from_secs(15));
 }
 
 #[test]

@@ -2,9 +2,8 @@
 //! reading the mail back), over TLS verified against the test CA.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mail_wire::testing::TestEnv;
 
@@ -33,24 +32,6 @@ fn smtp_send_with(args: &[&str], tweak: impl FnOnce(&mut Command)) -> Run {
 fn unique(tag: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{tag}-{}-{nanos}", std::process::id())
-}
-
-/// Waits for a message containing `marker` in bob's maildir and returns it.
-fn delivered_to_bob(env: &TestEnv, marker: &str) -> Vec<u8> {
-    let maildir = PathBuf::from(env.var("MAILTEST_BOB_MAILDIR"));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        for sub in ["new", "cur"] {
-            for entry in std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten() {
-                let bytes = std::fs::read(entry.path()).unwrap_or_default();
-                if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
-                    return bytes;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("no message with {marker} arrived in {}", maildir.display());
 }
 
 /// `--host/--port/--ca-file` for one of the test servers.
@@ -94,7 +75,7 @@ fn sends_over_starttls_and_implicit_tls_with_plain_and_login() {
                 assert!(run.stdout.contains("C: STARTTLS"), "{}", run.stdout);
             }
             assert_no_secret(&run, alice_pw.expose());
-            delivered_to_bob(&env, &marker);
+            env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
         }
     }
 }
@@ -162,7 +143,7 @@ fn tls_none_on_the_plain_port_works_with_a_warning() {
     assert!(run.stderr.contains("warn"), "{}", run.stderr);
     assert!(!run.stdout.contains("C: STARTTLS"), "{}", run.stdout);
     assert_no_secret(&run, pw.expose());
-    delivered_to_bob(&env, &marker);
+    env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
 }
 
 #[test]
@@ -179,7 +160,7 @@ fn password_from_the_environment_and_missing_password() {
     });
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_no_secret(&run, pw.expose());
-    delivered_to_bob(&env, &marker);
+    env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
 
     let run = smtp_send(&args);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -201,7 +182,7 @@ fn body_from_stdin_and_from_a_file() {
     with_file.extend(["--body-file".to_owned(), body_file.display().to_string()]);
     let run = smtp_send(&with_file.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 0, "{}", run.stderr);
-    delivered_to_bob(&env, &marker);
+    env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
 
     let marker = unique("stdin");
     let input = dir.path().join("stdin.txt");
@@ -210,7 +191,7 @@ fn body_from_stdin_and_from_a_file() {
         cmd.stdin(std::fs::File::open(&input).unwrap());
     });
     assert_eq!(run.code, 0, "{}", run.stderr);
-    delivered_to_bob(&env, &marker);
+    env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
 }
 
 /// A port where nothing listens: a test that reaches the network fails with 3, not 2.
@@ -304,7 +285,7 @@ fn korean_subject_dot_lines_and_attachment_arrive_intact() {
     let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
 
-    let raw = delivered_to_bob(&env, &marker);
+    let raw = env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
     let message = mail_mime::ParsedMessage::parse(&raw);
     assert_eq!(message.subject().as_deref(), Some(subject));
     let to = message.to();

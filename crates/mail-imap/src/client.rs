@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+use mail_wire::sasl;
 use mail_wire::{Connection, Limits, NetStream, Secret, Security, Server, TlsConfig};
 
 use crate::command::{check_search, Command};
@@ -230,21 +230,27 @@ impl<S: Read + Write> Client<S> {
     /// AUTHENTICATE PLAIN (RFC 4616), with SASL-IR when offered.
     ///
     /// # Errors
-    /// `(error, self)` on rejection.
+    /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
+    /// the user or password holds NUL.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_plain(self, user: &str, password: &Secret) -> Result<Session<S>, (Error, Self)> {
-        let raw = format!("\0{user}\0{}", password.expose());
-        self.authenticate("PLAIN", &Secret::new(base64::engine::general_purpose::STANDARD.encode(raw)))
+        match sasl::plain(user, password) {
+            Ok(response) => self.authenticate("PLAIN", &response),
+            Err(err) => Err((Error::Invalid(err.into()), self)),
+        }
     }
 
     /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism).
     ///
     /// # Errors
-    /// `(error, self)` on rejection.
+    /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
+    /// the user or token holds `\x01` or NUL.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_xoauth2(self, user: &str, token: &Secret) -> Result<Session<S>, (Error, Self)> {
-        let raw = format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose());
-        self.authenticate("XOAUTH2", &Secret::new(base64::engine::general_purpose::STANDARD.encode(raw)))
+        match sasl::xoauth2(user, token) {
+            Ok(response) => self.authenticate("XOAUTH2", &response),
+            Err(err) => Err((Error::Invalid(err.into()), self)),
+        }
     }
 
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)

@@ -28,6 +28,9 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
+    /// A user name, password or token a SASL mechanism cannot carry
+    /// (NUL in PLAIN, `\x01` in XOAUTH2).
+    Sasl(mail_wire::sasl::SaslError),
 }
 
 impl fmt::Display for EncodeError {
@@ -36,11 +39,18 @@ impl fmt::Display for EncodeError {
             EncodeError::LineBreak { what, at } => write!(f, "the {what} contains a CR, LF or NUL at byte {at}"),
             EncodeError::NotAnAtom { what } => write!(f, "the {what} is not an IMAP atom"),
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
+            EncodeError::Sasl(err) => err.fmt(f),
         }
     }
 }
 
 impl std::error::Error for EncodeError {}
+
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        EncodeError::Sasl(err)
+    }
+}
 
 /// One piece of a command line.
 #[derive(Debug)]

@@ -581,8 +581,7 @@ impl<'a> Cursor<'a> {
         if self.pos >= self.input.len() {
             return Err(ParseError::Incomplete);
         }
-        let end = (self.pos + 24).min(self.input.len());
-        let excerpt = mail_wire::escape_for_display(self.input.get(self.pos..end).unwrap_or_default());
+        let excerpt = mail_wire::excerpt(self.rest(), 24);
         Err(ParseError::Malformed { expected, at: self.pos, excerpt })
     }
 

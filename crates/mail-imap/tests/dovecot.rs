@@ -2,12 +2,11 @@
 //! against the throwaway CA (IMAPS and STARTTLS).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use mail_imap::{Client, Code, Error, FetchEvent, FetchItem, NString, SequenceSet, Session, Untagged};
 use mail_wire::testing::TestEnv;
-use mail_wire::{Connection, Limits, Line, NetStream, Secret, Security};
+use mail_wire::{Limits, NetStream, Secret, Security};
 
 fn imaps(env: &TestEnv) -> Client<NetStream> {
     Client::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &env.tls()).unwrap()
@@ -203,36 +202,11 @@ fn idle_is_woken_by_an_append_from_a_second_connection() {
     s.logout().unwrap();
 }
 
-fn smtp_line<S: Read + Write>(conn: &mut Connection<S>) -> String {
-    loop {
-        let line = String::from_utf8_lossy(conn.read_line().unwrap()).into_owned();
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return line;
-        }
-    }
-}
-
 #[test]
 fn a_message_sent_through_smtp_is_found_and_fetched() {
     let Some(env) = TestEnv::load() else { return };
     let subject = unique("via-smtp");
-    let mut smtp = Connection::connect(&env.server("MAILTEST_SMTP_PORT"), Security::Plain, &env.tls()).unwrap();
-    assert!(smtp_line(&mut smtp).starts_with("220"));
-    for (cmd, code) in [
-        ("EHLO client.example.test", "250"),
-        ("MAIL FROM:<alice@example.test>", "250"),
-        ("RCPT TO:<bob@example.test>", "250"),
-        ("DATA", "354"),
-    ] {
-        smtp.send(Line::public(cmd.as_bytes())).unwrap();
-        let reply = smtp_line(&mut smtp);
-        assert!(reply.starts_with(code), "{cmd}: {reply}");
-    }
-    let body = message(&subject, 5);
-    smtp.write_raw(&body).unwrap();
-    smtp.send(Line::public(b".")).unwrap();
-    assert!(smtp_line(&mut smtp).starts_with("250"));
-    smtp.send(Line::public(b"QUIT")).unwrap();
+    env.deliver_raw("alice@example.test", "bob@example.test", &message(&subject, 5));
 
     let s = login(&env, "BOB");
     let mut inbox = s.examine("INBOX").map_err(|(e, _)| e).unwrap();

@@ -134,6 +134,14 @@ fn authenticate_plain_with_and_without_sasl_ir() {
 }
 
 #[test]
+fn authenticate_plain_refuses_nul_in_the_user_name_before_sending() {
+    let stream = ScriptedStream::from_transcript("S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n");
+    let (err, _) = client(stream.clone()).authenticate_plain("ali\0ce", &Secret::new("pw")).err().unwrap();
+    assert_eq!(err.to_string(), "cannot send the command: the user name holds a character SASL uses as a separator at byte 3");
+    assert!(stream.written().is_empty());
+}
+
+#[test]
 fn imap4rev2_and_utf8_are_enabled_when_offered() {
     let stream = ScriptedStream::from_transcript(
         "S: * OK [CAPABILITY IMAP4rev1 IMAP4rev2 ENABLE UTF8=ACCEPT] ready\nC: a1 LOGIN alice \"pw\"\n\

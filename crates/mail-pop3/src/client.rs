@@ -3,13 +3,13 @@
 
 use std::io::{Read, Write};
 
+use mail_wire::sasl::{self, Mechanism};
 use mail_wire::{Connection, NetStream, Secret, Security, Server, TlsConfig, Transcript};
 
 use crate::command::{check_text, Command};
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{parse_greeting, Capabilities, Greeting, Status};
-use crate::sasl::{self, Mechanism};
 use crate::session::Session;
 
 /// RFC 5034 §4: an `AUTH` line with its initial response must fit in 255 octets.
@@ -110,7 +110,7 @@ impl<S: Read + Write> Client<S> {
         let result = match self.greeting.timestamp.as_deref() {
             None => Err(Error::Unsupported("APOP (no timestamp in the greeting)")),
             Some(stamp) => {
-                let digest = sasl::apop_digest(stamp, pass);
+                let digest = crate::apop::apop_digest(stamp, pass);
                 self.link.command(&Command::Apop { user, digest: &digest }).map(drop)
             }
         };
@@ -139,11 +139,16 @@ impl<S: Read + Write> Client<S> {
         check_text("password", pass.expose(), true)?;
         let name = mechanism.name();
         match mechanism {
-            Mechanism::Plain => {
-                let response = sasl::plain(user, pass);
-                let fits = "AUTH PLAIN ".len() + response.expose().len() <= MAX_AUTH_LINE;
+            Mechanism::Plain | Mechanism::XOAuth2 => {
+                let response = match mechanism {
+                    Mechanism::Plain => sasl::plain(user, pass),
+                    _ => sasl::xoauth2(user, pass),
+                }
+                .map_err(crate::error::EncodeError::from)?;
+                let fits = "AUTH ".len() + name.len() + 1 + response.expose().len() <= MAX_AUTH_LINE;
                 if fits {
-                    self.link.command(&Command::Auth { mechanism: name, initial: Some(&response) })?;
+                    let reply = self.link.command(&Command::Auth { mechanism: name, initial: Some(&response) })?;
+                    self.after_response(reply)?;
                 } else {
                     self.challenge(name)?;
                     self.respond(&response)?;
@@ -151,12 +156,12 @@ impl<S: Read + Write> Client<S> {
             }
             Mechanism::Login => {
                 self.challenge(name)?;
-                self.respond_expecting_challenge(&sasl::login_response(user))?;
-                self.respond(&sasl::login_response(pass.expose()))?;
+                self.respond_expecting_challenge(&sasl::login_step(user))?;
+                self.respond(&sasl::login_step(pass.expose()))?;
             }
             Mechanism::CramMd5 => {
                 let challenge = self.challenge(name)?;
-                let Some(response) = sasl::cram_md5(&challenge, user, pass) else {
+                let Ok(response) = sasl::cram_md5(user, pass, &challenge) else {
                     self.cancel_sasl()?;
                     return Err(Error::Protocol(crate::error::ParseError::new(
                         "a base64 CRAM-MD5 challenge",
@@ -183,12 +188,24 @@ impl<S: Read + Write> Client<S> {
     fn respond(&mut self, response: &Secret) -> Result<(), Error> {
         self.link.conn.send(mail_wire::Line::with_secret(b"", response))?;
         let reply = self.link.expect_ok("AUTH")?;
-        if reply.status == Status::Continue {
-            // One more challenge than the mechanism has: give up cleanly.
-            self.cancel_sasl()?;
-            return Err(Error::Protocol(crate::error::ParseError::new("+OK after the SASL response", b"+")));
+        self.after_response(reply)
+    }
+
+    /// The server's answer to the last response: `+OK`, or a challenge too
+    /// many. XOAUTH2 sends its JSON error as a challenge (Google's XOAUTH2
+    /// notes); `*` then brings the `-ERR`.
+    fn after_response(&mut self, reply: crate::response::Reply) -> Result<(), Error> {
+        if reply.status != Status::Continue {
+            return Ok(());
         }
-        Ok(())
+        // One more challenge than the mechanism has: give up cleanly, and
+        // report the server's -ERR as the rejection it is.
+        self.link.conn.send(mail_wire::Line::public(b"*"))?;
+        let answer = self.link.read_reply()?;
+        match answer.status {
+            Status::Err => Err(Error::Rejected { command: "AUTH", reply: answer }),
+            _ => Err(Error::Protocol(crate::error::ParseError::new("+OK after the SASL response", b"+"))),
+        }
     }
 
     /// `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
@@ -362,6 +379,37 @@ mod tests {
         stream.assert_done();
         assert!(String::from_utf8_lossy(&stream.written())
             .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
+    }
+
+    #[test]
+    fn auth_xoauth2_sends_the_token_as_an_initial_response() {
+        let script = format!("{GREETING}C: AUTH XOAUTH2 ********\nS: +OK Welcome.\n");
+        let (client, stream, rec) = start(&script);
+        client.auth(Mechanism::XOAuth2, "a@b", &Secret::new("tok")).unwrap();
+        stream.assert_done();
+        // base64("user=a@b\x01auth=Bearer tok\x01\x01")
+        assert!(String::from_utf8_lossy(&stream.written()).contains("AUTH XOAUTH2 dXNlcj1hQGIBYXV0aD1CZWFyZXIgdG9rAQE=\r\n"));
+        assert!(!rec.lines().join("\n").contains("tok"));
+    }
+
+    #[test]
+    fn xoauth2_error_challenge_is_cancelled_and_reported_as_rejection() {
+        let script = format!(
+            "{GREETING}C: AUTH XOAUTH2 ********\nS: + eyJzdGF0dXMiOiI0MDEifQ==\nC: *\nS: -ERR [AUTH] Invalid token\n"
+        );
+        let (client, stream, _) = start(&script);
+        let (err, _) = client.auth(Mechanism::XOAuth2, "a@b", &Secret::new("expired")).unwrap_err();
+        stream.assert_done();
+        assert!(err.is_auth_failure(), "{err}");
+        assert_eq!(err.to_string(), "server rejected AUTH: -ERR [AUTH] Invalid token");
+    }
+
+    #[test]
+    fn auth_plain_refuses_nul_in_the_password_before_sending() {
+        let (client, stream, _) = start("S: +OK ready\n");
+        let (err, _) = client.auth(Mechanism::Plain, "alice", &Secret::new("p\0w")).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
+        assert!(stream.written().is_empty());
     }
 
     #[test]

@@ -16,11 +16,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(expected: &'static str, found: &[u8]) -> Self {
-        let mut found = mail_wire::escape_for_display(found.get(..60).unwrap_or(found));
-        if found.len() >= 60 {
-            found.push_str("...");
-        }
-        ParseError { expected, found }
+        ParseError { expected, found: mail_wire::excerpt(found, 60) }
     }
 }
 
@@ -48,6 +44,9 @@ pub enum EncodeError {
         /// Which argument.
         what: &'static str,
     },
+    /// A user name, password or token a SASL mechanism cannot carry
+    /// (NUL in PLAIN, `\x01` in XOAUTH2).
+    Sasl(mail_wire::sasl::SaslError),
 }
 
 impl fmt::Display for EncodeError {
@@ -57,11 +56,18 @@ impl fmt::Display for EncodeError {
                 write!(f, "the {what} contains CR, LF or NUL at byte {at}")
             }
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
+            EncodeError::Sasl(err) => err.fmt(f),
         }
     }
 }
 
 impl std::error::Error for EncodeError {}
+
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        EncodeError::Sasl(err)
+    }
+}
 
 /// Everything a POP3 operation can fail with.
 #[derive(Debug)]

@@ -1,5 +1,5 @@
 //! A blocking POP3 client: greeting, CAPA, STLS, the logins (USER/PASS,
-//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5), and the TRANSACTION commands, with
+//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2), and the TRANSACTION commands, with
 //! multi-line replies read to their terminating line, unstuffed and streamed
 //! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
 //!
@@ -57,6 +57,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod apop;
 mod client;
 mod command;
 mod dot;
@@ -64,7 +65,6 @@ mod error;
 mod link;
 mod raw;
 mod response;
-pub mod sasl;
 mod session;
 
 pub use client::Client;
@@ -75,5 +75,5 @@ pub use response::{
     parse_greeting, parse_list_entry, parse_listing_line, parse_reply, parse_stat, parse_uidl, Capabilities,
     Greeting, ListEntry, ListingLine, MsgNum, Reply, Stat, Status, Uidl,
 };
-pub use sasl::Mechanism;
+pub use mail_wire::sasl::Mechanism;
 pub use session::{MessageSink, Session};

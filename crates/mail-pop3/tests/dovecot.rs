@@ -4,14 +4,12 @@
 //! doveadm, pipelined bulk retrieval and deletion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command as Process, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mail_pop3::{Client, Error, Mechanism, MessageSink, MsgNum, Session};
 use mail_wire::testing::TestEnv;
-use mail_wire::{Connection, Line, NetStream, Recording, Secret, Security, TlsConfig};
+use mail_wire::{NetStream, Recording, Secret, Security, TlsConfig};
 
 /// POP3 locks a maildrop: tests of one user take turns.
 static ALICE: Mutex<()> = Mutex::new(());
@@ -25,28 +23,6 @@ fn lock(who: &str) -> MutexGuard<'static, ()> {
         _ => &CAROL,
     };
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn doveadm(env: &TestEnv, args: &[&str], stdin: Option<&[u8]>) {
-    let mut child = Process::new(env.var("MAILTEST_DOVEADM"))
-        .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .spawn()
-        .expect("doveadm");
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(bytes).unwrap();
-    }
-    assert!(child.wait().unwrap().success(), "doveadm {args:?} failed");
-}
-
-fn empty_mailbox(env: &TestEnv, who: &str) {
-    let (user, _) = env.account(who);
-    doveadm(env, &["expunge", "-u", &user, "mailbox", "INBOX", "all"], None);
-}
-
-fn save(env: &TestEnv, who: &str, message: &[u8]) {
-    let (user, _) = env.account(who);
-    doveadm(env, &["save", "-u", &user, "-m", "INBOX"], Some(message));
 }
 
 fn unique() -> String {
@@ -93,14 +69,14 @@ fn retr_all(session: &mut Session<NetStream>) -> Vec<Vec<u8>> {
 fn pop3s_user_pass_lists_and_retrieves_byte_exact() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("ALICE");
-    empty_mailbox(&env, "ALICE");
+    env.empty_mailbox("ALICE");
     let messages = [
         message("one", "first body\r\n"),
         message("two", ".leading dot\r\n..two dots\r\n.\r\n \r\nend\r\n"),
         message("three", &"a line of text that is long enough\r\n".repeat(2000)),
     ];
     for m in &messages {
-        save(&env, "ALICE", m);
+        env.save("ALICE", m);
     }
     let (user, pass) = env.account("ALICE");
     let (client, rec) = connect(&env, Security::Implicit);
@@ -130,8 +106,8 @@ fn pop3s_user_pass_lists_and_retrieves_byte_exact() {
 fn stls_then_apop_with_capabilities_asked_again() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");
-    empty_mailbox(&env, "BOB");
-    save(&env, "BOB", &message("apop", "hello\r\n"));
+    env.empty_mailbox("BOB");
+    env.save("BOB", &message("apop", "hello\r\n"));
     let (user, pass) = env.account("BOB");
     let (client, rec) = connect(&env, Security::StartTls);
     let caps = client.capabilities().unwrap();
@@ -185,50 +161,14 @@ fn an_untrusted_certificate_is_refused() {
     assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Tls { .. }))), "{result:?}");
 }
 
-/// Sends one message to the port-25-style Postfix service (no auth, test
-/// domain only) over a plain mail_wire connection, dot-stuffing the body.
-fn smtp_send(env: &TestEnv, to: &str, message: &[u8]) {
-    let server = env.server("MAILTEST_SMTP_PORT");
-    let mut conn = Connection::connect(&server, Security::Plain, &TlsConfig::new()).unwrap();
-    let expect = |conn: &mut Connection<NetStream>, code: &str| loop {
-        let line = String::from_utf8_lossy(conn.read_line().unwrap()).into_owned();
-        assert!(line.starts_with(code), "expected {code}, got {line}");
-        if line.as_bytes().get(3) == Some(&b' ') {
-            break;
-        }
-    };
-    expect(&mut conn, "220");
-    for (line, code) in [
-        ("EHLO client.example.test".to_owned(), "250"),
-        ("MAIL FROM:<bob@example.test>".to_owned(), "250"),
-        (format!("RCPT TO:<{to}>"), "250"),
-        ("DATA".to_owned(), "354"),
-    ] {
-        conn.send(Line::public(line.as_bytes())).unwrap();
-        expect(&mut conn, code);
-    }
-    let mut stuffed = Vec::new();
-    for line in message.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b".") {
-            stuffed.push(b'.');
-        }
-        stuffed.extend_from_slice(line);
-    }
-    stuffed.extend_from_slice(b".\r\n");
-    conn.write_raw(&stuffed).unwrap();
-    conn.flush().unwrap();
-    expect(&mut conn, "250");
-    conn.send(Line::public(b"QUIT")).unwrap();
-}
-
 #[test]
 fn a_message_sent_through_postfix_with_dot_lines_survives_the_round_trip() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");
-    empty_mailbox(&env, "BOB");
+    env.empty_mailbox("BOB");
     let body = "Dots at the start of lines:\r\n.\r\n..\r\n.hidden\r\n... three\r\n\r\n.\r\nlast line\r\n";
     let sent = message("dots", body);
-    smtp_send(&env, "bob@example.test", &sent);
+    env.deliver_raw("bob@example.test", "bob@example.test", &sent);
     let deadline = Instant::now() + Duration::from_secs(15);
     let retrieved = loop {
         let mut session = login(&env, "BOB");
@@ -263,10 +203,10 @@ impl MessageSink for Memory {
 fn pipelined_retr_and_dele_empty_the_mailbox() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("ALICE");
-    empty_mailbox(&env, "ALICE");
+    env.empty_mailbox("ALICE");
     let messages: Vec<Vec<u8>> = (0..60).map(|i| message(&format!("bulk {i}"), &"x\r\n.y\r\n".repeat(i * 50))).collect();
     for m in &messages {
-        save(&env, "ALICE", m);
+        env.save("ALICE", m);
     }
     let mut session = login(&env, "ALICE");
     assert!(session.capabilities().unwrap().pipelining());

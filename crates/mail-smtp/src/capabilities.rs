@@ -1,7 +1,7 @@
 //! What the server offers, from its EHLO reply (RFC 5321 §4.1.1.1, §2.2).
 
 use crate::reply::Reply;
-use crate::sasl::Mechanism;
+use mail_wire::sasl::Mechanism;
 
 /// The EHLO keywords and their parameters. After HELO (no ESMTP) it is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

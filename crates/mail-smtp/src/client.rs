@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
+use mail_wire::sasl::{self, Mechanism};
 use mail_wire::{Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript};
 
 use crate::command::{BodyType, Command, MailParams, RcptParams};
@@ -15,7 +16,6 @@ use crate::dot::BodyEncoder;
 use crate::envelope::{Envelope, MailOptions};
 use crate::error::{EncodeError, Error};
 use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
-use crate::sasl::{self, Mechanism};
 use crate::Capabilities;
 
 /// Longest reply line accepted by default; RFC 5321 §4.5.3.1.5 allows 512

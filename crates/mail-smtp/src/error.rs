@@ -67,6 +67,9 @@ pub enum EncodeError {
         /// What was empty.
         what: &'static str,
     },
+    /// A user name, password or token a SASL mechanism cannot carry
+    /// (NUL in PLAIN, `\x01` in XOAUTH2).
+    Sasl(mail_wire::sasl::SaslError),
     /// A command line over the RFC 5321 §4.5.3.1.4 limit of 512 octets.
     TooLong {
         /// What was too long.
@@ -87,11 +90,24 @@ impl fmt::Display for EncodeError {
             }
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
             EncodeError::TooLong { what, len } => write!(f, "the {what} is too long ({len} bytes)"),
+            EncodeError::Sasl(err) => write!(f, "refusing to send the SASL response: {err}"),
         }
     }
 }
 
 impl std::error::Error for EncodeError {}
+
+impl From<mail_wire::sasl::SaslError> for EncodeError {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        EncodeError::Sasl(err)
+    }
+}
+
+impl From<mail_wire::sasl::SaslError> for Error {
+    fn from(err: mail_wire::sasl::SaslError) -> Self {
+        Error::Invalid(err.into())
+    }
+}
 
 /// Everything that can go wrong in an SMTP session.
 #[derive(Debug)]

@@ -117,11 +117,10 @@ mod error;
 pub mod mx;
 mod raw;
 pub mod reply;
-pub mod sasl;
 
 pub use capabilities::Capabilities;
 pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
-pub use sasl::Mechanism;
+pub use mail_wire::sasl::Mechanism;

@@ -247,7 +247,7 @@ impl ReplyParser {
 /// Splits `250-text` into (250, false, "text"); `250 text` and a bare `250`
 /// are last lines (RFC 5321 §4.2: `Reply-code [ SP textstring ] CRLF`).
 fn split_reply_line(line: &[u8]) -> Result<(ReplyCode, bool, &[u8]), ParseError> {
-    let malformed = || ParseError::Malformed { excerpt: excerpt(line) };
+    let malformed = || ParseError::Malformed { excerpt: mail_wire::excerpt(line, 40) };
     let digits = line.get(..3).ok_or_else(malformed)?;
     if !digits.iter().all(u8::is_ascii_digit) {
         return Err(malformed());
@@ -260,16 +260,6 @@ fn split_reply_line(line: &[u8]) -> Result<(ReplyCode, bool, &[u8]), ParseError>
         Some(b'-') => Ok((code, false, line.get(4..).unwrap_or_default())),
         Some(_) => Err(malformed()),
     }
-}
-
-/// The first 40 bytes of a line, escaped, for error messages.
-pub(crate) fn excerpt(line: &[u8]) -> String {
-    let cut = line.get(..40).unwrap_or(line);
-    let mut shown = escape_for_display(cut);
-    if cut.len() < line.len() {
-        shown.push_str("...");
-    }
-    shown
 }
 
 #[cfg(test)]

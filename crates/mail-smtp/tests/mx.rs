@@ -10,7 +10,6 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -20,6 +19,9 @@ use mail_smtp::mx::{
 use mail_smtp::MailOptions;
 use mail_wire::testing::TestEnv;
 use mail_wire::Recording;
+
+/// How long a delivery into Dovecot may take (it is asynchronous).
+const DELIVERY: Duration = Duration::from_secs(15);
 
 /// The test DNS server, or `None` (loudly) when it is not running; under
 /// `CI=true` a missing server is a failure.
@@ -225,26 +227,6 @@ fn send(env: &TestEnv, dns: SocketAddr, to: &[&str], tls: TlsPolicy) -> (MxRepor
     (report, id, transcript)
 }
 
-/// Waits (up to 15 s; delivery into Dovecot is asynchronous) until a
-/// message with `id` is in the maildir of `who` (`"ALICE"`...).
-fn wait_for_message(env: &TestEnv, who: &str, id: &str) -> Vec<u8> {
-    let maildir = env.var(&format!("MAILTEST_{who}_MAILDIR"));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(Path::new(&maildir).join(sub)) else { continue };
-            for entry in entries.flatten() {
-                let Ok(bytes) = std::fs::read(entry.path()) else { continue };
-                if bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
-                    return bytes;
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "message {id} did not reach {who}'s maildir {maildir}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn delivered_host(outcome: Option<&Outcome>) -> (String, SocketAddr, TlsUse) {
     match outcome {
         Some(Outcome::Delivered { host, addr, tls, reply }) => {
@@ -306,7 +288,7 @@ fn delivers_to_the_preferred_host_over_verified_tls() {
     // Preference 5 went first; the preference-20 host was never tried.
     assert_eq!(report.domains[0].attempts.len(), 1, "{:?}", report.domains[0].attempts);
     assert!(report.all_delivered());
-    let stored = wait_for_message(&env, "ALICE", &id);
+    let stored = env.wait_for_mail("ALICE", &id, DELIVERY);
     let stored = String::from_utf8_lossy(&stored);
     assert!(stored.contains("\n.leading dot") && !stored.contains("\n..leading"), "dot-stuffing not undone: {stored}");
     assert_no_auth(&transcript);
@@ -322,7 +304,7 @@ fn falls_back_when_the_first_host_refuses_connections() {
     assert_eq!(attempts[0].host, "refuse.mx.test");
     assert!(matches!(&attempts[0].result, Err(Failure::Connect { .. })), "{:?}", attempts[0].result);
     assert_eq!(delivered_host(report.outcome("bob@refused.test")).0, "mail.example.test");
-    wait_for_message(&env, "BOB", &id);
+    env.wait_for_mail("BOB", &id, DELIVERY);
 }
 
 #[test]
@@ -343,7 +325,7 @@ fn falls_back_when_the_first_host_answers_421() {
     assert!(*busy.lock().unwrap() >= 1);
     assert_eq!(delivered_host(report.outcome("carol@busy.test")).0, "mail.example.test");
     assert!(transcript.lines().iter().any(|l| l.starts_with("S: 421 4.3.2 busy.mx.test")));
-    wait_for_message(&env, "CAROL", &id);
+    env.wait_for_mail("CAROL", &id, DELIVERY);
 }
 
 #[test]
@@ -357,7 +339,7 @@ fn a_554_greeting_skips_that_host_only() {
         "{attempts:?}"
     );
     assert_eq!(delivered_host(report.outcome("alice@hardfail.test")).0, "mail.example.test");
-    wait_for_message(&env, "ALICE", &id);
+    env.wait_for_mail("ALICE", &id, DELIVERY);
 }
 
 #[test]
@@ -371,7 +353,7 @@ fn a_domain_without_mx_gets_mail_at_its_address() {
     // without the check, on a second connection.
     assert_eq!(tls, TlsUse::Unverified);
     assert_eq!(transcript.lines().iter().filter(|l| l.starts_with("C: --- nomx.test")).count(), 2);
-    wait_for_message(&env, "BOB", &id);
+    env.wait_for_mail("BOB", &id, DELIVERY);
 }
 
 #[test]
@@ -414,7 +396,7 @@ fn two_domains_in_one_run_each_reach_their_host() {
     assert!(matches!(report.outcome("nobody@nullmx.test"), Some(Outcome::Refused(Failure::NullMx { .. }))));
     assert!(!report.all_delivered());
     for who in ["ALICE", "BOB", "CAROL"] {
-        wait_for_message(&env, who, &id);
+        env.wait_for_mail(who, &id, DELIVERY);
     }
 }
 
@@ -448,7 +430,7 @@ fn one_unknown_user_does_not_stop_the_others() {
     }
     assert_eq!(delivered_host(report.outcome("bob@pref.test")).0, "mail.example.test");
     assert_eq!(report.domains[0].attempts.len(), 1);
-    wait_for_message(&env, "BOB", &id);
+    env.wait_for_mail("BOB", &id, DELIVERY);
 }
 
 #[test]
@@ -462,7 +444,7 @@ fn an_unresolvable_mx_host_is_skipped() {
     );
     assert_eq!(attempts[0].addr, None);
     assert_eq!(delivered_host(report.outcome("carol@dangling.test")).0, "mail.example.test");
-    wait_for_message(&env, "CAROL", &id);
+    env.wait_for_mail("CAROL", &id, DELIVERY);
 }
 
 #[test]
@@ -476,7 +458,7 @@ fn each_address_of_a_host_is_tried() {
             assert!(matches!(attempt.result, Err(Failure::Connect { .. })), "{attempt:?}");
         }
     }
-    wait_for_message(&env, "ALICE", &id);
+    env.wait_for_mail("ALICE", &id, DELIVERY);
 }
 
 #[test]
@@ -487,7 +469,7 @@ fn disabled_tls_never_sends_starttls() {
     let lines = transcript.lines();
     assert!(lines.iter().any(|l| l.contains("STARTTLS")), "Postfix offers STARTTLS: {lines:#?}");
     assert!(!lines.iter().any(|l| l == "C: STARTTLS"), "{lines:#?}");
-    wait_for_message(&env, "CAROL", &id);
+    env.wait_for_mail("CAROL", &id, DELIVERY);
 }
 
 #[test]
@@ -496,7 +478,7 @@ fn required_tls_delivers_over_a_verified_certificate() {
     let (report, id, _) = send(&env, dns, &["bob@example.test"], TlsPolicy::Required);
     let (_, _, tls) = delivered_host(report.outcome("bob@example.test"));
     assert_eq!(tls, TlsUse::Verified);
-    wait_for_message(&env, "BOB", &id);
+    env.wait_for_mail("BOB", &id, DELIVERY);
 }
 
 #[test]
@@ -583,7 +565,7 @@ fn hostile_hosts_are_skipped_for_the_next_one() {
     assert_eq!(delivered_host(report.outcome("alice@example.test")).0, "mail.example.test");
     // The hostile bytes never reach the transcript unbounded.
     assert!(transcript.lines().iter().all(|l| l.len() < 9 * 1024));
-    wait_for_message(&env, "ALICE", &id);
+    env.wait_for_mail("ALICE", &id, DELIVERY);
 }
 
 /// A minimal SMTP server on `ip` at the test port: offers STARTTLS and
@@ -678,7 +660,7 @@ fn a_4xx_to_rcpt_moves_the_recipient_to_the_next_host() {
     assert_eq!(attempts[0].result, Ok(TlsUse::None));
     assert!(seen.lock().unwrap().iter().any(|l| l.starts_with("RCPT TO:<bob@example.test>")));
     assert_eq!(delivered_host(report.outcome("bob@example.test")).0, "mail.example.test");
-    wait_for_message(&env, "BOB", &id);
+    env.wait_for_mail("BOB", &id, DELIVERY);
 }
 
 #[test]

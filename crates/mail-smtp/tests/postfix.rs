@@ -3,11 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mail_smtp::{Client, ClientOptions, Envelope, Error, Mechanism};
 use mail_wire::testing::TestEnv;
 use mail_wire::{Recording, Secret, Security};
+
+/// How long a delivery into Dovecot may take (it is asynchronous).
+const DELIVERY: Duration = Duration::from_secs(20);
 
 fn options(transcript: &Recording) -> ClientOptions {
     ClientOptions {
@@ -24,25 +27,6 @@ fn connect(env: &TestEnv, port: &str, security: Security, opts: ClientOptions) -
 fn unique(tag: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{tag}-{}-{nanos}", std::process::id())
-}
-
-/// Polls bob's maildir until a file holds `marker`; returns its bytes.
-fn wait_for_delivery(env: &TestEnv, marker: &str) -> Vec<u8> {
-    let maildir = PathBuf::from(env.var("MAILTEST_BOB_MAILDIR"));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for sub in ["new", "cur"] {
-            for file in std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten() {
-                if let Ok(bytes) = std::fs::read(file.path()) {
-                    if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
-                        return bytes;
-                    }
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "no message with {marker} in {}", maildir.display());
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn assert_no_password(lines: &[String], password: &Secret) {
@@ -164,7 +148,7 @@ fn send_and_read_back(env: &TestEnv, chunking: bool) {
         assert!(position(verb) < mail_reply, "{lines:?}");
     }
     assert!(lines.iter().any(|l| l == &format!("C: <message body: {} bytes>", body.len())), "{lines:?}");
-    let delivered = wait_for_delivery(env, &marker);
+    let delivered = env.wait_for_mail("BOB", &marker, DELIVERY);
     // Postfix and Dovecot prepend trace headers (with LF line ends in the maildir).
     let delivered = String::from_utf8(delivered).unwrap().replace("\r\n", "\n");
     let expected = String::from_utf8(body).unwrap().replace("\r\n", "\n");
@@ -198,7 +182,7 @@ fn one_of_two_recipients_rejected_and_the_other_delivered() {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].address, "nobody@example.test");
     assert_eq!(rejected[0].reply.enhanced_status().unwrap().to_string(), "5.1.1");
-    wait_for_delivery(&env, &marker);
+    env.wait_for_mail("BOB", &marker, DELIVERY);
     // Every recipient rejected: an error, and the session goes on.
     let envelope = Envelope::new("alice@example.test", ["nobody@example.test"]);
     let err = client.send(&envelope, &mut &body[..], None).unwrap_err();
@@ -234,7 +218,7 @@ fn many_messages_over_one_connection() {
         }
         client.quit().unwrap();
         for marker in &markers {
-            wait_for_delivery(&env, marker);
+            env.wait_for_mail("BOB", marker, DELIVERY);
         }
     }
 }
@@ -276,7 +260,7 @@ fn smtputf8_and_dsn_parameters_are_accepted_by_postfix() {
     assert!(mail.contains("BODY=8BITMIME") && mail.contains("SMTPUTF8") && mail.contains("RET=HDRS"), "{mail}");
     let rcpt = lines.iter().find(|l| l.starts_with("C: RCPT TO:")).unwrap();
     assert!(rcpt.contains("NOTIFY=FAILURE,DELAY") && rcpt.contains("ORCPT=rfc822;bob@example.test"), "{rcpt}");
-    let delivered = wait_for_delivery(&env, &marker);
+    let delivered = env.wait_for_mail("BOB", &marker, DELIVERY);
     assert!(String::from_utf8_lossy(&delivered).contains("한국어 본문"));
 }
 
@@ -305,8 +289,8 @@ fn send_all_with_a_refused_message_in_the_middle_delivers_the_others() {
         assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })), "{results:?}");
         client.noop().unwrap();
         client.quit().unwrap();
-        wait_for_delivery(&env, &markers[0]);
-        wait_for_delivery(&env, &markers[2]);
+        env.wait_for_mail("BOB", &markers[0], DELIVERY);
+        env.wait_for_mail("BOB", &markers[2], DELIVERY);
         if std::env::var_os("SMTP_TEST_SHOW").is_some() {
             eprintln!("{}", transcript.lines().join("\n"));
         }
@@ -360,7 +344,7 @@ fn port_25_service_with_starttls_delivers_without_auth_and_refuses_relay() {
     let Error::AllRecipientsRejected { rejected } = &err else { panic!("{err}") };
     assert!(rejected[0].1.to_string().contains("Relay access denied"), "{err}");
     client.quit().unwrap();
-    wait_for_delivery(&env, &marker);
+    env.wait_for_mail("BOB", &marker, DELIVERY);
 }
 
 #[test]
@@ -399,7 +383,7 @@ fn large_message_in_many_chunks_arrives_exact() {
         let delivery = client.send(&Envelope::new("alice@example.test", ["bob@example.test"]), &mut &body[..], None).unwrap();
         assert_eq!(delivery.size, body.len() as u64);
         client.quit().unwrap();
-        let delivered = String::from_utf8(wait_for_delivery(&env, &marker)).unwrap().replace("\r\n", "\n");
+        let delivered = String::from_utf8(env.wait_for_mail("BOB", &marker, DELIVERY)).unwrap().replace("\r\n", "\n");
         let expected = String::from_utf8(body).unwrap().replace("\r\n", "\n").replace('\r', "\n");
         let start = delivered.find("From: alice@example.test").unwrap();
         assert_eq!(delivered.len() - start, expected.len());

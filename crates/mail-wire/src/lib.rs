@@ -6,7 +6,7 @@
 //! certificate and host-name checks on by default, the STARTTLS upgrade with
 //! its response-injection defence, reading lines and exact byte counts
 //! within [`Limits`], queueing lines for pipelining, and the `C:`/`S:`
-//! [`Transcript`]. Out of scope: any protocol's grammar; that lives in
+//! [`Transcript`], and the protocol-independent [`sasl`] responses. Out of scope: any protocol's grammar; that lives in
 //! `mail-smtp`, `mail-pop3` and `mail-imap`.
 //!
 //! Every line sent is checked for CR, LF and NUL before a byte is written, so
@@ -49,6 +49,7 @@
 mod connection;
 mod error;
 mod net;
+pub mod sasl;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -56,6 +57,6 @@ mod transcript;
 
 pub use connection::{Connection, Limits};
 pub use error::Error;
-pub use net::{NetStream, Security, Server, TlsConfig};
+pub use net::{Encrypted, NetStream, Security, Server, TlsConfig};
 pub use secret::Secret;
-pub use transcript::{escape_for_display, Direction, Line, Recording, Transcript, MASK};
+pub use transcript::{escape_for_display, excerpt, Direction, Line, Recording, Transcript, MASK};

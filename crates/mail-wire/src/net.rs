@@ -63,6 +63,8 @@ impl Server {
 pub struct TlsConfig {
     extra_roots: Vec<Certificate>,
     accept_invalid_certs: bool,
+    /// Unchecked on purpose (opportunistic STARTTLS): log at debug, not warn.
+    opportunistic: bool,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -70,6 +72,7 @@ impl std::fmt::Debug for TlsConfig {
         f.debug_struct("TlsConfig")
             .field("extra_roots", &self.extra_roots.len())
             .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("opportunistic", &self.opportunistic)
             .finish()
     }
 }
@@ -108,7 +111,27 @@ impl TlsConfig {
     /// and change the session. Only for servers you cannot fix.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.accept_invalid_certs = accept;
+        self.opportunistic = false;
         self
+    }
+
+    /// Opportunistic TLS (RFC 7435), as SMTP relays use STARTTLS between
+    /// MX hosts (RFC 3207 §4.1): encrypt, but accept any certificate, since
+    /// the alternative is plain text rather than a verified session. Checks
+    /// are off exactly as with
+    /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs),
+    /// and [`accepts_invalid_certs`](Self::accepts_invalid_certs) says so, but
+    /// the handshake logs at debug instead of warning, since the caller chose
+    /// this and counts such sessions as unverified.
+    pub fn opportunistic(mut self) -> Self {
+        self.accept_invalid_certs = true;
+        self.opportunistic = true;
+        self
+    }
+
+    /// True for [`opportunistic`](Self::opportunistic) settings.
+    pub fn is_opportunistic(&self) -> bool {
+        self.accept_invalid_certs && self.opportunistic
     }
 
     /// True when checks are switched off.
@@ -123,7 +146,11 @@ impl TlsConfig {
             builder.add_root_certificate(root.clone());
         }
         if self.accept_invalid_certs {
-            log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
+            if self.opportunistic {
+                log::debug!("opportunistic TLS with {tls_name}: the certificate is not checked");
+            } else {
+                log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
+            }
             builder.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
         }
         let connector = builder.build().map_err(|err| tls_error(err.to_string()))?;
@@ -169,6 +196,46 @@ impl NetStream {
     /// The server's address.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.tcp().and_then(|tcp| tcp.peer_addr().ok())
+    }
+
+    /// Changes the time limit for each read (`None`: wait forever), e.g.
+    /// a shorter one only while idling. [`Server::timeout`] set the first one.
+    ///
+    /// # Errors
+    /// The socket's error, `InvalidInput` for a zero duration (as
+    /// [`TcpStream::set_read_timeout`]), or `NotConnected` after a failed
+    /// TLS upgrade.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().ok_or_else(detached)?.set_read_timeout(timeout)
+    }
+
+    /// The current time limit for each read.
+    ///
+    /// # Errors
+    /// The socket's error, or `NotConnected` after a failed TLS upgrade.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        self.tcp().ok_or_else(detached)?.read_timeout()
+    }
+}
+
+/// A stream that can tell whether TLS protects it, so a generic
+/// `Connection<S>` can say so ([`Connection::is_encrypted`]).
+pub trait Encrypted {
+    /// True once TLS protects the stream.
+    fn is_encrypted(&self) -> bool;
+}
+
+impl Encrypted for NetStream {
+    fn is_encrypted(&self) -> bool {
+        self.is_tls()
+    }
+}
+
+impl<S: Read + Write + Encrypted> Connection<S> {
+    /// True once TLS protects the connection (after implicit TLS or a
+    /// successful STARTTLS).
+    pub fn is_encrypted(&self) -> bool {
+        self.stream.is_encrypted()
     }
 }
 
@@ -267,5 +334,53 @@ impl Connection<NetStream> {
                 Err(if already { Error::AlreadyTls } else { Error::Closed })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_is_on_by_default_and_opportunistic_turns_it_off_quietly() {
+        let tls = TlsConfig::new();
+        assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
+        let tls = TlsConfig::new().opportunistic();
+        assert!(tls.accepts_invalid_certs() && tls.is_opportunistic());
+        let tls = TlsConfig::new().danger_accept_invalid_certs(true);
+        assert!(tls.accepts_invalid_certs() && !tls.is_opportunistic());
+        let tls = TlsConfig::new().opportunistic().danger_accept_invalid_certs(false);
+        assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
+        assert!(format!("{:?}", TlsConfig::new().opportunistic()).contains("opportunistic: true"));
+    }
+
+    #[test]
+    fn read_timeout_can_change_after_connecting() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut server = Server::new("127.0.0.1", port);
+        server.timeout = Duration::from_secs(7);
+        let conn = Connection::connect(&server, Security::Plain, &TlsConfig::new()).unwrap();
+        let (_peer, _) = listener.accept().unwrap();
+        let stream = conn.get_ref();
+        assert!(!conn.is_encrypted());
+        assert_eq!(stream.read_timeout().unwrap(), Some(Duration::from_secs(7)));
+        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        assert_eq!(stream.read_timeout().unwrap(), Some(Duration::from_secs(2)));
+        stream.set_read_timeout(None).unwrap();
+        assert_eq!(stream.read_timeout().unwrap(), None);
+        assert!(stream.set_read_timeout(Some(Duration::ZERO)).is_err());
+    }
+
+    #[test]
+    fn a_short_read_timeout_ends_a_read_with_a_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = Server::new("127.0.0.1", listener.local_addr().unwrap().port());
+        let mut conn = Connection::connect(&server, Security::Plain, &TlsConfig::new()).unwrap();
+        let (_peer, _) = listener.accept().unwrap();
+        conn.get_ref().set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(conn.read_line(), Err(Error::Timeout)));
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

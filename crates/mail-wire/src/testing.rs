@@ -46,6 +46,7 @@ struct State {
     eof_after: Option<usize>,
     error_after: Option<(usize, io::ErrorKind)>,
     write_error_after: Option<usize>,
+    encrypted: bool,
 }
 
 /// A scripted peer implementing `Read + Write`. Clones share one script, so
@@ -96,6 +97,13 @@ impl ScriptedStream {
 
     fn push(&self, step: Step) {
         self.state.lock().unwrap().steps.push(step);
+    }
+
+    /// Reports the stream as protected by TLS ([`crate::Encrypted`]), as a
+    /// connection after implicit TLS or STARTTLS would be.
+    pub fn encrypted(self) -> Self {
+        self.state.lock().unwrap().encrypted = true;
+        self
     }
 
     /// Serves at most one byte per `read` call.
@@ -319,11 +327,25 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_says_whether_its_stream_is_encrypted() {
+        let plain = crate::Connection::new(ScriptedStream::raw(b""), crate::Limits::default());
+        assert!(!plain.is_encrypted());
+        let tls = crate::Connection::new(ScriptedStream::raw(b"").encrypted(), crate::Limits::default());
+        assert!(tls.is_encrypted());
+    }
+
+    #[test]
     fn eof_after_cuts_the_stream() {
         let mut s = ScriptedStream::raw(b"abcdef").eof_after(4);
         let mut out = Vec::new();
         s.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"abcd");
+    }
+}
+
+impl crate::Encrypted for ScriptedStream {
+    fn is_encrypted(&self) -> bool {
+        self.state.lock().unwrap().encrypted
     }
 }
 
@@ -384,6 +406,108 @@ impl TestEnv {
     /// `(user, password)` of a test account: `"ALICE"`, `"BOB"` or `"CAROL"`.
     pub fn account(&self, who: &str) -> (String, crate::Secret) {
         (self.var(&format!("MAILTEST_{who}_USER")), crate::Secret::new(self.var(&format!("MAILTEST_{who}_PASS"))))
+    }
+
+    /// Polls the maildir of `who` (`"ALICE"`, `"BOB"`, `"CAROL"`; its `new`
+    /// and `cur`) until a message containing `marker` is there, and returns
+    /// its bytes. Delivery into Dovecot is asynchronous, hence the polling.
+    ///
+    /// # Panics
+    /// When no such message arrives within `timeout`.
+    pub fn wait_for_mail(&self, who: &str, marker: &str, timeout: std::time::Duration) -> Vec<u8> {
+        let maildir = std::path::PathBuf::from(self.var(&format!("MAILTEST_{who}_MAILDIR")));
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            for sub in ["new", "cur"] {
+                let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else { continue };
+                for entry in entries.flatten() {
+                    let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+                    if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                        return bytes;
+                    }
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no message with {marker} reached {who}'s maildir {} within {timeout:?}",
+                maildir.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Hands `message` (CRLF lines) to the port-25-style Postfix service
+    /// (`MAILTEST_SMTP_PORT`: no auth, test domains only) over plain SMTP,
+    /// dot-stuffing it (RFC 5321 §4.5.2). Independent of mail-smtp, so tests
+    /// of the other crates do not rest on the code under test.
+    ///
+    /// # Panics
+    /// On any connection failure or reply other than the expected one.
+    pub fn deliver_raw(&self, from: &str, to: &str, message: &[u8]) {
+        let server = self.server("MAILTEST_SMTP_PORT");
+        let mut conn = crate::Connection::connect(&server, crate::Security::Plain, &crate::TlsConfig::new())
+            .unwrap_or_else(|err| panic!("cannot connect to {}:{}: {err}", server.host, server.port));
+        let expect = |conn: &mut crate::Connection<crate::NetStream>, code: &str, after: &str| loop {
+            let line = String::from_utf8_lossy(conn.read_line().unwrap()).into_owned();
+            assert!(line.starts_with(code), "after {after}: expected {code}, got {line}");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
+            }
+        };
+        expect(&mut conn, "220", "connecting");
+        for (line, code) in [
+            ("EHLO client.example.test".to_owned(), "250"),
+            (format!("MAIL FROM:<{from}>"), "250"),
+            (format!("RCPT TO:<{to}>"), "250"),
+            ("DATA".to_owned(), "354"),
+        ] {
+            conn.send(crate::Line::public(line.as_bytes())).unwrap();
+            expect(&mut conn, code, &line);
+        }
+        let mut stuffed = Vec::with_capacity(message.len() + 8);
+        for line in message.split_inclusive(|&b| b == b'\n') {
+            if line.starts_with(b".") {
+                stuffed.push(b'.');
+            }
+            stuffed.extend_from_slice(line);
+        }
+        if !stuffed.is_empty() && !stuffed.ends_with(b"\r\n") {
+            stuffed.extend_from_slice(b"\r\n");
+        }
+        stuffed.extend_from_slice(b".\r\n");
+        conn.write_raw(&stuffed).unwrap();
+        conn.flush().unwrap();
+        expect(&mut conn, "250", "the message");
+        conn.send(crate::Line::public(b"QUIT")).unwrap();
+    }
+
+    /// Runs `doveadm` (`MAILTEST_DOVEADM`) with `args`, feeding it `stdin`.
+    ///
+    /// # Panics
+    /// When it cannot start or fails.
+    pub fn doveadm(&self, args: &[&str], stdin: Option<&[u8]>) {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(self.var("MAILTEST_DOVEADM"))
+            .args(args)
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run doveadm: {err}"));
+        if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(bytes).unwrap();
+        }
+        assert!(child.wait().unwrap().success(), "doveadm {args:?} failed");
+    }
+
+    /// Expunges every message in the INBOX of `who`.
+    pub fn empty_mailbox(&self, who: &str) {
+        let (user, _) = self.account(who);
+        self.doveadm(&["expunge", "-u", &user, "mailbox", "INBOX", "all"], None);
+    }
+
+    /// Stores `message` in the INBOX of `who` directly (no SMTP).
+    pub fn save(&self, who: &str, message: &[u8]) {
+        let (user, _) = self.account(who);
+        self.doveadm(&["save", "-u", &user, "-m", "INBOX"], Some(message));
     }
 }
 

@@ -104,6 +104,33 @@ pub fn escape_for_display(bytes: &[u8]) -> String {
     out
 }
 
+/// At most `max` bytes of server input, escaped by [`escape_for_display`],
+/// with `...` when there was more: the "found" part of a parse error. The
+/// cut backs off to a character boundary so a multi-byte character is not
+/// shown as escapes.
+///
+/// ```
+/// assert_eq!(mail_wire::excerpt(b"250 ok\x1b", 40), "250 ok\\x1b");
+/// assert_eq!(mail_wire::excerpt(b"0123456789", 4), "0123...");
+/// assert_eq!(mail_wire::excerpt("안녕".as_bytes(), 4), "안...");
+/// ```
+pub fn excerpt(bytes: &[u8], max: usize) -> String {
+    if bytes.len() <= max {
+        return escape_for_display(bytes);
+    }
+    let mut end = max;
+    // Back off over UTF-8 continuation bytes (at most three).
+    for _ in 0..3 {
+        match bytes.get(end) {
+            Some(b) if (0x80..0xc0).contains(b) && end > 0 => end -= 1,
+            _ => break,
+        }
+    }
+    let mut shown = escape_for_display(bytes.get(..end).unwrap_or(bytes));
+    shown.push_str("...");
+    shown
+}
+
 fn push_escaped_char(out: &mut String, c: char) {
     let code = u32::from(c);
     let is_control = c != '\t' && (c.is_control() || (0x80..0xa0).contains(&code));
@@ -122,6 +149,24 @@ fn push_escaped_char(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_are_cut_escaped_and_marked() {
+        let cases: &[(&[u8], usize, &str)] = &[
+            (b"", 10, ""),
+            (b"short", 10, "short"),
+            (b"exactly10!", 10, "exactly10!"),
+            (b"0123456789abc", 10, "0123456789..."),
+            (b"\x1b[31mred", 4, "\\x1b[31..."),
+            (b"\xff\xfe", 1, "\\xff..."),
+            ("ab안녕".as_bytes(), 3, "ab..."),
+            ("ab안녕".as_bytes(), 5, "ab안..."),
+            ("안녕".as_bytes(), 0, "..."),
+        ];
+        for (input, max, want) in cases {
+            assert_eq!(excerpt(input, *max), *want, "{input:?} cut at {max}");
+        }
+    }
 
     #[test]
     fn escapes_control_and_invalid_bytes_but_keeps_text() {

@@ -343,7 +343,9 @@ fn connect(
     }
     let tls = match stage {
         Stage::Verified => options.tls_config.clone(),
-        _ => options.tls_config.clone().danger_accept_invalid_certs(true),
+        // Opportunistic STARTTLS (RFC 3207 §4.1): counted as unverified,
+        // so mail-wire's warning about unchecked certificates would be noise.
+        _ => options.tls_config.clone().opportunistic(),
     };
     match client.starttls(&server, &tls) {
         Ok(()) if tls.accepts_invalid_certs() => Ok((client, TlsUse::Unverified)),
