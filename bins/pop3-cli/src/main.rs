@@ -44,6 +44,8 @@ enum AuthArg {
     Plain,
     Login,
     CramMd5,
+    /// The password is an OAuth 2.0 access token (Gmail, Outlook).
+    Xoauth2,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn log_in(client: Client<NetStream>, args: &Args, user: &str, pass: &Secret) -> 
             AuthArg::Plain => Mechanism::Plain,
             AuthArg::Login => Mechanism::Login,
             AuthArg::CramMd5 => Mechanism::CramMd5,
+            AuthArg::Xoauth2 => Mechanism::XOAuth2,
         };
         client.auth(mechanism, user, pass)
     } else {
