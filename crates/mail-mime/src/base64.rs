@@ -2,7 +2,7 @@
 //! encoder for encoded-words, and a lenient decoder for what real mail holds.
 
 /// The base64 symbol for the low six bits of `v`.
-fn symbol(v: u32) -> u8 {
+const fn symbol(v: u32) -> u8 {
     let v = (v & 63) as u8;
     match v {
         0..=25 => b'A' + v,
@@ -46,15 +46,26 @@ pub(crate) fn encode_lines(input: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-fn sextet(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// Marks a byte outside the alphabet in `DECODE`.
+const INVALID: u8 = 0xff;
+/// Marks `=` in `DECODE`.
+const PAD: u8 = 0xfe;
+
+// Built at compile time: an out-of-range index would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const DECODE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[symbol(i as u32) as usize] = i as u8;
+        i += 1;
     }
+    t[b'=' as usize] = PAD;
+    t
+};
+
+fn sextet(b: u8) -> u8 {
+    DECODE.get(usize::from(b)).copied().unwrap_or(INVALID)
 }
 
 /// Incremental lenient decoder: bytes outside the alphabet (white space,
@@ -69,19 +80,39 @@ pub(crate) struct Decoder {
 impl Decoder {
     /// Decodes `input`, appending to `out`; state carries to the next call.
     pub(crate) fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        for &b in input {
-            if let Some(v) = sextet(b) {
-                self.acc = (self.acc << 6) | u32::from(v);
-                self.count += 1;
-                if self.count == 4 {
-                    out.push((self.acc >> 16) as u8);
-                    out.push((self.acc >> 8) as u8);
-                    out.push(self.acc as u8);
-                    self.acc = 0;
-                    self.count = 0;
+        out.reserve(input.len() / 4 * 3 + 3);
+        let mut rest = input;
+        loop {
+            // Fast path: whole groups of four valid symbols at a group start.
+            if self.count == 0 {
+                while let Some((group, tail)) = rest.split_first_chunk::<4>() {
+                    let [a, b, c, d] = group.map(sextet);
+                    if (a | b | c | d) & 0xc0 != 0 {
+                        break;
+                    }
+                    let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+                    out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+                    rest = tail;
                 }
-            } else if b == b'=' && self.count >= 2 {
-                self.flush(out);
+            }
+            let Some((&byte, tail)) = rest.split_first() else { return };
+            rest = tail;
+            match sextet(byte) {
+                INVALID => {}
+                PAD => {
+                    if self.count >= 2 {
+                        self.flush(out);
+                    }
+                }
+                v => {
+                    self.acc = (self.acc << 6) | u32::from(v);
+                    self.count += 1;
+                    if self.count == 4 {
+                        out.extend_from_slice(&[(self.acc >> 16) as u8, (self.acc >> 8) as u8, self.acc as u8]);
+                        self.acc = 0;
+                        self.count = 0;
+                    }
+                }
             }
         }
     }

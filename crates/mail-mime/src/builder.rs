@@ -319,14 +319,41 @@ fn random_token(n: usize) -> String {
     (0..n).map(|_| fastrand::alphanumeric()).collect()
 }
 
-/// Unstructured header text: as is when printable ASCII, else encoded-words.
+/// Unstructured header text (RFC 5322 §3.2.5): printable ASCII words stay
+/// as they are; each run of words needing encoding (non-ASCII, control
+/// characters, or something that looks like an encoded-word) becomes UTF-8
+/// encoded-words. A run keeps the spaces inside it, since white space
+/// between adjacent encoded-words is dropped by readers (RFC 2047 §6.2).
 fn unstructured(text: &str) -> String {
-    let plain = text.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t') && !text.contains("=?");
-    if plain {
-        text.to_string()
-    } else {
-        encoded_word::encode(text).join(" ")
+    let needs = |w: &str| !w.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t') || w.contains("=?");
+    if !needs(text) {
+        return text.to_string();
     }
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while let Some(&word) = words.get(i) {
+        if !needs(word) {
+            out.push(word.to_string());
+            i += 1;
+            continue;
+        }
+        // Extend the run over encodable and empty words, ending on an encodable one.
+        let mut end = i + 1;
+        let mut j = i + 1;
+        while let Some(&w) = words.get(j) {
+            if needs(w) {
+                end = j + 1;
+            } else if !w.is_empty() {
+                break;
+            }
+            j += 1;
+        }
+        let run = words.get(i..end).unwrap_or_default().join(" ");
+        out.push(encoded_word::encode(&run).join(" "));
+        i = end;
+    }
+    out.join(" ")
 }
 
 fn check_message_id(id: &str) -> Result<String, BuildError> {
@@ -757,6 +784,21 @@ mod tests {
     }
 
     #[test]
+    fn line_breaks_in_a_file_name_never_reach_the_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evil\r\nBcc: victim@example.com\r\n.txt");
+        std::fs::write(&path, b"x").unwrap();
+        let msg = base().attach_path(&path).unwrap().build().unwrap();
+        let bytes = bytes_of(&msg);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("\r\nBcc:"), "{text}");
+        assert_well_formed(&bytes);
+        let parsed = crate::ParsedMessage::parse(&bytes);
+        let att = parsed.attachments().next().unwrap();
+        assert_eq!(att.filename(), Some("evil\r\nBcc: victim@example.com\r\n.txt"));
+    }
+
+    #[test]
     fn unreadable_attachment_is_an_io_error() {
         let err = base().attach_path("/nonexistent/file.pdf").unwrap_err();
         assert!(matches!(err, BuildError::Io { .. }));
@@ -774,6 +816,22 @@ mod tests {
         std::fs::write(&path, vec![1u8; 10]).unwrap();
         let err = msg.write_to(&mut Vec::new()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn only_the_words_that_need_it_are_encoded() {
+        assert_eq!(unstructured("plain ascii"), "plain ascii");
+        let s = unstructured("안녕하세요 report");
+        assert!(s.starts_with("=?utf-8?") && s.ends_with("?= report"), "{s}");
+        let r = unstructured("홍길동 <hong@example.com>");
+        assert!(r.ends_with("?= <hong@example.com>"), "{r}");
+        // Two non-ASCII words with spaces between stay one run.
+        let g = unstructured("가  나 b");
+        assert_eq!(g.matches("=?utf-8?").count(), 1, "{g}");
+        for text in ["가  나 b", " 앞 공백", "뒤 공백 ", "a =?x?Q?y?= b", "tab\there 한"] {
+            let encoded = unstructured(text);
+            assert_eq!(crate::encoded_word::decode_text(encoded.as_bytes(), None), text, "{encoded}");
+        }
     }
 
     #[test]

@@ -16,6 +16,12 @@ enum Charset {
 
 fn lookup(label: &str) -> Charset {
     let label = label.trim().trim_matches('"').trim();
+    if label.eq_ignore_ascii_case("utf-8") {
+        return Charset::Utf8;
+    }
+    if label.eq_ignore_ascii_case("us-ascii") {
+        return Charset::Ascii;
+    }
     let lower = label.to_ascii_lowercase();
     match lower.as_str() {
         "us-ascii" | "ascii" | "us" | "ansi_x3.4-1968" | "iso646-us" | "646" => Charset::Ascii,
@@ -71,6 +77,26 @@ pub fn decode<'a>(bytes: &'a [u8], label: Option<&str>) -> Cow<'a, str> {
             }
         }
         Charset::Other(enc) => enc.decode_without_bom_handling(bytes).0,
+    }
+}
+
+/// Like [`decode`], reusing the buffer when the bytes already are the text.
+pub(crate) fn decode_owned(bytes: Vec<u8>, label: Option<&str>) -> String {
+    let reusable = match label {
+        None => bytes.is_ascii(),
+        Some(label) => match lookup(label) {
+            Charset::Utf8 | Charset::Unknown => true,
+            Charset::Ascii | Charset::Latin1 => bytes.is_ascii(),
+            Charset::Other(_) => false,
+        },
+    };
+    if reusable {
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    } else {
+        decode(&bytes, label).into_owned()
     }
 }
 

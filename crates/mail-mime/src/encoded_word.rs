@@ -127,7 +127,7 @@ fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let tail = rest.get(text_start..)?;
     // Bounded search keeps hostile input (many `=?x?Q?` without `?=`) linear.
     let window = tail.get(..tail.len().min(MAX_LENIENT_TEXT)).unwrap_or(tail);
-    let end = window.windows(2).position(|w| w == b"?=")?;
+    let end = memchr::memchr_iter(b'?', window).find(|&i| window.get(i + 1) == Some(&b'='))?;
     let text = tail.get(..end)?;
     let bytes = if enc == b'B' {
         base64::decode(text)
@@ -160,14 +160,20 @@ fn decode_q(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Offset of the first `=?` (cheaper than a substring searcher on the
+/// short values headers have).
+fn find_ew_start(s: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'=', s).find(|&i| s.get(i + 1) == Some(&b'?'))
+}
+
 /// Decodes header text: CR and LF deleted (unfolding), encoded-words
 /// decoded, white space between adjacent encoded-words dropped (and their
 /// bytes joined when the charset is the same, so a character split across
 /// two words survives), raw 8-bit bytes read as UTF-8 or `fallback`.
 /// Borrows when there is nothing to decode.
 pub(crate) fn decode_text<'a>(raw: &'a [u8], fallback: Option<&str>) -> Cow<'a, str> {
-    let has_ew = raw.windows(2).any(|w| w == b"=?");
-    let has_eol = raw.iter().any(|&b| b == b'\r' || b == b'\n');
+    let has_ew = find_ew_start(raw).is_some();
+    let has_eol = memchr::memchr2(b'\r', b'\n', raw).is_some();
     if !has_ew && !has_eol {
         return charset::decode_raw_header(raw, fallback);
     }
@@ -194,28 +200,30 @@ fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
         }
     };
     while i < s.len() {
-        if s.get(i..i + 2) == Some(b"=?") {
-            if let Some(word) = s.get(i..).and_then(parse_word) {
-                let between = s.get(plain_start..i).unwrap_or_default();
-                let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
-                let joinable = only_ws
-                    && matches!(&pending, Some((cs, _)) if cs.eq_ignore_ascii_case(word.charset));
-                if joinable {
-                    if let Some((_, bytes)) = pending.as_mut() {
-                        bytes.extend_from_slice(&word.bytes);
-                    }
-                } else {
-                    if !(only_ws && pending.is_some()) {
-                        flush(&mut pending, &mut out);
-                        out.push_str(&charset::decode_raw_header(between, fallback));
-                    }
-                    flush(&mut pending, &mut out);
-                    pending = Some((word.charset.to_string(), word.bytes));
+        match find_ew_start(s.get(i..).unwrap_or_default()) {
+            Some(off) => i += off,
+            None => break,
+        }
+        if let Some(word) = s.get(i..).and_then(parse_word) {
+            let between = s.get(plain_start..i).unwrap_or_default();
+            let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
+            let joinable = only_ws
+                && matches!(&pending, Some((cs, _)) if cs.eq_ignore_ascii_case(word.charset));
+            if joinable {
+                if let Some((_, bytes)) = pending.as_mut() {
+                    bytes.extend_from_slice(&word.bytes);
                 }
-                i += word.len;
-                plain_start = i;
-                continue;
+            } else {
+                if !(only_ws && pending.is_some()) {
+                    flush(&mut pending, &mut out);
+                    out.push_str(&charset::decode_raw_header(between, fallback));
+                }
+                flush(&mut pending, &mut out);
+                pending = Some((word.charset.to_string(), word.bytes));
             }
+            i += word.len;
+            plain_start = i;
+            continue;
         }
         i += 1;
     }

@@ -19,6 +19,11 @@ impl<'a> HeaderField<'a> {
         String::from_utf8_lossy(self.name)
     }
 
+    /// The field name's bytes.
+    pub(crate) fn name_bytes(&self) -> &'a [u8] {
+        self.name
+    }
+
     /// The raw value after the colon, folding and all.
     pub fn raw_value(&self) -> &'a [u8] {
         self.value
@@ -89,7 +94,7 @@ fn line_at(bytes: &[u8], pos: usize) -> (&[u8], usize) {
 /// first line that is neither a field nor a continuation (kept in the body,
 /// as Python's `email` does). A leading mbox `From ` line is skipped.
 pub(crate) fn parse_fields(bytes: &[u8]) -> (Vec<HeaderField<'_>>, usize) {
-    let mut fields: Vec<HeaderField<'_>> = Vec::new();
+    let mut fields: Vec<HeaderField<'_>> = Vec::with_capacity(16);
     let mut pos = 0;
     if bytes.starts_with(b"From ") {
         pos = line_at(bytes, 0).1;

@@ -18,8 +18,7 @@ pub(crate) fn to_text(html: &str) -> String {
         rest = tail.get(end..).unwrap_or_default();
         if (name == "script" || name == "style") && !tag.starts_with('/') {
             let close = format!("</{name}");
-            let lower = rest.to_ascii_lowercase();
-            rest = match lower.find(&close) {
+            rest = match find_ignore_case(rest, &close) {
                 Some(p) => rest.get(p..).and_then(|r| r.find('>').and_then(|e| r.get(e + 1..))).unwrap_or(""),
                 None => "",
             };
@@ -48,6 +47,13 @@ pub(crate) fn to_text(html: &str) -> String {
         }
     }
     text.trim().to_string()
+}
+
+/// Byte offset of `needle` (ASCII) in `hay`, ignoring ASCII case; linear.
+fn find_ignore_case(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = *n.first()?;
+    memchr::memchr_iter(first, h).find(|&i| h.get(i..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
 }
 
 fn push_text(s: &str, out: &mut String) {
@@ -112,5 +118,9 @@ mod tests {
         assert_eq!(to_text("a<!-- hidden -->b<script>var x = '<p>';</script>c"), "abc");
         assert_eq!(to_text("unclosed <b"), "unclosed");
         assert_eq!(to_text("AT&T"), "AT&T");
+        assert_eq!(to_text("<STYLE>p{}</Style>x<SCRIPT>1</script >y"), "xy");
+        // Many unclosed script tags stay linear.
+        let hostile = "<script>".repeat(20_000);
+        assert_eq!(to_text(&hostile), "");
     }
 }

@@ -4,6 +4,9 @@
 
 use crate::{charset, encoded_word};
 
+/// Parameters read per header; real ones have a handful, and the cap keeps
+/// the name matching in `assemble` (quadratic in the count) cheap on hostile input.
+const MAX_PARAMS: usize = 256;
 /// Longest ASCII filename written as a plain quoted string.
 const MAX_PLAIN_NAME: usize = 60;
 /// Characters of percent-encoded value per RFC 2231 continuation.
@@ -162,6 +165,9 @@ pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
         };
         let (base, section, extended) = split_param_name(&name);
         raws.push(RawParam { name: base.to_string(), section, extended, value });
+        if raws.len() >= MAX_PARAMS {
+            break;
+        }
     }
     HeaderParams { value, params: assemble(raws) }
 }
@@ -202,6 +208,22 @@ fn percent_decode(v: &[u8]) -> Vec<u8> {
 /// `charset'lang'%XX` values; plain values get RFC 2047 decoding (what
 /// many clients write) and raw 8-bit bytes are read as UTF-8.
 fn assemble(raws: Vec<RawParam>) -> Vec<(String, String)> {
+    if raws.iter().all(|r| !r.extended && r.section.is_none()) {
+        // The common case: plain parameters, the first of each name wins.
+        let mut out: Vec<(String, String)> = Vec::with_capacity(raws.len());
+        for r in raws {
+            if out.iter().any(|(n, _)| *n == r.name) {
+                continue;
+            }
+            let text = match String::from_utf8(r.value) {
+                Ok(t) if !t.contains("=?") => t,
+                Ok(t) => encoded_word::decode_text(t.as_bytes(), None).into_owned(),
+                Err(e) => encoded_word::decode_text(e.as_bytes(), None).into_owned(),
+            };
+            out.push((r.name, text));
+        }
+        return out;
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     let mut done: Vec<String> = Vec::new();
     for idx in 0..raws.len() {
@@ -295,5 +317,8 @@ mod tests {
         assert_eq!(p.value, "");
         let p = parse(b"attachment; filename*=ks_c_5601-1987''%C7%D1.txt");
         assert_eq!(p.get("filename"), Some("한.txt"));
+        let hostile: String = (0..100_000).map(|i| format!("; p{i}*{i}*=x")).collect();
+        let p = parse(format!("text/plain{hostile}").as_bytes());
+        assert_eq!(p.params.len(), MAX_PARAMS);
     }
 }

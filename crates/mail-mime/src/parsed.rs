@@ -72,11 +72,28 @@ impl<'a> ParsedMessage<'a> {
     /// The `Message-ID:` without angle brackets.
     pub fn message_id(&self) -> Option<String> {
         let v = self.header("message-id")?;
-        let inner = match (v.find('<'), v.rfind('>')) {
+        let inner = match (v.find('<'), v.find('>')) {
             (Some(a), Some(b)) if a < b => v.get(a + 1..b).unwrap_or_default(),
             _ => v.trim(),
         };
-        (!inner.is_empty()).then(|| inner.to_string())
+        // Obsolete form (RFC 5322 §4.5.4): white space and comments inside.
+        let inner = if inner.contains([' ', '\t', '(']) {
+            let mut out = String::with_capacity(inner.len());
+            let mut depth = 0u32;
+            for c in inner.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' if depth > 0 => depth -= 1,
+                    ' ' | '\t' => {}
+                    c if depth == 0 => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        } else {
+            inner.to_string()
+        };
+        (!inner.is_empty()).then_some(inner)
     }
 
     /// Leaf parts depth-first, descending into multiparts and message/rfc822.
@@ -194,9 +211,53 @@ AAEC\r\n\
     }
 
     #[test]
+    fn rfc5322_appendix_a5_white_space_and_comments() {
+        let raw = b"From: Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>\r\n\
+To:A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public.example>,\r\n         joe@example.org,\r\n  John <jdoe@one.test> (my dear friend); (the end of the group)\r\n\
+Cc:(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;\r\n\
+Date: Thu,\r\n      13\r\n        Feb\r\n          1969\r\n      23:32\r\n               -0330 (Newfoundland Time)\r\n\
+Message-ID:              <testabcd.1234@silly.test>\r\n\r\nTesting.\r\n";
+        let m = ParsedMessage::parse(raw);
+        assert_eq!(m.from()[0].address(), "pete@silly.test");
+        assert_eq!(m.from()[0].name(), Some("Pete"));
+        let to: Vec<_> = m.to().iter().map(|a| a.address().to_string()).collect();
+        assert_eq!(to, ["c@public.example", "joe@example.org", "jdoe@one.test"]);
+        assert!(m.cc().is_empty());
+        assert_eq!(m.date().unwrap().to_rfc3339(), "1969-02-14T03:02:00Z");
+        assert_eq!(m.date().unwrap().offset_minutes(), -210);
+        assert_eq!(m.message_id().as_deref(), Some("testabcd.1234@silly.test"));
+        assert_eq!(m.text_body().as_deref(), Some("Testing.\r\n"));
+    }
+
+    #[test]
+    fn rfc5322_appendix_a6_obsolete_forms() {
+        // A.6.1 obsolete addressing, A.6.2 obsolete dates, A.6.3 obsolete white space.
+        let raw = b"From: John Doe <jdoe@machine.example>\r\n\
+To: Mary Smith <@node.test:mary@example.net>, , jdoe@test   . example\r\n\
+Date: 21 Nov 97 09:55:06 GMT\r\n\
+Message-ID: <1234   @   local(blah)  .machine .example>\r\n\r\nThis is a message just to say hello.\r\n";
+        let m = ParsedMessage::parse(raw);
+        let to: Vec<_> = m.to().iter().map(|a| (a.name().map(str::to_string), a.address().to_string())).collect();
+        assert_eq!(to, [(Some("Mary Smith".to_string()), "mary@example.net".to_string()), (None, "jdoe@test.example".to_string())]);
+        assert_eq!(m.date().unwrap().to_rfc3339(), "1997-11-21T09:55:06Z");
+        assert_eq!(m.message_id().as_deref(), Some("1234@local.machine.example"));
+    }
+
+    #[test]
     fn html_only_body_becomes_text() {
         let m = ParsedMessage::parse(b"Content-Type: text/html\r\n\r\n<html><style>x{}</style><b>Hi</b><br>there &amp; you</html>");
         assert_eq!(m.text_body().as_deref(), Some("Hi\nthere & you"));
+    }
+
+    #[test]
+    fn every_prefix_parses_without_panic() {
+        for end in 0..=NESTED.len() {
+            let m = ParsedMessage::parse(&NESTED[..end]);
+            let _ = (m.subject(), m.from(), m.to(), m.date(), m.message_id(), m.text_body());
+            for p in m.parts() {
+                let _ = (p.text(), p.filename(), p.decoded());
+            }
+        }
     }
 
     #[test]

@@ -55,22 +55,38 @@ impl<'a> Part<'a> {
     pub(crate) fn parse(bytes: &'a [u8], default_type: &str, depth: usize) -> Part<'a> {
         let (headers, body_start) = header::parse_fields(bytes);
         let body = bytes.get(body_start..).unwrap_or_default();
-        let mut content_type = headers
-            .iter()
-            .find(|f| f.is("content-type"))
-            .map(|f| params::parse(&f.unfolded()))
-            .unwrap_or_default();
+        // One pass over the fields for the three this entity needs.
+        let (mut ct_field, mut disp_field, mut cte_field) = (None, None, None);
+        for f in &headers {
+            let name = f.name_bytes();
+            if name.len() < 12 || !name.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(b"content-")) {
+                continue;
+            }
+            if ct_field.is_none() && f.is("content-type") {
+                ct_field = Some(f);
+            } else if disp_field.is_none() && f.is("content-disposition") {
+                disp_field = Some(f);
+            } else if cte_field.is_none() && f.is("content-transfer-encoding") {
+                cte_field = Some(f);
+            }
+        }
+        let mut content_type = ct_field.map(|f| params::parse(&f.unfolded())).unwrap_or_default();
         let valid_type = content_type.value.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
         if !valid_type {
             content_type.value = default_type.to_string();
         }
-        let disposition = headers.iter().find(|f| f.is("content-disposition")).map(|f| params::parse(&f.unfolded()));
-        let encoding = match headers.iter().find(|f| f.is("content-transfer-encoding")) {
-            Some(f) => match header::trim_bytes(f.raw_value()).to_ascii_lowercase().as_slice() {
-                b"base64" => TransferEncoding::Base64,
-                b"quoted-printable" => TransferEncoding::QuotedPrintable,
-                _ => TransferEncoding::Identity,
-            },
+        let disposition = disp_field.map(|f| params::parse(&f.unfolded()));
+        let encoding = match cte_field {
+            Some(f) => {
+                let v = header::trim_bytes(f.raw_value());
+                if v.eq_ignore_ascii_case(b"base64") {
+                    TransferEncoding::Base64
+                } else if v.eq_ignore_ascii_case(b"quoted-printable") {
+                    TransferEncoding::QuotedPrintable
+                } else {
+                    TransferEncoding::Identity
+                }
+            }
             None => TransferEncoding::Identity,
         };
         let filename = disposition
@@ -171,7 +187,7 @@ impl<'a> Part<'a> {
     pub fn text(&self) -> Cow<'a, str> {
         match self.decoded() {
             Cow::Borrowed(b) => charset::decode(b, self.charset()),
-            Cow::Owned(b) => Cow::Owned(charset::decode(&b, self.charset()).into_owned()),
+            Cow::Owned(b) => Cow::Owned(charset::decode_owned(b, self.charset())),
         }
     }
 

@@ -56,57 +56,59 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Decodes a quoted-printable body: `=XX` escapes, soft breaks (`=` before
 /// a line break, trailing white space allowed), and trailing white space on
-/// hard-broken lines removed; a malformed `=` is kept literally.
+/// hard-broken lines removed; a malformed `=` is kept literally. Line
+/// breaks stay as they are in the input (CRLF or LF).
 pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
-    let mut rest = input;
-    while !rest.is_empty() {
-        let (full, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(p) => rest.split_at(p + 1),
-            None => (rest, &b""[..]),
+    let mut pos = 0;
+    while pos < input.len() {
+        let rest = input.get(pos..).unwrap_or_default();
+        let Some(off) = memchr::memchr2(b'=', b'\n', rest) else {
+            // Last line without a break: its trailing white space goes too.
+            out.extend_from_slice(trim_ws(rest));
+            break;
         };
-        let (line, eol) = split_eol(full);
-        decode_line(line, eol, &mut out);
-        rest = next;
+        let run = rest.get(..off).unwrap_or_default();
+        if rest.get(off) == Some(&b'\n') {
+            let (run, eol): (&[u8], &[u8]) = match run.strip_suffix(b"\r") {
+                Some(r) => (r, b"\r\n"),
+                None => (run, b"\n"),
+            };
+            out.extend_from_slice(trim_ws(run));
+            out.extend_from_slice(eol);
+            pos += off + 1;
+            continue;
+        }
+        out.extend_from_slice(run);
+        pos += off;
+        let hi = input.get(pos + 1).copied().and_then(hex_value);
+        let lo = input.get(pos + 2).copied().and_then(hex_value);
+        if let (Some(h), Some(l)) = (hi, lo) {
+            out.push(h << 4 | l);
+            pos += 3;
+            continue;
+        }
+        // A soft break: `=`, optional white space, then a line break or the end.
+        let after = input.get(pos + 1..).unwrap_or_default();
+        let ws = after.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        let tail = after.get(ws..).unwrap_or_default();
+        if tail.is_empty() {
+            break;
+        } else if tail.starts_with(b"\r\n") {
+            pos += 1 + ws + 2;
+        } else if tail.starts_with(b"\n") {
+            pos += 1 + ws + 1;
+        } else {
+            out.push(b'=');
+            pos += 1;
+        }
     }
     out
 }
 
-/// Splits a line from its CRLF or LF ending.
-pub(crate) fn split_eol(full: &[u8]) -> (&[u8], &[u8]) {
-    if let Some(l) = full.strip_suffix(b"\r\n") {
-        (l, b"\r\n")
-    } else if let Some(l) = full.strip_suffix(b"\n") {
-        (l, b"\n")
-    } else {
-        (full, b"")
-    }
-}
-
-fn decode_line(line: &[u8], eol: &[u8], out: &mut Vec<u8>) {
-    let trimmed_len = line.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |p| p + 1);
-    let line = line.get(..trimmed_len).unwrap_or(line);
-    let (body, soft) = match line.strip_suffix(b"=") {
-        Some(body) => (body, true),
-        None => (line, false),
-    };
-    let mut i = 0;
-    while let Some(&b) = body.get(i) {
-        if b == b'=' {
-            if let (Some(h), Some(l)) =
-                (body.get(i + 1).copied().and_then(hex_value), body.get(i + 2).copied().and_then(hex_value))
-            {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    if !soft {
-        out.extend_from_slice(eol);
-    }
+fn trim_ws(run: &[u8]) -> &[u8] {
+    let end = run.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |p| p + 1);
+    run.get(..end).unwrap_or_default()
 }
 
 /// Length of `encode` output, without building it.

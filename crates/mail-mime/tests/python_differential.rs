@@ -76,3 +76,57 @@ fn agrees_with_python_email_except_known_differences() {
     assert!(report.contains("AGREEMENT generated"), "no agreement summary:\n{report}");
     assert!(unexplained.is_empty(), "unexplained disagreements with Python email:\n{}", unexplained.join("\n"));
 }
+
+/// What the builder writes, Python's `email` reads the same way our parser
+/// does (and `round_trip.rs` checks our parser against the builder's input).
+#[test]
+fn python_email_reads_built_messages_like_we_do() {
+    use mail_mime::{Mailbox, MessageBuilder};
+    let dir = tempfile::tempdir().unwrap();
+    let attach_dir = dir.path().join("files");
+    std::fs::create_dir(&attach_dir).unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("안녕하세요 report", "홍길동 <hong@example.com>", "본문입니다.\n두 번째 줄\n"),
+        ("plain subject", "\"Doe, J\" <j@x.org>", "ascii body\n.dot line\n"),
+        ("Ünïcödé and = signs? _x_", "José Núñez <jose@example.es>", "café crème\n"),
+        (&"아주 긴 제목입니다 ".repeat(12), "王小明 <wang@example.cn>", &"long line ".repeat(200)),
+        ("emoji 😀", "a@example.com", ""),
+    ];
+    let mut files = Vec::new();
+    for (i, (subject, from, text)) in cases.iter().enumerate() {
+        let name = ["보고서.pdf", "notes.txt", "아주 긴 파일 이름이 여러 줄로 나뉘어야 하는 경우입니다.docx", "a \"q\" b.bin", "empty"][i];
+        let path = attach_dir.join(name);
+        std::fs::write(&path, vec![i as u8; i * 1000]).unwrap();
+        let msg = MessageBuilder::new()
+            .from(Mailbox::parse(from).unwrap())
+            .to(Mailbox::parse("Bob Smith <bob@example.test>").unwrap())
+            .cc(Mailbox::parse("김철수 <kim@example.kr>").unwrap())
+            .subject(*subject)
+            .text(*text)
+            .attach_path(&path)
+            .unwrap()
+            .build()
+            .unwrap();
+        let file = dir.path().join(format!("built-{i}.eml"));
+        let mut out = Vec::new();
+        msg.write_to(&mut out).unwrap();
+        std::fs::write(&file, out).unwrap();
+        files.push(file);
+    }
+    let lines: String = files
+        .iter()
+        .map(|f| dump::dump(&f.to_string_lossy(), &std::fs::read(f).unwrap()) + "\n")
+        .collect();
+    let ours = dir.path().join("ours.jsonl");
+    std::fs::write(&ours, lines).unwrap();
+    let Ok(output) = Command::new("python3").arg(corpus().join("compare_with_python.py")).arg(&ours).output() else {
+        assert!(std::env::var_os("CI").is_none(), "python3 is required under CI");
+        eprintln!("NOTE: python3 not found; skipped");
+        return;
+    };
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = String::from_utf8(output.stdout).unwrap();
+    eprintln!("{report}");
+    assert!(report.contains("AGREEMENT"), "{report}");
+    assert!(!report.contains("DIFF "), "Python reads built messages differently:\n{report}");
+}

@@ -78,7 +78,19 @@ pub fn dump(file: &str, bytes: &[u8]) -> String {
         if i > 0 {
             out.push(',');
         }
-        let decoded = part.decoded();
+        // Size and digest through the incremental decoder: no second whole
+        // copy of a large attachment.
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut reader = part.reader();
+        let mut buf = [0u8; 64 * 1024];
+        while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            hasher.update(buf.get(..n).unwrap_or_default());
+            size += n as u64;
+        }
         out.push_str("{\"content_type\":");
         json_str(part.content_type(), &mut out);
         out.push_str(",\"charset\":");
@@ -87,8 +99,8 @@ pub fn dump(file: &str, bytes: &[u8]) -> String {
         json_opt(part.filename(), &mut out);
         out.push_str(",\"disposition\":");
         json_opt(part.disposition(), &mut out);
-        out.push_str(&format!(",\"size\":{},\"sha256\":\"", decoded.len()));
-        for b in Sha256::digest(&decoded) {
+        out.push_str(&format!(",\"size\":{size},\"sha256\":\""));
+        for b in hasher.finalize() {
             out.push_str(&format!("{b:02x}"));
         }
         out.push_str("\",\"text\":");
