@@ -145,14 +145,15 @@ impl TlsConfig {
         for root in &self.extra_roots {
             builder.add_root_certificate(root.clone());
         }
-        if self.accept_invalid_certs {
-            if self.opportunistic {
-                log::debug!("opportunistic TLS with {tls_name}: the certificate is not checked");
-            } else {
-                log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
-            }
-            builder.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
+        // Checks stay on unless the caller opted out (`--insecure`, or
+        // opportunistic TLS for MX delivery); the builder mirrors that choice.
+        let insecure = self.accept_invalid_certs;
+        if insecure && self.opportunistic {
+            log::debug!("opportunistic TLS with {tls_name}: the certificate is not checked");
+        } else if insecure {
+            log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
         }
+        builder.danger_accept_invalid_certs(insecure).danger_accept_invalid_hostnames(insecure);
         let connector = builder.build().map_err(|err| tls_error(err.to_string()))?;
         match connector.connect(tls_name, tcp) {
             Ok(stream) => {
@@ -347,8 +348,8 @@ mod tests {
         assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
         let tls = TlsConfig::new().opportunistic();
         assert!(tls.accepts_invalid_certs() && tls.is_opportunistic());
-        let tls = TlsConfig::new().danger_accept_invalid_certs(true);
-        assert!(tls.accepts_invalid_certs() && !tls.is_opportunistic());
+        let insecure = TlsConfig::new().danger_accept_invalid_certs(true);
+        assert!(insecure.accepts_invalid_certs() && !insecure.is_opportunistic());
         let tls = TlsConfig::new().opportunistic().danger_accept_invalid_certs(false);
         assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
         assert!(format!("{:?}", TlsConfig::new().opportunistic()).contains("opportunistic: true"));
