@@ -305,6 +305,8 @@ mod tests {
         // White space beside plain text is kept; a malformed word is text.
         assert_eq!(d("Re: =?utf-8?Q?a?= b =?utf-8?Q?c?="), "Re: a b c");
         assert_eq!(d("=?utf-8?Q?a?= =?utf-8?Z?b?= =?utf-8?Q?c?="), "a =?utf-8?Z?b?= c");
+        assert_eq!(d("=??Q?abc?= =?utf-8?Q?abc"), "=??Q?abc?= =?utf-8?Q?abc");
+        assert_eq!(d("=?utf-8?B?@@@?=x"), "x");
     }
 
     #[test]

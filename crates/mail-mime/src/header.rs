@@ -90,6 +90,9 @@ pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
     }
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
+    // The last byte written that is not white space (no scan back: linear
+    // even on `() () () ...`).
+    let mut prev: Option<u8> = None;
     let is_value_byte = |b: Option<&u8>| b.is_some_and(|b| !b" \t;=\"(".contains(b));
     while let Some(&b) = v.get(i) {
         match b {
@@ -103,6 +106,7 @@ pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
                     }
                 }
                 out.extend_from_slice(v.get(start..i.min(v.len())).unwrap_or_default());
+                prev = Some(b'"');
             }
             b'(' => {
                 let start = i;
@@ -122,10 +126,10 @@ pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
                     }
                 }
                 let i_end = i.min(v.len());
-                let before = out.iter().rev().find(|c| !c.is_ascii_whitespace());
                 let after = v.get(i_end..).unwrap_or_default().iter().find(|c| !c.is_ascii_whitespace());
-                if is_value_byte(before) && is_value_byte(after) && out.last().is_some_and(|c| c.is_ascii_whitespace()) {
+                if is_value_byte(prev.as_ref()) && is_value_byte(after) && out.last().is_some_and(|c| c.is_ascii_whitespace()) {
                     out.extend_from_slice(v.get(start..i_end).unwrap_or_default());
+                    prev = Some(b')');
                 } else {
                     out.push(b' ');
                 }
@@ -133,6 +137,9 @@ pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
             }
             _ => {
                 out.push(b);
+                if !b.is_ascii_whitespace() {
+                    prev = Some(b);
+                }
                 i += 1;
             }
         }

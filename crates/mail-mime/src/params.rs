@@ -326,6 +326,8 @@ mod tests {
         assert_eq!((p.value.as_str(), p.get("charset")), ("text/html", Some("iso-2022-jp")));
         let p = parse(b"attachment (a); filename=\"x (1).txt\"");
         assert_eq!((p.value.as_str(), p.get("filename")), ("attachment", Some("x (1).txt")));
+        let comments = format!("text/plain;{} charset=utf-8 ((((", "() ".repeat(50_000));
+        assert_eq!(parse(comments.as_bytes()).get("charset"), Some("utf-8"));
         let hostile: String = (0..100_000).map(|i| format!("; p{i}*{i}*=x")).collect();
         let p = parse(format!("text/plain{hostile}").as_bytes());
         assert_eq!(p.params.len(), MAX_PARAMS);
