@@ -219,6 +219,17 @@ mod tests {
     }
 
     #[test]
+    fn iso_2022_jp_back_to_back_escapes_are_not_errors() {
+        // "日本" as two runs, each returning to ASCII: `ESC ( B ESC $ B` between.
+        let jis = b"\x1b$BF|\x1b(B\x1b$BK\\\x1b(B";
+        assert_eq!(decode(jis, Some("ISO-2022-JP")), "日本");
+        // A lone escape at the end and an unknown sequence are left alone.
+        assert_eq!(decode(b"a\x1b(B", Some("iso-2022-jp")), "a");
+        assert!(decode(b"\x1b$Z", Some("iso-2022-jp")).contains('\u{fffd}'));
+        assert!(same("EUC-KR", "ks_c_5601-1987") && same("utf-8", "UTF8") && !same("utf-8", "euc-kr"));
+    }
+
+    #[test]
     fn ascii_latin1_and_unknown() {
         assert_eq!(decode(b"caf\xe9", None), "caf\u{fffd}");
         assert_eq!(decode(b"caf\xe9", Some("iso-8859-1")), "caf\u{e9}");
