@@ -310,6 +310,27 @@ mod tests {
     }
 
     #[test]
+    fn token_soup_never_panics() {
+        // Pieces of encoded-words, comments, quotes and ISO-2022-JP escapes
+        // in random order: decoding and comment removal never panic, and
+        // comment removal never grows the value.
+        let pieces: &[&[u8]] = &[
+            b"=?", b"?=", b"?B?", b"?Q?", b"utf-8", b"iso-2022-jp*ja", b"ks_c_5601-1987", b"GyQ=", b"7ZW", b"=ED=95",
+            b"=9C", b"=", b"?", b" ", b"\t", b"\r\n ", b"(", b")", b"\"", b"\\", b";", b"\x1b$B", b"\x1b(B", b"\xff", b"a",
+        ];
+        let mut rng = fastrand::Rng::with_seed(2047);
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            for _ in 0..rng.usize(1..24) {
+                input.extend_from_slice(pieces[rng.usize(..pieces.len())]);
+            }
+            let _ = decode_text(&input, Some("euc-kr"));
+            assert!(crate::header::remove_comments(&input).len() <= input.len());
+            let _ = crate::params::parse(&input);
+        }
+    }
+
+    #[test]
     fn encode_round_trips_and_limits_word_length() {
         for text in [
             "안녕하세요 report",
