@@ -19,7 +19,7 @@ enum Token {
 
 fn tokenize(s: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    let mut chars = s.chars().peekable();
+    let mut chars = s.chars();
     let mut word = String::new();
     let flush = |word: &mut String, tokens: &mut Vec<Token>| {
         if !word.is_empty() {
@@ -85,14 +85,25 @@ fn tokenize(s: &str) -> Vec<Token> {
                 flush(&mut word, &mut tokens);
                 tokens.push(Token::Semicolon);
             }
-            c => word.push(c),
+            c => {
+                // The rest of the run at once (the delimiters are ASCII).
+                word.push(c);
+                let rest = chars.as_str();
+                let run = rest
+                    .bytes()
+                    .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'(' | b'"' | b'<' | b',' | b':' | b';'))
+                    .unwrap_or(rest.len());
+                let (run, rest) = rest.split_at(run);
+                word.push_str(run);
+                chars = rest.chars();
+            }
         }
     }
     flush(&mut word, &mut tokens);
     tokens
 }
 
-fn skip_comment(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+fn skip_comment(chars: &mut std::str::Chars<'_>) {
     let mut depth = 1u32;
     while let Some(c) = chars.next() {
         match c {
