@@ -159,7 +159,7 @@ const PYTHON_EXCEPTIONS: &[(&str, &[&str], &str)] = &[
         SPLIT_FIELDS,
         "a multi-byte character split between two words (RFC 2047 §5 forbids writing it, \
          mailers do it): Python decodes each word alone and shows U+FFFD; we join the \
-         octets of adjacent words before decoding (§6.2, what Thunderbird and browsers do)",
+         octets of adjacent words before decoding, as mail clients do (Thunderbird among them)",
     ),
     (
         "iso-2022-jp-shift-state",
