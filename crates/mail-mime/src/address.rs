@@ -19,7 +19,7 @@ enum Token {
 
 fn tokenize(s: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    let mut chars = s.chars().peekable();
+    let mut chars = s.chars();
     let mut word = String::new();
     let flush = |word: &mut String, tokens: &mut Vec<Token>| {
         if !word.is_empty() {
@@ -85,14 +85,25 @@ fn tokenize(s: &str) -> Vec<Token> {
                 flush(&mut word, &mut tokens);
                 tokens.push(Token::Semicolon);
             }
-            c => word.push(c),
+            c => {
+                // The rest of the run at once (the delimiters are ASCII).
+                word.push(c);
+                let rest = chars.as_str();
+                let run = rest
+                    .bytes()
+                    .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'(' | b'"' | b'<' | b',' | b':' | b';'))
+                    .unwrap_or(rest.len());
+                let (run, rest) = rest.split_at(run);
+                word.push_str(run);
+                chars = rest.chars();
+            }
         }
     }
     flush(&mut word, &mut tokens);
     tokens
 }
 
-fn skip_comment(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+fn skip_comment(chars: &mut std::str::Chars<'_>) {
     let mut depth = 1u32;
     while let Some(c) = chars.next() {
         match c {
@@ -150,8 +161,10 @@ impl Pending {
     }
 }
 
-/// Parses an address list (already unfolded and decoded from raw bytes);
-/// group names and empty entries are dropped, members kept in order.
+/// Parses an address list (unfolded, raw 8-bit bytes already read, RFC 2047
+/// encoded-words not yet decoded: they are decoded per display name, also
+/// inside quoted strings as real mail has them); group names and empty
+/// entries are dropped, members kept in order.
 pub(crate) fn parse_list(value: &str) -> Vec<Mailbox> {
     let mut out = Vec::new();
     let mut cur = Pending::default();
@@ -242,6 +255,12 @@ mod tests {
         assert_eq!(p("\"=?utf-8?B?7ZmN6ri464+Z?=\" <hong@example.com>"), [n("홍길동", "hong@example.com")]);
         assert_eq!(p("=?utf-8?Q?a?= =?utf-8?Q?b?= plain <x@y>"), [n("ab plain", "x@y")]);
         assert_eq!(p("jdoe@example.org (John Doe)"), [a("jdoe@example.org")]);
+        // Decoded text is never syntax: a comma, quote or bracket inside an
+        // encoded-word belongs to the name.
+        assert_eq!(p("=?utf-8?Q?Doe=2C_John?= <j@x.org>, b@x.org"), [n("Doe, John", "j@x.org"), a("b@x.org")]);
+        assert_eq!(p("=?utf-8?B?PGV2aWxAeC5vcmc+?= <j@x.org>"), [n("<evil@x.org>", "j@x.org")]);
+        // Split inside a character, in a quoted string, and beside a comment.
+        assert_eq!(p("\"=?utf-8?Q?=ED=95?= =?utf-8?Q?=9C?=\" (c =?utf-8?Q?x?=) <h@x.kr>"), [n("한", "h@x.kr")]);
         assert_eq!(p("홍길동 <hong@example.com>"), [n("홍길동", "hong@example.com")]);
         assert_eq!(p(""), []);
         assert_eq!(p("<unterminated@x"), [a("unterminated@x")]);

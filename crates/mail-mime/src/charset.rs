@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use encoding_rs::Encoding;
 
 /// What a charset label names.
+#[derive(Clone, Copy, PartialEq)]
 enum Charset {
     Ascii,
     Utf8,
@@ -13,6 +14,10 @@ enum Charset {
     Other(&'static Encoding),
     Unknown,
 }
+
+/// Longest label looked up in the alias table (longer ones go straight to
+/// `encoding_rs`, which matches labels case-insensitively itself).
+const MAX_ALIAS: usize = 24;
 
 fn lookup(label: &str) -> Charset {
     let label = label.trim().trim_matches('"').trim();
@@ -22,28 +27,48 @@ fn lookup(label: &str) -> Charset {
     if label.eq_ignore_ascii_case("us-ascii") {
         return Charset::Ascii;
     }
-    let lower = label.to_ascii_lowercase();
-    match lower.as_str() {
+    // Lower-cased on the stack: this runs once per encoded-word.
+    let mut buf = [0u8; MAX_ALIAS];
+    let lower = match buf.get_mut(..label.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(label.as_bytes());
+            dst.make_ascii_lowercase();
+            std::str::from_utf8(dst).unwrap_or_default()
+        }
+        None => "",
+    };
+    match lower {
         "us-ascii" | "ascii" | "us" | "ansi_x3.4-1968" | "iso646-us" | "646" => Charset::Ascii,
         "utf-8" | "utf8" | "unicode-1-1-utf-8" | "x-unicode20utf8" => Charset::Utf8,
         // WHATWG maps these to windows-1252; the label means ISO 8859-1.
         "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1" | "iso-ir-100"
         | "cp819" | "ibm819" | "iso_8859-1:1987" => Charset::Latin1,
+        // What Korean mail means by these is CP949 (UHC), the superset of
+        // EUC-KR that encoding_rs decodes for every EUC-KR label.
         "cp949" | "ms949" | "uhc" | "ks_c_5601" | "ksc5601" | "ksc_5601" | "ks_c_5601_1987"
         | "euc_kr" | "euckr" | "x-uhc" | "x-windows-949" => Charset::Other(encoding_rs::EUC_KR),
+        // GB2312 mail is GBK or GB18030 in practice; encoding_rs decodes
+        // all three alike (its GBK decoder is the GB18030 decoder).
         "cp936" | "ms936" | "936" | "gb_2312" | "euc-cn" | "euccn" | "x-euc-cn" => {
             Charset::Other(encoding_rs::GBK)
         }
-        "cp932" | "ms932" | "sjis" | "shift-jis" | "x-sjis" | "s-jis" => {
+        "cp932" | "ms932" | "sjis" | "shift-jis" | "x-sjis" | "s-jis" | "windows-31j" => {
             Charset::Other(encoding_rs::SHIFT_JIS)
         }
         "euc_jp" | "eucjp" => Charset::Other(encoding_rs::EUC_JP),
+        "iso2022jp" | "iso-2022-jp-ms" => Charset::Other(encoding_rs::ISO_2022_JP),
         "cp1252" => Charset::Other(encoding_rs::WINDOWS_1252),
-        _ => match Encoding::for_label_no_replacement(lower.as_bytes()) {
+        _ => match Encoding::for_label_no_replacement(label.as_bytes()) {
             Some(enc) => Charset::Other(enc),
             None => Charset::Unknown,
         },
     }
+}
+
+/// Whether two labels name the same decoder (`EUC-KR` and
+/// `ks_c_5601-1987`, `utf-8` and `UTF8`): encoded-words in both may be joined.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || lookup(a) == lookup(b)
 }
 
 /// Whether `label` is a charset this crate can convert from.
@@ -76,8 +101,61 @@ pub fn decode<'a>(bytes: &'a [u8], label: Option<&str>) -> Cow<'a, str> {
                 Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())
             }
         }
+        Charset::Other(enc) if enc == encoding_rs::ISO_2022_JP => match drop_idle_escapes(bytes) {
+            Cow::Borrowed(b) => enc.decode_without_bom_handling(b).0,
+            Cow::Owned(b) => Cow::Owned(enc.decode_without_bom_handling(&b).0.into_owned()),
+        },
         Charset::Other(enc) => enc.decode_without_bom_handling(bytes).0,
     }
+}
+
+/// Appends `bytes` decoded as [`decode`] does to `out`, without an
+/// intermediate string for the common charsets.
+pub(crate) fn decode_into(bytes: &[u8], label: &str, out: &mut String) {
+    match lookup(label) {
+        Charset::Other(enc) if enc != encoding_rs::ISO_2022_JP => {
+            let mut decoder = enc.new_decoder_without_bom_handling();
+            if let Some(max) = decoder.max_utf8_buffer_length(bytes.len()) {
+                out.reserve(max);
+                let _ = decoder.decode_to_string(bytes, out, true);
+                return;
+            }
+            out.push_str(&decode(bytes, Some(label)));
+        }
+        Charset::Utf8 | Charset::Unknown => out.push_str(&String::from_utf8_lossy(bytes)),
+        _ => out.push_str(&decode(bytes, Some(label))),
+    }
+}
+
+/// The ISO-2022-JP escape sequences (RFC 1468, and JIS X 0201 katakana).
+fn jis_escape(b: &[u8]) -> bool {
+    matches!(b, [0x1b, b'(', b'B' | b'J' | b'I', ..] | [0x1b, b'$', b'@' | b'B', ..])
+}
+
+/// Drops an ISO-2022-JP escape sequence directly followed by another one.
+///
+/// The WHATWG decoder in `encoding_rs` reports such a pair as an error
+/// (U+FFFD), a guard meant for the Web. In mail the pair is what joining
+/// two well-formed encoded-words makes (`...ESC ( B` + `ESC $ B...`), and
+/// the first sequence has no effect, so it goes.
+fn drop_idle_escapes(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let idle = |i: usize| {
+        bytes.get(i..).is_some_and(jis_escape) && bytes.get(i + 3..).is_some_and(jis_escape)
+    };
+    if !memchr::memchr_iter(0x1b, bytes).any(idle) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == 0x1b && idle(i) {
+            i += 3;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    Cow::Owned(out)
 }
 
 /// Like [`decode`], reusing the buffer when the bytes already are the text.
@@ -138,6 +216,17 @@ mod tests {
             assert_eq!(decode(&gbk, Some(label)), "中文", "{label}");
         }
         assert_eq!(decode(&[0x93, 0xfa, 0x96, 0x7b], Some("shift_jis")), "日本");
+    }
+
+    #[test]
+    fn iso_2022_jp_back_to_back_escapes_are_not_errors() {
+        // "日本" as two runs, each returning to ASCII: `ESC ( B ESC $ B` between.
+        let jis = b"\x1b$BF|\x1b(B\x1b$BK\\\x1b(B";
+        assert_eq!(decode(jis, Some("ISO-2022-JP")), "日本");
+        // A lone escape at the end and an unknown sequence are left alone.
+        assert_eq!(decode(b"a\x1b(B", Some("iso-2022-jp")), "a");
+        assert!(decode(b"\x1b$Z", Some("iso-2022-jp")).contains('\u{fffd}'));
+        assert!(same("EUC-KR", "ks_c_5601-1987") && same("utf-8", "UTF8") && !same("utf-8", "euc-kr"));
     }
 
     #[test]

@@ -99,25 +99,39 @@ pub(crate) fn encode(text: &str) -> Vec<String> {
     }
 }
 
-/// One encoded-word found in header text.
+/// One encoded-word found in header text, not yet decoded.
 struct Word<'a> {
+    /// The charset label, an RFC 2231 §5 language suffix (`utf-8*ko`) removed.
     charset: &'a str,
-    bytes: Vec<u8>,
+    b: bool,
+    text: &'a [u8],
     /// Bytes of the input the word used, from `=?` through `?=`.
     len: usize,
+}
+
+impl Word<'_> {
+    /// Appends the word's octets to `out`.
+    fn decode_into(&self, out: &mut Vec<u8>) {
+        if self.b {
+            let mut dec = base64::Decoder::default();
+            dec.push(self.text, out);
+            dec.flush(out);
+        } else {
+            decode_q(self.text, out);
+        }
+    }
 }
 
 /// Parses an encoded-word at the start of `s`, leniently: white space is
 /// tolerated inside the text (broken mailers), `?=` ends it.
 fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let rest = s.strip_prefix(b"=?")?;
-    let q1 = rest.iter().position(|&b| b == b'?')?;
+    let q1 = memchr::memchr(b'?', rest)?;
     let cs = rest.get(..q1)?;
     if cs.is_empty() || cs.iter().any(|b| b.is_ascii_whitespace() || *b == b'=') {
         return None;
     }
     let cs = std::str::from_utf8(cs).ok()?;
-    // RFC 2231 §5 language suffix: `utf-8*ko`.
     let charset = cs.split('*').next().unwrap_or(cs);
     let enc = rest.get(q1 + 1)?.to_ascii_uppercase();
     if rest.get(q1 + 2) != Some(&b'?') || !(enc == b'B' || enc == b'Q') {
@@ -129,16 +143,11 @@ fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let window = tail.get(..tail.len().min(MAX_LENIENT_TEXT)).unwrap_or(tail);
     let end = memchr::memchr_iter(b'?', window).find(|&i| window.get(i + 1) == Some(&b'='))?;
     let text = tail.get(..end)?;
-    let bytes = if enc == b'B' {
-        base64::decode(text)
-    } else {
-        decode_q(text)
-    };
-    Some(Word { charset, bytes, len: 2 + text_start + end + 2 })
+    Some(Word { charset, b: enc == b'B', text, len: 2 + text_start + end + 2 })
 }
 
-fn decode_q(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
+fn decode_q(text: &[u8], out: &mut Vec<u8>) {
+    out.reserve(text.len());
     let mut i = 0;
     while let Some(&b) = text.get(i) {
         match b {
@@ -157,7 +166,6 @@ fn decode_q(text: &[u8]) -> Vec<u8> {
         }
         i += 1;
     }
-    out
 }
 
 /// Offset of the first `=?` (cheaper than a substring searcher on the
@@ -188,46 +196,50 @@ pub(crate) fn decode_text<'a>(raw: &'a [u8], fallback: Option<&str>) -> Cow<'a, 
     Cow::Owned(decode_words(&unfolded, fallback))
 }
 
+/// Decodes the encoded-words in `s` (RFC 2047 §6.2): white space between
+/// two encoded-words is dropped, white space between an encoded-word and
+/// other text is kept, and the octets of a run of adjacent words whose
+/// charsets name the same decoder (B and Q mixed) are joined in one buffer
+/// before charset decoding, so a character or an ISO-2022-JP escape
+/// sequence split across words decodes whole. Malformed words stay text.
 fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
     let mut out = String::with_capacity(s.len());
-    // Pending decoded bytes of adjacent encoded-words in one charset.
-    let mut pending: Option<(String, Vec<u8>)> = None;
+    // Octets of the current run of adjacent words, and the run's charset.
+    let mut run: Vec<u8> = Vec::new();
+    let mut run_charset: Option<&str> = None;
     let mut plain_start = 0;
     let mut i = 0;
-    let flush = |pending: &mut Option<(String, Vec<u8>)>, out: &mut String| {
-        if let Some((cs, bytes)) = pending.take() {
-            out.push_str(&charset::decode(&bytes, Some(&cs)));
-        }
-    };
     while i < s.len() {
         match find_ew_start(s.get(i..).unwrap_or_default()) {
             Some(off) => i += off,
             None => break,
         }
-        if let Some(word) = s.get(i..).and_then(parse_word) {
-            let between = s.get(plain_start..i).unwrap_or_default();
-            let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
-            let joinable = only_ws
-                && matches!(&pending, Some((cs, _)) if cs.eq_ignore_ascii_case(word.charset));
-            if joinable {
-                if let Some((_, bytes)) = pending.as_mut() {
-                    bytes.extend_from_slice(&word.bytes);
+        let Some(word) = s.get(i..).and_then(parse_word) else {
+            i += 1;
+            continue;
+        };
+        let between = s.get(plain_start..i).unwrap_or_default();
+        let only_ws = between.iter().all(|b| matches!(b, b' ' | b'\t'));
+        match run_charset {
+            Some(cs) if only_ws && charset::same(cs, word.charset) => {}
+            _ => {
+                if let Some(cs) = run_charset {
+                    charset::decode_into(&run, cs, &mut out);
+                    run.clear();
                 }
-            } else {
-                if !(only_ws && pending.is_some()) {
-                    flush(&mut pending, &mut out);
+                if !(only_ws && run_charset.is_some()) {
                     out.push_str(&charset::decode_raw_header(between, fallback));
                 }
-                flush(&mut pending, &mut out);
-                pending = Some((word.charset.to_string(), word.bytes));
+                run_charset = Some(word.charset);
             }
-            i += word.len;
-            plain_start = i;
-            continue;
         }
-        i += 1;
+        word.decode_into(&mut run);
+        i += word.len;
+        plain_start = i;
     }
-    flush(&mut pending, &mut out);
+    if let Some(cs) = run_charset {
+        charset::decode_into(&run, cs, &mut out);
+    }
     out.push_str(&charset::decode_raw_header(s.get(plain_start..).unwrap_or_default(), fallback));
     out
 }
@@ -275,6 +287,47 @@ mod tests {
         assert_eq!(d("=?utf-8?B?"), "=?utf-8?B?");
         assert_eq!(decode_text(b"raw \xc7\xd1\xb1\xdb", Some("euc-kr")), "raw 한글");
         assert_eq!(decode_text("raw 한글".as_bytes(), Some("euc-kr")), "raw 한글");
+    }
+
+    #[test]
+    fn adjacent_words_join_by_decoder_not_by_label() {
+        // "日本語の" and "件名です", each a well-formed ISO-2022-JP word that
+        // returns to ASCII: the joined stream holds `ESC ( B ESC $ B`.
+        let jp = "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4bKEI=?=\r\n =?iso-2022-jp?B?GyRCN29MPiRHJDkbKEI=?=";
+        assert_eq!(d(jp), "日本語の件名です");
+        // An escape sequence split across two words ("日本", ESC $ | B ...).
+        assert_eq!(d("=?ISO-2022-JP?B?GyQ=?= =?ISO-2022-JP?Q?BF|K=5C=1B(B?="), "日本");
+        // "한글" split inside the first character, labels differing in name only.
+        assert_eq!(d("=?ks_c_5601-1987?B?xw==?= =?EUC-KR?Q?=D1=B1=DB?="), "한글");
+        assert_eq!(d("=?utf-8*ko?B?7ZU=?= =?UTF8?Q?=9C?="), "한");
+        // Different decoders: each word alone, the white space still dropped.
+        assert_eq!(d("=?utf-8?Q?=ED=95=9C?= =?iso-8859-1?Q?=E9?="), "한é");
+        // White space beside plain text is kept; a malformed word is text.
+        assert_eq!(d("Re: =?utf-8?Q?a?= b =?utf-8?Q?c?="), "Re: a b c");
+        assert_eq!(d("=?utf-8?Q?a?= =?utf-8?Z?b?= =?utf-8?Q?c?="), "a =?utf-8?Z?b?= c");
+        assert_eq!(d("=??Q?abc?= =?utf-8?Q?abc"), "=??Q?abc?= =?utf-8?Q?abc");
+        assert_eq!(d("=?utf-8?B?@@@?=x"), "x");
+    }
+
+    #[test]
+    fn token_soup_never_panics() {
+        // Pieces of encoded-words, comments, quotes and ISO-2022-JP escapes
+        // in random order: decoding and comment removal never panic, and
+        // comment removal never grows the value.
+        let pieces: &[&[u8]] = &[
+            b"=?", b"?=", b"?B?", b"?Q?", b"utf-8", b"iso-2022-jp*ja", b"ks_c_5601-1987", b"GyQ=", b"7ZW", b"=ED=95",
+            b"=9C", b"=", b"?", b" ", b"\t", b"\r\n ", b"(", b")", b"\"", b"\\", b";", b"\x1b$B", b"\x1b(B", b"\xff", b"a",
+        ];
+        let mut rng = fastrand::Rng::with_seed(2047);
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            for _ in 0..rng.usize(1..24) {
+                input.extend_from_slice(pieces[rng.usize(..pieces.len())]);
+            }
+            let _ = decode_text(&input, Some("euc-kr"));
+            assert!(crate::header::remove_comments(&input).len() <= input.len());
+            let _ = crate::params::parse(&input);
+        }
     }
 
     #[test]

@@ -77,6 +77,76 @@ pub(crate) fn trim_bytes(v: &[u8]) -> &[u8] {
     v.get(start..end).unwrap_or_default()
 }
 
+/// Removes the comments of a structured field value (RFC 5322 §3.2.2,
+/// RFC 2045 §5.1): `(...)` outside quoted strings, nested, with quoted-pairs,
+/// each replaced by one space. Quoted strings are copied as they are (a `(`
+/// inside one is text). One lenient exception: parentheses with value text
+/// right before and after them (`filename=report (1).pdf`, a name a broken
+/// mailer left unquoted) are kept as text, which is what the sender meant.
+/// An unclosed comment runs to the end. Borrows when there is no `(`.
+pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'(', v).is_none() {
+        return Cow::Borrowed(v);
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    // The last byte written that is not white space (no scan back: linear
+    // even on `() () () ...`).
+    let mut prev: Option<u8> = None;
+    let is_value_byte = |b: Option<&u8>| b.is_some_and(|b| !b" \t;=\"(".contains(b));
+    while let Some(&b) = v.get(i) {
+        match b {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = v.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
+                }
+                out.extend_from_slice(v.get(start..i.min(v.len())).unwrap_or_default());
+                prev = Some(b'"');
+            }
+            b'(' => {
+                let start = i;
+                let mut depth = 0u32;
+                while let Some(&c) = v.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let i_end = i.min(v.len());
+                let after = v.get(i_end..).unwrap_or_default().iter().find(|c| !c.is_ascii_whitespace());
+                if is_value_byte(prev.as_ref()) && is_value_byte(after) && out.last().is_some_and(|c| c.is_ascii_whitespace()) {
+                    out.extend_from_slice(v.get(start..i_end).unwrap_or_default());
+                    prev = Some(b')');
+                } else {
+                    out.push(b' ');
+                }
+                i = i_end;
+            }
+            _ => {
+                out.push(b);
+                if !b.is_ascii_whitespace() {
+                    prev = Some(b);
+                }
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The line starting at `pos`: (line without its ending, offset after the ending).
 fn line_at(bytes: &[u8], pos: usize) -> (&[u8], usize) {
     let rest = bytes.get(pos..).unwrap_or_default();
@@ -182,5 +252,17 @@ mod tests {
         assert_eq!(fields.len(), 1);
         let (fields, _) = parse_fields(b"Subject : obsolete space\r\n\r\n");
         assert_eq!(fields[0].name(), "Subject");
+    }
+
+    #[test]
+    fn comments_are_removed_outside_quoted_strings() {
+        let r = |s: &str| String::from_utf8(remove_comments(s.as_bytes()).into_owned()).unwrap();
+        assert_eq!(r("text/plain; charset=utf-8 (plain text)"), "text/plain; charset=utf-8  ");
+        assert_eq!(r("text/plain(a (nested) \\) b);charset=(x)us-ascii"), "text/plain ;charset= us-ascii");
+        assert_eq!(r("attachment; filename=\"a (b).txt\" (c)"), "attachment; filename=\"a (b).txt\"  ");
+        assert_eq!(r("attachment; filename=\"x\\\" (y)\""), "attachment; filename=\"x\\\" (y)\"");
+        assert_eq!(r("attachment; filename=report (1).pdf"), "attachment; filename=report (1).pdf");
+        assert_eq!(r("base64 (unclosed"), "base64  ");
+        assert_eq!(r("7bit"), "7bit");
     }
 }

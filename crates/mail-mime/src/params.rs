@@ -2,7 +2,7 @@
 //! the builder's `filename*=utf-8''...` encoder, and the parser's reader
 //! of `Content-Type`/`Content-Disposition` values.
 
-use crate::{charset, encoded_word};
+use crate::{charset, encoded_word, header};
 
 /// Parameters read per header; real ones have a handful, and the cap keeps
 /// the name matching in `assemble` (quadratic in the count) cheap on hostile input.
@@ -99,8 +99,10 @@ struct RawParam {
 }
 
 /// Parses a Content-Type or Content-Disposition value (already unfolded),
-/// leniently: unquoted values with spaces, missing `;`, junk are tolerated.
+/// comments removed, leniently: unquoted values with spaces, missing `;`,
+/// junk are tolerated.
 pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
+    let raw = &*header::remove_comments(raw);
     let mut i = 0;
     let skip_ws = |i: &mut usize| {
         while raw.get(*i).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -317,6 +319,15 @@ mod tests {
         assert_eq!(p.value, "");
         let p = parse(b"attachment; filename*=ks_c_5601-1987''%C7%D1.txt");
         assert_eq!(p.get("filename"), Some("한.txt"));
+        // Comments (RFC 2045 §5.1), not inside quoted strings.
+        let p = parse(b"text/plain; charset=utf-8 (plain text)");
+        assert_eq!(p.get("charset"), Some("utf-8"));
+        let p = parse(b"Text/HTML (rich) ; (c; with ; semicolons) charset = (x) \"iso-2022-jp\" (y)");
+        assert_eq!((p.value.as_str(), p.get("charset")), ("text/html", Some("iso-2022-jp")));
+        let p = parse(b"attachment (a); filename=\"x (1).txt\"");
+        assert_eq!((p.value.as_str(), p.get("filename")), ("attachment", Some("x (1).txt")));
+        let comments = format!("text/plain;{} charset=utf-8 ((((", "() ".repeat(50_000));
+        assert_eq!(parse(comments.as_bytes()).get("charset"), Some("utf-8"));
         let hostile: String = (0..100_000).map(|i| format!("; p{i}*{i}*=x")).collect();
         let p = parse(format!("text/plain{hostile}").as_bytes());
         assert_eq!(p.params.len(), MAX_PARAMS);

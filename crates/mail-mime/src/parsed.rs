@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use crate::header::HeaderField;
 use crate::part::{Part, PartKind};
-use crate::{address, date, html, DateTime, Mailbox};
+use crate::{address, charset, date, html, DateTime, Mailbox};
 
 /// A message parsed from bytes it borrows (RFC 5322, MIME). Parsing never
 /// fails: malformed input gives the best honest reading.
@@ -45,8 +45,15 @@ impl<'a> ParsedMessage<'a> {
         self.header("subject")
     }
 
+    /// An address field read from its raw text: the structure (commas,
+    /// quotes, angle brackets, comments) first, then the encoded-words in
+    /// each display name, so `=?utf-8?Q?Doe=2C_J?=` stays one name.
     fn addresses(&self, name: &str) -> Vec<Mailbox> {
-        self.header(name).map(|v| address::parse_list(&v)).unwrap_or_default()
+        let Some(field) = self.headers().iter().find(|f| f.is(name)) else {
+            return Vec::new();
+        };
+        let raw = field.unfolded();
+        address::parse_list(&charset::decode_raw_header(&raw, self.root.charset()))
     }
 
     /// The `From:` mailboxes (usually one).

@@ -78,7 +78,8 @@ impl<'a> Part<'a> {
         let disposition = disp_field.map(|f| params::parse(&f.unfolded()));
         let encoding = match cte_field {
             Some(f) => {
-                let v = header::trim_bytes(f.raw_value());
+                let v = header::remove_comments(f.raw_value());
+                let v = header::trim_bytes(&v);
                 if v.eq_ignore_ascii_case(b"base64") {
                     TransferEncoding::Base64
                 } else if v.eq_ignore_ascii_case(b"quoted-printable") {
