@@ -21,7 +21,10 @@ fn corpus() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/mime");
     let mut out = Vec::new();
     for suite in ["generated", "malformed"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(suite)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(root.join(suite))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         for f in files {
             if f.extension().is_some_and(|x| x == "eml") {
@@ -52,7 +55,8 @@ fn large() -> Vec<Vec<u8>> {
     let mut attachments = Vec::new();
     b.build().unwrap().write_to(&mut attachments).unwrap();
 
-    let line = "안녕하세요. 이것은 한국어 본문의 한 줄입니다. 메일 파서의 문자셋 변환을 시험합니다.\r\n";
+    let line =
+        "안녕하세요. 이것은 한국어 본문의 한 줄입니다. 메일 파서의 문자셋 변환을 시험합니다.\r\n";
     let text = line.repeat(1 << 20 >> 7);
     let (euc, _, _) = encoding_rs::EUC_KR.encode(&text);
     let mut qp = Vec::new();
@@ -81,7 +85,10 @@ fn ours_structure(bytes: &[u8]) -> usize {
 
 fn ours_full(bytes: &[u8]) -> usize {
     let m = ParsedMessage::parse(bytes);
-    let mut n = m.subject().map_or(0, |s| s.len()) + m.from().len() + m.to().len() + m.date().map_or(0, |_| 1);
+    let mut n = m.subject().map_or(0, |s| s.len())
+        + m.from().len()
+        + m.to().len()
+        + m.date().map_or(0, |_| 1);
     for p in m.parts() {
         n += p.content_type().len() + p.filename().map_or(0, str::len);
         if p.content_type().starts_with("text/") {
@@ -94,8 +101,12 @@ fn ours_full(bytes: &[u8]) -> usize {
 }
 
 fn mail_parser_full(bytes: &[u8]) -> usize {
-    let Some(m) = mail_parser::MessageParser::default().parse(bytes) else { return 0 };
-    let mut n = m.subject().map_or(0, str::len) + m.from().map_or(0, |a| a.iter().count()) + m.to().map_or(0, |a| a.iter().count());
+    let Some(m) = mail_parser::MessageParser::default().parse(bytes) else {
+        return 0;
+    };
+    let mut n = m.subject().map_or(0, str::len)
+        + m.from().map_or(0, |a| a.iter().count())
+        + m.to().map_or(0, |a| a.iter().count());
     for p in &m.parts {
         n += p.len();
         n += match &p.body {
@@ -109,7 +120,11 @@ fn mail_parser_full(bytes: &[u8]) -> usize {
 
 fn mailparse_walk(p: &mailparse::ParsedMail<'_>, decode: bool, n: &mut usize) {
     if p.subparts.is_empty() {
-        *n += p.ctype.mimetype.len() + p.get_content_disposition().params.get("filename").map_or(0, String::len);
+        *n += p.ctype.mimetype.len()
+            + p.get_content_disposition()
+                .params
+                .get("filename")
+                .map_or(0, String::len);
         if decode {
             if p.ctype.mimetype.starts_with("text/") {
                 *n += p.get_body().map_or(0, |b| b.len());
@@ -124,7 +139,9 @@ fn mailparse_walk(p: &mailparse::ParsedMail<'_>, decode: bool, n: &mut usize) {
 }
 
 fn mailparse_run(bytes: &[u8], decode: bool) -> usize {
-    let Ok(m) = mailparse::parse_mail(bytes) else { return 0 };
+    let Ok(m) = mailparse::parse_mail(bytes) else {
+        return 0;
+    };
     use mailparse::MailHeaderMap;
     let mut n = m.headers.get_first_value("Subject").map_or(0, |s| s.len());
     n += m.headers.get_first_value("From").map_or(0, |s| s.len());
@@ -139,10 +156,32 @@ fn bench_set(c: &mut Criterion, name: &str, msgs: &[Vec<u8>]) {
         g.throughput(Throughput::Bytes(total));
         g.sample_size(20);
         g.bench_function("mail-mime", |b| {
-            b.iter(|| msgs.iter().map(|m| if decode { ours_full(black_box(m)) } else { ours_structure(black_box(m)) }).sum::<usize>())
+            b.iter(|| {
+                msgs.iter()
+                    .map(|m| {
+                        if decode {
+                            ours_full(black_box(m))
+                        } else {
+                            ours_structure(black_box(m))
+                        }
+                    })
+                    .sum::<usize>()
+            })
         });
-        g.bench_function("mail-parser", |b| b.iter(|| msgs.iter().map(|m| mail_parser_full(black_box(m))).sum::<usize>()));
-        g.bench_function("mailparse", |b| b.iter(|| msgs.iter().map(|m| mailparse_run(black_box(m), decode)).sum::<usize>()));
+        g.bench_function("mail-parser", |b| {
+            b.iter(|| {
+                msgs.iter()
+                    .map(|m| mail_parser_full(black_box(m)))
+                    .sum::<usize>()
+            })
+        });
+        g.bench_function("mailparse", |b| {
+            b.iter(|| {
+                msgs.iter()
+                    .map(|m| mailparse_run(black_box(m), decode))
+                    .sum::<usize>()
+            })
+        });
         g.finish();
     }
 }

@@ -30,13 +30,20 @@ fn main() {
     let env = TestEnv::load().expect("set MAILTEST_ENV_FILE");
     let (user, pass) = env.account(&who);
     let started = Instant::now();
-    let client = Client::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &env.tls()).unwrap();
+    let client = Client::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &env.tls(),
+    )
+    .unwrap();
     let session = client.login(&user, &pass).map_err(|(e, _)| e).unwrap();
     let mut sel = session.examine(&mailbox).map_err(|(e, _)| e).unwrap();
     let mut count = Count(0);
     let mut messages = 0u64;
     {
-        let mut events = sel.uid_fetch_stream(&[SequenceSet::all()], "BODY.PEEK[]").unwrap();
+        let mut events = sel
+            .uid_fetch_stream(&[SequenceSet::all()], "BODY.PEEK[]")
+            .unwrap();
         while let Some(event) = events.next().unwrap() {
             if let FetchEvent::Body(body) = event {
                 body.copy_to(&mut count).unwrap();

@@ -4,7 +4,12 @@
 //! `pop3-cli --fetch-all`, which writes and syncs every file).
 //!
 //! usage: pop3_fetch ENV_FILE USER_KEY   (USER_KEY: ALICE, BOB or CAROL)
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::{self, Write};
 use std::time::Instant;
@@ -33,7 +38,13 @@ fn main() {
     let env = TestEnv::load().expect("env file");
     let (user, pass) = env.account(&args[2]);
     let start = Instant::now();
-    let client = Client::connect(&env.server("MAILTEST_POP3S_PORT"), Security::Implicit, &env.tls(), None).unwrap();
+    let client = Client::connect(
+        &env.server("MAILTEST_POP3S_PORT"),
+        Security::Implicit,
+        &env.tls(),
+        None,
+    )
+    .unwrap();
     let connected = start.elapsed();
     let mut session = client.login(&user, &pass).map_err(|(e, _)| e).unwrap();
     let count = session.stat().unwrap().count;

@@ -25,7 +25,11 @@ fn message(size: usize) -> Vec<u8> {
     let header = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: bench\r\n\r\n";
     let line = "VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIHRoZSBsYXp5IGRvZyAwMTIzNDU2Nzg5YWJj\r\n";
     let body_len = size.saturating_sub(header.len()).max(2);
-    let mut body: String = line.repeat(body_len / line.len() + 1).chars().take(body_len - 2).collect();
+    let mut body: String = line
+        .repeat(body_len / line.len() + 1)
+        .chars()
+        .take(body_len - 2)
+        .collect();
     body.push_str("\r\n");
     format!("{header}{body}").into_bytes()
 }
@@ -45,7 +49,9 @@ fn run() -> Result<String, String> {
     while let Some(arg) = rest.get(i) {
         match arg.as_str() {
             "--starttls" => {
-                let (Some(ca), Some(user), Some(pass)) = (rest.get(i + 1), rest.get(i + 2), rest.get(i + 3)) else {
+                let (Some(ca), Some(user), Some(pass)) =
+                    (rest.get(i + 1), rest.get(i + 2), rest.get(i + 3))
+                else {
                     return Err("--starttls needs CA_FILE USER PASS".into());
                 };
                 let pass = match pass.strip_prefix("env:") {
@@ -76,19 +82,27 @@ fn run() -> Result<String, String> {
     let start = Instant::now();
     let mut server = Server::new(host.as_str(), port);
     let mut tls = TlsConfig::new();
-    let security = if starttls.is_some() { Security::StartTls } else { Security::Plain };
+    let security = if starttls.is_some() {
+        Security::StartTls
+    } else {
+        Security::Plain
+    };
     if let Some((ca, _, _)) = &starttls {
-        tls.add_ca_file(std::path::Path::new(ca)).map_err(|e| e.to_string())?;
+        tls.add_ca_file(std::path::Path::new(ca))
+            .map_err(|e| e.to_string())?;
         server.tls_name = Some("localhost".into());
     }
-    let mut client = Client::connect(&server, security, &tls, options).map_err(|e| e.to_string())?;
+    let mut client =
+        Client::connect(&server, security, &tls, options).map_err(|e| e.to_string())?;
     if let Some((_, user, pass)) = &starttls {
         client.auth(user, pass, None).map_err(|e| e.to_string())?;
     }
     match mode {
         "send" => {
             for _ in 0..count {
-                client.send(&envelope, &mut msg.as_slice(), Some(msg.len() as u64)).map_err(|e| e.to_string())?;
+                client
+                    .send(&envelope, &mut msg.as_slice(), Some(msg.len() as u64))
+                    .map_err(|e| e.to_string())?;
             }
         }
         "send_all" | "send_all_data" => {

@@ -29,7 +29,11 @@ const TERMINAL_IDLE: Duration = Duration::from_secs(29 * 60);
 /// A scripted IDLE waits this long for an update.
 const SCRIPTED_IDLE: Duration = Duration::from_secs(30);
 
-pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_limit: Option<Duration>) -> Result<(), CliError> {
+pub(crate) fn run(
+    mut console: Console<NetStream>,
+    commands: Vec<String>,
+    idle_limit: Option<Duration>,
+) -> Result<(), CliError> {
     let mut input = Input::new(commands);
     let interactive = input.is_interactive();
     let mut rejected: Option<String> = None;
@@ -53,9 +57,13 @@ pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_l
         let reply = if command == "IDLE" {
             if interactive {
                 println!("(IDLE: press Enter to stop)");
-                console.idle(line, idle_limit.unwrap_or(TERMINAL_IDLE), |_| enter_pressed())
+                console.idle(line, idle_limit.unwrap_or(TERMINAL_IDLE), |_| {
+                    enter_pressed()
+                })
             } else {
-                console.idle(line, idle_limit.unwrap_or(SCRIPTED_IDLE), |updates| updates > 0)
+                console.idle(line, idle_limit.unwrap_or(SCRIPTED_IDLE), |updates| {
+                    updates > 0
+                })
             }
         } else {
             console.execute(line)
@@ -67,7 +75,10 @@ pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_l
         annotate(&reply);
         if let Some(t) = &reply.tagged {
             if t.status != Status::Ok && rejected.is_none() {
-                rejected = Some(format!("server rejected {command}: {} {}", t.status, t.text.text));
+                rejected = Some(format!(
+                    "server rejected {command}: {} {}",
+                    t.status, t.text.text
+                ));
             }
         }
         if command == "LOGOUT" && reply.is_ok() {
@@ -93,7 +104,10 @@ pub(crate) fn run(mut console: Console<NetStream>, commands: Vec<String>, idle_l
 fn enter_pressed() -> bool {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let stdin = std::io::stdin();
-    let now = Timespec { tv_sec: 0, tv_nsec: 0 };
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
     if !matches!(poll(&mut fds, Some(&now)), Ok(n) if n > 0) {
         return false;
@@ -129,7 +143,9 @@ fn annotate(reply: &Reply) {
 fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), CliError> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let number = |s: Option<&&str>| -> Result<u32, CliError> {
-        s.and_then(|n| n.parse().ok()).filter(|&n| n > 0).ok_or_else(|| CliError::usage("give a message number, e.g. :show 1"))
+        s.and_then(|n| n.parse().ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| CliError::usage("give a message number, e.g. :show 1"))
     };
     match words.as_slice() {
         ["help"] => println!("{HELP}"),
@@ -140,15 +156,21 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
         }
         ["save", n, path] => {
             let message = console.fetch_message(number(Some(n))?).map_err(cli_error)?;
-            std::fs::write(path, &message).map_err(|e| CliError::usage(format!("cannot write {path}: {e}")))?;
+            std::fs::write(path, &message)
+                .map_err(|e| CliError::usage(format!("cannot write {path}: {e}")))?;
             println!("saved {} bytes to {path}", message.len());
         }
         ["append", mailbox, file] => {
-            let bytes = std::fs::read(file).map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+            let bytes = std::fs::read(file)
+                .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
             let done = console.append(mailbox, bytes).map_err(cli_error)?;
             println!("appended: {}", done.text.text);
         }
-        _ => return Err(CliError::usage(format!("unknown local command :{line} (try :help)"))),
+        _ => {
+            return Err(CliError::usage(format!(
+                "unknown local command :{line} (try :help)"
+            )))
+        }
     }
     Ok(())
 }

@@ -35,7 +35,11 @@ impl fmt::Display for Summary {
             self.saved,
             self.dir,
             self.seconds,
-            if self.seconds > 0.0 { mb / self.seconds } else { 0.0 },
+            if self.seconds > 0.0 {
+                mb / self.seconds
+            } else {
+                0.0
+            },
             self.skipped
         )
     }
@@ -49,11 +53,15 @@ struct DiskWriter {
 
 impl Write for DiskWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.entry.write(buf).inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
+        self.entry
+            .write(buf)
+            .inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.entry.flush().inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
+        self.entry
+            .flush()
+            .inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
     }
 }
 
@@ -61,33 +69,64 @@ pub(crate) fn file_name(validity: u32, uid: u32) -> String {
     safe_file_name(&format!("{validity}-{uid}.eml"))
 }
 
-pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, batch: usize) -> Result<Summary, CliError> {
+pub(crate) fn run(
+    mut session: Session<NetStream>,
+    dir: &Path,
+    mailbox: &str,
+    batch: usize,
+) -> Result<Summary, CliError> {
     let started = std::time::Instant::now();
     let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
     let mut out = Batch::open(dir).map_err(disk)?;
     session.set_show_literals(false);
     let mut sel = session.examine(mailbox).map_err(|(e, _)| cli_error(e))?;
-    let validity = sel
-        .mailbox()
-        .uid_validity
-        .ok_or_else(|| CliError::new(PROTOCOL, format!("server sent no UIDVALIDITY for {mailbox}")))?;
-    let uids = if sel.mailbox().exists == 0 { Vec::new() } else { sel.uid_search("ALL").map_err(cli_error)? };
-    let missing: Vec<u32> = uids.iter().map(|u| u.0).filter(|&u| !out.contains(&file_name(validity, u))).collect();
+    let validity = sel.mailbox().uid_validity.ok_or_else(|| {
+        CliError::new(
+            PROTOCOL,
+            format!("server sent no UIDVALIDITY for {mailbox}"),
+        )
+    })?;
+    let uids = if sel.mailbox().exists == 0 {
+        Vec::new()
+    } else {
+        sel.uid_search("ALL").map_err(cli_error)?
+    };
+    let missing: Vec<u32> = uids
+        .iter()
+        .map(|u| u.0)
+        .filter(|&u| !out.contains(&file_name(validity, u)))
+        .collect();
     let skipped = uids.len() - missing.len();
     log::debug!("examined and searched at {:?}", started.elapsed());
-    let sets: Vec<SequenceSet> = missing.chunks(batch).filter_map(|c| SequenceSet::from_numbers(c.iter().copied())).collect();
+    let sets: Vec<SequenceSet> = missing
+        .chunks(batch)
+        .filter_map(|c| SequenceSet::from_numbers(c.iter().copied()))
+        .collect();
     let bar = progress_bar(missing.len() as u64, true);
     let mut bytes = 0u64;
     // Files appear in groups, each after one syncfs; a failure below drops
     // the batch, which still commits the messages already complete.
     if !sets.is_empty() {
-        let mut events = sel.uid_fetch_stream(&sets, "BODY.PEEK[]").map_err(cli_error)?;
+        let mut events = sel
+            .uid_fetch_stream(&sets, "BODY.PEEK[]")
+            .map_err(cli_error)?;
         while let Some(event) = events.next().map_err(cli_error)? {
-            let FetchEvent::Body(body) = event else { continue };
-            let Some(uid) = body.context.uid else {
-                return Err(CliError::new(PROTOCOL, format!("server sent message {} without its UID first", body.context.seq)));
+            let FetchEvent::Body(body) = event else {
+                continue;
             };
-            let mut file = DiskWriter { entry: out.create(&file_name(validity, uid.0)), error: None };
+            let Some(uid) = body.context.uid else {
+                return Err(CliError::new(
+                    PROTOCOL,
+                    format!(
+                        "server sent message {} without its UID first",
+                        body.context.seq
+                    ),
+                ));
+            };
+            let mut file = DiskWriter {
+                entry: out.create(&file_name(validity, uid.0)),
+                error: None,
+            };
             if let Err(err) = body.copy_to(&mut file) {
                 // A failed write to the file is the disk's fault, not the server's.
                 return Err(file.error.map_or_else(|| cli_error(err), disk));
@@ -105,5 +144,11 @@ pub(crate) fn run(mut session: Session<NetStream>, dir: &Path, mailbox: &str, ba
     }
     let saved = stored.names.len() as u64;
     sel.logout().map_err(cli_error)?;
-    Ok(Summary { saved, bytes, skipped, dir: dir.display().to_string(), seconds: started.elapsed().as_secs_f64() })
+    Ok(Summary {
+        saved,
+        bytes,
+        skipped,
+        dir: dir.display().to_string(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

@@ -29,7 +29,12 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     fetch_all: Option<PathBuf>,
     /// The mailbox for --fetch-all.
-    #[arg(long, value_name = "NAME", default_value = "INBOX", requires = "fetch_all")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "INBOX",
+        requires = "fetch_all"
+    )]
     mailbox: String,
     /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
     #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
@@ -84,12 +89,25 @@ fn run(args: Args) -> Result<(), CliError> {
     } else {
         None
     };
-    let client = Client::connect_with(&server, endpoint.security, &tls, args.net.transcript().map(mail_cli::show::Annotated::wrap), patience).map_err(cli_error)?;
-    let session = client.login(&endpoint.user, &password).map_err(|(err, _)| cli_error(err))?;
+    let client = Client::connect_with(
+        &server,
+        endpoint.security,
+        &tls,
+        args.net.transcript().map(mail_cli::show::Annotated::wrap),
+        patience,
+    )
+    .map_err(cli_error)?;
+    let session = client
+        .login(&endpoint.user, &password)
+        .map_err(|(err, _)| cli_error(err))?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
         println!("{summary}");
         return Ok(());
     }
-    console::run(session.into_console(), args.commands, args.idle_secs.map(Duration::from_secs))
+    console::run(
+        session.into_console(),
+        args.commands,
+        args.idle_secs.map(Duration::from_secs),
+    )
 }

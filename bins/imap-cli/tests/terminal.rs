@@ -1,6 +1,11 @@
 //! The console in a real terminal: tmux runs `imap-cli` on its own socket,
 //! keys are typed, the screen is read back.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,7 +22,12 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().unwrap();
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -38,7 +48,10 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -47,15 +60,23 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         // Only our own server, by its socket name.
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
     }
 }
 
 fn tmux_available() -> bool {
-    let found = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(!ci, "CI=true but tmux is missing (scripts/test installs it)");
+        assert!(
+            !ci,
+            "CI=true but tmux is missing (scripts/test installs it)"
+        );
         eprintln!("SKIPPED: tmux is not installed");
     }
     found
@@ -68,7 +89,9 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
         return;
     }
     let (user, pass) = env.account("BOB");
-    let tmux = Tmux { socket: format!("imap-cli-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("imap-cli-test-{}", std::process::id()),
+    };
     let command = format!(
         "{BIN} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
         env.var("MAILTEST_TLS_NAME"),
@@ -76,7 +99,19 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
         env.var("MAILTEST_CA_FILE")
     );
     let password_env = format!("MAIL_PASSWORD={}", pass.expose());
-    tmux.run(&["new-session", "-d", "-s", "console", "-x", "220", "-y", "60", "-e", &password_env, &command]);
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "220",
+        "-y",
+        "60",
+        "-e",
+        &password_env,
+        &command,
+    ]);
     tmux.wait_for("Logged in");
     tmux.wait_for("C: ");
 
@@ -89,13 +124,27 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
     // IDLE shows an update pushed by another connection, Enter ends it.
     tmux.keys(&["idle", "Enter"]);
     tmux.wait_for("+ idling");
-    let mut other = Client::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &env.tls())
+    let mut other = Client::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &env.tls(),
+    )
+    .unwrap()
+    .login(&user, &pass)
+    .map_err(|(e, _)| e)
+    .unwrap();
+    let before = other
+        .status("INBOX", &["MESSAGES"])
         .unwrap()
-        .login(&user, &pass)
-        .map_err(|(e, _)| e)
+        .get("MESSAGES")
         .unwrap();
-    let before = other.status("INBOX", &["MESSAGES"]).unwrap().get("MESSAGES").unwrap();
-    other.append("INBOX", &[], b"Subject: terminal idle\r\n\r\nhello\r\n".to_vec()).unwrap();
+    other
+        .append(
+            "INBOX",
+            &[],
+            b"Subject: terminal idle\r\n\r\nhello\r\n".to_vec(),
+        )
+        .unwrap();
     tmux.wait_for(&format!("S: * {} EXISTS", before + 1));
     tmux.keys(&["Enter"]);
     tmux.wait_for("C: DONE");
@@ -107,14 +156,21 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
     tmux.keys(&["Up", "Enter"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.screen().matches("OK NOOP completed").count() < 2 {
-        assert!(Instant::now() < deadline, "history did not repeat NOOP:\n{}", tmux.screen());
+        assert!(
+            Instant::now() < deadline,
+            "history did not repeat NOOP:\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
     // Ctrl-D ends the session politely.
     tmux.keys(&["C-d"]);
     let screen = tmux.wait_for("EXIT=");
-    assert!(screen.contains("C: a2 list \"\" \"*\""), "edited line sent:\n{screen}");
+    assert!(
+        screen.contains("C: a2 list \"\" \"*\""),
+        "edited line sent:\n{screen}"
+    );
     assert!(screen.contains("LOGOUT"), "{screen}");
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(!screen.contains(pass.expose()), "password on screen");
@@ -135,7 +191,9 @@ fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
         return;
     }
     let (user, pass) = env.account("CAROL");
-    let tmux = Tmux { socket: format!("imap-cli-idle-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("imap-cli-idle-test-{}", std::process::id()),
+    };
     let command = format!(
         "{BIN} {user} --host {} --port {} --tls implicit --ca-file {} --idle-secs 2; echo EXIT=$?; sleep 60",
         env.var("MAILTEST_TLS_NAME"),
@@ -143,7 +201,19 @@ fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
         env.var("MAILTEST_CA_FILE")
     );
     let password_env = format!("MAIL_PASSWORD={}", pass.expose());
-    tmux.run(&["new-session", "-d", "-s", "console", "-x", "220", "-y", "60", "-e", &password_env, &command]);
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "220",
+        "-y",
+        "60",
+        "-e",
+        &password_env,
+        &command,
+    ]);
     tmux.wait_for("Logged in");
     tmux.keys(&["examine inbox", "Enter"]);
     tmux.wait_for("Examine completed");

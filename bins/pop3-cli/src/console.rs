@@ -85,8 +85,13 @@ pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliE
     let quiet = !session.connection_mut().has_transcript();
     if interactive {
         if let Some(inner) = session.connection_mut().take_transcript() {
-            let echo = TypedEcho { inner, skip_next: Arc::clone(&skip_next) };
-            session.connection_mut().set_transcript(Some(Box::new(echo)));
+            let echo = TypedEcho {
+                inner,
+                skip_next: Arc::clone(&skip_next),
+            };
+            session
+                .connection_mut()
+                .set_transcript(Some(Box::new(echo)));
         }
         eprintln!("pop3-cli: logged in; type POP3 commands, :help for more, Ctrl-D to quit");
     }
@@ -119,13 +124,21 @@ pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliE
 }
 
 /// Sends one typed line; a `-ERR` fails a script but not a person's session.
-fn remote(session: &mut Session<NetStream>, line: &str, interactive: bool, quiet: bool) -> Result<Flow, CliError> {
+fn remote(
+    session: &mut Session<NetStream>,
+    line: &str,
+    interactive: bool,
+    quiet: bool,
+) -> Result<Flow, CliError> {
     // With -q there is no transcript: the data itself goes to stdout, as
     // is into a file or pipe, escaped on a terminal.
     let raw = if quiet {
         let mut stdout = io::stdout().lock();
         let raw = if stdout.is_terminal() {
-            let mut escaped = EscapedLines { out: &mut stdout, partial: Vec::new() };
+            let mut escaped = EscapedLines {
+                out: &mut stdout,
+                partial: Vec::new(),
+            };
             let raw = session.raw(line, &mut escaped);
             escaped.finish();
             raw
@@ -138,14 +151,23 @@ fn remote(session: &mut Session<NetStream>, line: &str, interactive: bool, quiet
         }
         raw
     } else {
-        session.raw(line, &mut io::sink()).map_err(|err| cli_error(&err))?
+        session
+            .raw(line, &mut io::sink())
+            .map_err(|err| cli_error(&err))?
     };
     if raw.closed {
         return Ok(Flow::Closed);
     }
     if raw.reply.status == mail_pop3::Status::Err && !interactive {
-        let verb = line.split_ascii_whitespace().next().unwrap_or_default().to_ascii_uppercase();
-        return Err(CliError::new(exit::REJECTED, format!("server rejected {verb}: {}", raw.reply)));
+        let verb = line
+            .split_ascii_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        return Err(CliError::new(
+            exit::REJECTED,
+            format!("server rejected {verb}: {}", raw.reply),
+        ));
     }
     Ok(Flow::Continue)
 }
@@ -163,11 +185,19 @@ fn local_command(session: &mut Session<NetStream>, command: &str) -> Result<Flow
         }
         (Some("save"), Some(n), Some(path)) => {
             let msg = msg_num(n)?;
-            let rest = command.splitn(3, char::is_whitespace).nth(2).unwrap_or(path).trim();
+            let rest = command
+                .splitn(3, char::is_whitespace)
+                .nth(2)
+                .unwrap_or(path)
+                .trim();
             let size = save(session, msg, Path::new(rest))?;
             println!("saved message {msg} ({size} bytes) to {rest}");
         }
-        _ => return Err(CliError::usage(format!("unknown local command :{command} (try :help)"))),
+        _ => {
+            return Err(CliError::usage(format!(
+                "unknown local command :{command} (try :help)"
+            )))
+        }
     }
     Ok(Flow::Continue)
 }
@@ -202,12 +232,16 @@ impl From<io::Error> for SaveError {
 }
 
 fn save(session: &mut Session<NetStream>, msg: MsgNum, path: &Path) -> Result<u64, CliError> {
-    let file_error = |err: io::Error| CliError::new(1, format!("cannot write {}: {err}", path.display()));
+    let file_error =
+        |err: io::Error| CliError::new(1, format!("cannot write {}: {err}", path.display()));
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| CliError::usage(format!("not a file path: {}", path.display())))?;
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let dir = DownloadDir::open(parent).map_err(file_error)?;
     let mut size = 0;
     session.set_body_echo(false);
@@ -230,10 +264,18 @@ mod tests {
     #[test]
     fn server_bytes_reach_a_terminal_escaped_line_by_line() {
         let mut screen = Vec::new();
-        let mut escaped = EscapedLines { out: &mut screen, partial: Vec::new() };
-        escaped.write_all(b"Subject: \x1b]0;owned\x07\r\nbo").unwrap();
+        let mut escaped = EscapedLines {
+            out: &mut screen,
+            partial: Vec::new(),
+        };
+        escaped
+            .write_all(b"Subject: \x1b]0;owned\x07\r\nbo")
+            .unwrap();
         escaped.write_all(b"dy\r\nno line end").unwrap();
         escaped.finish();
-        assert_eq!(String::from_utf8(screen).unwrap(), "Subject: \\x1b]0;owned\\x07\nbody\nno line end\n");
+        assert_eq!(
+            String::from_utf8(screen).unwrap(),
+            "Subject: \\x1b]0;owned\\x07\nbody\nno line end\n"
+        );
     }
 }

@@ -17,9 +17,15 @@ use crate::store::DurableStore;
 
 /// Downloads every message not yet in `dir`, then deletes (with `delete`)
 /// every message whose file is there, then QUITs.
-pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verbose: bool) -> Result<(), CliError> {
-    let downloads = DownloadDir::open(dir)
-        .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
+pub fn fetch_all(
+    mut session: Session<NetStream>,
+    dir: &Path,
+    delete: bool,
+    verbose: bool,
+) -> Result<(), CliError> {
+    let downloads = DownloadDir::open(dir).map_err(|err| {
+        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
+    })?;
     session.set_body_echo(false);
     let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
@@ -32,7 +38,11 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     for entry in uidls {
         let name = format!("{}.eml", safe_file_name(&entry.uid));
         if !seen.insert(name.clone()) {
-            log::warn!("message {} repeats the UIDL {}; skipped", entry.msg, entry.uid);
+            log::warn!(
+                "message {} repeats the UIDL {}; skipped",
+                entry.msg,
+                entry.uid
+            );
         } else if downloads.contains(&name) {
             on_disk.push(entry.msg);
         } else {
@@ -44,13 +54,20 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     // The bar (stderr, terminals only) when no transcript scrolls by on stdout.
     let bar = progress_bar(wanted.len() as u64, !verbose);
     // mail-cli's template shows messages per second as bytes per second.
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})",
+    ) {
         bar.set_style(style);
     }
-    let mut store = DurableStore::new(dir, names, bar.clone())
-        .map_err(|err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display())))?;
+    let mut store = DurableStore::new(dir, names, bar.clone()).map_err(|err| {
+        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
+    })?;
     let fetched = session.retr_many(&wanted, &mut store);
-    log::debug!("RETR of {} messages done after {:?}", wanted.len(), started.elapsed());
+    log::debug!(
+        "RETR of {} messages done after {:?}",
+        wanted.len(),
+        started.elapsed()
+    );
     let stored = store.close();
     log::debug!("files durable after {:?}", started.elapsed());
     bar.finish_and_clear();
@@ -72,7 +89,10 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
         }
         (Ok(_), Some(err)) => {
             let _ = session.quit();
-            return Err(CliError::new(1, format!("cannot store the messages: {err} ({summary}; nothing deleted)")));
+            return Err(CliError::new(
+                1,
+                format!("cannot store the messages: {err} ({summary}; nothing deleted)"),
+            ));
         }
         (Ok(rejected), None) => rejected,
     };
@@ -90,13 +110,20 @@ pub fn fetch_all(mut session: Session<NetStream>, dir: &Path, delete: bool, verb
     }
     session.quit().map_err(|err| cli_error(&err))?;
     if verbose {
-        let deleted = if delete { format!("; {deleted} deleted on the server") } else { String::new() };
+        let deleted = if delete {
+            format!("; {deleted} deleted on the server")
+        } else {
+            String::new()
+        };
         println!("pop3-cli: {summary}{deleted}");
     }
     if let Some((msg, reply)) = rejected.first() {
         return Err(CliError::new(
             mail_cli::exit::REJECTED,
-            format!("server rejected RETR {msg}: {reply} ({} messages not fetched)", rejected.len()),
+            format!(
+                "server rejected RETR {msg}: {reply} ({} messages not fetched)",
+                rejected.len()
+            ),
         ));
     }
     Ok(())

@@ -64,16 +64,29 @@ fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Pop3)?;
     let tls = args.net.tls_config()?;
     let pass = mail_cli::password(args.pw.clone(), &endpoint.user)?;
-    let client = Client::connect(&endpoint.server, endpoint.security, &tls, args.net.transcript().map(mail_cli::show::Annotated::wrap))
-        .map_err(|err| cli_error(&err))?;
+    let client = Client::connect(
+        &endpoint.server,
+        endpoint.security,
+        &tls,
+        args.net.transcript().map(mail_cli::show::Annotated::wrap),
+    )
+    .map_err(|err| cli_error(&err))?;
     let session = log_in(client, &args, &endpoint.user, &pass)?;
     match &args.fetch_all {
         Some(dir) => fetch::fetch_all(session, dir, args.delete, !args.net.quiet),
-        None => console::run(session, mail_cli::console::Input::new(args.commands.clone())),
+        None => console::run(
+            session,
+            mail_cli::console::Input::new(args.commands.clone()),
+        ),
     }
 }
 
-fn log_in(client: Client<NetStream>, args: &Args, user: &str, pass: &Secret) -> Result<Session<NetStream>, CliError> {
+fn log_in(
+    client: Client<NetStream>,
+    args: &Args,
+    user: &str,
+    pass: &Secret,
+) -> Result<Session<NetStream>, CliError> {
     let result = if args.apop {
         client.apop(user, pass)
     } else if let Some(auth) = args.auth {

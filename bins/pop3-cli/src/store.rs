@@ -35,17 +35,33 @@ impl DurableStore {
     /// # Errors
     /// When the directory cannot be created.
     pub fn new(dir: &Path, names: HashMap<MsgNum, String>, bar: ProgressBar) -> io::Result<Self> {
-        Ok(DurableStore { batch: Batch::open(dir)?, names, bar })
+        Ok(DurableStore {
+            batch: Batch::open(dir)?,
+            names,
+            bar,
+        })
     }
 
     /// Waits until every finished message is durable under its final name
     /// (also after a failed download: complete messages are kept).
     pub fn close(self) -> Stored {
-        let by_name: HashMap<&str, MsgNum> = self.names.iter().map(|(msg, name)| (name.as_str(), *msg)).collect();
+        let by_name: HashMap<&str, MsgNum> = self
+            .names
+            .iter()
+            .map(|(msg, name)| (name.as_str(), *msg))
+            .collect();
         let saved = self.batch.close();
-        let mut msgs: Vec<MsgNum> = saved.names.iter().filter_map(|name| by_name.get(name.as_str()).copied()).collect();
+        let mut msgs: Vec<MsgNum> = saved
+            .names
+            .iter()
+            .filter_map(|name| by_name.get(name.as_str()).copied())
+            .collect();
         msgs.sort();
-        Stored { saved: msgs, bytes: saved.bytes, error: saved.error }
+        Stored {
+            saved: msgs,
+            bytes: saved.bytes,
+            error: saved.error,
+        }
     }
 }
 
@@ -53,7 +69,10 @@ impl MessageSink for DurableStore {
     type Writer = Entry;
 
     fn open(&mut self, msg: MsgNum) -> io::Result<Entry> {
-        let name = self.names.get(&msg).ok_or_else(|| io::Error::other(format!("no file name for message {msg}")))?;
+        let name = self
+            .names
+            .get(&msg)
+            .ok_or_else(|| io::Error::other(format!("no file name for message {msg}")))?;
         Ok(self.batch.create(name))
     }
 
@@ -91,14 +110,22 @@ mod tests {
             store.finish(MsgNum(i), w, body.len() as u64).unwrap();
         }
         let mut w = store.open(MsgNum(1)).unwrap();
-        w.write_all(&vec![b'y'; mail_cli::download::IN_MEMORY + 1]).unwrap();
+        w.write_all(&vec![b'y'; mail_cli::download::IN_MEMORY + 1])
+            .unwrap();
         store.abandon(MsgNum(1), w);
         assert!(store.open(MsgNum(301)).is_err(), "no name, no file");
         let stored = store.close();
         assert!(stored.error.is_none(), "{:?}", stored.error);
         assert_eq!(stored.saved, (1..=300).map(MsgNum).collect::<Vec<_>>());
-        assert_eq!(fs::read(dir.path().join("m1.eml")).unwrap(), b"message 1\r\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 300, "temporary files left behind");
+        assert_eq!(
+            fs::read(dir.path().join("m1.eml")).unwrap(),
+            b"message 1\r\n"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            300,
+            "temporary files left behind"
+        );
     }
 
     #[test]

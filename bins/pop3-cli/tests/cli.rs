@@ -2,7 +2,12 @@
 //! certificates) and against small scripted TCP servers for the failures a
 //! real server will not produce on demand: stdout transcript, stderr
 //! sentence, exit code, files on disk, and never a password in the output.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -47,7 +52,15 @@ fn pop3_cli(env: &TestEnv, who: &str, secure: &str, extra: &[&str], stdin: &str)
         _ => (env.var("MAILTEST_POP3_PORT"), "starttls"),
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .args([&user, "--host", &env.var("MAILTEST_HOST"), "--port", &port, "--tls", tls])
+        .args([
+            &user,
+            "--host",
+            &env.var("MAILTEST_HOST"),
+            "--port",
+            &port,
+            "--tls",
+            tls,
+        ])
         .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "--timeout", "20"])
         .args(extra)
         .env("MAIL_PASSWORD", pass.expose())
@@ -56,10 +69,22 @@ fn pop3_cli(env: &TestEnv, who: &str, secure: &str, extra: &[&str], stdin: &str)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(!all.contains(pass.expose()), "the password appeared in the output:\n{all}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !all.contains(pass.expose()),
+        "the password appeared in the output:\n{all}"
+    );
     output
 }
 
@@ -76,8 +101,20 @@ fn the_original_scripts_session_shows_complete_replies() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("ALICE");
     // Message 1 is far bigger than one recv(4096), with lines starting with '.'.
-    let long_body: String = (0..3000).map(|i| if i % 7 == 0 { format!(".line {i}\r\n") } else { format!("line {i}\r\n") }).collect();
-    let messages = vec![message(1, &long_body), message(2, "short\r\n"), message(3, "third\r\n")];
+    let long_body: String = (0..3000)
+        .map(|i| {
+            if i % 7 == 0 {
+                format!(".line {i}\r\n")
+            } else {
+                format!("line {i}\r\n")
+            }
+        })
+        .collect();
+    let messages = vec![
+        message(1, &long_body),
+        message(2, "short\r\n"),
+        message(3, "third\r\n"),
+    ];
     fill(&env, "ALICE", &messages);
 
     let output = pop3_cli(&env, "ALICE", "pop3s", &[], "list\nretr 1\nquit\n");
@@ -86,14 +123,27 @@ fn the_original_scripts_session_shows_complete_replies() {
     assert!(out.contains("C: PASS ********"));
     let after_list = out.split("C: list\n").nth(1).unwrap();
     let list_reply: Vec<&str> = after_list.lines().take(5).collect();
-    assert!(list_reply[0].starts_with("S: +OK 3 messages"), "{list_reply:?}");
+    assert!(
+        list_reply[0].starts_with("S: +OK 3 messages"),
+        "{list_reply:?}"
+    );
     assert_eq!(&list_reply[1][..5], "S: 1 ");
     assert_eq!(&list_reply[3][..5], "S: 3 ");
     assert_eq!(list_reply[4], "S: .");
     let after_retr = out.split("C: retr 1\n").nth(1).unwrap();
-    assert!(after_retr.contains("S: line 2999\nS: .\nC: quit\nS: +OK Logging out."), "RETR reply cut or mixed");
-    assert!(after_retr.contains("S: ..line 7\n"), "the wire view keeps the stuffing dot");
-    assert_eq!(out.matches("C: quit").count() + out.matches("C: QUIT").count(), 1, "QUIT sent twice");
+    assert!(
+        after_retr.contains("S: line 2999\nS: .\nC: quit\nS: +OK Logging out."),
+        "RETR reply cut or mixed"
+    );
+    assert!(
+        after_retr.contains("S: ..line 7\n"),
+        "the wire view keeps the stuffing dot"
+    );
+    assert_eq!(
+        out.matches("C: quit").count() + out.matches("C: QUIT").count(),
+        1,
+        "QUIT sent twice"
+    );
 }
 
 #[test]
@@ -101,14 +151,26 @@ fn commands_from_dash_c_over_stls_end_with_quit() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");
     fill(&env, "BOB", &[message(1, "one\r\n"), message(2, "two\r\n")]);
-    let output = pop3_cli(&env, "BOB", "stls", &["-c", "stat", "-c", "uidl", "-c", "top 2 0"], "");
+    let output = pop3_cli(
+        &env,
+        "BOB",
+        "stls",
+        &["-c", "stat", "-c", "uidl", "-c", "top 2 0"],
+        "",
+    );
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
     let stls = out.find("C: STLS\nS: +OK").unwrap();
-    assert!(out.find("C: USER").unwrap() > stls, "credentials before TLS");
+    assert!(
+        out.find("C: USER").unwrap() > stls,
+        "credentials before TLS"
+    );
     assert!(out.contains("C: stat\nS: +OK 2 "));
     assert!(out.contains("S: Subject: test 2\n"));
-    assert!(out.trim_end().ends_with("C: QUIT\nS: +OK Logging out."), "{out}");
+    assert!(
+        out.trim_end().ends_with("C: QUIT\nS: +OK Logging out."),
+        "{out}"
+    );
 }
 
 #[test]
@@ -117,13 +179,21 @@ fn a_wrong_password_exits_4_with_the_servers_words() {
     let (user, _) = env.account("BOB");
     let output = Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
         .args([&user, "wrong-password", "--host", &env.var("MAILTEST_HOST")])
-        .args(["--port", &env.var("MAILTEST_POP3S_PORT"), "--tls", "implicit"])
+        .args([
+            "--port",
+            &env.var("MAILTEST_POP3S_PORT"),
+            "--tls",
+            "implicit",
+        ])
         .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "-c", "stat"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(4));
     let err = stderr(&output);
-    assert!(err.starts_with("pop3-cli: login failed: server rejected PASS: -ERR [AUTH]"), "{err}");
+    assert!(
+        err.starts_with("pop3-cli: login failed: server rejected PASS: -ERR [AUTH]"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!stdout(&output).contains("wrong-password") && !err.contains("wrong-password"));
     assert!(stdout(&output).contains("C: PASS ********"));
@@ -138,8 +208,15 @@ fn apop_login_and_a_rejected_command_exits_5() {
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(5), "{out}");
     assert!(out.contains("C: APOP bob@example.test ********"));
-    assert_eq!(stderr(&output).trim(), "pop3-cli: server rejected RETR: -ERR There's no message 9.");
-    assert_eq!(out.matches("C: stat").count(), 1, "the script stops at the first rejection");
+    assert_eq!(
+        stderr(&output).trim(),
+        "pop3-cli: server rejected RETR: -ERR There's no message 9."
+    );
+    assert_eq!(
+        out.matches("C: stat").count(),
+        1,
+        "the script stops at the first rejection"
+    );
     assert!(out.trim_end().ends_with("C: QUIT\nS: +OK Logging out."));
 }
 
@@ -155,15 +232,28 @@ fn show_and_save_decode_and_store_a_message() {
     let input = format!(":show 1\n:save 1 {}\n:bogus\n", path.display());
     let output = pop3_cli(&env, "BOB", "pop3s", &[], &input);
     let out = stdout(&output);
-    assert!(out.contains("From: 홍길동 <hong@example.test>\nSubject: 한글\n\n안녕하세요\n"), "{out}");
-    assert!(out.contains("S: <message: "), "bodies of local commands are not echoed line by line");
+    assert!(
+        out.contains("From: 홍길동 <hong@example.test>\nSubject: 한글\n\n안녕하세요\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("S: <message: "),
+        "bodies of local commands are not echoed line by line"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), raw);
-    assert_eq!(output.status.code(), Some(2), "unknown local command in a script is a usage error");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "unknown local command in a script is a usage error"
+    );
     assert!(stderr(&output).contains("unknown local command :bogus"));
 }
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     files
 }
@@ -172,8 +262,17 @@ fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
 fn fetch_all_matches_the_server_then_skips_then_deletes() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("ALICE");
-    let messages: Vec<Vec<u8>> =
-        (0..150).map(|i| message(i, &format!(".{i}\r\n{}..\r\n.\r\nend\r\n", "text line\r\n".repeat(i * 7)))).collect();
+    let messages: Vec<Vec<u8>> = (0..150)
+        .map(|i| {
+            message(
+                i,
+                &format!(
+                    ".{i}\r\n{}..\r\n.\r\nend\r\n",
+                    "text line\r\n".repeat(i * 7)
+                ),
+            )
+        })
+        .collect();
     fill(&env, "ALICE", &messages);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("mail");
@@ -181,21 +280,49 @@ fn fetch_all_matches_the_server_then_skips_then_deletes() {
 
     let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg], "");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stdout(&output).contains("fetched 150 new messages"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("fetched 150 new messages"),
+        "{}",
+        stdout(&output)
+    );
     let files = eml_files(&target);
     assert_eq!(files.len(), 150, "{files:?}");
-    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "eml")));
+    assert!(files
+        .iter()
+        .all(|f| f.extension().is_some_and(|e| e == "eml")));
     let got: BTreeSet<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let expected: BTreeSet<Vec<u8>> = messages.iter().cloned().collect();
-    assert!(got == expected, "downloaded files differ from the messages on the server");
+    assert!(
+        got == expected,
+        "downloaded files differ from the messages on the server"
+    );
 
-    let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg, "-q"], "");
+    let output = pop3_cli(
+        &env,
+        "ALICE",
+        "pop3s",
+        &["--fetch-all", target_arg, "-q"],
+        "",
+    );
     assert_eq!(output.status.code(), Some(0));
     let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg], "");
-    assert!(stdout(&output).contains("fetched 0 new messages (0 bytes)"), "{}", stdout(&output));
-    assert!(!stdout(&output).contains("C: RETR"), "a second run must download nothing");
+    assert!(
+        stdout(&output).contains("fetched 0 new messages (0 bytes)"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains("C: RETR"),
+        "a second run must download nothing"
+    );
 
-    let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg, "--delete"], "");
+    let output = pop3_cli(
+        &env,
+        "ALICE",
+        "pop3s",
+        &["--fetch-all", target_arg, "--delete"],
+        "",
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("150 deleted on the server"));
     let output = pop3_cli(&env, "ALICE", "pop3s", &["-q", "-c", "stat"], "");
@@ -211,7 +338,8 @@ fn scripted_server(respond: fn(&str, &mut dyn Write) -> bool) -> (u16, JoinHandl
     let handle = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         let mut out = stream.try_clone().unwrap();
-        out.write_all(b"+OK scripted POP3 server ready\r\n").unwrap();
+        out.write_all(b"+OK scripted POP3 server ready\r\n")
+            .unwrap();
         let mut received = Vec::new();
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -228,7 +356,14 @@ fn scripted_server(respond: fn(&str, &mut dyn Write) -> bool) -> (u16, JoinHandl
 
 fn fake_pop3_cli(port: u16, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .args(["tester@example.test", "secret-pw", "--host", "127.0.0.1", "--port", &port.to_string()])
+        .args([
+            "tester@example.test",
+            "secret-pw",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
         .args(["--timeout", "10"])
         .args(extra)
         .stdin(Stdio::null())
@@ -250,7 +385,10 @@ fn stls_missing_while_tls_was_asked_sends_no_credentials() {
     let received = server.join().unwrap();
     assert_eq!(received, ["CAPA"], "nothing but CAPA may be sent");
     assert_eq!(output.status.code(), Some(3));
-    assert_eq!(stderr(&output).trim(), "pop3-cli: the server does not offer STLS");
+    assert_eq!(
+        stderr(&output).trim(),
+        "pop3-cli: the server does not offer STLS"
+    );
 }
 
 #[test]
@@ -258,8 +396,12 @@ fn a_connection_dropping_half_way_through_fetch_all_delete_loses_nothing() {
     let (port, server) = scripted_server(|line, out| {
         let reply: Vec<u8> = match line {
             "CAPA" => b"+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n".to_vec(),
-            "UIDL" => b"+OK\r\n1 uid-one\r\n2 uid-two\r\n3 uid-three\r\n4 uid-four\r\n.\r\n".to_vec(),
-            "RETR 1" | "RETR 2" => format!("+OK\r\nSubject: {line}\r\n\r\n..body\r\n.\r\n").into_bytes(),
+            "UIDL" => {
+                b"+OK\r\n1 uid-one\r\n2 uid-two\r\n3 uid-three\r\n4 uid-four\r\n.\r\n".to_vec()
+            }
+            "RETR 1" | "RETR 2" => {
+                format!("+OK\r\nSubject: {line}\r\n\r\n..body\r\n.\r\n").into_bytes()
+            }
             // Half of message 3, then the connection is gone.
             "RETR 3" => {
                 let _ = out.write_all(b"+OK\r\nSubject: three\r\n\r\nthe first half");
@@ -270,16 +412,47 @@ fn a_connection_dropping_half_way_through_fetch_all_delete_loses_nothing() {
         out.write_all(&reply).is_ok()
     });
     let dir = tempfile::tempdir().unwrap();
-    let output = fake_pop3_cli(port, &["--tls", "none", "--fetch-all", dir.path().to_str().unwrap(), "--delete"]);
+    let output = fake_pop3_cli(
+        port,
+        &[
+            "--tls",
+            "none",
+            "--fetch-all",
+            dir.path().to_str().unwrap(),
+            "--delete",
+        ],
+    );
     let received = server.join().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(stderr(&output).contains("the server closed the connection"), "{}", stderr(&output));
-    assert!(stderr(&output).contains("nothing deleted"), "{}", stderr(&output));
-    assert!(!received.iter().any(|c| c.starts_with("DELE") || c == "QUIT"), "{received:?}");
-    let names: Vec<String> =
-        eml_files(dir.path()).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["uid-one.eml", "uid-two.eml"], "only complete messages, no temporary files");
-    assert_eq!(std::fs::read(dir.path().join("uid-two.eml")).unwrap(), b"Subject: RETR 2\r\n\r\n.body\r\n");
+    assert!(
+        stderr(&output).contains("the server closed the connection"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("nothing deleted"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !received
+            .iter()
+            .any(|c| c.starts_with("DELE") || c == "QUIT"),
+        "{received:?}"
+    );
+    let names: Vec<String> = eml_files(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["uid-one.eml", "uid-two.eml"],
+        "only complete messages, no temporary files"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("uid-two.eml")).unwrap(),
+        b"Subject: RETR 2\r\n\r\n.body\r\n"
+    );
 }
 
 #[test]
@@ -297,21 +470,39 @@ fn bytes_injected_after_the_stls_go_ahead_stop_the_session_before_any_credential
     let received = server.join().unwrap();
     assert_eq!(received, ["CAPA", "STLS"], "nothing after STLS may be sent");
     assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
-    assert!(stderr(&output).contains("possible response injection"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("possible response injection"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn nothing_listening_exits_3() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let output = fake_pop3_cli(port, &["--tls", "implicit", "-c", "stat"]);
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).starts_with("pop3-cli: cannot connect to 127.0.0.1:"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("pop3-cli: cannot connect to 127.0.0.1:"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn auth_cram_md5_over_stls_with_a_difficult_password() {
     let Some(env) = TestEnv::load() else { return };
-    let output = pop3_cli(&env, "CAROL", "stls", &["--auth", "cram-md5", "-c", "noop"], "");
+    let output = pop3_cli(
+        &env,
+        "CAROL",
+        "stls",
+        &["--auth", "cram-md5", "-c", "noop"],
+        "",
+    );
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
     assert!(out.contains("C: AUTH CRAM-MD5\nS: + "), "{out}");
@@ -332,8 +523,16 @@ fn top_is_annotated_and_show_decodes_a_korean_message() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     // The raw server lines stay; the decoded line follows.
     assert!(out.contains("S: From: =?euc-kr?B?yKux5rW/?= <hong@example.test>\n   (decoded) From: 홍길동 <hong@example.test>\n"), "{out}");
-    assert!(out.contains("S:  =?utf-8?B?7J6Q66OMIOyViOuCtA==?=\n   (decoded) Subject: 회의 자료 안내\n"), "{out}");
-    assert!(out.contains("S: Date: Sun, 22 Nov 2026 13:00:00 +0900\nS: Subject:"), "no note under a plain line: {out}");
+    assert!(
+        out.contains(
+            "S:  =?utf-8?B?7J6Q66OMIOyViOuCtA==?=\n   (decoded) Subject: 회의 자료 안내\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("S: Date: Sun, 22 Nov 2026 13:00:00 +0900\nS: Subject:"),
+        "no note under a plain line: {out}"
+    );
     let shown = "From: 홍길동 <hong@example.test>\nTo: 김철수 <kim@example.test>, lee@example.test\n\
                  Cc: 박영희 <park@example.test>\nDate: Sun, 22 Nov 2026 13:00:00 +0900\nSubject: 회의 자료 안내\n\n\
                  안녕하세요.\n회의 자료를 보냅니다.\n[attachment: 회의 자료.pdf (application/pdf, 265 bytes)]\n";

@@ -2,7 +2,12 @@
 //! the password typed at the no-echo prompt, commands typed at `C: `,
 //! history recalled with the Up arrow, Ctrl-D to leave; the screen is read
 //! back and checked.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +21,12 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux")
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -38,7 +48,10 @@ impl Tmux {
             if screen.matches(text).count() >= times {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?} on the screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?} on the screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -57,9 +70,16 @@ impl Drop for Tmux {
 }
 
 fn tmux_available() -> bool {
-    let found = Command::new("tmux").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let found = Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    assert!(found || !ci, "CI=true but tmux is missing (scripts/test installs it)");
+    assert!(
+        found || !ci,
+        "CI=true but tmux is missing (scripts/test installs it)"
+    );
     if !found {
         eprintln!("SKIPPED: tmux is not installed");
     }
@@ -76,7 +96,9 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
     env.empty_mailbox("BOB");
     env.save("BOB", b"From: bob@example.test\r\nSubject: =?UTF-8?B?7ZWc6riA?= in a terminal\r\n\r\nHello from tmux.\r\n");
 
-    let tmux = Tmux { socket: format!("pop3-cli-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("pop3-cli-test-{}", std::process::id()),
+    };
     let program = format!(
         "{} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
         env!("CARGO_BIN_EXE_pop3-cli"),
@@ -85,9 +107,26 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
         env.var("MAILTEST_CA_FILE"),
     );
     let started = tmux.run(&[
-        "new-session", "-d", "-s", "console", "-x", "160", "-y", "50", "env", "-u", "MAIL_PASSWORD", "sh", "-c", &program,
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "env",
+        "-u",
+        "MAIL_PASSWORD",
+        "sh",
+        "-c",
+        &program,
     ]);
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
 
     // The password is typed at a prompt that does not echo it.
     tmux.wait_for("password for bob@example.test:", 1);
@@ -103,7 +142,11 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
     tmux.keys(&["-l", "stat"]);
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("S: +OK 1 ", 1);
-    assert_eq!(screen.matches("C: stat").count(), 1, "the typed command shows once:\n{screen}");
+    assert_eq!(
+        screen.matches("C: stat").count(),
+        1,
+        "the typed command shows once:\n{screen}"
+    );
 
     tmux.keys(&["-l", "list"]);
     tmux.keys(&["Enter"]);
@@ -122,7 +165,13 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
 
     tmux.keys(&["C-d"]);
     let screen = tmux.wait_for("EXIT=", 1);
-    assert!(screen.contains("C: QUIT\nS: +OK Logging out.\n"), "{screen}");
+    assert!(
+        screen.contains("C: QUIT\nS: +OK Logging out.\n"),
+        "{screen}"
+    );
     assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(!screen.contains(pass.expose()), "the password is on the screen:\n{screen}");
+    assert!(
+        !screen.contains(pass.expose()),
+        "the password is on the screen:\n{screen}"
+    );
 }

@@ -11,10 +11,14 @@ use crate::args::Args;
 /// (a CR or LF in a header value or address among them).
 pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
     let mailbox = |what: &str, text: &str| {
-        Mailbox::parse(text).map_err(|err| CliError::usage(format!("invalid {what} address {text:?}: {err}")))
+        Mailbox::parse(text)
+            .map_err(|err| CliError::usage(format!("invalid {what} address {text:?}: {err}")))
     };
     let mut builder = MessageBuilder::new()
-        .from(mailbox("--from", args.from.as_deref().unwrap_or(default_from))?)
+        .from(mailbox(
+            "--from",
+            args.from.as_deref().unwrap_or(default_from),
+        )?)
         .subject(&args.subject);
     if args.subject.contains(['\r', '\n', '\0']) {
         return Err(CliError::usage("the subject contains CR, LF or NUL"));
@@ -32,9 +36,11 @@ pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
         return Err(CliError::usage("no recipient: give --to, --cc or --bcc"));
     }
     for header in &args.header {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| CliError::usage(format!("--header must look like 'Name: value', not {header:?}")))?;
+        let (name, value) = header.split_once(':').ok_or_else(|| {
+            CliError::usage(format!(
+                "--header must look like 'Name: value', not {header:?}"
+            ))
+        })?;
         builder = builder
             .header(name.trim(), value.trim())
             .map_err(|err| CliError::usage(format!("--header {name:?}: {err}")))?;
@@ -45,7 +51,9 @@ pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
             .attach_path(path)
             .map_err(|err| CliError::usage(format!("cannot attach {}: {err}", path.display())))?;
     }
-    builder.build().map_err(|err| CliError::usage(format!("cannot compose the message: {err}")))
+    builder
+        .build()
+        .map_err(|err| CliError::usage(format!("cannot compose the message: {err}")))
 }
 
 /// The body from `--body`, `--body-file`, or standard input.
@@ -54,19 +62,20 @@ fn body(args: &Args) -> Result<String, CliError> {
         return Ok(text.clone());
     }
     if let Some(path) = &args.body_file {
-        let bytes = std::fs::read(path)
-            .map_err(|err| CliError::usage(format!("cannot read --body-file {}: {err}", path.display())))?;
-        return String::from_utf8(bytes)
-            .map_err(|_| CliError::usage(format!("--body-file {} is not UTF-8 text", path.display())));
+        let bytes = std::fs::read(path).map_err(|err| {
+            CliError::usage(format!("cannot read --body-file {}: {err}", path.display()))
+        })?;
+        return String::from_utf8(bytes).map_err(|_| {
+            CliError::usage(format!("--body-file {} is not UTF-8 text", path.display()))
+        });
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!("smtp-send: type the body, then Ctrl-D on a line of its own");
     }
     let mut text = String::new();
-    stdin
-        .lock()
-        .read_to_string(&mut text)
-        .map_err(|err| CliError::usage(format!("cannot read the body from standard input: {err}")))?;
+    stdin.lock().read_to_string(&mut text).map_err(|err| {
+        CliError::usage(format!("cannot read the body from standard input: {err}"))
+    })?;
     Ok(text)
 }

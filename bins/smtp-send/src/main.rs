@@ -29,15 +29,26 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), CliError> {
     if args.mx {
-        let address = if args.id.contains('@') { args.id.clone() } else { format!("{}@{}", args.id, mail_cli::preset::DEFAULT_DOMAIN) };
+        let address = if args.id.contains('@') {
+            args.id.clone()
+        } else {
+            format!("{}@{}", args.id, mail_cli::preset::DEFAULT_DOMAIN)
+        };
         let message = compose::compose(&args, &address)?;
-        return mx::send_mx(&args, &message, args.helo.clone().unwrap_or_else(local_host_name));
+        return mx::send_mx(
+            &args,
+            &message,
+            args.helo.clone().unwrap_or_else(local_host_name),
+        );
     }
     let endpoint = args.net.resolve(&args.id, Protocol::Smtp)?;
     let message = compose::compose(&args, &endpoint.address)?;
     if args.dry_run {
         let mut out = std::io::stdout().lock();
-        message.write_to(&mut out).and_then(|()| out.flush()).map_err(|err| CliError::usage(err.to_string()))?;
+        message
+            .write_to(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|err| CliError::usage(err.to_string()))?;
         return Ok(());
     }
     let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
@@ -48,28 +59,45 @@ fn run(args: Args) -> Result<(), CliError> {
         allow_plaintext_auth: endpoint.security == Security::Plain,
         ..ClientOptions::default()
     };
-    let mut client = Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;
+    let mut client =
+        Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;
     if client.capabilities().has("AUTH") || args.auth.is_some() {
-        client.auth(&endpoint.user, &password, args.auth.map(mechanism)).map_err(smtp_error)?;
+        client
+            .auth(&endpoint.user, &password, args.auth.map(mechanism))
+            .map_err(smtp_error)?;
     } else {
         // A relay such as a port-25 service: there is nothing to log in to.
-        log::warn!("{} offers no AUTH; sending without logging in", endpoint.server.host);
+        log::warn!(
+            "{} offers no AUTH; sending without logging in",
+            endpoint.server.host
+        );
     }
 
     let mut envelope = Envelope::new(message.envelope_from(), message.recipients());
     envelope.options.smtputf8 = message.needs_smtputf8();
     envelope.options.eight_bit_mime = !message.is_7bit();
-    let mut body = message.reader().map_err(|err| CliError::usage(format!("cannot read the message: {err}")))?;
-    let delivery = client.send(&envelope, &mut body, Some(message.size())).map_err(smtp_error)?;
+    let mut body = message
+        .reader()
+        .map_err(|err| CliError::usage(format!("cannot read the message: {err}")))?;
+    let delivery = client
+        .send(&envelope, &mut body, Some(message.size()))
+        .map_err(smtp_error)?;
     // The message is accepted; a failed QUIT cannot lose it any more.
     if let Err(err) = client.quit() {
         log::warn!("QUIT failed after the message was accepted: {err}");
     }
-    let rejected: Vec<String> = delivery.rejected().map(|r| format!("{} ({})", r.address, r.reply)).collect();
+    let rejected: Vec<String> = delivery
+        .rejected()
+        .map(|r| format!("{} ({})", r.address, r.reply))
+        .collect();
     if !rejected.is_empty() {
         return Err(CliError::new(
             exit::REJECTED,
-            format!("sent, but the server rejected {}: {}", plural(rejected.len()), rejected.join("; ")),
+            format!(
+                "sent, but the server rejected {}: {}",
+                plural(rejected.len()),
+                rejected.join("; ")
+            ),
         ));
     }
     Ok(())
@@ -112,7 +140,11 @@ fn local_host_name() -> String {
         .ok()
         .map(|name| name.trim().to_owned())
         .filter(|name| {
-            !name.is_empty() && name.len() < 256 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            !name.is_empty()
+                && name.len() < 256
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         })
         .unwrap_or_else(|| "localhost".to_owned())
 }

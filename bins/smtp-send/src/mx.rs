@@ -16,13 +16,18 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
         None => TlsPolicy::Opportunistic,
         Some(TlsMode::Starttls) => TlsPolicy::Required,
         Some(TlsMode::None) => TlsPolicy::Disabled,
-        Some(TlsMode::Implicit) => return Err(CliError::usage("--mx speaks SMTP on port 25: --tls implicit does not apply")),
+        Some(TlsMode::Implicit) => {
+            return Err(CliError::usage(
+                "--mx speaks SMTP on port 25: --tls implicit does not apply",
+            ))
+        }
     };
     let resolver = match args.dns {
         Some(server) => Resolver::with_server(server),
         None => Resolver::system(),
     };
-    let mut resolver = resolver.map_err(|err| CliError::new(exit::CONNECTION, format!("cannot set up DNS: {err}")))?;
+    let mut resolver = resolver
+        .map_err(|err| CliError::new(exit::CONNECTION, format!("cannot set up DNS: {err}")))?;
     resolver.set_timeout(Duration::from_secs(args.net.timeout.max(1)));
     let recipients = message.recipients();
     let plans = resolver.plan_recipients(&recipients);
@@ -45,8 +50,19 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
             net.transcript()
         }));
     }
-    let mail = MailOptions { smtputf8: message.needs_smtputf8(), eight_bit_mime: !message.is_7bit(), dsn: None };
-    let report = deliver(&plans, message.envelope_from(), &mail, || message.reader(), Some(message.size()), &mut options);
+    let mail = MailOptions {
+        smtputf8: message.needs_smtputf8(),
+        eight_bit_mime: !message.is_7bit(),
+        dsn: None,
+    };
+    let report = deliver(
+        &plans,
+        message.envelope_from(),
+        &mail,
+        || message.reader(),
+        Some(message.size()),
+        &mut options,
+    );
 
     let mut worst = exit::OK;
     for recipient in report.recipients() {
@@ -62,8 +78,14 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     match worst {
         exit::OK => Ok(()),
         code => {
-            let failed = report.recipients().filter(|r| !r.outcome.is_delivered()).count();
-            Err(CliError::new(code, format!("{failed} of {} recipients not delivered", recipients.len())))
+            let failed = report
+                .recipients()
+                .filter(|r| !r.outcome.is_delivered())
+                .count();
+            Err(CliError::new(
+                code,
+                format!("{failed} of {} recipients not delivered", recipients.len()),
+            ))
         }
     }
 }

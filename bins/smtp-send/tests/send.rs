@@ -1,6 +1,11 @@
 //! `smtp-send` run as a program against the real Postfix (and Dovecot for
 //! reading the mail back), over TLS verified against the test CA.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -19,9 +24,16 @@ fn smtp_send(args: &[&str]) -> Run {
 
 fn smtp_send_with(args: &[&str], tweak: impl FnOnce(&mut Command)) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-send"));
-    cmd.args(args).env_remove("MAIL_PASSWORD").env_remove("RUST_LOG").stdin(std::process::Stdio::null());
+    cmd.args(args)
+        .env_remove("MAIL_PASSWORD")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null());
     tweak(&mut cmd);
-    let Output { status, stdout, stderr } = cmd.output().unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -30,7 +42,10 @@ fn smtp_send_with(args: &[&str], tweak: impl FnOnce(&mut Command)) -> Run {
 }
 
 fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{tag}-{}-{nanos}", std::process::id())
 }
 
@@ -45,13 +60,26 @@ fn server_args(env: &TestEnv, port_var: &str) -> Vec<String> {
         env.var("MAILTEST_CA_FILE"),
         // The test ports are high numbers, so the TLS mode cannot follow from them.
         "--tls".into(),
-        if port_var == "MAILTEST_SMTPS_PORT" { "implicit" } else { "starttls" }.into(),
+        if port_var == "MAILTEST_SMTPS_PORT" {
+            "implicit"
+        } else {
+            "starttls"
+        }
+        .into(),
     ]
 }
 
 fn assert_no_secret(run: &Run, secret: &str) {
-    assert!(!run.stdout.contains(secret), "password in stdout:\n{}", run.stdout);
-    assert!(!run.stderr.contains(secret), "password in stderr:\n{}", run.stderr);
+    assert!(
+        !run.stdout.contains(secret),
+        "password in stdout:\n{}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains(secret),
+        "password in stderr:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -64,10 +92,26 @@ fn sends_over_starttls_and_implicit_tls_with_plain_and_login() {
             let marker = unique(&format!("{port}-{auth}"));
             let mut args = vec![alice.clone(), alice_pw.expose().to_owned()];
             args.extend(server_args(&env, port));
-            args.extend(["--auth", auth, "--to", &bob, "--subject", &marker, "--body", "hello"].map(String::from));
+            args.extend(
+                [
+                    "--auth",
+                    auth,
+                    "--to",
+                    &bob,
+                    "--subject",
+                    &marker,
+                    "--body",
+                    "hello",
+                ]
+                .map(String::from),
+            );
             let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
             assert_eq!(run.code, 0, "{port} {auth}: {}\n{}", run.stderr, run.stdout);
-            let expected = if auth == "plain" { "C: AUTH PLAIN ********" } else { "C: AUTH LOGIN" };
+            let expected = if auth == "plain" {
+                "C: AUTH PLAIN ********"
+            } else {
+                "C: AUTH LOGIN"
+            };
             assert!(run.stdout.contains(expected), "{}", run.stdout);
             assert!(run.stdout.contains("S: 235 "), "{}", run.stdout);
             assert!(run.stdout.contains("queued as"), "{}", run.stdout);
@@ -92,7 +136,11 @@ fn wrong_password_exits_4_with_the_servers_words() {
     assert!(run.stderr.contains("535"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_no_secret(&run, "not-her-password");
-    assert!(run.stdout.is_empty(), "-q prints no transcript: {}", run.stdout);
+    assert!(
+        run.stdout.is_empty(),
+        "-q prints no transcript: {}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -153,7 +201,17 @@ fn password_from_the_environment_and_missing_password() {
     let marker = unique("envpw");
     let mut args = vec![alice.clone()];
     args.extend(server_args(&env, "MAILTEST_SMTPS_PORT"));
-    args.extend(["--to", "bob@example.test", "--subject", &marker, "--body", "x"].map(String::from));
+    args.extend(
+        [
+            "--to",
+            "bob@example.test",
+            "--subject",
+            &marker,
+            "--body",
+            "x",
+        ]
+        .map(String::from),
+    );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = smtp_send_with(&args, |cmd| {
         cmd.env("MAIL_PASSWORD", pw.expose());
@@ -187,9 +245,12 @@ fn body_from_stdin_and_from_a_file() {
     let marker = unique("stdin");
     let input = dir.path().join("stdin.txt");
     std::fs::write(&input, format!("from stdin {marker}\n")).unwrap();
-    let run = smtp_send_with(&args.iter().map(String::as_str).collect::<Vec<_>>(), |cmd| {
-        cmd.stdin(std::fs::File::open(&input).unwrap());
-    });
+    let run = smtp_send_with(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        |cmd| {
+            cmd.stdin(std::fs::File::open(&input).unwrap());
+        },
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
 }
@@ -204,15 +265,49 @@ fn closed_port() -> String {
 fn cr_or_lf_in_user_text_is_a_usage_error_before_connecting() {
     let port = closed_port();
     let cases: [&[&str]; 6] = [
-        &["--to", "bob@example.test", "--subject", "hi\r\nBcc: victim@example.test"],
+        &[
+            "--to",
+            "bob@example.test",
+            "--subject",
+            "hi\r\nBcc: victim@example.test",
+        ],
         &["--to", "bob@example.test\r\nRCPT TO:<victim@example.test>"],
-        &["--to", "bob@example.test", "--from", "alice@example.test\nx"],
-        &["--to", "bob@example.test", "--header", "X-Note: a\r\nBcc: victim@example.test"],
-        &["--to", "bob@example.test", "--cc", "\"Bob\r\n\" <bob@example.test>"],
-        &["--to", "bob@example.test", "--header", "Bcc: victim@example.test"],
+        &[
+            "--to",
+            "bob@example.test",
+            "--from",
+            "alice@example.test\nx",
+        ],
+        &[
+            "--to",
+            "bob@example.test",
+            "--header",
+            "X-Note: a\r\nBcc: victim@example.test",
+        ],
+        &[
+            "--to",
+            "bob@example.test",
+            "--cc",
+            "\"Bob\r\n\" <bob@example.test>",
+        ],
+        &[
+            "--to",
+            "bob@example.test",
+            "--header",
+            "Bcc: victim@example.test",
+        ],
     ];
     for case in cases {
-        let mut args = vec!["alice@example.test", "pw", "--host", "127.0.0.1", "--port", &port, "--body", "x"];
+        let mut args = vec![
+            "alice@example.test",
+            "pw",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--body",
+            "x",
+        ];
         args.extend_from_slice(case);
         let run = smtp_send(&args);
         assert_eq!(run.code, 2, "{case:?}: {}", run.stderr);
@@ -222,10 +317,24 @@ fn cr_or_lf_in_user_text_is_a_usage_error_before_connecting() {
 
 #[test]
 fn no_recipient_and_unknown_provider_are_usage_errors() {
-    let run = smtp_send(&["alice@example.test", "pw", "--host", "127.0.0.1", "--body", "x"]);
+    let run = smtp_send(&[
+        "alice@example.test",
+        "pw",
+        "--host",
+        "127.0.0.1",
+        "--body",
+        "x",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("recipient"), "{}", run.stderr);
-    let run = smtp_send(&["alice@nowhere.test", "pw", "--to", "b@example.test", "--body", "x"]);
+    let run = smtp_send(&[
+        "alice@nowhere.test",
+        "pw",
+        "--to",
+        "b@example.test",
+        "--body",
+        "x",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--host"), "{}", run.stderr);
 }
@@ -250,18 +359,40 @@ fn dry_run_prints_the_message_without_bcc_and_connects_to_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let message = run.stdout;
     assert!(message.contains("From: hong@naver.com\r\n"), "{message}");
-    assert!(message.contains("\r\nSubject: =?utf-8?") || message.contains("\r\nSubject: =?UTF-8?"), "{message}");
+    assert!(
+        message.contains("\r\nSubject: =?utf-8?") || message.contains("\r\nSubject: =?UTF-8?"),
+        "{message}"
+    );
     assert!(message.contains("MIME-Version: 1.0\r\n"), "{message}");
     assert!(message.contains("Message-ID: <"), "{message}");
-    assert!(!message.contains("hidden@example.test"), "Bcc leaked: {message}");
-    assert!(!message.contains("안녕"), "raw UTF-8 in a header: {message}");
+    assert!(
+        !message.contains("hidden@example.test"),
+        "Bcc leaked: {message}"
+    );
+    assert!(
+        !message.contains("안녕"),
+        "raw UTF-8 in a header: {message}"
+    );
 }
 
 #[test]
 fn attachment_that_cannot_be_read_is_a_usage_error() {
-    let run = smtp_send(&["hong", "--to", "b@example.test", "--body", "x", "--attach", "/nonexistent/file.pdf", "--dry-run"]);
+    let run = smtp_send(&[
+        "hong",
+        "--to",
+        "b@example.test",
+        "--body",
+        "x",
+        "--attach",
+        "/nonexistent/file.pdf",
+        "--dry-run",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("/nonexistent/file.pdf"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/file.pdf"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -269,7 +400,9 @@ fn korean_subject_dot_lines_and_attachment_arrive_intact() {
     let Some(env) = TestEnv::load() else { return };
     let (alice, pw) = env.account("ALICE");
     let dir = tempfile::tempdir().unwrap();
-    let attachment: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let attachment: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let path = dir.path().join("보고서 2026.bin");
     std::fs::write(&path, &attachment).unwrap();
     let marker = unique("roundtrip");
@@ -279,7 +412,17 @@ fn korean_subject_dot_lines_and_attachment_arrive_intact() {
     args.extend(server_args(&env, "MAILTEST_SUBMISSION_PORT"));
     let to = format!("김밥 <{}>", env.var("MAILTEST_BOB_USER"));
     args.extend(
-        ["--to", &to, "--subject", subject, "--body", body, "--header", &format!("X-Test-Tag: {marker}")].map(String::from),
+        [
+            "--to",
+            &to,
+            "--subject",
+            subject,
+            "--body",
+            body,
+            "--header",
+            &format!("X-Test-Tag: {marker}"),
+        ]
+        .map(String::from),
     );
     args.extend(["--attach".to_owned(), path.display().to_string()]);
     let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -291,10 +434,16 @@ fn korean_subject_dot_lines_and_attachment_arrive_intact() {
     let to = message.to();
     assert_eq!(to.len(), 1);
     assert_eq!(to[0].name(), Some("김밥"));
-    let text = message.text_body().expect("a text part").replace("\r\n", "\n");
+    let text = message
+        .text_body()
+        .expect("a text part")
+        .replace("\r\n", "\n");
     assert_eq!(text.trim_end_matches('\n'), body);
     let attachments: Vec<_> = message.attachments().collect();
     assert_eq!(attachments.len(), 1);
     assert_eq!(attachments[0].filename(), Some("보고서 2026.bin"));
-    assert!(attachments[0].decoded().as_ref() == attachment.as_slice(), "attachment bytes differ");
+    assert!(
+        attachments[0].decoded().as_ref() == attachment.as_slice(),
+        "attachment bytes differ"
+    );
 }

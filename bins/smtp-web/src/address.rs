@@ -17,7 +17,11 @@ pub struct AddressError {
 
 impl fmt::Display for AddressError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} is not a mail address: {} (expected name@domain or Name <name@domain>)", self.entry, self.reason)
+        write!(
+            f,
+            "{:?} is not a mail address: {} (expected name@domain or Name <name@domain>)",
+            self.entry, self.reason
+        )
     }
 }
 
@@ -40,9 +44,18 @@ pub fn parse_mailbox(entry: &str) -> Result<String, AddressError> {
     let entry = entry.trim();
     match Mailbox::parse(entry) {
         Ok(_) => Ok(entry.to_owned()),
-        Err(BuildError::InvalidAddress { reason, .. }) => Err(AddressError { entry: entry.to_owned(), reason }),
-        Err(BuildError::LineBreak { .. }) => Err(AddressError { entry: entry.to_owned(), reason: "a line break" }),
-        Err(_) => Err(AddressError { entry: entry.to_owned(), reason: "not a mailbox" }),
+        Err(BuildError::InvalidAddress { reason, .. }) => Err(AddressError {
+            entry: entry.to_owned(),
+            reason,
+        }),
+        Err(BuildError::LineBreak { .. }) => Err(AddressError {
+            entry: entry.to_owned(),
+            reason: "a line break",
+        }),
+        Err(_) => Err(AddressError {
+            entry: entry.to_owned(),
+            reason: "not a mailbox",
+        }),
     }
 }
 
@@ -65,10 +78,17 @@ fn split_list(text: &str) -> Result<Vec<&str>, AddressError> {
         }
     }
     if in_quotes {
-        return Err(AddressError { entry: text.trim().to_owned(), reason: "a quote without its closing quote" });
+        return Err(AddressError {
+            entry: text.trim().to_owned(),
+            reason: "a quote without its closing quote",
+        });
     }
     entries.push(text.get(start..).unwrap_or_default());
-    Ok(entries.into_iter().map(str::trim).filter(|e| !e.is_empty()).collect())
+    Ok(entries
+        .into_iter()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect())
 }
 
 #[cfg(test)]
@@ -81,8 +101,14 @@ mod tests {
             ("", &[]),
             ("  ,  ", &[]),
             ("a@x.test", &["a@x.test"]),
-            ("a@x.test, b@y.test; c@z.test", &["a@x.test", "b@y.test", "c@z.test"]),
-            ("\"Hong, Gildong\" <hong@x.test>, 밥 <bob@x.test>", &["\"Hong, Gildong\" <hong@x.test>", "밥 <bob@x.test>"]),
+            (
+                "a@x.test, b@y.test; c@z.test",
+                &["a@x.test", "b@y.test", "c@z.test"],
+            ),
+            (
+                "\"Hong, Gildong\" <hong@x.test>, 밥 <bob@x.test>",
+                &["\"Hong, Gildong\" <hong@x.test>", "밥 <bob@x.test>"],
+            ),
             ("\"a \\\" , b\" <q@x.test>", &["\"a \\\" , b\" <q@x.test>"]),
         ];
         for (text, expected) in table {

@@ -57,7 +57,10 @@ pub struct Request<'a> {
 
 impl Request<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -76,7 +79,12 @@ pub struct Response {
 
 impl Response {
     fn html(status: u16, html: String) -> Response {
-        Response { status, content_type: "text/html; charset=utf-8", allow: None, body: html.into_bytes() }
+        Response {
+            status,
+            content_type: "text/html; charset=utf-8",
+            allow: None,
+            body: html.into_bytes(),
+        }
     }
 }
 
@@ -93,7 +101,11 @@ impl App {
     /// # Errors
     /// When the operating system's random source cannot be read.
     pub fn new(config: Config, mailer: Box<dyn Mailer>) -> Result<App, getrandom::Error> {
-        Ok(App { config, token: CsrfToken::generate()?, mailer })
+        Ok(App {
+            config,
+            token: CsrfToken::generate()?,
+            mailer,
+        })
     }
 
     /// Answers one request.
@@ -103,7 +115,12 @@ impl App {
         let reading = matches!(method, "GET" | "HEAD");
         match path {
             "/" | "/style.css" | "/favicon.svg" | "/send" => {}
-            _ => return Response::html(404, page::message_page("Not found", "This server has only the compose page.")),
+            _ => {
+                return Response::html(
+                    404,
+                    page::message_page("Not found", "This server has only the compose page."),
+                )
+            }
         }
         if let Err(refusal) = csrf::check_origin(
             self.config.listen,
@@ -117,51 +134,102 @@ impl App {
                 request.header("Origin"),
                 request.header("Sec-Fetch-Site")
             );
-            return Response::html(403, page::message_page("Refused", &format!("Refused: {refusal}.")));
+            return Response::html(
+                403,
+                page::message_page("Refused", &format!("Refused: {refusal}.")),
+            );
         }
         match (path, reading) {
             ("/", true) => self.compose(200, &self.config.initial, &[], None),
-            ("/style.css", true) => {
-                Response { status: 200, content_type: "text/css; charset=utf-8", allow: None, body: page::STYLE_CSS.into() }
-            }
-            ("/favicon.svg", true) => {
-                Response { status: 200, content_type: "image/svg+xml", allow: None, body: page::FAVICON_SVG.into() }
-            }
+            ("/style.css", true) => Response {
+                status: 200,
+                content_type: "text/css; charset=utf-8",
+                allow: None,
+                body: page::STYLE_CSS.into(),
+            },
+            ("/favicon.svg", true) => Response {
+                status: 200,
+                content_type: "image/svg+xml",
+                allow: None,
+                body: page::FAVICON_SVG.into(),
+            },
             ("/send", _) if method == "POST" => self.send(request),
             ("/send", _) => Response {
                 allow: Some("POST"),
-                ..Response::html(405, page::message_page("Method not allowed", "Mail is sent only by the form's Send button (POST)."))
+                ..Response::html(
+                    405,
+                    page::message_page(
+                        "Method not allowed",
+                        "Mail is sent only by the form's Send button (POST).",
+                    ),
+                )
             },
             _ => Response {
                 allow: Some("GET, HEAD"),
-                ..Response::html(405, page::message_page("Method not allowed", "This page can only be read."))
+                ..Response::html(
+                    405,
+                    page::message_page("Method not allowed", "This page can only be read."),
+                )
             },
         }
     }
 
-    fn compose(&self, status: u16, form: &ComposeForm, errors: &[FieldError], notice: Option<&Notice>) -> Response {
-        let view = ComposeView { form, errors, notice, token: self.token.as_str(), max_upload: self.config.max_upload };
+    fn compose(
+        &self,
+        status: u16,
+        form: &ComposeForm,
+        errors: &[FieldError],
+        notice: Option<&Notice>,
+    ) -> Response {
+        let view = ComposeView {
+            form,
+            errors,
+            notice,
+            token: self.token.as_str(),
+            max_upload: self.config.max_upload,
+        };
         Response::html(status, page::compose_page(&view))
     }
 
     fn send(&self, request: Request<'_>) -> Response {
-        let content_type = request.header("Content-Type").unwrap_or_default().to_owned();
-        let declared = request.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
+        let content_type = request
+            .header("Content-Type")
+            .unwrap_or_default()
+            .to_owned();
+        let declared = request
+            .header("Content-Length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let body = match read_bounded(request.body, declared, self.config.max_upload) {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                let err = FormError::TooLarge { limit: self.config.max_upload };
+                let err = FormError::TooLarge {
+                    limit: self.config.max_upload,
+                };
                 log::warn!("refused a form: {err}");
-                let message = format!("Not sent: {err}. Attach smaller files (up to {} in total).", human_size(self.config.max_upload));
+                let message = format!(
+                    "Not sent: {err}. Attach smaller files (up to {} in total).",
+                    human_size(self.config.max_upload)
+                );
                 return Response::html(413, page::message_page("Attachments too large", &message));
             }
             Err(BodyError::Io(err)) => {
-                return Response::html(400, page::message_page("Bad request", &format!("The form could not be read: {err}.")))
+                return Response::html(
+                    400,
+                    page::message_page(
+                        "Bad request",
+                        &format!("The form could not be read: {err}."),
+                    ),
+                )
             }
         };
         let form = match FormData::parse(&content_type, &body) {
             Ok(form) => form,
-            Err(err) => return Response::html(400, page::message_page("Bad request", &format!("Not sent: {err}."))),
+            Err(err) => {
+                return Response::html(
+                    400,
+                    page::message_page("Bad request", &format!("Not sent: {err}.")),
+                )
+            }
         };
         if !self.token.verify(form.get("csrf")) {
             log::warn!("refused a form without this run's CSRF token");
@@ -184,12 +252,19 @@ impl App {
         match report.result {
             Ok(accepted) => {
                 log::info!("sent: {}", accepted.reply);
-                let notice = Notice::Sent { recipients: accepted.recipients, reply: accepted.reply, transcript: report.transcript };
+                let notice = Notice::Sent {
+                    recipients: accepted.recipients,
+                    reply: accepted.reply,
+                    transcript: report.transcript,
+                };
                 self.compose(200, &ComposeForm::default(), &[], Some(&notice))
             }
             Err(error) => {
                 log::warn!("not sent: {error}");
-                let notice = Notice::Failed { error, transcript: report.transcript };
+                let notice = Notice::Failed {
+                    error,
+                    transcript: report.transcript,
+                };
                 self.compose(502, &compose, &[], Some(&notice))
             }
         }
@@ -205,7 +280,11 @@ enum BodyError {
 /// up to four times the limit is still read and dropped first, so the
 /// browser, which is still sending, gets to show the refusal page instead of
 /// a reset connection.
-fn read_bounded(body: &mut dyn Read, declared: Option<u64>, limit: u64) -> Result<Vec<u8>, BodyError> {
+fn read_bounded(
+    body: &mut dyn Read,
+    declared: Option<u64>,
+    limit: u64,
+) -> Result<Vec<u8>, BodyError> {
     let drain = |body: &mut dyn Read| {
         let _ = io::copy(&mut body.take(limit.saturating_mul(4)), &mut io::sink());
     };
@@ -213,8 +292,11 @@ fn read_bounded(body: &mut dyn Read, declared: Option<u64>, limit: u64) -> Resul
         drain(body);
         return Err(BodyError::TooLarge);
     }
-    let mut buf = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0));
-    body.take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(BodyError::Io)?;
+    let mut buf =
+        Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0));
+    body.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(BodyError::Io)?;
     if buf.len() as u64 > limit {
         drain(body);
         return Err(BodyError::TooLarge);
@@ -244,9 +326,15 @@ mod tests {
             let pw = request.password.expose();
             let transcript = vec!["S: 220 ready".to_owned(), format!("C: AUTH PLAIN {pw}")];
             match &self.refuse {
-                Some(reply) => SendReport { result: Err(reply.clone()), transcript },
+                Some(reply) => SendReport {
+                    result: Err(reply.clone()),
+                    transcript,
+                },
                 None => SendReport {
-                    result: Ok(Accepted { reply: "250 2.0.0 Ok: queued as X".into(), recipients: 1 }),
+                    result: Ok(Accepted {
+                        reply: "250 2.0.0 Ok: queued as X".into(),
+                        recipients: 1,
+                    }),
                     transcript,
                 },
             }
@@ -257,26 +345,54 @@ mod tests {
         let config = Config {
             listen: "127.0.0.1:2345".parse().unwrap(),
             max_upload,
-            defaults: SendDefaults { timeout: Duration::from_secs(5) },
-            initial: ComposeForm { host: "127.0.0.1".into(), ..ComposeForm::default() },
+            defaults: SendDefaults {
+                timeout: Duration::from_secs(5),
+            },
+            initial: ComposeForm {
+                host: "127.0.0.1".into(),
+                ..ComposeForm::default()
+            },
         };
-        App { config, token: CsrfToken::fixed(TOKEN), mailer: Box::new(mailer) }
+        App {
+            config,
+            token: CsrfToken::fixed(TOKEN),
+            mailer: Box::new(mailer),
+        }
     }
 
-    fn call(app: &App, method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        let mut headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    fn call(
+        app: &App,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, String) {
+        let mut headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         if !headers.iter().any(|(n, _)| n == "Host") {
             headers.push(("Host".into(), "127.0.0.1:2345".into()));
         }
         let mut body = body;
-        let response = app.handle(Request { method, url, headers, body: &mut body });
+        let response = app.handle(Request {
+            method,
+            url,
+            headers,
+            body: &mut body,
+        });
         (response.status, String::from_utf8(response.body).unwrap())
     }
 
     fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
         let mut out = Vec::new();
         for (name, value) in fields {
-            out.extend_from_slice(format!("--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+            out.extend_from_slice(
+                format!(
+                    "--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
         }
         if let Some((filename, data)) = file {
             out.extend_from_slice(
@@ -313,7 +429,15 @@ mod tests {
         assert!(html.contains(&format!("name=\"csrf\" value=\"{TOKEN}\"")));
         assert!(html.contains("method=\"post\" action=\"/send\" enctype=\"multipart/form-data\""));
         assert_eq!(call(&app, "GET", "/style.css", &[], b"").0, 200);
-        for path in ["/../../etc/passwd", "/etc/passwd", "/style.css/..", "/%2e%2e/Cargo.toml", "/src/main.rs", "//etc/passwd", "/favicon.ico"] {
+        for path in [
+            "/../../etc/passwd",
+            "/etc/passwd",
+            "/style.css/..",
+            "/%2e%2e/Cargo.toml",
+            "/src/main.rs",
+            "//etc/passwd",
+            "/favicon.ico",
+        ] {
             let (status, html) = call(&app, "GET", path, &[], b"");
             assert_eq!(status, 404, "{path}");
             assert!(!html.contains("root:"), "{path}");
@@ -324,7 +448,13 @@ mod tests {
     fn get_never_sends_mail() {
         let mailer = FakeMailer::default();
         let app = app(mailer.clone(), 1 << 20);
-        let (status, _) = call(&app, "GET", "/send?account=alice&password=pw&to=bob%40example.test", &[], b"");
+        let (status, _) = call(
+            &app,
+            "GET",
+            "/send?account=alice&password=pw&to=bob%40example.test",
+            &[],
+            b"",
+        );
         assert_eq!(status, 405);
         assert!(mailer.sent.lock().unwrap().is_empty());
         assert_eq!(call(&app, "POST", "/", &[], b"").0, 405);
@@ -335,7 +465,13 @@ mod tests {
         let mailer = FakeMailer::default();
         let app = app(mailer.clone(), 1 << 20);
         let body = multipart(&good_fields(), Some(("메모.txt", b"file bytes")));
-        let (status, html) = call(&app, "POST", "/send", &[MP, ("Origin", "http://127.0.0.1:2345")], &body);
+        let (status, html) = call(
+            &app,
+            "POST",
+            "/send",
+            &[MP, ("Origin", "http://127.0.0.1:2345")],
+            &body,
+        );
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("Message sent") && html.contains("250 2.0.0 Ok: queued as X"));
         assert!(html.contains("C: AUTH PLAIN ********"));
@@ -351,7 +487,13 @@ mod tests {
         let mailer = FakeMailer::default();
         let app = app(mailer.clone(), 1 << 20);
         let body = format!("csrf={TOKEN}&account=alice%40example.test&password=a+b%26c&host=127.0.0.1&to=bob%40example.test&subject=%ED%95%9C+%2B1");
-        let (status, _) = call(&app, "POST", "/send", &[("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes());
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/send",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        );
         assert_eq!(status, 200);
         let sent = mailer.sent.lock().unwrap();
         assert_eq!(sent[0].password.expose(), "a b&c");
@@ -360,9 +502,18 @@ mod tests {
 
     #[test]
     fn refusals_keep_fields_but_not_the_password() {
-        let mailer = FakeMailer { refuse: Some("server rejected AUTH: 535 5.7.8 Error: authentication failed".into()), ..Default::default() };
+        let mailer = FakeMailer {
+            refuse: Some("server rejected AUTH: 535 5.7.8 Error: authentication failed".into()),
+            ..Default::default()
+        };
         let app = app(mailer, 1 << 20);
-        let (status, html) = call(&app, "POST", "/send", &[MP], &multipart(&good_fields(), None));
+        let (status, html) = call(
+            &app,
+            "POST",
+            "/send",
+            &[MP],
+            &multipart(&good_fields(), None),
+        );
         assert_eq!(status, 502);
         assert!(html.contains("535 5.7.8 Error: authentication failed"));
         assert!(html.contains("value=\"안녕 &lt;b&gt;\""));
@@ -380,7 +531,9 @@ mod tests {
         fields.push(("subject", "hi\r\nBcc: evil@x.test"));
         let (status, html) = call(&app, "POST", "/send", &[MP], &multipart(&fields, None));
         assert_eq!(status, 422);
-        assert!(html.contains("id=\"subject-error\">The subject must be one line of text: it contains a line break."));
+        assert!(html.contains(
+            "id=\"subject-error\">The subject must be one line of text: it contains a line break."
+        ));
         assert!(mailer.sent.lock().unwrap().is_empty());
     }
 
@@ -395,7 +548,11 @@ mod tests {
             &[MP, ("Host", "evil.test:2345")],
         ];
         for headers in cases {
-            assert_eq!(call(&app, "POST", "/send", headers, &body).0, 403, "{headers:?}");
+            assert_eq!(
+                call(&app, "POST", "/send", headers, &body).0,
+                403,
+                "{headers:?}"
+            );
         }
         let mut fields = good_fields();
         fields.retain(|(n, _)| *n != "csrf");
@@ -415,7 +572,13 @@ mod tests {
         assert_eq!(status, 413);
         assert!(html.contains("larger than the limit of 1 KiB"), "{html}");
         let len = body.len().to_string();
-        let (status, _) = call(&app, "POST", "/send", &[MP, ("Content-Length", &len)], &body);
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/send",
+            &[MP, ("Content-Length", &len)],
+            &body,
+        );
         assert_eq!(status, 413);
         assert!(mailer.sent.lock().unwrap().is_empty());
     }
@@ -423,9 +586,25 @@ mod tests {
     #[test]
     fn malformed_bodies_are_bad_requests() {
         let app = app(FakeMailer::default(), 1 << 20);
-        let (status, html) = call(&app, "POST", "/send", &[MP], b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv");
+        let (status, html) = call(
+            &app,
+            "POST",
+            "/send",
+            &[MP],
+            b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv",
+        );
         assert_eq!(status, 400);
         assert!(html.contains("malformed multipart form"));
-        assert_eq!(call(&app, "POST", "/send", &[("Content-Type", "text/plain")], b"x").0, 400);
+        assert_eq!(
+            call(
+                &app,
+                "POST",
+                "/send",
+                &[("Content-Type", "text/plain")],
+                b"x"
+            )
+            .0,
+            400
+        );
     }
 }

@@ -99,7 +99,12 @@ impl ComposeForm {
             body: form.get("body").to_owned(),
         };
         let password = Secret::new(form.get("password"));
-        let files = form.files.iter().filter(|(name, _)| name == "attachments").map(|(_, f)| f.clone()).collect();
+        let files = form
+            .files
+            .iter()
+            .filter(|(name, _)| name == "attachments")
+            .map(|(_, f)| f.clone())
+            .collect();
         (compose, password, files)
     }
 
@@ -129,14 +134,26 @@ impl ComposeForm {
             ("subject", "subject", &self.subject),
         ] {
             if let Some(problem) = one_line_problem(value) {
-                fail(&mut errors, field, format!("The {label} must be one line of text: it contains {problem}."));
+                fail(
+                    &mut errors,
+                    field,
+                    format!("The {label} must be one line of text: it contains {problem}."),
+                );
             }
         }
         if self.body.contains('\0') {
-            fail(&mut errors, "body", "The body contains a NUL character, which mail cannot carry.".to_owned());
+            fail(
+                &mut errors,
+                "body",
+                "The body contains a NUL character, which mail cannot carry.".to_owned(),
+            );
         }
         if self.account.is_empty() {
-            fail(&mut errors, "account", "Enter the account id (name, or name@domain).".to_owned());
+            fail(
+                &mut errors,
+                "account",
+                "Enter the account id (name, or name@domain).".to_owned(),
+            );
         }
         if password.expose().is_empty() {
             fail(&mut errors, "password", "Enter the password.".to_owned());
@@ -146,7 +163,11 @@ impl ComposeForm {
             text => match text.parse::<u16>() {
                 Ok(port) if port > 0 => Some(port),
                 _ => {
-                    fail(&mut errors, "port", "The port must be a number from 1 to 65535.".to_owned());
+                    fail(
+                        &mut errors,
+                        "port",
+                        "The port must be a number from 1 to 65535.".to_owned(),
+                    );
                     None
                 }
             },
@@ -157,7 +178,11 @@ impl ComposeForm {
             "starttls" => Some(TlsMode::Starttls),
             "none" => Some(TlsMode::None),
             _ => {
-                fail(&mut errors, "tls", "Choose a TLS mode from the list.".to_owned());
+                fail(
+                    &mut errors,
+                    "tls",
+                    "Choose a TLS mode from the list.".to_owned(),
+                );
                 None
             }
         };
@@ -166,12 +191,20 @@ impl ComposeForm {
             domain => match preset::find(domain) {
                 Some(p) => Some(p.smtp),
                 None => {
-                    fail(&mut errors, "preset", "Choose a server from the list.".to_owned());
+                    fail(
+                        &mut errors,
+                        "preset",
+                        "Choose a server from the list.".to_owned(),
+                    );
                     None
                 }
             },
         };
-        let mut lists = [("to", &self.to, Vec::new()), ("cc", &self.cc, Vec::new()), ("bcc", &self.bcc, Vec::new())];
+        let mut lists = [
+            ("to", &self.to, Vec::new()),
+            ("cc", &self.cc, Vec::new()),
+            ("bcc", &self.bcc, Vec::new()),
+        ];
         for (field, text, parsed) in &mut lists {
             if one_line_problem(text).is_some() {
                 continue; // already reported
@@ -182,9 +215,15 @@ impl ComposeForm {
             }
         }
         let [(_, _, to), (_, _, cc), (_, _, bcc)] = lists;
-        let list_failed = errors.iter().any(|e| matches!(e.field, "to" | "cc" | "bcc"));
+        let list_failed = errors
+            .iter()
+            .any(|e| matches!(e.field, "to" | "cc" | "bcc"));
         if to.is_empty() && cc.is_empty() && bcc.is_empty() && !list_failed {
-            fail(&mut errors, "to", "Enter at least one recipient.".to_owned());
+            fail(
+                &mut errors,
+                "to",
+                "Enter at least one recipient.".to_owned(),
+            );
         }
         let from = if self.from.is_empty() || one_line_problem(&self.from).is_some() {
             None
@@ -206,7 +245,8 @@ impl ComposeForm {
                 ("", None) => (None, None),
                 (host, _) => (Some(host.to_owned()), None),
             };
-            let tls_matches = |p: u16| tls.is_none_or(|t| mail_wire::Security::for_port(p) == t.into());
+            let tls_matches =
+                |p: u16| tls.is_none_or(|t| mail_wire::Security::for_port(p) == t.into());
             let net = NetArgs {
                 host,
                 port: port.or(preset_port.filter(|&p| tls_matches(p))),
@@ -220,9 +260,23 @@ impl ComposeForm {
             match net.resolve(&self.account, Protocol::Smtp) {
                 Ok(endpoint) => Some(endpoint),
                 Err(err) => {
-                    let field = if err.message.contains("--host") { "host" } else { "account" };
-                    let message = err.message.replace("give --host (and --port)", "enter a host (and port)");
-                    fail(&mut errors, field, format!("{}{}.", message.get(..1).unwrap_or_default().to_uppercase(), message.get(1..).unwrap_or_default()));
+                    let field = if err.message.contains("--host") {
+                        "host"
+                    } else {
+                        "account"
+                    };
+                    let message = err
+                        .message
+                        .replace("give --host (and --port)", "enter a host (and port)");
+                    fail(
+                        &mut errors,
+                        field,
+                        format!(
+                            "{}{}.",
+                            message.get(..1).unwrap_or_default().to_uppercase(),
+                            message.get(1..).unwrap_or_default()
+                        ),
+                    );
                     None
                 }
             }
@@ -259,7 +313,11 @@ fn one_line_problem(value: &str) -> Option<&'static str> {
 /// Keeps an uploaded file's own name only: no directories (old browsers sent
 /// `C:\dir\name`), no control characters, at most 200 characters.
 fn safe_upload(mut upload: Upload) -> Upload {
-    let base = upload.filename.rsplit(['/', '\\']).next().unwrap_or_default();
+    let base = upload
+        .filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
     let mut name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if name.trim_matches(['.', ' ']).is_empty() {
         name = "attachment".to_owned();
@@ -268,7 +326,11 @@ fn safe_upload(mut upload: Upload) -> Upload {
     let valid_type = upload.content_type.as_deref().is_some_and(|t| {
         let mime = t.split(';').next().unwrap_or_default().trim();
         mime.split_once('/').is_some_and(|(a, b)| {
-            let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            };
             token(a) && token(b)
         })
     });
@@ -284,7 +346,9 @@ mod tests {
     use mail_wire::Security;
 
     fn defaults() -> SendDefaults {
-        SendDefaults { timeout: Duration::from_secs(7) }
+        SendDefaults {
+            timeout: Duration::from_secs(7),
+        }
     }
 
     fn filled() -> ComposeForm {
@@ -309,9 +373,18 @@ mod tests {
 
     #[test]
     fn a_filled_form_becomes_a_request() {
-        let upload = Upload { filename: "C:\\Users\\홍\\보고서.pdf".into(), content_type: Some("application/pdf".into()), data: vec![1, 2] };
-        let req = filled().validate(&Secret::new("pw"), vec![upload], &defaults()).unwrap();
-        assert_eq!((req.endpoint.server.host.as_str(), req.endpoint.server.port), ("127.0.0.1", 10587));
+        let upload = Upload {
+            filename: "C:\\Users\\홍\\보고서.pdf".into(),
+            content_type: Some("application/pdf".into()),
+            data: vec![1, 2],
+        };
+        let req = filled()
+            .validate(&Secret::new("pw"), vec![upload], &defaults())
+            .unwrap();
+        assert_eq!(
+            (req.endpoint.server.host.as_str(), req.endpoint.server.port),
+            ("127.0.0.1", 10587)
+        );
         assert_eq!(req.endpoint.security, Security::StartTls);
         assert_eq!(req.endpoint.server.timeout, Duration::from_secs(7));
         assert_eq!(req.endpoint.user, "alice@example.test");
@@ -325,14 +398,28 @@ mod tests {
 
     #[test]
     fn presets_and_defaults_pick_the_server() {
-        let mut form = ComposeForm { account: "hong".into(), to: "a@b.test".into(), ..ComposeForm::default() };
-        let req = form.validate(&Secret::new("pw"), Vec::new(), &defaults()).unwrap();
-        assert_eq!((req.endpoint.server.host.as_str(), req.endpoint.server.port), ("smtp.naver.com", 465));
+        let mut form = ComposeForm {
+            account: "hong".into(),
+            to: "a@b.test".into(),
+            ..ComposeForm::default()
+        };
+        let req = form
+            .validate(&Secret::new("pw"), Vec::new(), &defaults())
+            .unwrap();
+        assert_eq!(
+            (req.endpoint.server.host.as_str(), req.endpoint.server.port),
+            ("smtp.naver.com", 465)
+        );
         assert_eq!(req.from, "hong@naver.com");
         form.preset = "gmail.com".into();
         form.tls = "starttls".into();
-        let req = form.validate(&Secret::new("pw"), Vec::new(), &defaults()).unwrap();
-        assert_eq!((req.endpoint.server.host.as_str(), req.endpoint.server.port), ("smtp.gmail.com", 587));
+        let req = form
+            .validate(&Secret::new("pw"), Vec::new(), &defaults())
+            .unwrap();
+        assert_eq!(
+            (req.endpoint.server.host.as_str(), req.endpoint.server.port),
+            ("smtp.gmail.com", 587)
+        );
         assert_eq!(req.endpoint.security, Security::StartTls);
         form.account = "a@unknown.test".into();
         form.preset = "auto".into();
@@ -342,7 +429,12 @@ mod tests {
     #[test]
     fn cr_and_lf_are_refused_in_every_one_line_field() {
         for field in ["account", "host", "from", "to", "cc", "bcc", "subject"] {
-            for evil in ["x\r\nRCPT TO:<evil@x.test>", "x\nBcc: evil@x.test", "x\rX", "x\u{0}y"] {
+            for evil in [
+                "x\r\nRCPT TO:<evil@x.test>",
+                "x\nBcc: evil@x.test",
+                "x\rX",
+                "x\u{0}y",
+            ] {
                 let mut form = filled();
                 let slot = match field {
                     "account" => &mut form.account,
@@ -356,26 +448,40 @@ mod tests {
                 *slot = format!("{slot}{evil}");
                 let errors = errors_of(&form);
                 assert!(
-                    errors.iter().any(|(f, m)| *f == field && m.contains("must be one line")),
+                    errors
+                        .iter()
+                        .any(|(f, m)| *f == field && m.contains("must be one line")),
                     "{field} with {evil:?}: {errors:?}"
                 );
             }
         }
         let mut form = filled();
         form.body = "nul \0 byte".into();
-        assert_eq!(errors_of(&form), [("body", "The body contains a NUL character, which mail cannot carry.".to_owned())]);
+        assert_eq!(
+            errors_of(&form),
+            [(
+                "body",
+                "The body contains a NUL character, which mail cannot carry.".to_owned()
+            )]
+        );
     }
 
     #[test]
     fn missing_and_malformed_fields_are_named() {
         let form = ComposeForm::default();
-        let errors = form.validate(&Secret::new(""), Vec::new(), &defaults()).unwrap_err();
+        let errors = form
+            .validate(&Secret::new(""), Vec::new(), &defaults())
+            .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["account", "password", "to"]);
 
         let table = [
             ("port", "0", "The port must be a number from 1 to 65535."),
-            ("port", "70000", "The port must be a number from 1 to 65535."),
+            (
+                "port",
+                "70000",
+                "The port must be a number from 1 to 65535.",
+            ),
             ("tls", "ssl3", "Choose a TLS mode from the list."),
             ("preset", "evil.test", "Choose a server from the list."),
         ];
@@ -386,7 +492,11 @@ mod tests {
                 "tls" => form.tls = value.into(),
                 _ => form.preset = value.into(),
             }
-            assert_eq!(errors_of(&form), [(field, message.to_owned())], "{field}={value}");
+            assert_eq!(
+                errors_of(&form),
+                [(field, message.to_owned())],
+                "{field}={value}"
+            );
         }
         let mut form = filled();
         form.to = "bob@example.test, not an address".into();
@@ -403,7 +513,11 @@ mod tests {
             ("", "attachment"),
         ];
         for (given, expected) in table {
-            let up = safe_upload(Upload { filename: given.into(), content_type: Some("bad type\r\n".into()), data: Vec::new() });
+            let up = safe_upload(Upload {
+                filename: given.into(),
+                content_type: Some("bad type\r\n".into()),
+                data: Vec::new(),
+            });
             assert_eq!(up.filename, expected);
             assert_eq!(up.content_type.as_deref(), Some("application/octet-stream"));
         }

@@ -33,7 +33,9 @@ impl CsrfToken {
     pub fn generate() -> Result<CsrfToken, getrandom::Error> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
-        Ok(CsrfToken(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+        Ok(CsrfToken(
+            bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        ))
     }
 
     /// The token, for the hidden form field.
@@ -100,7 +102,10 @@ pub fn check_origin(
             return Err(Refusal::Origin);
         }
     }
-    if fetch_site.map(str::trim).is_some_and(|s| !matches!(s, "same-origin" | "none")) {
+    if fetch_site
+        .map(str::trim)
+        .is_some_and(|s| !matches!(s, "same-origin" | "none"))
+    {
         return Err(Refusal::Origin);
     }
     Ok(())
@@ -128,26 +133,58 @@ mod tests {
         let listen: SocketAddr = "127.0.0.1:2345".parse().unwrap();
         let ok = [
             (Some("127.0.0.1:2345"), None, None),
-            (Some("localhost:2345"), Some("http://localhost:2345"), Some("same-origin")),
+            (
+                Some("localhost:2345"),
+                Some("http://localhost:2345"),
+                Some("same-origin"),
+            ),
             (Some("127.0.0.1:2345"), Some("http://127.0.0.1:2345"), None),
             (Some("127.0.0.1:2345"), None, Some("none")),
         ];
         for (host, origin, site) in ok {
-            assert_eq!(check_origin(listen, host, origin, site), Ok(()), "{host:?} {origin:?} {site:?}");
+            assert_eq!(
+                check_origin(listen, host, origin, site),
+                Ok(()),
+                "{host:?} {origin:?} {site:?}"
+            );
         }
         let refused = [
             (None, None, None, Refusal::Host),
             (Some("evil.test:2345"), None, None, Refusal::Host),
             (Some("127.0.0.1:2346"), None, None, Refusal::Host),
             (Some("127.0.0.1"), None, None, Refusal::Host),
-            (Some("127.0.0.1:2345"), Some("http://evil.test"), None, Refusal::Origin),
+            (
+                Some("127.0.0.1:2345"),
+                Some("http://evil.test"),
+                None,
+                Refusal::Origin,
+            ),
             (Some("127.0.0.1:2345"), Some("null"), None, Refusal::Origin),
-            (Some("127.0.0.1:2345"), Some("http://localhost:2345"), None, Refusal::Origin),
-            (Some("127.0.0.1:2345"), None, Some("cross-site"), Refusal::Origin),
-            (Some("127.0.0.1:2345"), None, Some("same-site"), Refusal::Origin),
+            (
+                Some("127.0.0.1:2345"),
+                Some("http://localhost:2345"),
+                None,
+                Refusal::Origin,
+            ),
+            (
+                Some("127.0.0.1:2345"),
+                None,
+                Some("cross-site"),
+                Refusal::Origin,
+            ),
+            (
+                Some("127.0.0.1:2345"),
+                None,
+                Some("same-site"),
+                Refusal::Origin,
+            ),
         ];
         for (host, origin, site, why) in refused {
-            assert_eq!(check_origin(listen, host, origin, site), Err(why), "{host:?} {origin:?} {site:?}");
+            assert_eq!(
+                check_origin(listen, host, origin, site),
+                Err(why),
+                "{host:?} {origin:?} {site:?}"
+            );
         }
     }
 }

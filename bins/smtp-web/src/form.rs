@@ -30,11 +30,19 @@ impl fmt::Display for FormError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FormError::TooLarge { limit } => {
-                write!(f, "the form with its attachments is larger than the limit of {}", human_size(*limit))
+                write!(
+                    f,
+                    "the form with its attachments is larger than the limit of {}",
+                    human_size(*limit)
+                )
             }
-            FormError::ContentType(ct) => write!(f, "the form was sent as {ct:?}, not as form data"),
+            FormError::ContentType(ct) => {
+                write!(f, "the form was sent as {ct:?}, not as form data")
+            }
             FormError::NotUtf8 { field } => write!(f, "the field {field:?} is not UTF-8 text"),
-            FormError::Multipart(expected) => write!(f, "malformed multipart form: expected {expected}"),
+            FormError::Multipart(expected) => {
+                write!(f, "malformed multipart form: expected {expected}")
+            }
         }
     }
 }
@@ -100,10 +108,15 @@ impl FormData {
     pub fn parse(content_type: &str, body: &[u8]) -> Result<FormData, FormError> {
         let mime = content_type.split(';').next().unwrap_or_default().trim();
         if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Ok(FormData { fields: urlencoded::parse_urlencoded(body)?, files: Vec::new() });
+            return Ok(FormData {
+                fields: urlencoded::parse_urlencoded(body)?,
+                files: Vec::new(),
+            });
         }
         if !mime.eq_ignore_ascii_case("multipart/form-data") {
-            return Err(FormError::ContentType(content_type.chars().take(80).collect()));
+            return Err(FormError::ContentType(
+                content_type.chars().take(80).collect(),
+            ));
         }
         let boundary = multipart::boundary(content_type)?;
         let mut form = FormData::default();
@@ -112,10 +125,16 @@ impl FormData {
                 Some(filename) if filename.is_empty() && part.data.is_empty() => {}
                 Some(filename) => form.files.push((
                     part.name,
-                    Upload { filename, content_type: part.content_type, data: part.data },
+                    Upload {
+                        filename,
+                        content_type: part.content_type,
+                        data: part.data,
+                    },
                 )),
                 None => {
-                    let value = String::from_utf8(part.data).map_err(|_| FormError::NotUtf8 { field: part.name.clone() })?;
+                    let value = String::from_utf8(part.data).map_err(|_| FormError::NotUtf8 {
+                        field: part.name.clone(),
+                    })?;
                     form.fields.push((part.name, value));
                 }
             }
@@ -125,12 +144,19 @@ impl FormData {
 
     /// The first value of a field, or `""`.
     pub fn get(&self, name: &str) -> &str {
-        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     /// Every value of a field, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -140,7 +166,11 @@ mod tests {
 
     #[test]
     fn urlencoded_and_multipart_give_the_same_fields() {
-        let a = FormData::parse("application/x-www-form-urlencoded", b"subject=%ED%95%9C+1&to=a%40b").unwrap();
+        let a = FormData::parse(
+            "application/x-www-form-urlencoded",
+            b"subject=%ED%95%9C+1&to=a%40b",
+        )
+        .unwrap();
         let multipart = "--B\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n한 1\r\n\
                          --B\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\na@b\r\n\
                          --B\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n\r\n\r\n--B--\r\n";
@@ -152,11 +182,16 @@ mod tests {
 
     #[test]
     fn other_content_types_and_bad_text_are_refused() {
-        assert!(matches!(FormData::parse("text/plain", b"a=b"), Err(FormError::ContentType(_))));
+        assert!(matches!(
+            FormData::parse("text/plain", b"a=b"),
+            Err(FormError::ContentType(_))
+        ));
         let body = b"--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n\xff\xfe\r\n--B--";
         assert_eq!(
             FormData::parse("multipart/form-data; boundary=B", body),
-            Err(FormError::NotUtf8 { field: "body".into() })
+            Err(FormError::NotUtf8 {
+                field: "body".into()
+            })
         );
     }
 
@@ -165,6 +200,9 @@ mod tests {
         assert_eq!(human_size(10), "10 bytes");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(25 * 1024 * 1024), "25 MiB");
-        assert_eq!(FormError::TooLarge { limit: 1024 }.to_string(), "the form with its attachments is larger than the limit of 1 KiB");
+        assert_eq!(
+            FormError::TooLarge { limit: 1024 }.to_string(),
+            "the form with its attachments is larger than the limit of 1 KiB"
+        );
     }
 }

@@ -73,9 +73,22 @@ mod tests {
 
     #[test]
     fn redaction_masks_the_password_in_every_form() {
-        let form = ComposeForm { account: "alice@example.test".into(), host: "127.0.0.1".into(), to: "b@x.test".into(), ..Default::default() };
+        let form = ComposeForm {
+            account: "alice@example.test".into(),
+            host: "127.0.0.1".into(),
+            to: "b@x.test".into(),
+            ..Default::default()
+        };
         let pw = Secret::new("s3cr3t-pw");
-        let request = form.validate(&pw, Vec::new(), &SendDefaults { timeout: Duration::from_secs(5) }).unwrap();
+        let request = form
+            .validate(
+                &pw,
+                Vec::new(),
+                &SendDefaults {
+                    timeout: Duration::from_secs(5),
+                },
+            )
+            .unwrap();
         let plain = BASE64.encode("\0alice@example.test\0s3cr3t-pw");
         let report = SendReport {
             result: Err("server said s3cr3t-pw".into()),
@@ -87,6 +100,9 @@ mod tests {
         }
         .redacted(&request);
         assert_eq!(report.result, Err("server said ********".into()));
-        assert_eq!(report.transcript, ["C: AUTH PLAIN ********", "C: ********", "S: 250 fine"]);
+        assert_eq!(
+            report.transcript,
+            ["C: AUTH PLAIN ********", "C: ********", "S: 250 fine"]
+        );
     }
 }

@@ -11,7 +11,10 @@ use mail_cli::{CliError, NetArgs, TlsMode};
 use smtp_web::{App, ComposeForm, Config, SendDefaults, SmtpMailer};
 
 #[derive(Parser)]
-#[command(version, about = "Serve a local web form that composes a mail and sends it through SMTP")]
+#[command(
+    version,
+    about = "Serve a local web form that composes a mail and sends it through SMTP"
+)]
 struct Args {
     /// Address to listen on; anything but loopback makes the form reachable
     /// by others (warns).
@@ -58,7 +61,9 @@ fn run(args: Args) -> Result<(), CliError> {
     let config = Config {
         listen,
         max_upload: args.max_upload,
-        defaults: SendDefaults { timeout: Duration::from_secs(args.net.timeout.max(1)) },
+        defaults: SendDefaults {
+            timeout: Duration::from_secs(args.net.timeout.max(1)),
+        },
         initial,
     };
     let app = App::new(config, Box::new(SmtpMailer::new(tls)))
@@ -81,8 +86,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((at, 'g' | 'G')) => (text.get(..at), 30),
         _ => (Some(text), 0),
     };
-    let number: u64 = digits.unwrap_or_default().parse().map_err(|_| format!("{text:?} is not a size like 500K or 25M"))?;
-    number.checked_mul(1 << shift).filter(|&n| n > 0).ok_or_else(|| format!("{text:?} is not a usable size"))
+    let number: u64 = digits
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 500K or 25M"))?;
+    number
+        .checked_mul(1 << shift)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{text:?} is not a usable size"))
 }
 
 #[cfg(test)]
@@ -95,6 +106,11 @@ mod tests {
         assert_eq!(parse_size("500k"), Ok(500 << 10));
         assert_eq!(parse_size("1G"), Ok(1 << 30));
         assert_eq!(parse_size("1234"), Ok(1234));
-        assert!(parse_size("0").is_err() && parse_size("x").is_err() && parse_size("-1M").is_err() && parse_size("").is_err());
+        assert!(
+            parse_size("0").is_err()
+                && parse_size("x").is_err()
+                && parse_size("-1M").is_err()
+                && parse_size("").is_err()
+        );
     }
 }

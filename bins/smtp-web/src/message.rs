@@ -39,10 +39,16 @@ pub fn build(request: &SendRequest) -> Result<Built, String> {
     for bcc in &request.bcc {
         builder = builder.bcc(mailbox(bcc)?);
     }
-    builder = builder.subject(request.subject.as_str()).text(request.body.as_str());
+    builder = builder
+        .subject(request.subject.as_str())
+        .text(request.body.as_str());
     for upload in &request.attachments {
         builder = builder
-            .attach_bytes(&upload.filename, upload.content_type.as_deref(), upload.data.clone())
+            .attach_bytes(
+                &upload.filename,
+                upload.content_type.as_deref(),
+                upload.data.clone(),
+            )
             .map_err(|err| err.to_string())?;
     }
     let message = builder.build().map_err(|err| err.to_string())?;
@@ -50,8 +56,15 @@ pub fn build(request: &SendRequest) -> Result<Built, String> {
     envelope.options.smtputf8 = message.needs_smtputf8();
     envelope.options.eight_bit_mime = !message.is_7bit();
     let mut bytes = Vec::with_capacity(usize::try_from(message.size()).unwrap_or(0));
-    message.reader().and_then(|mut r| r.read_to_end(&mut bytes)).map_err(|err| err.to_string())?;
-    Ok(Built { envelope, bytes, message_id: message.message_id().to_owned() })
+    message
+        .reader()
+        .and_then(|mut r| r.read_to_end(&mut bytes))
+        .map_err(|err| err.to_string())?;
+    Ok(Built {
+        envelope,
+        bytes,
+        message_id: message.message_id().to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -63,7 +76,14 @@ mod tests {
     use std::time::Duration;
 
     fn request(form: ComposeForm, attachments: Vec<Upload>) -> SendRequest {
-        form.validate(&Secret::new("pw"), attachments, &SendDefaults { timeout: Duration::from_secs(5) }).unwrap()
+        form.validate(
+            &Secret::new("pw"),
+            attachments,
+            &SendDefaults {
+                timeout: Duration::from_secs(5),
+            },
+        )
+        .unwrap()
     }
 
     fn head(bytes: &[u8]) -> String {
@@ -88,12 +108,25 @@ mod tests {
         let head = head(&built.bytes);
         assert!(head.is_ascii(), "{head}");
         let subject = head.lines().find(|l| l.starts_with("Subject: ")).unwrap();
-        assert!(subject.starts_with("Subject: =?utf-8?") || subject.starts_with("Subject: =?UTF-8?"), "{subject}");
+        assert!(
+            subject.starts_with("Subject: =?utf-8?") || subject.starts_with("Subject: =?UTF-8?"),
+            "{subject}"
+        );
         assert!(!head.contains("주간"));
         assert!(head.lines().any(|l| l.starts_with("From: =?")), "{head}");
-        assert!(!head.contains("audit@"), "Bcc leaked into the header: {head}");
+        assert!(
+            !head.contains("audit@"),
+            "Bcc leaked into the header: {head}"
+        );
         assert_eq!(built.envelope.from, "alice@example.test");
-        assert_eq!(built.envelope.recipients, ["bob@example.test", "carol@example.test", "audit@example.test"]);
+        assert_eq!(
+            built.envelope.recipients,
+            [
+                "bob@example.test",
+                "carol@example.test",
+                "audit@example.test"
+            ]
+        );
         assert!(!built.envelope.options.smtputf8 && !built.envelope.options.eight_bit_mime);
         assert!(built.message_id.starts_with('<'));
     }
@@ -107,11 +140,19 @@ mod tests {
             subject: "files".into(),
             ..ComposeForm::default()
         };
-        let upload = Upload { filename: "../보고서.pdf".into(), content_type: Some("application/pdf".into()), data: vec![0, 255, 1] };
+        let upload = Upload {
+            filename: "../보고서.pdf".into(),
+            content_type: Some("application/pdf".into()),
+            data: vec![0, 255, 1],
+        };
         let built = build(&request(form, vec![upload])).unwrap();
         let text = String::from_utf8(built.bytes).unwrap();
         assert!(text.contains("Content-Type: application/pdf"), "{text}");
-        assert!(text.contains("filename*=utf-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf") || text.contains("filename*=UTF-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf"), "{text}");
+        assert!(
+            text.contains("filename*=utf-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf")
+                || text.contains("filename*=UTF-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf"),
+            "{text}"
+        );
         assert!(text.contains("AP8B"), "base64 of the bytes: {text}");
     }
 }

@@ -42,15 +42,26 @@ pub fn boundary(content_type: &str) -> Result<String, FormError> {
         return Err(FormError::Multipart("a multipart/form-data content type"));
     }
     for param in params {
-        let Some((key, value)) = param.split_once('=') else { continue };
+        let Some((key, value)) = param.split_once('=') else {
+            continue;
+        };
         if !key.trim().eq_ignore_ascii_case("boundary") {
             continue;
         }
         let value = value.trim();
-        let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
         let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=? ".contains(c);
-        if value.is_empty() || value.len() > 70 || !value.chars().all(allowed) || value.ends_with(' ') {
-            return Err(FormError::Multipart("a boundary of 1 to 70 allowed characters"));
+        if value.is_empty()
+            || value.len() > 70
+            || !value.chars().all(allowed)
+            || value.ends_with(' ')
+        {
+            return Err(FormError::Multipart(
+                "a boundary of 1 to 70 allowed characters",
+            ));
         }
         return Ok(value.to_owned());
     }
@@ -70,7 +81,9 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, FormErr
     let mut rest = if body.starts_with(&dash) {
         body.get(dash.len()..).unwrap_or_default()
     } else {
-        let at = next_delimiter.find(body).ok_or(FormError::Multipart("the first boundary delimiter"))?;
+        let at = next_delimiter
+            .find(body)
+            .ok_or(FormError::Multipart("the first boundary delimiter"))?;
         body.get(at + 2 + dash.len()..).unwrap_or_default()
     };
     let mut parts = Vec::new();
@@ -78,7 +91,10 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, FormErr
         if rest.starts_with(b"--") {
             return Ok(parts); // close delimiter; the epilogue is ignored
         }
-        let after_padding = rest.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(rest.len());
+        let after_padding = rest
+            .iter()
+            .position(|&b| b != b' ' && b != b'\t')
+            .unwrap_or(rest.len());
         rest = rest
             .get(after_padding..)
             .and_then(|r| r.strip_prefix(b"\r\n"))
@@ -87,7 +103,9 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, FormErr
             return Err(FormError::Multipart("at most 200 parts"));
         }
         let (head, content) = split_head(rest)?;
-        let at = next_delimiter.find(content).ok_or(FormError::Multipart("the close delimiter (body cut short)"))?;
+        let at = next_delimiter
+            .find(content)
+            .ok_or(FormError::Multipart("the close delimiter (body cut short)"))?;
         let data = content.get(..at).unwrap_or_default();
         parts.push(parse_head(head, data)?);
         rest = content.get(at + 2 + dash.len()..).unwrap_or_default();
@@ -99,13 +117,18 @@ fn split_head(part: &[u8]) -> Result<(&[u8], &[u8]), FormError> {
     if let Some(content) = part.strip_prefix(b"\r\n") {
         return Ok((&[], content)); // no headers at all
     }
-    let window = part.get(..part.len().min(MAX_HEADER_BYTES + 4)).unwrap_or(part);
+    let window = part
+        .get(..part.len().min(MAX_HEADER_BYTES + 4))
+        .unwrap_or(part);
     let end = memmem::find(window, b"\r\n\r\n").ok_or(if window.len() < part.len() {
         FormError::Multipart("part headers within 8 KiB")
     } else {
         FormError::Multipart("a blank line after the part headers")
     })?;
-    Ok((part.get(..end).unwrap_or_default(), part.get(end + 4..).unwrap_or_default()))
+    Ok((
+        part.get(..end).unwrap_or_default(),
+        part.get(end + 4..).unwrap_or_default(),
+    ))
 }
 
 fn parse_head(head: &[u8], data: &[u8]) -> Result<Part, FormError> {
@@ -113,24 +136,39 @@ fn parse_head(head: &[u8], data: &[u8]) -> Result<Part, FormError> {
     let mut disposition = None;
     let mut content_type = None;
     for line in head.split("\r\n").filter(|line| !line.is_empty()) {
-        let (name, value) = line.split_once(':').ok_or(FormError::Multipart("`Name: value` part header lines"))?;
+        let (name, value) = line
+            .split_once(':')
+            .ok_or(FormError::Multipart("`Name: value` part header lines"))?;
         if name.trim().eq_ignore_ascii_case("content-disposition") {
             disposition = Some(value.trim());
         } else if name.trim().eq_ignore_ascii_case("content-type") {
             let value = value.trim();
-            let valid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+            let valid =
+                !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
             content_type = valid.then(|| value.to_owned());
         }
     }
-    let disposition = disposition.ok_or(FormError::Multipart("a Content-Disposition header in every part"))?;
+    let disposition = disposition.ok_or(FormError::Multipart(
+        "a Content-Disposition header in every part",
+    ))?;
     let (kind, params) = disposition.split_once(';').unwrap_or((disposition, ""));
     if !kind.trim().eq_ignore_ascii_case("form-data") {
         return Err(FormError::Multipart("Content-Disposition: form-data"));
     }
     let params = disposition_params(params)?;
-    let param = |key: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone());
+    let param = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    };
     let name = param("name").ok_or(FormError::Multipart("a name= parameter in every part"))?;
-    Ok(Part { name, filename: param("filename"), content_type, data: data.to_vec() })
+    Ok(Part {
+        name,
+        filename: param("filename"),
+        content_type,
+        data: data.to_vec(),
+    })
 }
 
 /// `; key=value; key="quoted value"` parameters. As browsers write them
@@ -144,11 +182,17 @@ fn disposition_params(mut text: &str) -> Result<Vec<(String, String)>, FormError
         if text.is_empty() {
             return Ok(params);
         }
-        let (key, after) = text.split_once('=').ok_or(FormError::Multipart("key=value disposition parameters"))?;
+        let (key, after) = text
+            .split_once('=')
+            .ok_or(FormError::Multipart("key=value disposition parameters"))?;
         let after = after.trim_start();
         let (value, remaining) = match after.strip_prefix('"') {
-            Some(quoted) => quoted.split_once('"').ok_or(FormError::Multipart("a closing quote in a parameter"))?,
-            None => after.split_once(';').map_or((after, ""), |(v, r)| (v.trim_end(), r)),
+            Some(quoted) => quoted
+                .split_once('"')
+                .ok_or(FormError::Multipart("a closing quote in a parameter"))?,
+            None => after
+                .split_once(';')
+                .map_or((after, ""), |(v, r)| (v.trim_end(), r)),
         };
         params.push((key.trim().to_owned(), value.to_owned()));
         text = remaining;
@@ -182,17 +226,25 @@ mod tests {
         ]);
         let parts = parse_multipart(&body, &boundary(CT).unwrap()).unwrap();
         assert_eq!(parts.len(), 4);
-        assert_eq!((parts[0].name.as_str(), parts[0].data.as_slice()), ("subject", "안녕하세요".as_bytes()));
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].data.as_slice()),
+            ("subject", "안녕하세요".as_bytes())
+        );
         assert_eq!(parts[1].data, b"line 1\r\n\r\nline 3\r\n");
         assert_eq!(parts[2].filename.as_deref(), Some("보고서 %22a%22.txt"));
         assert_eq!(parts[2].content_type.as_deref(), Some("text/plain"));
         assert_eq!(parts[2].data, b"--not a boundary\r\n");
-        assert_eq!((parts[3].filename.as_deref(), parts[3].data.len()), (Some(""), 0));
+        assert_eq!(
+            (parts[3].filename.as_deref(), parts[3].data.len()),
+            (Some(""), 0)
+        );
     }
 
     #[test]
     fn filename_with_percent_escapes_stays_as_sent() {
-        let body = body(&["Content-Disposition: form-data; name=\"f\"; filename=\"a%22b%0D%0A.txt\"\r\n\r\nx"]);
+        let body = body(&[
+            "Content-Disposition: form-data; name=\"f\"; filename=\"a%22b%0D%0A.txt\"\r\n\r\nx",
+        ]);
         let parts = parse_multipart(&body, "----WebKitFormBoundaryAbC123").unwrap();
         assert_eq!(parts[0].filename.as_deref(), Some("a%22b%0D%0A.txt"));
     }
@@ -230,7 +282,10 @@ mod tests {
             "multipart/form-data; boundary=a\"b",
         ];
         for ct in bad {
-            assert!(matches!(boundary(ct), Err(FormError::Multipart(_))), "{ct:?}");
+            assert!(
+                matches!(boundary(ct), Err(FormError::Multipart(_))),
+                "{ct:?}"
+            );
         }
         let long = format!("multipart/form-data; boundary={}", "x".repeat(71));
         assert!(boundary(&long).is_err());
@@ -241,17 +296,47 @@ mod tests {
         let table: &[(&[u8], &str)] = &[
             (b"", "the first boundary delimiter"),
             (b"no delimiter here", "the first boundary delimiter"),
-            (b"--X\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue", "the close delimiter (body cut short)"),
-            (b"--X\r\nContent-Disposition: form-data; name=a\r\n", "a blank line after the part headers"),
+            (
+                b"--X\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue",
+                "the close delimiter (body cut short)",
+            ),
+            (
+                b"--X\r\nContent-Disposition: form-data; name=a\r\n",
+                "a blank line after the part headers",
+            ),
             (b"--Xjunk\r\n", "CRLF after a boundary delimiter"),
-            (b"--X\r\nContent-Type: text/plain\r\n\r\nv\r\n--X--", "a Content-Disposition header in every part"),
-            (b"--X\r\n\r\nv\r\n--X--", "a Content-Disposition header in every part"),
-            (b"--X\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--X--", "Content-Disposition: form-data"),
-            (b"--X\r\nContent-Disposition: form-data; filename=a\r\n\r\nv\r\n--X--", "a name= parameter in every part"),
-            (b"--X\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--X--", "a closing quote in a parameter"),
-            (b"--X\r\nContent-Disposition: form-data; name=\"a\"b\"\r\n\r\nv\r\n--X--", "key=value disposition parameters"),
-            (b"--X\r\nbroken header\r\n\r\nv\r\n--X--", "`Name: value` part header lines"),
-            (b"--X\r\nContent-Disposition: form-data; name=\xff\r\n\r\nv\r\n--X--", "UTF-8 part headers"),
+            (
+                b"--X\r\nContent-Type: text/plain\r\n\r\nv\r\n--X--",
+                "a Content-Disposition header in every part",
+            ),
+            (
+                b"--X\r\n\r\nv\r\n--X--",
+                "a Content-Disposition header in every part",
+            ),
+            (
+                b"--X\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--X--",
+                "Content-Disposition: form-data",
+            ),
+            (
+                b"--X\r\nContent-Disposition: form-data; filename=a\r\n\r\nv\r\n--X--",
+                "a name= parameter in every part",
+            ),
+            (
+                b"--X\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--X--",
+                "a closing quote in a parameter",
+            ),
+            (
+                b"--X\r\nContent-Disposition: form-data; name=\"a\"b\"\r\n\r\nv\r\n--X--",
+                "key=value disposition parameters",
+            ),
+            (
+                b"--X\r\nbroken header\r\n\r\nv\r\n--X--",
+                "`Name: value` part header lines",
+            ),
+            (
+                b"--X\r\nContent-Disposition: form-data; name=\xff\r\n\r\nv\r\n--X--",
+                "UTF-8 part headers",
+            ),
         ];
         for (body, expected) in table {
             assert_eq!(
@@ -270,16 +355,23 @@ mod tests {
             many.extend_from_slice(b"--X\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n");
         }
         many.extend_from_slice(b"--X--");
-        assert_eq!(parse_multipart(&many, "X"), Err(FormError::Multipart("at most 200 parts")));
+        assert_eq!(
+            parse_multipart(&many, "X"),
+            Err(FormError::Multipart("at most 200 parts"))
+        );
 
         let mut huge_head = b"--X\r\nContent-Disposition: form-data; name=a\r\nX-Pad: ".to_vec();
         huge_head.extend(std::iter::repeat_n(b'a', MAX_HEADER_BYTES * 4));
         huge_head.extend_from_slice(b"\r\n\r\nv\r\n--X--");
-        assert_eq!(parse_multipart(&huge_head, "X"), Err(FormError::Multipart("part headers within 8 KiB")));
+        assert_eq!(
+            parse_multipart(&huge_head, "X"),
+            Err(FormError::Multipart("part headers within 8 KiB"))
+        );
 
         // A megabyte of almost-boundaries parses quickly and keeps every byte.
         let data = b"\r\n--Y".repeat(200_000);
-        let mut body = b"--X\r\nContent-Disposition: form-data; name=f; filename=f\r\n\r\n".to_vec();
+        let mut body =
+            b"--X\r\nContent-Disposition: form-data; name=f; filename=f\r\n\r\n".to_vec();
         body.extend_from_slice(&data);
         body.extend_from_slice(b"\r\n--X--");
         let parts = parse_multipart(&body, "X").unwrap();
@@ -295,9 +387,17 @@ mod tests {
         let full_len = body.len() - 2; // without the final CRLF (epilogue)
         for end in 0..full_len {
             let prefix = &body[..end];
-            assert!(parse_multipart(prefix, "----WebKitFormBoundaryAbC123").is_err(), "prefix {end}");
+            assert!(
+                parse_multipart(prefix, "----WebKitFormBoundaryAbC123").is_err(),
+                "prefix {end}"
+            );
         }
-        assert_eq!(parse_multipart(&body[..full_len], "----WebKitFormBoundaryAbC123").unwrap().len(), 2);
+        assert_eq!(
+            parse_multipart(&body[..full_len], "----WebKitFormBoundaryAbC123")
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -110,7 +110,11 @@ fn layout(title: &str, body: &str) -> String {
 fn notice_html(notice: &Notice) -> String {
     let mut out = String::new();
     let transcript = match notice {
-        Notice::Sent { recipients, reply, transcript } => {
+        Notice::Sent {
+            recipients,
+            reply,
+            transcript,
+        } => {
             let plural = if *recipients == 1 { "" } else { "s" };
             let _ = write!(
                 out,
@@ -150,7 +154,12 @@ fn notice_html(notice: &Notice) -> String {
 
 fn form_html(view: &ComposeView<'_>) -> String {
     let f = view.form;
-    let err = |name: &str| view.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str());
+    let err = |name: &str| {
+        view.errors
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.as_str())
+    };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -159,8 +168,26 @@ fn form_html(view: &ComposeView<'_>) -> String {
          <fieldset><legend>Account</legend><div class=\"grid\">\n",
         escape(view.token)
     );
-    out.push_str(&grid_input("w3", "account", "Account id", "text", &f.account, "name or name@domain", "username", err("account")));
-    out.push_str(&grid_input("w3", "password", "Password", "password", "", "", "current-password", err("password")));
+    out.push_str(&grid_input(
+        "w3",
+        "account",
+        "Account id",
+        "text",
+        &f.account,
+        "name or name@domain",
+        "username",
+        err("account"),
+    ));
+    out.push_str(&grid_input(
+        "w3",
+        "password",
+        "Password",
+        "password",
+        "",
+        "",
+        "current-password",
+        err("password"),
+    ));
 
     let mut options = String::from("<option value=\"auto\">From the account's domain</option>");
     for preset in PRESETS {
@@ -174,25 +201,72 @@ fn form_html(view: &ComposeView<'_>) -> String {
             p = preset.smtp.1
         );
     }
-    out.push_str(&grid_select("w2", "preset", "Server", &options, err("preset")));
-    out.push_str(&grid_input("w2", "host", "or host", "text", &f.host, "overrides the server", "off", err("host")));
-    out.push_str(&grid_input("w1", "port", "Port", "text", &f.port, "auto", "off", err("port")));
+    out.push_str(&grid_select(
+        "w2",
+        "preset",
+        "Server",
+        &options,
+        err("preset"),
+    ));
+    out.push_str(&grid_input(
+        "w2",
+        "host",
+        "or host",
+        "text",
+        &f.host,
+        "overrides the server",
+        "off",
+        err("host"),
+    ));
+    out.push_str(&grid_input(
+        "w1",
+        "port",
+        "Port",
+        "text",
+        &f.port,
+        "auto",
+        "off",
+        err("port"),
+    ));
     let mut tls_options = String::new();
-    for (value, label) in [("auto", "Auto"), ("implicit", "TLS"), ("starttls", "STARTTLS"), ("none", "None")] {
+    for (value, label) in [
+        ("auto", "Auto"),
+        ("implicit", "TLS"),
+        ("starttls", "STARTTLS"),
+        ("none", "None"),
+    ] {
         let selected = if f.tls == value { " selected" } else { "" };
-        let _ = write!(tls_options, "<option value=\"{value}\"{selected}>{label}</option>");
+        let _ = write!(
+            tls_options,
+            "<option value=\"{value}\"{selected}>{label}</option>"
+        );
     }
-    out.push_str(&grid_select("w1", "tls", "Security", &tls_options, err("tls")));
+    out.push_str(&grid_select(
+        "w1",
+        "tls",
+        "Security",
+        &tls_options,
+        err("tls"),
+    ));
     out.push_str("</div></fieldset>\n<fieldset><legend>Message</legend>\n");
 
     for (name, label, value, hint) in [
-        ("from", "From", &f.from, "Name <you@example.com> (default: the account)"),
+        (
+            "from",
+            "From",
+            &f.from,
+            "Name <you@example.com> (default: the account)",
+        ),
         ("to", "To", &f.to, "several, separated by commas"),
         ("cc", "Cc", &f.cc, ""),
         ("bcc", "Bcc", &f.bcc, ""),
         ("subject", "Subject", &f.subject, ""),
     ] {
-        let class = if err(name).is_some() { "row has-error" } else { "row" };
+        let class = if err(name).is_some() {
+            "row has-error"
+        } else {
+            "row"
+        };
         let _ = write!(
             out,
             "<div class=\"{class}\"><label for=\"{name}\">{label}</label>\
@@ -201,7 +275,11 @@ fn form_html(view: &ComposeView<'_>) -> String {
             escape(hint)
         );
         if let Some(message) = err(name) {
-            let _ = write!(out, "<p class=\"error\" id=\"{name}-error\">{}</p>", escape(message));
+            let _ = write!(
+                out,
+                "<p class=\"error\" id=\"{name}-error\">{}</p>",
+                escape(message)
+            );
         }
         out.push_str("</div>\n");
     }
@@ -213,7 +291,11 @@ fn form_html(view: &ComposeView<'_>) -> String {
         escape(&f.body)
     );
     if let Some(message) = err("body") {
-        let _ = write!(out, "<p class=\"error\" id=\"body-error\">{}</p>", escape(message));
+        let _ = write!(
+            out,
+            "<p class=\"error\" id=\"body-error\">{}</p>",
+            escape(message)
+        );
     }
     let _ = write!(
         out,
@@ -238,7 +320,11 @@ fn grid_input(
     autocomplete: &str,
     error: Option<&str>,
 ) -> String {
-    let class = if error.is_some() { format!("{width} has-error") } else { width.to_owned() };
+    let class = if error.is_some() {
+        format!("{width} has-error")
+    } else {
+        width.to_owned()
+    };
     let mut out = format!(
         "<label class=\"{class}\"><span>{label}</span><input type=\"{kind}\" id=\"{name}\" name=\"{name}\" \
          value=\"{}\" placeholder=\"{}\" autocomplete=\"{autocomplete}\">",
@@ -246,17 +332,29 @@ fn grid_input(
         escape(placeholder)
     );
     if let Some(message) = error {
-        let _ = write!(out, "<p class=\"error\" id=\"{name}-error\">{}</p>", escape(message));
+        let _ = write!(
+            out,
+            "<p class=\"error\" id=\"{name}-error\">{}</p>",
+            escape(message)
+        );
     }
     out.push_str("</label>\n");
     out
 }
 
 fn grid_select(width: &str, name: &str, label: &str, options: &str, error: Option<&str>) -> String {
-    let class = if error.is_some() { format!("{width} has-error") } else { width.to_owned() };
+    let class = if error.is_some() {
+        format!("{width} has-error")
+    } else {
+        width.to_owned()
+    };
     let mut out = format!("<label class=\"{class}\"><span>{label}</span><select id=\"{name}\" name=\"{name}\">{options}</select>");
     if let Some(message) = error {
-        let _ = write!(out, "<p class=\"error\" id=\"{name}-error\">{}</p>", escape(message));
+        let _ = write!(
+            out,
+            "<p class=\"error\" id=\"{name}-error\">{}</p>",
+            escape(message)
+        );
     }
     out.push_str("</label>\n");
     out
@@ -266,13 +364,26 @@ fn grid_select(width: &str, name: &str, label: &str, options: &str, error: Optio
 mod tests {
     use super::*;
 
-    fn view<'a>(form: &'a ComposeForm, errors: &'a [FieldError], notice: Option<&'a Notice>) -> ComposeView<'a> {
-        ComposeView { form, errors, notice, token: "tok\"en", max_upload: 25 * 1024 * 1024 }
+    fn view<'a>(
+        form: &'a ComposeForm,
+        errors: &'a [FieldError],
+        notice: Option<&'a Notice>,
+    ) -> ComposeView<'a> {
+        ComposeView {
+            form,
+            errors,
+            notice,
+            token: "tok\"en",
+            max_upload: 25 * 1024 * 1024,
+        }
     }
 
     #[test]
     fn escapes_the_five_characters() {
-        assert_eq!(escape("<a href=\"x\" onclick='y'>&amp;</a>"), "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\" onclick='y'>&amp;</a>"),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;"
+        );
         assert_eq!(escape("한글 plain"), "한글 plain");
     }
 
@@ -292,8 +403,14 @@ mod tests {
             preset: evil.into(),
             tls: evil.into(),
         };
-        let errors = [FieldError { field: "to", message: evil.into() }];
-        let notice = Notice::Failed { error: evil.into(), transcript: vec![format!("S: 550 {evil}")] };
+        let errors = [FieldError {
+            field: "to",
+            message: evil.into(),
+        }];
+        let notice = Notice::Failed {
+            error: evil.into(),
+            transcript: vec![format!("S: 550 {evil}")],
+        };
         let html = compose_page(&view(&form, &errors, Some(&notice)));
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("</textarea><"), "{html}");
@@ -305,8 +422,15 @@ mod tests {
 
     #[test]
     fn failure_keeps_the_fields_but_never_a_password() {
-        let form = ComposeForm { subject: "회의 자료".into(), to: "bob@x.test".into(), ..ComposeForm::default() };
-        let notice = Notice::Failed { error: "server rejected AUTH: 535 5.7.8 Error: authentication failed".into(), transcript: vec![] };
+        let form = ComposeForm {
+            subject: "회의 자료".into(),
+            to: "bob@x.test".into(),
+            ..ComposeForm::default()
+        };
+        let notice = Notice::Failed {
+            error: "server rejected AUTH: 535 5.7.8 Error: authentication failed".into(),
+            transcript: vec![],
+        };
         let html = compose_page(&view(&form, &[], Some(&notice)));
         assert!(html.contains("value=\"회의 자료\""));
         assert!(html.contains("535 5.7.8 Error: authentication failed"));
@@ -319,19 +443,29 @@ mod tests {
         let notice = Notice::Sent {
             recipients: 2,
             reply: "250 2.0.0 Ok: queued as 4Xy".into(),
-            transcript: vec!["C: AUTH PLAIN ********".into(), "S: 235 2.7.0 Authentication successful".into()],
+            transcript: vec![
+                "C: AUTH PLAIN ********".into(),
+                "S: 235 2.7.0 Authentication successful".into(),
+            ],
         };
         let html = compose_page(&view(&ComposeForm::default(), &[], Some(&notice)));
         assert!(html.contains("for 2 recipients"));
-        assert!(html.contains("<pre class=\"transcript\" id=\"transcript\">C: AUTH PLAIN ********\nS: 235"));
+        assert!(html.contains(
+            "<pre class=\"transcript\" id=\"transcript\">C: AUTH PLAIN ********\nS: 235"
+        ));
         assert!(!html.contains("<form"));
     }
 
     #[test]
     fn field_errors_appear_beside_their_fields() {
-        let errors = [FieldError { field: "subject", message: "The subject must be one line of text: it contains a line break.".into() }];
+        let errors = [FieldError {
+            field: "subject",
+            message: "The subject must be one line of text: it contains a line break.".into(),
+        }];
         let html = compose_page(&view(&ComposeForm::default(), &errors, None));
-        assert!(html.contains("<p class=\"error\" id=\"subject-error\">The subject must be one line"));
+        assert!(
+            html.contains("<p class=\"error\" id=\"subject-error\">The subject must be one line")
+        );
         assert!(html.contains("<div class=\"row has-error\"><label for=\"subject\">"));
     }
 }

@@ -55,9 +55,27 @@ pub fn serve(server: Arc<Server>, app: Arc<App>) {
 fn handle(app: &App, mut request: tiny_http::Request) {
     let method = request.method().as_str().to_owned();
     let url = request.url().to_owned();
-    let headers = request.headers().iter().map(|h| (h.field.as_str().as_str().to_owned(), h.value.as_str().to_owned())).collect();
-    let response = app.handle(Request { method: &method, url: &url, headers, body: request.as_reader() });
-    log::debug!("{method} {} -> {}", url.split('?').next().unwrap_or_default(), response.status);
+    let headers = request
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    let response = app.handle(Request {
+        method: &method,
+        url: &url,
+        headers,
+        body: request.as_reader(),
+    });
+    log::debug!(
+        "{method} {} -> {}",
+        url.split('?').next().unwrap_or_default(),
+        response.status
+    );
     if let Err(err) = request.respond(to_tiny(response)) {
         log::debug!("could not write a response: {err}");
     }

@@ -27,14 +27,22 @@ impl Mailer for SmtpMailer {
     fn send(&self, request: &SendRequest) -> SendReport {
         let recording = Recording::new();
         let result = self.try_send(request, &recording);
-        SendReport { result, transcript: recording.lines() }
+        SendReport {
+            result,
+            transcript: recording.lines(),
+        }
     }
 }
 
 impl SmtpMailer {
     fn try_send(&self, request: &SendRequest, recording: &Recording) -> Result<Accepted, String> {
-        let built = message::build(request).map_err(|err| format!("The message could not be built: {err}."))?;
-        log::info!("built message {} ({} bytes)", built.message_id, built.bytes.len());
+        let built = message::build(request)
+            .map_err(|err| format!("The message could not be built: {err}."))?;
+        log::info!(
+            "built message {} ({} bytes)",
+            built.message_id,
+            built.bytes.len()
+        );
         let endpoint = &request.endpoint;
         let options = ClientOptions {
             transcript: Some(Box::new(recording.clone())),
@@ -43,13 +51,27 @@ impl SmtpMailer {
             ..ClientOptions::default()
         };
         let mut client = Client::connect(&endpoint.server, endpoint.security, &self.tls, options)
-            .map_err(|err| format!("Could not reach {}:{}: {err}", endpoint.server.host, endpoint.server.port))?;
-        let outcome = deliver(&mut client, &endpoint.user, &request.password, &built.envelope, &built.bytes);
+            .map_err(|err| {
+            format!(
+                "Could not reach {}:{}: {err}",
+                endpoint.server.host, endpoint.server.port
+            )
+        })?;
+        let outcome = deliver(
+            &mut client,
+            &endpoint.user,
+            &request.password,
+            &built.envelope,
+            &built.bytes,
+        );
         if let Err(err) = client.quit() {
             log::debug!("QUIT failed: {err}");
         }
         outcome
-            .map(|delivery| Accepted { reply: describe(&delivery), recipients: delivery.accepted().count() })
+            .map(|delivery| Accepted {
+                reply: describe(&delivery),
+                recipients: delivery.accepted().count(),
+            })
             .map_err(|err| capitalize(&err.to_string()))
     }
 }
@@ -70,7 +92,10 @@ fn deliver<S: Read + Write>(
 fn describe(delivery: &Delivery) -> String {
     let mut text = delivery.reply.to_string();
     for refused in delivery.rejected() {
-        text.push_str(&format!(" — not accepted: {} ({})", refused.address, refused.reply));
+        text.push_str(&format!(
+            " — not accepted: {} ({})",
+            refused.address, refused.reply
+        ));
     }
     text
 }
@@ -98,7 +123,8 @@ mod tests {
             chunking: false,
             ..ClientOptions::default()
         };
-        let client = Client::new(Connection::new(stream.clone(), Limits::default()), options).unwrap();
+        let client =
+            Client::new(Connection::new(stream.clone(), Limits::default()), options).unwrap();
         (client, stream)
     }
 
@@ -112,10 +138,21 @@ mod tests {
             &recording,
         );
         let envelope = Envelope::new("alice@example.test", ["bob@example.test"]);
-        let err = deliver(&mut client, "alice", &Secret::new("wrong-pw"), &envelope, b"Subject: x\r\n\r\nhi\r\n").unwrap_err();
+        let err = deliver(
+            &mut client,
+            "alice",
+            &Secret::new("wrong-pw"),
+            &envelope,
+            b"Subject: x\r\n\r\nhi\r\n",
+        )
+        .unwrap_err();
         client.quit().unwrap();
         stream.assert_done();
-        assert!(err.to_string().contains("535 5.7.8 Error: authentication failed: bad"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("535 5.7.8 Error: authentication failed: bad"),
+            "{err}"
+        );
         let lines = recording.lines().join("\n");
         assert!(lines.contains("C: AUTH PLAIN ********"), "{lines}");
         assert!(!lines.contains("wrong-pw"));
@@ -133,8 +170,18 @@ mod tests {
              C: DATA\nS: 354 go ahead\nC: Subject: x\nC:\nC: hi\nC: .\nS: 250 2.0.0 Ok: queued as 4Xy\n",
             &recording,
         );
-        let envelope = Envelope::new("alice@example.test", ["bob@example.test", "nobody@example.test"]);
-        let delivery = deliver(&mut client, "alice", &Secret::new("pw"), &envelope, b"Subject: x\r\n\r\nhi\r\n").unwrap();
+        let envelope = Envelope::new(
+            "alice@example.test",
+            ["bob@example.test", "nobody@example.test"],
+        );
+        let delivery = deliver(
+            &mut client,
+            "alice",
+            &Secret::new("pw"),
+            &envelope,
+            b"Subject: x\r\n\r\nhi\r\n",
+        )
+        .unwrap();
         stream.assert_done();
         assert_eq!(
             describe(&delivery),

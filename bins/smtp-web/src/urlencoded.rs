@@ -20,11 +20,16 @@ pub fn parse_urlencoded(body: &[u8]) -> Result<Vec<(String, String)>, FormError>
             continue;
         }
         let (name, value) = match piece.iter().position(|&b| b == b'=') {
-            Some(eq) => (piece.get(..eq).unwrap_or_default(), piece.get(eq + 1..).unwrap_or_default()),
+            Some(eq) => (
+                piece.get(..eq).unwrap_or_default(),
+                piece.get(eq + 1..).unwrap_or_default(),
+            ),
             None => (piece, &b""[..]),
         };
         let name = percent_decode(name)?;
-        let value = percent_decode(value).map_err(|_| FormError::NotUtf8 { field: name.clone() })?;
+        let value = percent_decode(value).map_err(|_| FormError::NotUtf8 {
+            field: name.clone(),
+        })?;
         pairs.push((name, value));
     }
     Ok(pairs)
@@ -60,7 +65,9 @@ pub fn percent_decode(input: &[u8]) -> Result<String, FormError> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| FormError::NotUtf8 { field: String::from_utf8_lossy(input).into_owned() })
+    String::from_utf8(out).map_err(|_| FormError::NotUtf8 {
+        field: String::from_utf8_lossy(input).into_owned(),
+    })
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -94,25 +101,53 @@ mod tests {
             (b"", ""),
         ];
         for (input, expected) in table {
-            assert_eq!(percent_decode(input).unwrap(), *expected, "input {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                percent_decode(input).unwrap(),
+                *expected,
+                "input {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
     #[test]
     fn refuses_bytes_that_are_not_utf8() {
         for input in [&b"%ff"[..], b"%ed%95", b"%c3%28", b"\xff"] {
-            assert!(matches!(percent_decode(input), Err(FormError::NotUtf8 { .. })), "{input:?}");
+            assert!(
+                matches!(percent_decode(input), Err(FormError::NotUtf8 { .. })),
+                "{input:?}"
+            );
         }
         let err = parse_urlencoded(b"subject=%ff").unwrap_err();
-        assert_eq!(err, FormError::NotUtf8 { field: "subject".into() });
+        assert_eq!(
+            err,
+            FormError::NotUtf8 {
+                field: "subject".into()
+            }
+        );
     }
 
     #[test]
     fn splits_pairs_in_order() {
-        let pairs = parse_urlencoded(b"to=a%40x.test&to=b%40x.test&&empty=&flag&subject=%EC%95%88%EB%85%95+hi").unwrap();
-        let expect = [("to", "a@x.test"), ("to", "b@x.test"), ("empty", ""), ("flag", ""), ("subject", "안녕 hi")];
-        let got: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let pairs = parse_urlencoded(
+            b"to=a%40x.test&to=b%40x.test&&empty=&flag&subject=%EC%95%88%EB%85%95+hi",
+        )
+        .unwrap();
+        let expect = [
+            ("to", "a@x.test"),
+            ("to", "b@x.test"),
+            ("empty", ""),
+            ("flag", ""),
+            ("subject", "안녕 hi"),
+        ];
+        let got: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         assert_eq!(got, expect);
-        assert_eq!(parse_urlencoded(b"a=1=2").unwrap(), vec![("a".to_owned(), "1=2".to_owned())]);
+        assert_eq!(
+            parse_urlencoded(b"a=1=2").unwrap(),
+            vec![("a".to_owned(), "1=2".to_owned())]
+        );
     }
 }

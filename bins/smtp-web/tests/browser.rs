@@ -8,7 +8,12 @@
 //! they skip it with a note. `SMTP_WEB_SCREENSHOT=docs/smtp-web.png` also
 //! saves a screenshot of the filled-in form (`SMTP_WEB_SCREENSHOT_RESULT`
 //! and `SMTP_WEB_SCREENSHOT_FAILURE`: of the two result pages).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -23,7 +28,9 @@ use support::WebServer;
 fn browser_paths() -> Option<(String, String)> {
     match find_browser() {
         Ok(paths) => Some(paths),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("the browser test must run in CI: {why}"),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("the browser test must run in CI: {why}")
+        }
         Err(why) => {
             eprintln!("NOTE: browser test skipped: {why}");
             None
@@ -49,7 +56,13 @@ fn fill_form(browser: &Browser, fill: &Fill<'_>) {
     browser.type_into(&browser.find("#host"), "127.0.0.1");
     browser.type_into(&browser.find("#port"), fill.port);
     browser.click(&browser.find("#tls option[value=starttls]"));
-    for (id, text) in [("#from", fill.from), ("#to", fill.to), ("#cc", fill.cc), ("#bcc", fill.bcc), ("#subject", fill.subject)] {
+    for (id, text) in [
+        ("#from", fill.from),
+        ("#to", fill.to),
+        ("#cc", fill.cc),
+        ("#bcc", fill.bcc),
+        ("#subject", fill.subject),
+    ] {
         browser.type_into(&browser.find(id), text);
     }
     browser.type_into(&browser.find("#body"), fill.body);
@@ -61,14 +74,19 @@ fn fill_form(browser: &Browser, fill: &Fill<'_>) {
 #[test]
 fn browser_sends_korean_mail_and_shows_a_refusal() {
     let Some(env) = TestEnv::load() else { return };
-    let Some((chromium, chromedriver)) = browser_paths() else { return };
+    let Some((chromium, chromedriver)) = browser_paths() else {
+        return;
+    };
     let web = WebServer::start(&["--ca-file", &env.var("MAILTEST_CA_FILE"), "--timeout", "20"]);
     let browser = Browser::start(&chromium, &chromedriver);
     let (_, alice_pw) = env.account("ALICE");
     let port = env.var("MAILTEST_SUBMISSION_PORT");
 
     // --- 1. A Korean message with an attachment arrives intact.
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     let tag = format!("web-{}-{nanos}", std::process::id());
     let subject = format!("주간 회의 자료 — 검토 부탁드립니다 {tag}");
     let body = "밥에게,\n\n첨부한 보고서를 확인해 주세요.\n감사합니다.\n— 앨리스";
@@ -104,26 +122,56 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
         std::fs::write(&path, browser.screenshot_png()).unwrap();
     }
     let result = browser.find("#result");
-    assert_eq!(browser.property(&result, "className"), "notice ok", "page: {}\nlog: {}", browser.source(), web.stderr());
+    assert_eq!(
+        browser.property(&result, "className"),
+        "notice ok",
+        "page: {}\nlog: {}",
+        browser.source(),
+        web.stderr()
+    );
     assert!(browser.text(&result).contains("Message sent"));
     let reply = browser.text(&browser.find("#reply"));
-    assert!(reply.starts_with("250 2.0.0 Ok") && reply.contains("queued as "), "{reply}");
+    assert!(
+        reply.starts_with("250 2.0.0 Ok") && reply.contains("queued as "),
+        "{reply}"
+    );
     let transcript = browser.text(&browser.find("#transcript"));
-    assert!(transcript.contains("C: STARTTLS") && transcript.contains("C: AUTH "), "{transcript}");
+    assert!(
+        transcript.contains("C: STARTTLS") && transcript.contains("C: AUTH "),
+        "{transcript}"
+    );
     assert!(transcript.contains("********"), "{transcript}");
     assert!(!browser.source().contains(alice_pw.expose()));
 
     let maildir = PathBuf::from(env.var("MAILTEST_BOB_MAILDIR"));
     let pick = |m: &Message| m.decoded("Subject").is_some_and(|s| s.contains(&tag));
     let message = mail::wait_for(&maildir, Duration::from_secs(20), pick);
-    let raw_head = &message.raw[..message.raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(message.raw.len())];
-    assert!(raw_head.is_ascii(), "non-ASCII header bytes: {}", String::from_utf8_lossy(raw_head));
-    assert!(message.header("Subject").unwrap().contains("=?"), "subject not an encoded-word");
+    let raw_head = &message.raw[..message
+        .raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.raw.len())];
+    assert!(
+        raw_head.is_ascii(),
+        "non-ASCII header bytes: {}",
+        String::from_utf8_lossy(raw_head)
+    );
+    assert!(
+        message.header("Subject").unwrap().contains("=?"),
+        "subject not an encoded-word"
+    );
     assert_eq!(message.decoded("Subject").unwrap(), subject);
-    assert!(message.decoded("From").unwrap().contains("김앨리스"), "{:?}", message.decoded("From"));
+    assert!(
+        message.decoded("From").unwrap().contains("김앨리스"),
+        "{:?}",
+        message.decoded("From")
+    );
     assert!(message.decoded("To").unwrap().contains("박밥"));
     assert!(message.decoded("Cc").unwrap().contains("최, 캐롤"));
-    assert!(message.header("Bcc").is_none(), "Bcc must not be in the delivered message");
+    assert!(
+        message.header("Bcc").is_none(),
+        "Bcc must not be in the delivered message"
+    );
     let text = message.text_body().expect("a text/plain part");
     assert_eq!(text.replace("\r\n", "\n").trim_end(), body);
     let attachments = message.attachments();
@@ -133,8 +181,18 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     // mail-mime's own parser reads the same message the same way.
     let parsed = mail_mime::ParsedMessage::parse(&message.raw);
     assert_eq!(parsed.subject().as_deref(), Some(subject.as_str()));
-    assert_eq!(parsed.from().first().and_then(|m| m.name().map(str::to_owned)).as_deref(), Some("김앨리스"));
-    assert_eq!(parsed.text_body().unwrap().replace("\r\n", "\n").trim_end(), body);
+    assert_eq!(
+        parsed
+            .from()
+            .first()
+            .and_then(|m| m.name().map(str::to_owned))
+            .as_deref(),
+        Some("김앨리스")
+    );
+    assert_eq!(
+        parsed.text_body().unwrap().replace("\r\n", "\n").trim_end(),
+        body
+    );
     let parsed_files: Vec<_> = parsed.attachments().collect();
     assert_eq!(parsed_files.len(), 1);
     assert_eq!(parsed_files[0].filename(), Some(attachment_name));
@@ -165,21 +223,43 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
         std::fs::write(&path, browser.screenshot_png()).unwrap();
     }
     let result = browser.find("#result");
-    assert_eq!(browser.property(&result, "className"), "notice fail", "page: {}", browser.source());
+    assert_eq!(
+        browser.property(&result, "className"),
+        "notice fail",
+        "page: {}",
+        browser.source()
+    );
     let error = browser.text(&browser.find("#error"));
-    assert!(error.contains("535 5.7.8"), "the page should show Postfix's refusal: {error}");
-    assert_eq!(browser.property(&browser.find("#subject"), "value"), evil_subject);
-    assert_eq!(browser.property(&browser.find("#to"), "value"), "bob@example.test");
+    assert!(
+        error.contains("535 5.7.8"),
+        "the page should show Postfix's refusal: {error}"
+    );
+    assert_eq!(
+        browser.property(&browser.find("#subject"), "value"),
+        evil_subject
+    );
+    assert_eq!(
+        browser.property(&browser.find("#to"), "value"),
+        "bob@example.test"
+    );
     assert_eq!(browser.property(&browser.find("#port"), "value"), port);
     assert_eq!(browser.property(&browser.find("#password"), "value"), "");
     assert_eq!(browser.count("b"), 0, "an echoed value became markup");
     assert!(!browser.source().contains(&wrong));
     let log = web.stderr();
-    assert!(!log.contains(&wrong) && !log.contains(alice_pw.expose()), "password in the server's log: {log}");
+    assert!(
+        !log.contains(&wrong) && !log.contains(alice_pw.expose()),
+        "password in the server's log: {log}"
+    );
     assert!(log.contains("not sent"), "{log}");
 
     // --- 3. Attachments over the limit: a clear page in the browser, nothing sent.
-    let small = WebServer::start(&["--ca-file", &env.var("MAILTEST_CA_FILE"), "--max-upload", "64K"]);
+    let small = WebServer::start(&[
+        "--ca-file",
+        &env.var("MAILTEST_CA_FILE"),
+        "--max-upload",
+        "64K",
+    ]);
     let big = files.path().join("큰 파일.bin");
     std::fs::write(&big, vec![7u8; 200_000]).unwrap();
     browser.goto(&small.url);
@@ -201,7 +281,11 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     let error = browser.text(&browser.find("#error"));
     assert_eq!(browser.title(), "Attachments too large · smtp-web");
     assert!(error.contains("larger than the limit of 64 KiB"), "{error}");
-    assert!(!small.stderr().contains("sending for"), "{}", small.stderr());
+    assert!(
+        !small.stderr().contains("sending for"),
+        "{}",
+        small.stderr()
+    );
 }
 
 #[test]

@@ -1,7 +1,12 @@
 //! The built `smtp-web` over real HTTP, with requests no browser would
 //! send: paths that try to reach files, GET sends, forged origins, missing
 //! tokens, oversized and malformed bodies. None of these needs a mail server.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -11,8 +16,14 @@ use std::net::TcpStream;
 use support::{http, WebServer};
 
 fn get(web: &WebServer, path: &str) -> (u16, String) {
-    let mut response = http().get(&format!("http://127.0.0.1:{}{path}", web.port)).call().unwrap();
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    let mut response = http()
+        .get(&format!("http://127.0.0.1:{}{path}", web.port))
+        .call()
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 fn csrf_token(web: &WebServer) -> String {
@@ -27,7 +38,10 @@ fn post(web: &WebServer, headers: &[(&str, &str)], body: &[u8]) -> (u16, String)
         request = request.header(*name, *value);
     }
     let mut response = request.send(body).unwrap();
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 /// Sends raw bytes and returns the raw response (for request lines a client
@@ -44,18 +58,40 @@ fn raw(web: &WebServer, request: &[u8]) -> String {
 fn serves_the_page_with_security_headers_and_nothing_from_disk() {
     let web = WebServer::start(&[]);
     let response = http().get(&web.url).call().unwrap();
-    let csp = response.headers().get("content-security-policy").unwrap().to_str().unwrap().to_owned();
-    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"), "{csp}");
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("form-action 'self'"),
+        "{csp}"
+    );
     assert_eq!(response.headers().get("x-frame-options").unwrap(), "DENY");
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
     let (status, css) = get(&web, "/style.css");
     assert_eq!((status, css.contains("font")), (200, true));
-    for path in ["/Cargo.toml", "/src/main.rs", "/style.css/../Cargo.toml", "/%2e%2e/%2e%2e/etc/passwd", "/.git/config", "/assets/style.css"] {
+    for path in [
+        "/Cargo.toml",
+        "/src/main.rs",
+        "/style.css/../Cargo.toml",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/.git/config",
+        "/assets/style.css",
+    ] {
         let (status, body) = get(&web, path);
         assert_eq!(status, 404, "{path}");
-        assert!(!body.contains("[package]") && !body.contains("root:"), "{path}");
+        assert!(
+            !body.contains("[package]") && !body.contains("root:"),
+            "{path}"
+        );
     }
-    let response = raw(&web, b"GET /../../../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let response = raw(
+        &web,
+        b"GET /../../../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");
     assert!(!response.contains("root:"));
 }
@@ -63,7 +99,10 @@ fn serves_the_page_with_security_headers_and_nothing_from_disk() {
 #[test]
 fn the_old_get_url_never_sends() {
     let web = WebServer::start(&[]);
-    let (status, body) = get(&web, "/send?account=alice&password=secret-in-url&to=bob%40example.test&subject=x");
+    let (status, body) = get(
+        &web,
+        "/send?account=alice&password=secret-in-url&to=bob%40example.test&subject=x",
+    );
     assert_eq!(status, 405);
     assert!(body.contains("only by the form"));
     assert!(!body.contains("secret-in-url"));
@@ -74,7 +113,9 @@ fn the_old_get_url_never_sends() {
 fn forged_and_tokenless_posts_are_refused() {
     let web = WebServer::start(&[]);
     let token = csrf_token(&web);
-    let form = format!("csrf={token}&account=alice&password=pw&host=127.0.0.1&port=1&to=bob%40example.test");
+    let form = format!(
+        "csrf={token}&account=alice&password=pw&host=127.0.0.1&port=1&to=bob%40example.test"
+    );
     let urlencoded = ("Content-Type", "application/x-www-form-urlencoded");
     let evil_host = format!("evil.test:{}", web.port);
     let cases: Vec<Vec<(&str, &str)>> = vec![
@@ -87,10 +128,18 @@ fn forged_and_tokenless_posts_are_refused() {
         let (status, body) = post(&web, headers, form.as_bytes());
         assert_eq!(status, 403, "{headers:?}: {body}");
     }
-    let (status, body) = post(&web, &[urlencoded], b"account=alice&password=pw&to=bob%40example.test");
+    let (status, body) = post(
+        &web,
+        &[urlencoded],
+        b"account=alice&password=pw&to=bob%40example.test",
+    );
     assert_eq!(status, 403);
     assert!(body.contains("did not come from this page"));
-    let (status, _) = post(&web, &[urlencoded], format!("csrf={}&to=x", "0".repeat(64)).as_bytes());
+    let (status, _) = post(
+        &web,
+        &[urlencoded],
+        format!("csrf={}&to=x", "0".repeat(64)).as_bytes(),
+    );
     assert_eq!(status, 403);
 }
 
@@ -101,9 +150,16 @@ fn validation_errors_come_back_escaped_with_fields_kept() {
     let form = format!(
         "csrf={token}&account=alice%40example.test&password=hunter2-pw&host=127.0.0.1&to=%3Cscript%3E&subject=%ED%95%9C%0D%0ABcc%3A+x%40y"
     );
-    let (status, body) = post(&web, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes());
+    let (status, body) = post(
+        &web,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
     assert_eq!(status, 422);
-    assert!(body.contains("The subject must be one line of text: it contains a line break."), "{body}");
+    assert!(
+        body.contains("The subject must be one line of text: it contains a line break."),
+        "{body}"
+    );
     assert!(body.contains("value=\"&lt;script&gt;\""));
     assert!(!body.contains("<script>"));
     assert!(!body.contains("hunter2-pw"));
@@ -114,11 +170,17 @@ fn validation_errors_come_back_escaped_with_fields_kept() {
 fn oversized_forms_get_a_clear_page() {
     let web = WebServer::start(&["--max-upload", "64K"]);
     let token = csrf_token(&web);
-    let mut body = format!("--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n").into_bytes();
+    let mut body =
+        format!("--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+            .into_bytes();
     body.extend_from_slice(b"--B\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"big.bin\"\r\n\r\n");
     body.extend(std::iter::repeat_n(b'x', 200 * 1024));
     body.extend_from_slice(b"\r\n--B--\r\n");
-    let (status, page) = post(&web, &[("Content-Type", "multipart/form-data; boundary=B")], &body);
+    let (status, page) = post(
+        &web,
+        &[("Content-Type", "multipart/form-data; boundary=B")],
+        &body,
+    );
     assert_eq!(status, 413);
     assert!(page.contains("larger than the limit of 64 KiB"), "{page}");
     assert!(web.stderr().contains("larger than the limit"));
@@ -127,7 +189,11 @@ fn oversized_forms_get_a_clear_page() {
 #[test]
 fn malformed_multipart_is_a_bad_request() {
     let web = WebServer::start(&[]);
-    let (status, page) = post(&web, &[("Content-Type", "multipart/form-data; boundary=B")], b"--B\r\nno headers\r\n");
+    let (status, page) = post(
+        &web,
+        &[("Content-Type", "multipart/form-data; boundary=B")],
+        b"--B\r\nno headers\r\n",
+    );
     assert_eq!(status, 400);
     assert!(page.contains("malformed multipart form"), "{page}");
     let (status, _) = post(&web, &[("Content-Type", "multipart/form-data")], b"x");
@@ -136,9 +202,15 @@ fn malformed_multipart_is_a_bad_request() {
 
 #[test]
 fn a_bad_listen_address_is_a_usage_error() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-web")).args(["--listen", "not-an-address"]).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-web"))
+        .args(["--listen", "not-an-address"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-web")).args(["--max-upload", "lots"]).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-web"))
+        .args(["--max-upload", "lots"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("500K or 25M"));
 }

@@ -26,7 +26,9 @@ impl DownloadDir {
     /// When the directory cannot be created.
     pub fn open(dir: &Path) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
-        Ok(DownloadDir { dir: dir.to_owned() })
+        Ok(DownloadDir {
+            dir: dir.to_owned(),
+        })
     }
 
     /// The directory.
@@ -52,7 +54,9 @@ impl DownloadDir {
         write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
     ) -> Result<PathBuf, E> {
         let final_path = self.dir.join(name);
-        let temp_path = self.dir.join(format!(".{name}.part-{}", std::process::id()));
+        let temp_path = self
+            .dir
+            .join(format!(".{name}.part-{}", std::process::id()));
         let result = (|| {
             let mut out = BufWriter::with_capacity(256 * 1024, File::create(&temp_path)?);
             write(&mut out)?;
@@ -95,7 +99,9 @@ pub fn progress_bar(total: u64, enabled: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({per_sec}, {elapsed} elapsed, ETA {eta}) {msg}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} messages ({per_sec}, {elapsed} elapsed, ETA {eta}) {msg}",
+    ) {
         bar.set_style(style);
     }
     bar
@@ -124,7 +130,9 @@ mod tests {
     fn save_is_all_or_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DownloadDir::open(&tmp.path().join("mail")).unwrap();
-        let path = dir.save::<io::Error>("a.eml", |w| w.write_all(b"hello")).unwrap();
+        let path = dir
+            .save::<io::Error>("a.eml", |w| w.write_all(b"hello"))
+            .unwrap();
         assert_eq!(fs::read(path).unwrap(), b"hello");
         assert!(dir.contains("a.eml"));
 
@@ -134,7 +142,10 @@ mod tests {
         });
         assert!(failed.is_err());
         assert!(!dir.contains("b.eml"));
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("a.eml")]);
     }
 }

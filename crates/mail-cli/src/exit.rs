@@ -27,7 +27,10 @@ pub struct CliError {
 impl CliError {
     /// An error with a code and a sentence.
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        CliError { code, message: message.into() }
+        CliError {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A usage error (exit 2).

@@ -94,7 +94,8 @@ impl NetArgs {
     pub fn tls_config(&self) -> Result<TlsConfig, CliError> {
         let mut tls = TlsConfig::new();
         for path in &self.ca_files {
-            tls.add_ca_file(path).map_err(|err| CliError::usage(err.to_string()))?;
+            tls.add_ca_file(path)
+                .map_err(|err| CliError::usage(err.to_string()))?;
         }
         if self.insecure {
             log::warn!("--insecure: certificates are not checked; anyone on the path can read this session");
@@ -110,9 +111,15 @@ impl NetArgs {
     /// A usage error for an empty id, or an unknown domain without `--host`.
     pub fn resolve(&self, id: &str, protocol: Protocol) -> Result<Endpoint, CliError> {
         if id.is_empty() || id.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(CliError::usage("the account id must be a non-empty name without spaces or control characters"));
+            return Err(CliError::usage(
+                "the account id must be a non-empty name without spaces or control characters",
+            ));
         }
-        let address = if id.contains('@') { id.to_owned() } else { format!("{id}@{}", preset::DEFAULT_DOMAIN) };
+        let address = if id.contains('@') {
+            id.to_owned()
+        } else {
+            format!("{id}@{}", preset::DEFAULT_DOMAIN)
+        };
         let domain = address.rsplit('@').next().unwrap_or_default();
         let preset = preset::find(domain).and_then(|p| p.endpoint(protocol));
         let (host, preset_port) = match (&self.host, preset) {
@@ -135,7 +142,12 @@ impl NetArgs {
         }
         let mut server = Server::new(host, port);
         server.timeout = Duration::from_secs(self.timeout.max(1));
-        Ok(Endpoint { user: id.to_owned(), address, server, security })
+        Ok(Endpoint {
+            user: id.to_owned(),
+            address,
+            server,
+            security,
+        })
     }
 }
 
@@ -158,10 +170,19 @@ mod tests {
     #[test]
     fn bare_id_is_a_naver_account() {
         let e = resolve(&[], "hong", Protocol::Smtp).unwrap();
-        assert_eq!((e.user.as_str(), e.address.as_str()), ("hong", "hong@naver.com"));
-        assert_eq!((e.server.host.as_str(), e.server.port, e.security), ("smtp.naver.com", 465, Security::Implicit));
+        assert_eq!(
+            (e.user.as_str(), e.address.as_str()),
+            ("hong", "hong@naver.com")
+        );
+        assert_eq!(
+            (e.server.host.as_str(), e.server.port, e.security),
+            ("smtp.naver.com", 465, Security::Implicit)
+        );
         let e = resolve(&[], "hong", Protocol::Imap).unwrap();
-        assert_eq!((e.server.host.as_str(), e.server.port), ("imap.naver.com", 993));
+        assert_eq!(
+            (e.server.host.as_str(), e.server.port),
+            ("imap.naver.com", 993)
+        );
     }
 
     #[test]
@@ -170,25 +191,55 @@ mod tests {
             ("a@gmail.com", Protocol::Pop3, "pop.gmail.com", 995),
             ("a@163.com", Protocol::Smtp, "smtp.163.com", 465),
             ("a@QQ.com", Protocol::Imap, "imap.qq.com", 993),
-            ("a@outlook.com", Protocol::Smtp, "smtp-mail.outlook.com", 587),
+            (
+                "a@outlook.com",
+                Protocol::Smtp,
+                "smtp-mail.outlook.com",
+                587,
+            ),
         ];
         for (id, protocol, host, port) in table {
             let e = resolve(&[], id, protocol).unwrap();
-            assert_eq!((e.server.host.as_str(), e.server.port), (host, port), "{id}");
+            assert_eq!(
+                (e.server.host.as_str(), e.server.port),
+                (host, port),
+                "{id}"
+            );
             assert_eq!(e.security, Security::for_port(port));
         }
     }
 
     #[test]
     fn flags_override_the_preset() {
-        let e = resolve(&["--host", "127.0.0.1", "--port", "10587"], "alice@example.test", Protocol::Smtp).unwrap();
-        assert_eq!((e.server.host.as_str(), e.server.port, e.security), ("127.0.0.1", 10587, Security::StartTls));
+        let e = resolve(
+            &["--host", "127.0.0.1", "--port", "10587"],
+            "alice@example.test",
+            Protocol::Smtp,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.server.host.as_str(), e.server.port, e.security),
+            ("127.0.0.1", 10587, Security::StartTls)
+        );
         let e = resolve(&["--tls", "starttls"], "a@gmail.com", Protocol::Smtp).unwrap();
         assert_eq!((e.server.port, e.security), (587, Security::StartTls));
-        let e = resolve(&["--host", "h", "--tls", "none"], "a@x.test", Protocol::Pop3).unwrap();
+        let e = resolve(
+            &["--host", "h", "--tls", "none"],
+            "a@x.test",
+            Protocol::Pop3,
+        )
+        .unwrap();
         assert_eq!((e.server.port, e.security), (110, Security::Plain));
-        let e = resolve(&["--host", "h", "--timeout", "5"], "a@x.test", Protocol::Imap).unwrap();
-        assert_eq!((e.server.port, e.security, e.server.timeout), (993, Security::Implicit, Duration::from_secs(5)));
+        let e = resolve(
+            &["--host", "h", "--timeout", "5"],
+            "a@x.test",
+            Protocol::Imap,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.server.port, e.security, e.server.timeout),
+            (993, Security::Implicit, Duration::from_secs(5))
+        );
     }
 
     #[test]
@@ -196,7 +247,10 @@ mod tests {
         let err = resolve(&[], "a@unknown.test", Protocol::Smtp).unwrap_err();
         assert_eq!(err.code, crate::exit::USAGE);
         assert!(err.message.contains("--host"), "{err}");
-        assert_eq!(resolve(&[], "a b", Protocol::Smtp).unwrap_err().code, crate::exit::USAGE);
+        assert_eq!(
+            resolve(&[], "a b", Protocol::Smtp).unwrap_err().code,
+            crate::exit::USAGE
+        );
         assert!(resolve(&[], "icloud@icloud.com", Protocol::Pop3).is_err());
     }
 }

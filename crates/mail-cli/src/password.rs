@@ -17,8 +17,10 @@ pub const PASSWORD_ENV: &str = "MAIL_PASSWORD";
 pub fn password(arg: Option<String>, user: &str) -> Result<Secret, CliError> {
     let value = match arg.or_else(|| std::env::var(PASSWORD_ENV).ok()) {
         Some(value) => value,
-        None if std::io::stdin().is_terminal() => rpassword::prompt_password(format!("password for {user}: "))
-            .map_err(|err| CliError::usage(format!("cannot read the password: {err}")))?,
+        None if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password(format!("password for {user}: "))
+                .map_err(|err| CliError::usage(format!("cannot read the password: {err}")))?
+        }
         None => {
             return Err(CliError::usage(format!(
                 "no password: give it as the second argument, in ${PASSWORD_ENV}, or on a terminal"

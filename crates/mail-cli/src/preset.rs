@@ -45,26 +45,73 @@ pub const DEFAULT_DOMAIN: &str = "naver.com";
 
 /// Providers the programs know by domain.
 pub const PRESETS: &[Preset] = &[
-    Preset { domains: &["naver.com"], smtp: ("smtp.naver.com", 465), pop3: Some(("pop.naver.com", 995)), imap: ("imap.naver.com", 993) },
-    Preset { domains: &["gmail.com", "googlemail.com"], smtp: ("smtp.gmail.com", 465), pop3: Some(("pop.gmail.com", 995)), imap: ("imap.gmail.com", 993) },
-    Preset { domains: &["163.com"], smtp: ("smtp.163.com", 465), pop3: Some(("pop.163.com", 995)), imap: ("imap.163.com", 993) },
-    Preset { domains: &["126.com"], smtp: ("smtp.126.com", 465), pop3: Some(("pop.126.com", 995)), imap: ("imap.126.com", 993) },
-    Preset { domains: &["qq.com", "foxmail.com"], smtp: ("smtp.qq.com", 465), pop3: Some(("pop.qq.com", 995)), imap: ("imap.qq.com", 993) },
-    Preset { domains: &["daum.net", "hanmail.net"], smtp: ("smtp.daum.net", 465), pop3: Some(("pop.daum.net", 995)), imap: ("imap.daum.net", 993) },
-    Preset { domains: &["kakao.com"], smtp: ("smtp.kakao.com", 465), pop3: Some(("pop.kakao.com", 995)), imap: ("imap.kakao.com", 993) },
+    Preset {
+        domains: &["naver.com"],
+        smtp: ("smtp.naver.com", 465),
+        pop3: Some(("pop.naver.com", 995)),
+        imap: ("imap.naver.com", 993),
+    },
+    Preset {
+        domains: &["gmail.com", "googlemail.com"],
+        smtp: ("smtp.gmail.com", 465),
+        pop3: Some(("pop.gmail.com", 995)),
+        imap: ("imap.gmail.com", 993),
+    },
+    Preset {
+        domains: &["163.com"],
+        smtp: ("smtp.163.com", 465),
+        pop3: Some(("pop.163.com", 995)),
+        imap: ("imap.163.com", 993),
+    },
+    Preset {
+        domains: &["126.com"],
+        smtp: ("smtp.126.com", 465),
+        pop3: Some(("pop.126.com", 995)),
+        imap: ("imap.126.com", 993),
+    },
+    Preset {
+        domains: &["qq.com", "foxmail.com"],
+        smtp: ("smtp.qq.com", 465),
+        pop3: Some(("pop.qq.com", 995)),
+        imap: ("imap.qq.com", 993),
+    },
+    Preset {
+        domains: &["daum.net", "hanmail.net"],
+        smtp: ("smtp.daum.net", 465),
+        pop3: Some(("pop.daum.net", 995)),
+        imap: ("imap.daum.net", 993),
+    },
+    Preset {
+        domains: &["kakao.com"],
+        smtp: ("smtp.kakao.com", 465),
+        pop3: Some(("pop.kakao.com", 995)),
+        imap: ("imap.kakao.com", 993),
+    },
     Preset {
         domains: &["outlook.com", "hotmail.com", "live.com", "msn.com"],
         smtp: ("smtp-mail.outlook.com", 587),
         pop3: Some(("outlook.office365.com", 995)),
         imap: ("outlook.office365.com", 993),
     },
-    Preset { domains: &["yahoo.com"], smtp: ("smtp.mail.yahoo.com", 465), pop3: Some(("pop.mail.yahoo.com", 995)), imap: ("imap.mail.yahoo.com", 993) },
-    Preset { domains: &["icloud.com", "me.com", "mac.com"], smtp: ("smtp.mail.me.com", 587), pop3: None, imap: ("imap.mail.me.com", 993) },
+    Preset {
+        domains: &["yahoo.com"],
+        smtp: ("smtp.mail.yahoo.com", 465),
+        pop3: Some(("pop.mail.yahoo.com", 995)),
+        imap: ("imap.mail.yahoo.com", 993),
+    },
+    Preset {
+        domains: &["icloud.com", "me.com", "mac.com"],
+        smtp: ("smtp.mail.me.com", 587),
+        pop3: None,
+        imap: ("imap.mail.me.com", 993),
+    },
 ];
 
 /// The preset for a domain, ignoring case.
 pub fn find(domain: &str) -> Option<&'static Preset> {
-    PRESETS.iter().find(|p| p.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
+    PRESETS
+        .iter()
+        .find(|p| p.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
 }
 
 impl Preset {

@@ -17,7 +17,11 @@ use mail_wire::{escape_for_display, Direction, Transcript};
 pub fn render(raw: &[u8]) -> String {
     let msg = ParsedMessage::parse(raw);
     let mut out = String::new();
-    for (label, name, list) in [("From", "from", msg.from()), ("To", "to", msg.to()), ("Cc", "cc", msg.cc())] {
+    for (label, name, list) in [
+        ("From", "from", msg.from()),
+        ("To", "to", msg.to()),
+        ("Cc", "cc", msg.cc()),
+    ] {
         if let Some(value) = addresses(&list).or_else(|| msg.header(name).map(|v| v.into_owned())) {
             push_line(&mut out, &format!("{label}: {value}"));
         }
@@ -38,7 +42,11 @@ pub fn render(raw: &[u8]) -> String {
     }
     for part in msg.attachments() {
         let name = part.filename().unwrap_or("(no name)");
-        let line = format!("[attachment: {name} ({}, {} bytes)]", part.content_type(), part.decoded().len());
+        let line = format!(
+            "[attachment: {name} ({}, {} bytes)]",
+            part.content_type(),
+            part.decoded().len()
+        );
         push_line(&mut out, &line);
     }
     out
@@ -49,7 +57,9 @@ pub fn render(raw: &[u8]) -> String {
 /// default, which turns every 8-bit byte into U+FFFD; much mail from
 /// webmail and scripts is UTF-8 without saying so).
 fn text(msg: &ParsedMessage<'_>) -> Option<String> {
-    let plain = msg.parts().find(|p| p.content_type() == "text/plain" && !p.is_attachment());
+    let plain = msg
+        .parts()
+        .find(|p| p.content_type() == "text/plain" && !p.is_attachment());
     if let Some(part) = plain.filter(|p| p.charset().is_none()) {
         if let Ok(text) = String::from_utf8(part.decoded().into_owned()) {
             return Some(text);
@@ -60,7 +70,12 @@ fn text(msg: &ParsedMessage<'_>) -> Option<String> {
 
 /// `Name <address>, ...`, or `None` when nothing parsed.
 fn addresses(list: &[Mailbox]) -> Option<String> {
-    (!list.is_empty()).then(|| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Appends one line, escaped (a stray CR from the message is dropped).
@@ -101,12 +116,18 @@ pub struct Annotated {
 impl Annotated {
     /// Wraps the transcript that prints the lines.
     pub fn wrap(inner: Box<dyn Transcript + Send>) -> Box<dyn Transcript + Send> {
-        Box::new(Annotated { inner, field: String::new() })
+        Box::new(Annotated {
+            inner,
+            field: String::new(),
+        })
     }
 
     /// The decoded note for one more server line, if it has encoded-words.
     fn note(&mut self, shown: &str) -> Option<String> {
-        if shown.starts_with([' ', '\t']) && !self.field.is_empty() && self.field.len() + shown.len() <= MAX_FIELD {
+        if shown.starts_with([' ', '\t'])
+            && !self.field.is_empty()
+            && self.field.len() + shown.len() <= MAX_FIELD
+        {
             self.field.push_str(shown);
         } else {
             self.field.clear();
@@ -117,7 +138,11 @@ impl Annotated {
         if !shown.contains("=?") {
             return None;
         }
-        decoded_words(if self.field.is_empty() { shown } else { &self.field })
+        decoded_words(if self.field.is_empty() {
+            shown
+        } else {
+            &self.field
+        })
     }
 }
 
@@ -143,7 +168,10 @@ mod tests {
         let raw = b"Received: x\r\nFrom: Bob <bob@example.test>\r\nSubject: =?UTF-8?B?7ZWc6riA?=\r\n \
             folded\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
             caf=C3=A9 =\r\nsoft\r\n\x1b[2Jevil\r\n";
-        assert_eq!(render(raw), "From: Bob <bob@example.test>\nSubject: 한글 folded\n\ncafé soft\n\\x1b[2Jevil\n");
+        assert_eq!(
+            render(raw),
+            "From: Bob <bob@example.test>\nSubject: 한글 folded\n\ncafé soft\n\\x1b[2Jevil\n"
+        );
     }
 
     #[test]
@@ -182,7 +210,14 @@ mod tests {
 
     #[test]
     fn hostile_input_does_not_panic() {
-        for raw in [&b""[..], b"\r\n\r\n", b"Content-Type: multipart/mixed\r\n\r\nx", b"=?", b"a: =?UTF-8?B?!!?=", b"\xff\xfe: \xff"] {
+        for raw in [
+            &b""[..],
+            b"\r\n\r\n",
+            b"Content-Type: multipart/mixed\r\n\r\nx",
+            b"=?",
+            b"a: =?UTF-8?B?!!?=",
+            b"\xff\xfe: \xff",
+        ] {
             let shown = render(raw);
             assert!(!shown.contains('\x1b'));
         }
@@ -207,11 +242,22 @@ mod tests {
 
     #[test]
     fn a_folded_field_is_decoded_whole_beneath_its_last_line() {
-        let mut notes = Annotated { inner: Box::new(mail_wire::Recording::default()), field: String::new() };
-        let lines = ["Subject: =?ks_c_5601-1987?B?yLjAxyA=?=", " =?utf-8?B?7J6Q66OMIOyViOuCtA==?=", "X: plain", " more"];
+        let mut notes = Annotated {
+            inner: Box::new(mail_wire::Recording::default()),
+            field: String::new(),
+        };
+        let lines = [
+            "Subject: =?ks_c_5601-1987?B?yLjAxyA=?=",
+            " =?utf-8?B?7J6Q66OMIOyViOuCtA==?=",
+            "X: plain",
+            " more",
+        ];
         let got: Vec<_> = lines.iter().map(|l| notes.note(l)).collect();
         let subject = Some("Subject: 회의 자료 안내".to_string());
-        assert_eq!(got, [Some("Subject: 회의".to_string()), subject, None, None]);
+        assert_eq!(
+            got,
+            [Some("Subject: 회의".to_string()), subject, None, None]
+        );
     }
 }
 

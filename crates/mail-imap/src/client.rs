@@ -13,7 +13,9 @@ use crate::command::{check_search, Command};
 use crate::error::Error;
 use crate::exchange::{Core, FetchStream};
 use crate::mailbox::Mailbox;
-use crate::response::{Code, Fetch, Flag, ListItem, Namespace, Response, Status, Tagged, Text, Untagged};
+use crate::response::{
+    Code, Fetch, Flag, ListItem, Namespace, Response, Status, Tagged, Text, Untagged,
+};
 use crate::sequence::{SequenceSet, Uid};
 
 /// How the server greeted us.
@@ -44,12 +46,17 @@ pub struct Selected<S> {
 /// Limits for IMAP: long lines are normal (FETCH of many flags, big SEARCH
 /// results), literals are bounded by `max_literal`.
 pub fn default_limits() -> Limits {
-    Limits { max_line: 1024 * 1024, max_literal: 256 * 1024 * 1024 }
+    Limits {
+        max_line: 1024 * 1024,
+        max_literal: 256 * 1024 * 1024,
+    }
 }
 
 impl<S> std::fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("greeting", &self.greeting).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("greeting", &self.greeting)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,12 +113,22 @@ impl<S: Read + Write> Client<S> {
             Response::Untagged(u @ Untagged::Status { .. }) => {
                 core.absorb(&u);
                 match u {
-                    Untagged::Status { status: Status::Bye, text } => return Err(Error::Bye { text: text.text }),
-                    Untagged::Status { status: status @ (Status::Ok | Status::Preauth), text } => Greeting { status, text },
+                    Untagged::Status {
+                        status: Status::Bye,
+                        text,
+                    } => return Err(Error::Bye { text: text.text }),
+                    Untagged::Status {
+                        status: status @ (Status::Ok | Status::Preauth),
+                        text,
+                    } => Greeting { status, text },
                     other => return Err(Error::Unexpected(format!("greeting {other:?}"))),
                 }
             }
-            other => return Err(Error::Unexpected(format!("a greeting that is not OK/PREAUTH/BYE: {other:?}"))),
+            other => {
+                return Err(Error::Unexpected(format!(
+                    "a greeting that is not OK/PREAUTH/BYE: {other:?}"
+                )))
+            }
         };
         log::debug!("greeting: {} {}", greeting.status, greeting.text.text);
         Ok(Client { core, greeting })
@@ -145,7 +162,10 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Unsupported`] without STARTTLS, a rejection, bytes buffered
     /// after the go-ahead ([`mail_wire::Error::BufferedAfterStartTls`]), or
     /// the upgrade's error.
-    pub fn starttls_with(mut self, upgrade: impl FnOnce(&mut Connection<S>) -> Result<(), Error>) -> Result<Self, Error> {
+    pub fn starttls_with(
+        mut self,
+        upgrade: impl FnOnce(&mut Connection<S>) -> Result<(), Error>,
+    ) -> Result<Self, Error> {
         if self.greeting.status == Status::Preauth {
             return Err(Error::PreauthWithoutTls);
         }
@@ -158,7 +178,9 @@ impl<S: Read + Write> Client<S> {
         self.core.run(Command::new("STARTTLS"))?;
         let buffered = self.core.conn.buffered().len();
         if buffered > 0 {
-            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: buffered }));
+            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
+                bytes: buffered,
+            }));
         }
         upgrade(&mut self.core.conn)?;
         self.core.capabilities.clear();
@@ -233,7 +255,11 @@ impl<S: Read + Write> Client<S> {
     /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
     /// the user or password holds NUL.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
-    pub fn authenticate_plain(self, user: &str, password: &Secret) -> Result<Session<S>, (Error, Self)> {
+    pub fn authenticate_plain(
+        self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<Session<S>, (Error, Self)> {
         match sasl::plain(user, password) {
             Ok(response) => self.authenticate("PLAIN", &response),
             Err(err) => Err((Error::Invalid(err.into()), self)),
@@ -246,7 +272,11 @@ impl<S: Read + Write> Client<S> {
     /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
     /// the user or token holds `\x01` or NUL.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
-    pub fn authenticate_xoauth2(self, user: &str, token: &Secret) -> Result<Session<S>, (Error, Self)> {
+    pub fn authenticate_xoauth2(
+        self,
+        user: &str,
+        token: &Secret,
+    ) -> Result<Session<S>, (Error, Self)> {
         match sasl::xoauth2(user, token) {
             Ok(response) => self.authenticate("XOAUTH2", &response),
             Err(err) => Err((Error::Invalid(err.into()), self)),
@@ -254,7 +284,11 @@ impl<S: Read + Write> Client<S> {
     }
 
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
-    fn authenticate(mut self, mechanism: &'static str, response: &Secret) -> Result<Session<S>, (Error, Self)> {
+    fn authenticate(
+        mut self,
+        mechanism: &'static str,
+        response: &Secret,
+    ) -> Result<Session<S>, (Error, Self)> {
         match self.sasl(mechanism, response) {
             Ok(done) => match self.after_auth(&done) {
                 Ok(()) => Ok(Session { core: self.core }),
@@ -269,13 +303,27 @@ impl<S: Read + Write> Client<S> {
         let mut seen = Vec::new();
         let head = format!("{tag} AUTHENTICATE {mechanism}");
         if self.core.has_capability("SASL-IR") {
-            self.core.conn.send(mail_wire::Line::with_secret(format!("{head} ").as_bytes(), response))?;
+            self.core.conn.send(mail_wire::Line::with_secret(
+                format!("{head} ").as_bytes(),
+                response,
+            ))?;
         } else {
-            self.core.conn.send(mail_wire::Line::public(head.as_bytes()))?;
+            self.core
+                .conn
+                .send(mail_wire::Line::public(head.as_bytes()))?;
             match self.core.read_response()? {
-                Response::Continuation(_) => self.core.conn.send(mail_wire::Line::with_secret(b"", response))?,
-                Response::Tagged(t) if t.tag == tag => return Err(crate::error::rejection("AUTHENTICATE", t)),
-                other => return Err(Error::Unexpected(format!("{other:?} instead of a continuation"))),
+                Response::Continuation(_) => self
+                    .core
+                    .conn
+                    .send(mail_wire::Line::with_secret(b"", response))?,
+                Response::Tagged(t) if t.tag == tag => {
+                    return Err(crate::error::rejection("AUTHENTICATE", t))
+                }
+                other => {
+                    return Err(Error::Unexpected(format!(
+                        "{other:?} instead of a continuation"
+                    )))
+                }
             }
         }
         loop {
@@ -295,7 +343,12 @@ impl<S: Read + Write> Client<S> {
                         _ => Err(crate::error::rejection("AUTHENTICATE", t)),
                     };
                 }
-                Response::Tagged(t) => return Err(Error::UnexpectedTag { expected: tag.0, got: t.tag.0 }),
+                Response::Tagged(t) => {
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0,
+                        got: t.tag.0,
+                    })
+                }
             }
         }
     }
@@ -313,7 +366,9 @@ impl<S: Read + Write> Client<S> {
                 enable.push(cap);
             }
         }
-        if !enable.is_empty() && (self.core.has_capability("ENABLE") || self.core.has_capability("IMAP4rev2")) {
+        if !enable.is_empty()
+            && (self.core.has_capability("ENABLE") || self.core.has_capability("IMAP4rev2"))
+        {
             let mut cmd = Command::new("ENABLE");
             for cap in enable {
                 cmd = cmd.raw(cap, "capability")?;
@@ -341,17 +396,28 @@ fn logout<S: Read + Write>(core: &mut Core<S>) -> Result<(), Error> {
     }
 }
 
-fn id<S: Read + Write>(core: &mut Core<S>, fields: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>, Error> {
+fn id<S: Read + Write>(
+    core: &mut Core<S>,
+    fields: &[(&str, &str)],
+) -> Result<Vec<(String, Option<String>)>, Error> {
     let mut cmd = Command::new("ID");
     if fields.is_empty() {
         cmd = cmd.raw("NIL", "id")?;
     } else {
         let mut list = Command::new("X");
         for (k, v) in fields {
-            list = list.string(k.as_bytes(), false, "ID field")?.string(v.as_bytes(), false, "ID value")?;
+            list = list.string(k.as_bytes(), false, "ID field")?.string(
+                v.as_bytes(),
+                false,
+                "ID value",
+            )?;
         }
         let text = String::from_utf8_lossy(&list.to_bytes("t", false)).into_owned();
-        let inner = text.trim_end().strip_prefix("t X ").unwrap_or_default().to_owned();
+        let inner = text
+            .trim_end()
+            .strip_prefix("t X ")
+            .unwrap_or_default()
+            .to_owned();
         cmd = cmd.raw(&format!("({inner})"), "id")?;
     }
     let (seen, _) = core.run(cmd)?;
@@ -376,7 +442,10 @@ pub struct MailboxStatus {
 impl MailboxStatus {
     /// The value of one item.
     pub fn get(&self, name: &str) -> Option<u64> {
-        self.items.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        self.items
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 }
 
@@ -482,7 +551,16 @@ impl<S: Read + Write> Session<S> {
             cmd = cmd.raw(c, "capability")?;
         }
         let (seen, _) = self.run(cmd)?;
-        Ok(seen.into_iter().flat_map(|u| if let Untagged::Enabled(c) = u { c } else { Vec::new() }).collect())
+        Ok(seen
+            .into_iter()
+            .flat_map(|u| {
+                if let Untagged::Enabled(c) = u {
+                    c
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect())
     }
 
     /// NAMESPACE (RFC 2342): personal, other users', shared.
@@ -495,16 +573,37 @@ impl<S: Read + Write> Session<S> {
         }
         let (seen, _) = self.run(Command::new("NAMESPACE"))?;
         seen.into_iter()
-            .find_map(|u| if let Untagged::Namespace(n) = u { Some(n) } else { None })
-            .ok_or_else(|| Error::Unexpected("NAMESPACE completed without a NAMESPACE response".into()))
+            .find_map(|u| {
+                if let Untagged::Namespace(n) = u {
+                    Some(n)
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| {
+                Error::Unexpected("NAMESPACE completed without a NAMESPACE response".into())
+            })
     }
 
-    fn list_cmd(&mut self, verb: &'static str, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
+    fn list_cmd(
+        &mut self,
+        verb: &'static str,
+        reference: &str,
+        pattern: &str,
+    ) -> Result<Vec<ListItem>, Error> {
         let utf8 = self.core.utf8();
-        let pattern = if utf8 { pattern.to_owned() } else { crate::utf7::encode(pattern) };
+        let pattern = if utf8 {
+            pattern.to_owned()
+        } else {
+            crate::utf7::encode(pattern)
+        };
         let cmd = Command::new(verb).astring(reference.as_bytes(), utf8, "reference")?;
         // Wildcards `*` and `%` are list-mailbox characters, not atom ones.
-        let cmd = if !pattern.is_empty() && pattern.bytes().all(|b| b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\')) {
+        let cmd = if !pattern.is_empty()
+            && pattern
+                .bytes()
+                .all(|b| b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\'))
+        {
             cmd.raw(&pattern, "pattern")?
         } else {
             cmd.string(pattern.as_bytes(), utf8, "pattern")?
@@ -540,12 +639,16 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn status(&mut self, mailbox: &str, items: &[&str]) -> Result<MailboxStatus, Error> {
-        let cmd = Command::new("STATUS").mailbox(mailbox, self.core.utf8())?.raw(&format!("({})", items.join(" ")), "status items")?;
+        let cmd = Command::new("STATUS")
+            .mailbox(mailbox, self.core.utf8())?
+            .raw(&format!("({})", items.join(" ")), "status items")?;
         let (seen, _) = self.run(cmd)?;
         Ok(seen
             .into_iter()
             .find_map(|u| match u {
-                Untagged::MailboxStatus { mailbox, items } => Some(MailboxStatus { mailbox, items }),
+                Untagged::MailboxStatus { mailbox, items } => {
+                    Some(MailboxStatus { mailbox, items })
+                }
                 _ => None,
             })
             .unwrap_or_default())
@@ -573,7 +676,9 @@ impl<S: Read + Write> Session<S> {
     /// Rejection or the connection.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<(), Error> {
         let utf8 = self.core.utf8();
-        let cmd = Command::new("RENAME").mailbox(from, utf8)?.mailbox(to, utf8)?;
+        let cmd = Command::new("RENAME")
+            .mailbox(from, utf8)?
+            .mailbox(to, utf8)?;
         self.run(cmd).map(|_| ())
     }
 
@@ -598,7 +703,12 @@ impl<S: Read + Write> Session<S> {
     ///
     /// # Errors
     /// Rejection (TRYCREATE included) or the connection.
-    pub fn append(&mut self, mailbox: &str, flags: &[&str], message: Vec<u8>) -> Result<Option<(u32, SequenceSet)>, Error> {
+    pub fn append(
+        &mut self,
+        mailbox: &str,
+        flags: &[&str],
+        message: Vec<u8>,
+    ) -> Result<Option<(u32, SequenceSet)>, Error> {
         let mut cmd = Command::new("APPEND").mailbox(mailbox, self.core.utf8())?;
         if !flags.is_empty() {
             cmd = cmd.flag_list(flags)?;
@@ -611,7 +721,11 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn open(mut self, verb: &'static str, mailbox: &str) -> Result<Selected<S>, (Error, Self)> {
-        self.core.mailbox = Mailbox { name: mailbox.to_owned(), read_only: verb == "EXAMINE", ..Mailbox::default() };
+        self.core.mailbox = Mailbox {
+            name: mailbox.to_owned(),
+            read_only: verb == "EXAMINE",
+            ..Mailbox::default()
+        };
         let cmd = match Command::new(verb).mailbox(mailbox, self.core.utf8()) {
             Ok(cmd) => cmd,
             Err(err) => return Err((err.into(), self)),
@@ -667,12 +781,22 @@ impl<S: Read + Write> Session<S> {
                     self.core.absorb(&u);
                     seen.push(u);
                 }
-                Response::Tagged(t) if t.tag == tag => return Err(crate::error::rejection("IDLE", t)),
-                Response::Tagged(t) => return Err(Error::UnexpectedTag { expected: tag.0, got: t.tag.0 }),
+                Response::Tagged(t) if t.tag == tag => {
+                    return Err(crate::error::rejection("IDLE", t))
+                }
+                Response::Tagged(t) => {
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0,
+                        got: t.tag.0,
+                    })
+                }
             }
         }
         let deadline = Instant::now() + limit;
-        let mut outcome = IdleOutcome { updates: seen, timed_out: false };
+        let mut outcome = IdleOutcome {
+            updates: seen,
+            timed_out: false,
+        };
         let mut line = Vec::new();
         loop {
             if Instant::now() >= deadline {
@@ -684,7 +808,11 @@ impl<S: Read + Write> Session<S> {
             }
             line.clear();
             // Only whole lines: a time-out leaves a partial line buffered.
-            let result = self.core.conn.read_line().map(|l| line.extend_from_slice(l));
+            let result = self
+                .core
+                .conn
+                .read_line()
+                .map(|l| line.extend_from_slice(l));
             match result {
                 Ok(()) => {}
                 Err(mail_wire::Error::Timeout) => continue,
@@ -719,7 +847,15 @@ impl<S: Read + Write> Session<S> {
 
 /// What STORE and FETCH helpers collect.
 fn fetches(seen: Vec<Untagged>) -> Vec<Fetch> {
-    seen.into_iter().filter_map(|u| if let Untagged::Fetch(f) = u { Some(f) } else { None }).collect()
+    seen.into_iter()
+        .filter_map(|u| {
+            if let Untagged::Fetch(f) = u {
+                Some(f)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 impl<S: Read + Write> Selected<S> {
@@ -751,7 +887,16 @@ impl<S: Read + Write> Selected<S> {
     /// Rejection or the connection.
     pub fn expunge(&mut self) -> Result<Vec<crate::SeqNum>, Error> {
         let (seen, _) = self.core().run(Command::new("EXPUNGE"))?;
-        Ok(seen.into_iter().filter_map(|u| if let Untagged::Expunge(s) = u { Some(s) } else { None }).collect())
+        Ok(seen
+            .into_iter()
+            .filter_map(|u| {
+                if let Untagged::Expunge(s) = u {
+                    Some(s)
+                } else {
+                    None
+                }
+            })
+            .collect())
     }
 
     /// UID EXPUNGE (UIDPLUS, RFC 4315).
@@ -762,7 +907,9 @@ impl<S: Read + Write> Selected<S> {
         if !self.core().has_capability("UIDPLUS") {
             return Err(Error::Unsupported("UID EXPUNGE"));
         }
-        self.core().run(Command::new("UID EXPUNGE").raw(&uids.to_string(), "uid set")?).map(|_| ())
+        self.core()
+            .run(Command::new("UID EXPUNGE").raw(&uids.to_string(), "uid set")?)
+            .map(|_| ())
     }
 
     fn search_cmd(&mut self, verb: &'static str, criteria: &str) -> Result<Vec<u32>, Error> {
@@ -774,7 +921,16 @@ impl<S: Read + Write> Selected<S> {
         let (seen, _) = self.core().run(cmd.raw(criteria, "search criteria")?)?;
         // Only `* SEARCH` answers a plain SEARCH; an ESEARCH set is never
         // expanded here (see `uid_esearch`).
-        Ok(seen.into_iter().flat_map(|u| if let Untagged::Search { numbers, .. } = u { numbers } else { Vec::new() }).collect())
+        Ok(seen
+            .into_iter()
+            .flat_map(|u| {
+                if let Untagged::Search { numbers, .. } = u {
+                    numbers
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect())
     }
 
     /// UID SEARCH RETURN (MIN MAX COUNT ALL) (ESEARCH, RFC 4731): the result
@@ -787,12 +943,24 @@ impl<S: Read + Write> Selected<S> {
             return Err(Error::Unsupported("ESEARCH"));
         }
         check_search(criteria)?;
-        let cmd = Command::new("UID SEARCH").raw("RETURN (MIN MAX COUNT ALL)", "return options")?.raw(criteria, "search criteria")?;
+        let cmd = Command::new("UID SEARCH")
+            .raw("RETURN (MIN MAX COUNT ALL)", "return options")?
+            .raw(criteria, "search criteria")?;
         let (seen, _) = self.core().run(cmd)?;
         Ok(seen
             .into_iter()
-            .find_map(|u| if let Untagged::Esearch(e) = u { Some(e) } else { None })
-            .unwrap_or(crate::response::Esearch { tag: None, uid: true, items: Vec::new() }))
+            .find_map(|u| {
+                if let Untagged::Esearch(e) = u {
+                    Some(e)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(crate::response::Esearch {
+                tag: None,
+                uid: true,
+                items: Vec::new(),
+            }))
     }
 
     /// SEARCH with criteria as written (`UNSEEN FROM "bob"`); returns sequence numbers.
@@ -808,11 +976,14 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// As [`search`](Self::search).
     pub fn uid_search(&mut self, criteria: &str) -> Result<Vec<Uid>, Error> {
-        self.search_cmd("UID SEARCH", criteria).map(|v| v.into_iter().map(Uid).collect())
+        self.search_cmd("UID SEARCH", criteria)
+            .map(|v| v.into_iter().map(Uid).collect())
     }
 
     fn fetch_cmd(verb: &'static str, set: &SequenceSet, items: &str) -> Result<Command, Error> {
-        Ok(Command::new(verb).raw(&set.to_string(), "sequence set")?.raw(items, "fetch items")?)
+        Ok(Command::new(verb)
+            .raw(&set.to_string(), "sequence set")?
+            .raw(items, "fetch items")?)
     }
 
     /// FETCH with items as written (`(FLAGS UID)`, `BODY.PEEK[]`), all in memory.
@@ -837,7 +1008,11 @@ impl<S: Read + Write> Selected<S> {
     ///
     /// # Errors
     /// Sending the command.
-    pub fn fetch_stream(&mut self, set: &SequenceSet, items: &str) -> Result<FetchStream<'_, S>, Error> {
+    pub fn fetch_stream(
+        &mut self,
+        set: &SequenceSet,
+        items: &str,
+    ) -> Result<FetchStream<'_, S>, Error> {
         self.stream_many("FETCH", std::slice::from_ref(set), items)
     }
 
@@ -846,11 +1021,20 @@ impl<S: Read + Write> Selected<S> {
     ///
     /// # Errors
     /// Sending the commands.
-    pub fn uid_fetch_stream(&mut self, sets: &[SequenceSet], items: &str) -> Result<FetchStream<'_, S>, Error> {
+    pub fn uid_fetch_stream(
+        &mut self,
+        sets: &[SequenceSet],
+        items: &str,
+    ) -> Result<FetchStream<'_, S>, Error> {
         self.stream_many("UID FETCH", sets, items)
     }
 
-    fn stream_many(&mut self, verb: &'static str, sets: &[SequenceSet], items: &str) -> Result<FetchStream<'_, S>, Error> {
+    fn stream_many(
+        &mut self,
+        verb: &'static str,
+        sets: &[SequenceSet],
+        items: &str,
+    ) -> Result<FetchStream<'_, S>, Error> {
         let mut tags = VecDeque::new();
         let mut seen = Vec::new();
         for set in sets {
@@ -864,14 +1048,32 @@ impl<S: Read + Write> Selected<S> {
         Ok(FetchStream::new(self.core(), tags, verb))
     }
 
-    fn store_cmd(&mut self, verb: &'static str, set: &SequenceSet, action: &str, flags: &[&str]) -> Result<Vec<Fetch>, Error> {
-        let action_ok = ["FLAGS", "+FLAGS", "-FLAGS", "FLAGS.SILENT", "+FLAGS.SILENT", "-FLAGS.SILENT"]
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(action));
+    fn store_cmd(
+        &mut self,
+        verb: &'static str,
+        set: &SequenceSet,
+        action: &str,
+        flags: &[&str],
+    ) -> Result<Vec<Fetch>, Error> {
+        let action_ok = [
+            "FLAGS",
+            "+FLAGS",
+            "-FLAGS",
+            "FLAGS.SILENT",
+            "+FLAGS.SILENT",
+            "-FLAGS.SILENT",
+        ]
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(action));
         if !action_ok {
-            return Err(Error::Invalid(crate::EncodeError::NotAnAtom { what: "store action" }));
+            return Err(Error::Invalid(crate::EncodeError::NotAnAtom {
+                what: "store action",
+            }));
         }
-        let cmd = Command::new(verb).raw(&set.to_string(), "sequence set")?.raw(action, "store action")?.flag_list(flags)?;
+        let cmd = Command::new(verb)
+            .raw(&set.to_string(), "sequence set")?
+            .raw(action, "store action")?
+            .flag_list(flags)?;
         self.core().run(cmd).map(|(seen, _)| fetches(seen))
     }
 
@@ -879,7 +1081,12 @@ impl<S: Read + Write> Selected<S> {
     ///
     /// # Errors
     /// An unknown action or flag; rejection.
-    pub fn store(&mut self, set: &SequenceSet, action: &str, flags: &[&str]) -> Result<Vec<Fetch>, Error> {
+    pub fn store(
+        &mut self,
+        set: &SequenceSet,
+        action: &str,
+        flags: &[&str],
+    ) -> Result<Vec<Fetch>, Error> {
         self.store_cmd("STORE", set, action, flags)
     }
 
@@ -887,20 +1094,43 @@ impl<S: Read + Write> Selected<S> {
     ///
     /// # Errors
     /// As [`store`](Self::store).
-    pub fn uid_store(&mut self, set: &SequenceSet, action: &str, flags: &[&str]) -> Result<Vec<Fetch>, Error> {
+    pub fn uid_store(
+        &mut self,
+        set: &SequenceSet,
+        action: &str,
+        flags: &[&str],
+    ) -> Result<Vec<Fetch>, Error> {
         self.store_cmd("UID STORE", set, action, flags)
     }
 
-    fn transfer(&mut self, verb: &'static str, set: &SequenceSet, mailbox: &str) -> Result<Option<Code>, Error> {
+    fn transfer(
+        &mut self,
+        verb: &'static str,
+        set: &SequenceSet,
+        mailbox: &str,
+    ) -> Result<Option<Code>, Error> {
         let utf8 = self.core().utf8();
-        let cmd = Command::new(verb).raw(&set.to_string(), "sequence set")?.mailbox(mailbox, utf8)?;
+        let cmd = Command::new(verb)
+            .raw(&set.to_string(), "sequence set")?
+            .mailbox(mailbox, utf8)?;
         let (seen, done) = self.core().run(cmd)?;
         // MOVE sends COPYUID in an untagged OK (RFC 6851 §4.3).
         let untagged_code = seen.into_iter().find_map(|u| match u {
-            Untagged::Status { text: Text { code: Some(c @ Code::CopyUid { .. }), .. }, .. } => Some(c),
+            Untagged::Status {
+                text:
+                    Text {
+                        code: Some(c @ Code::CopyUid { .. }),
+                        ..
+                    },
+                ..
+            } => Some(c),
             _ => None,
         });
-        Ok(done.text.code.filter(|c| matches!(c, Code::CopyUid { .. })).or(untagged_code))
+        Ok(done
+            .text
+            .code
+            .filter(|c| matches!(c, Code::CopyUid { .. }))
+            .or(untagged_code))
     }
 
     /// COPY; returns COPYUID when sent.

@@ -36,7 +36,9 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeError::LineBreak { what, at } => write!(f, "the {what} contains a CR, LF or NUL at byte {at}"),
+            EncodeError::LineBreak { what, at } => {
+                write!(f, "the {what} contains a CR, LF or NUL at byte {at}")
+            }
             EncodeError::NotAnAtom { what } => write!(f, "the {what} is not an IMAP atom"),
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
             EncodeError::Sasl(err) => err.fmt(f),
@@ -60,10 +62,7 @@ pub(crate) enum Part {
     /// Goes on the wire; shown as `********`. Always ends its line.
     Secret(Secret),
     /// A literal; its bytes never reach the transcript.
-    Literal {
-        bytes: Vec<u8>,
-        secret: bool,
-    },
+    Literal { bytes: Vec<u8>, secret: bool },
 }
 
 /// A command without its tag, ready to send.
@@ -90,7 +89,11 @@ fn is_atom_char(b: u8) -> bool {
 pub(crate) fn astring_form(bytes: &[u8], utf8: bool) -> Form {
     if !bytes.is_empty() && bytes.iter().all(|&b| is_atom_char(b) || b == b']') {
         Form::Atom
-    } else if bytes.iter().all(|&b| (0x20..0x7f).contains(&b) || (utf8 && b >= 0x80)) && (!utf8 || std::str::from_utf8(bytes).is_ok()) {
+    } else if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || (utf8 && b >= 0x80))
+        && (!utf8 || std::str::from_utf8(bytes).is_ok())
+    {
         Form::Quoted
     } else {
         Form::Literal
@@ -120,7 +123,10 @@ fn quote(bytes: &[u8]) -> Vec<u8> {
 impl Command {
     /// A command named `name` (an atom such as `NOOP` or `UID FETCH`).
     pub fn new(name: &'static str) -> Self {
-        Command { name, parts: vec![Part::Text(name.as_bytes().to_vec())] }
+        Command {
+            name,
+            parts: vec![Part::Text(name.as_bytes().to_vec())],
+        }
     }
 
     /// The command's verb, for errors (never the arguments).
@@ -152,13 +158,21 @@ impl Command {
     ///
     /// # Errors
     /// [`EncodeError::LineBreak`] for CR, LF or NUL.
-    pub fn astring(mut self, bytes: &[u8], utf8: bool, what: &'static str) -> Result<Self, EncodeError> {
+    pub fn astring(
+        mut self,
+        bytes: &[u8],
+        utf8: bool,
+        what: &'static str,
+    ) -> Result<Self, EncodeError> {
         check_text(bytes, what)?;
         self.text(b" ");
         match astring_form(bytes, utf8) {
             Form::Atom => self.text(bytes),
             Form::Quoted => self.text(&quote(bytes)),
-            Form::Literal => self.parts.push(Part::Literal { bytes: bytes.to_vec(), secret: false }),
+            Form::Literal => self.parts.push(Part::Literal {
+                bytes: bytes.to_vec(),
+                secret: false,
+            }),
         }
         Ok(self)
     }
@@ -168,12 +182,20 @@ impl Command {
     ///
     /// # Errors
     /// [`EncodeError::LineBreak`] for CR, LF or NUL.
-    pub fn string(mut self, bytes: &[u8], utf8: bool, what: &'static str) -> Result<Self, EncodeError> {
+    pub fn string(
+        mut self,
+        bytes: &[u8],
+        utf8: bool,
+        what: &'static str,
+    ) -> Result<Self, EncodeError> {
         check_text(bytes, what)?;
         self.text(b" ");
         match astring_form(bytes, utf8) {
             Form::Atom | Form::Quoted => self.text(&quote(bytes)),
-            Form::Literal => self.parts.push(Part::Literal { bytes: bytes.to_vec(), secret: false }),
+            Form::Literal => self.parts.push(Part::Literal {
+                bytes: bytes.to_vec(),
+                secret: false,
+            }),
         }
         Ok(self)
     }
@@ -188,7 +210,11 @@ impl Command {
         if name.eq_ignore_ascii_case("INBOX") {
             return self.raw("INBOX", "mailbox name");
         }
-        let wire = if utf8 { name.to_owned() } else { crate::utf7::encode(name) };
+        let wire = if utf8 {
+            name.to_owned()
+        } else {
+            crate::utf7::encode(name)
+        };
         self.astring(wire.as_bytes(), utf8, "mailbox name")
     }
 
@@ -209,7 +235,10 @@ impl Command {
                 let quoted = String::from_utf8_lossy(&quote(bytes)).into_owned();
                 self.parts.push(Part::Secret(Secret::new(quoted)));
             }
-            Form::Literal => self.parts.push(Part::Literal { bytes: bytes.to_vec(), secret: true }),
+            Form::Literal => self.parts.push(Part::Literal {
+                bytes: bytes.to_vec(),
+                secret: true,
+            }),
         }
         Ok(self)
     }
@@ -217,7 +246,10 @@ impl Command {
     /// Appends ` ` and a literal (an APPEND message).
     pub fn literal(mut self, bytes: Vec<u8>) -> Self {
         self.text(b" ");
-        self.parts.push(Part::Literal { bytes, secret: false });
+        self.parts.push(Part::Literal {
+            bytes,
+            secret: false,
+        });
         self
     }
 
@@ -270,7 +302,9 @@ impl Command {
 pub fn check_search(criteria: &str) -> Result<(), EncodeError> {
     check_text(criteria.as_bytes(), "search criteria")?;
     if criteria.trim().is_empty() {
-        return Err(EncodeError::Empty { what: "search criteria" });
+        return Err(EncodeError::Empty {
+            what: "search criteria",
+        });
     }
     Ok(())
 }
@@ -296,13 +330,18 @@ mod tests {
             (b"{5}", "a1 X \"{5}\"\r\n"),
         ];
         for (arg, expected) in table {
-            assert_eq!(wire(Command::new("X").astring(arg, false, "arg").unwrap()), *expected);
+            assert_eq!(
+                wire(Command::new("X").astring(arg, false, "arg").unwrap()),
+                *expected
+            );
         }
     }
 
     #[test]
     fn utf8_accept_quotes_non_ascii() {
-        let cmd = Command::new("X").astring("비밀 번호".as_bytes(), true, "arg").unwrap();
+        let cmd = Command::new("X")
+            .astring("비밀 번호".as_bytes(), true, "arg")
+            .unwrap();
         assert_eq!(wire(cmd), "a1 X \"비밀 번호\"\r\n");
         let invalid = Command::new("X").astring(b"\xff", true, "arg").unwrap();
         assert_eq!(invalid.to_bytes("a1", false), b"a1 X {1}\r\n\xff\r\n");
@@ -311,39 +350,102 @@ mod tests {
     #[test]
     fn line_breaks_in_user_text_are_refused() {
         for bad in [&b"a\r\nb"[..], b"x\ny", b"nul\0"] {
-            assert!(matches!(Command::new("X").astring(bad, false, "arg"), Err(EncodeError::LineBreak { what: "arg", .. })));
-            assert!(matches!(Command::new("X").string(bad, true, "arg"), Err(EncodeError::LineBreak { .. })));
+            assert!(matches!(
+                Command::new("X").astring(bad, false, "arg"),
+                Err(EncodeError::LineBreak { what: "arg", .. })
+            ));
+            assert!(matches!(
+                Command::new("X").string(bad, true, "arg"),
+                Err(EncodeError::LineBreak { .. })
+            ));
         }
-        let err = Command::new("SELECT").mailbox("in\r\nA1 DELETE INBOX", false).unwrap_err();
-        assert_eq!(err, EncodeError::LineBreak { what: "mailbox name", at: 2 });
-        assert!(Command::new("LOGIN").secret(&Secret::new("pw\r\nx"), false).is_err());
+        let err = Command::new("SELECT")
+            .mailbox("in\r\nA1 DELETE INBOX", false)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::LineBreak {
+                what: "mailbox name",
+                at: 2
+            }
+        );
+        assert!(Command::new("LOGIN")
+            .secret(&Secret::new("pw\r\nx"), false)
+            .is_err());
         assert!(check_search("ALL\r\nA2 LOGOUT").is_err());
         assert!(check_search("  ").is_err());
-        assert!(Command::new("FETCH").raw("1 (FLAGS)\n", "fetch items").is_err());
+        assert!(Command::new("FETCH")
+            .raw("1 (FLAGS)\n", "fetch items")
+            .is_err());
     }
 
     #[test]
     fn mailboxes_are_modified_utf7_and_inbox_is_normalized() {
-        assert_eq!(wire(Command::new("SELECT").mailbox("내게쓴메일함", false).unwrap()), "a1 SELECT &sLSsjMT0ulTHfNVo-\r\n");
-        assert_eq!(wire(Command::new("SELECT").mailbox("inbox", false).unwrap()), "a1 SELECT INBOX\r\n");
-        assert_eq!(wire(Command::new("CREATE").mailbox("R&D dept", false).unwrap()), "a1 CREATE \"R&-D dept\"\r\n");
-        assert_eq!(wire(Command::new("CREATE").mailbox("내게", true).unwrap()), "a1 CREATE \"내게\"\r\n");
+        assert_eq!(
+            wire(
+                Command::new("SELECT")
+                    .mailbox("내게쓴메일함", false)
+                    .unwrap()
+            ),
+            "a1 SELECT &sLSsjMT0ulTHfNVo-\r\n"
+        );
+        assert_eq!(
+            wire(Command::new("SELECT").mailbox("inbox", false).unwrap()),
+            "a1 SELECT INBOX\r\n"
+        );
+        assert_eq!(
+            wire(Command::new("CREATE").mailbox("R&D dept", false).unwrap()),
+            "a1 CREATE \"R&-D dept\"\r\n"
+        );
+        assert_eq!(
+            wire(Command::new("CREATE").mailbox("내게", true).unwrap()),
+            "a1 CREATE \"내게\"\r\n"
+        );
     }
 
     #[test]
     fn secrets_are_quoted_or_literal_and_marked() {
-        let cmd = Command::new("LOGIN").astring(b"carol", false, "user").unwrap().secret(&Secret::new("c4rol pa\"ss\\word"), false).unwrap();
+        let cmd = Command::new("LOGIN")
+            .astring(b"carol", false, "user")
+            .unwrap()
+            .secret(&Secret::new("c4rol pa\"ss\\word"), false)
+            .unwrap();
         assert!(matches!(cmd.parts.last(), Some(Part::Secret(_))));
         assert_eq!(wire(cmd), "a1 LOGIN carol \"c4rol pa\\\"ss\\\\word\"\r\n");
-        let cmd = Command::new("LOGIN").astring(b"carol", false, "user").unwrap().secret(&Secret::new("비밀"), false).unwrap();
-        assert!(matches!(cmd.parts.last(), Some(Part::Literal { secret: true, .. })));
-        let plus = Command::new("LOGIN").astring(b"u", false, "user").unwrap().secret(&Secret::new("é"), false).unwrap();
-        assert_eq!(plus.to_bytes("a1", true), "a1 LOGIN u {2+}\r\né\r\n".as_bytes());
+        let cmd = Command::new("LOGIN")
+            .astring(b"carol", false, "user")
+            .unwrap()
+            .secret(&Secret::new("비밀"), false)
+            .unwrap();
+        assert!(matches!(
+            cmd.parts.last(),
+            Some(Part::Literal { secret: true, .. })
+        ));
+        let plus = Command::new("LOGIN")
+            .astring(b"u", false, "user")
+            .unwrap()
+            .secret(&Secret::new("é"), false)
+            .unwrap();
+        assert_eq!(
+            plus.to_bytes("a1", true),
+            "a1 LOGIN u {2+}\r\né\r\n".as_bytes()
+        );
     }
 
     #[test]
     fn flag_lists_accept_system_and_keyword_flags_only() {
-        assert_eq!(wire(Command::new("STORE").raw("1", "set").unwrap().raw("+FLAGS", "item").unwrap().flag_list(&["\\Seen", "$Label1"]).unwrap()), "a1 STORE 1 +FLAGS (\\Seen $Label1)\r\n");
+        assert_eq!(
+            wire(
+                Command::new("STORE")
+                    .raw("1", "set")
+                    .unwrap()
+                    .raw("+FLAGS", "item")
+                    .unwrap()
+                    .flag_list(&["\\Seen", "$Label1"])
+                    .unwrap()
+            ),
+            "a1 STORE 1 +FLAGS (\\Seen $Label1)\r\n"
+        );
         for bad in ["", "\\", "a b", "x)", "\\Seen\r\n"] {
             assert!(Command::new("STORE").flag_list(&[bad]).is_err(), "{bad:?}");
         }

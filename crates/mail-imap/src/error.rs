@@ -68,15 +68,30 @@ impl Error {
 
     /// True when the server rejected a LOGIN or AUTHENTICATE.
     pub fn is_auth_failure(&self) -> bool {
-        matches!(self, Error::Rejected { command: "LOGIN" | "AUTHENTICATE", .. })
+        matches!(
+            self,
+            Error::Rejected {
+                command: "LOGIN" | "AUTHENTICATE",
+                ..
+            }
+        )
     }
 
     /// True when the server broke the protocol or a limit.
     pub fn is_protocol(&self) -> bool {
         matches!(
             self,
-            Error::Protocol(_) | Error::UnexpectedTag { .. } | Error::Unexpected(_) | Error::TooLarge { .. } | Error::PreauthWithoutTls
-        ) || matches!(self, Error::Wire(mail_wire::Error::LineTooLong { .. } | mail_wire::Error::LiteralTooLarge { .. }))
+            Error::Protocol(_)
+                | Error::UnexpectedTag { .. }
+                | Error::Unexpected(_)
+                | Error::TooLarge { .. }
+                | Error::PreauthWithoutTls
+        ) || matches!(
+            self,
+            Error::Wire(
+                mail_wire::Error::LineTooLong { .. } | mail_wire::Error::LiteralTooLarge { .. }
+            )
+        )
     }
 }
 
@@ -84,19 +99,38 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Rejected { command, reply } => {
-                let status = if reply.status == Status::Bad { "refused" } else { "rejected" };
-                write!(f, "server {status} {command}: {} {}", reply.status, reply.text.text)
+                let status = if reply.status == Status::Bad {
+                    "refused"
+                } else {
+                    "rejected"
+                };
+                write!(
+                    f,
+                    "server {status} {command}: {} {}",
+                    reply.status, reply.text.text
+                )
             }
-            Error::Referral { command, url } => write!(f, "server referred {command} to {url} (referrals are not followed)"),
+            Error::Referral { command, url } => write!(
+                f,
+                "server referred {command} to {url} (referrals are not followed)"
+            ),
             Error::Bye { text } => write!(f, "server closed the connection: BYE {text}"),
             Error::Protocol(err) => write!(f, "server broke the IMAP protocol: {err}"),
             Error::UnexpectedTag { expected, got } => {
-                write!(f, "server answered tag {got} while tag {expected} was pending")
+                write!(
+                    f,
+                    "server answered tag {got} while tag {expected} was pending"
+                )
             }
             Error::Unexpected(what) => write!(f, "unexpected server response: {what}"),
-            Error::PreauthWithoutTls => f.write_str("server greeted with PREAUTH although STARTTLS was required"),
+            Error::PreauthWithoutTls => {
+                f.write_str("server greeted with PREAUTH although STARTTLS was required")
+            }
             Error::TooLarge { size, limit } => {
-                write!(f, "server announced {size} bytes, beyond the limit of {limit}")
+                write!(
+                    f,
+                    "server announced {size} bytes, beyond the limit of {limit}"
+                )
             }
             Error::Invalid(err) => write!(f, "cannot send the command: {err}"),
             Error::Unsupported(what) => write!(f, "server does not support {what}"),
@@ -140,7 +174,13 @@ impl From<EncodeError> for Error {
 /// Maps a NO/BAD completion to an error, a REFERRAL to [`Error::Referral`].
 pub(crate) fn rejection(command: &'static str, reply: Tagged) -> Error {
     if let Some(Code::Referral(url)) = &reply.text.code {
-        return Error::Referral { command, url: url.clone() };
+        return Error::Referral {
+            command,
+            url: url.clone(),
+        };
     }
-    Error::Rejected { command, reply: Box::new(reply) }
+    Error::Rejected {
+        command,
+        reply: Box::new(reply),
+    }
 }

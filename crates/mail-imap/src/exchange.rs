@@ -85,9 +85,17 @@ pub(crate) fn literal_suffix(line: &[u8]) -> Option<Result<u64, Error>> {
     }
     let mut n: u64 = 0;
     for &d in digits {
-        match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+        match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+        {
             Some(v) => n = v,
-            None => return Some(Err(Error::TooLarge { size: u64::MAX, limit: 0 })),
+            None => {
+                return Some(Err(Error::TooLarge {
+                    size: u64::MAX,
+                    limit: 0,
+                }))
+            }
         }
     }
     Some(Ok(n))
@@ -98,7 +106,10 @@ pub(crate) fn literal_suffix(line: &[u8]) -> Option<Result<u64, Error>> {
 fn body_context(text: &[u8], size: u64) -> Option<BodyContext> {
     let rest = text.strip_prefix(b"* ")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    let seq: u32 = std::str::from_utf8(rest.get(..digits)?).ok()?.parse().ok()?;
+    let seq: u32 = std::str::from_utf8(rest.get(..digits)?)
+        .ok()?
+        .parse()
+        .ok()?;
     let after = rest.get(digits..)?;
     if !after.get(..7)?.eq_ignore_ascii_case(b" FETCH ") {
         return None;
@@ -116,7 +127,11 @@ fn body_context(text: &[u8], size: u64) -> Option<BodyContext> {
     } else {
         (before.len(), before.len())
     };
-    let name_start = before.get(..name_end)?.iter().rposition(|&b| b == b' ' || b == b'(')? + 1;
+    let name_start = before
+        .get(..name_end)?
+        .iter()
+        .rposition(|&b| b == b' ' || b == b'(')?
+        + 1;
     let name = before.get(name_start..name_end)?.to_ascii_uppercase();
     let has_section = name_end != section_end;
     let ok = match name.as_slice() {
@@ -127,16 +142,31 @@ fn body_context(text: &[u8], size: u64) -> Option<BodyContext> {
     if !ok {
         return None;
     }
-    let section = String::from_utf8_lossy(before.get(name_start..section_end)?).to_ascii_uppercase();
-    Some(BodyContext { seq: SeqNum(seq), uid: find_uid(text.get(..name_start)?), section, size })
+    let section =
+        String::from_utf8_lossy(before.get(name_start..section_end)?).to_ascii_uppercase();
+    Some(BodyContext {
+        seq: SeqNum(seq),
+        uid: find_uid(text.get(..name_start)?),
+        section,
+        size,
+    })
 }
 
 fn find_uid(prefix: &[u8]) -> Option<Uid> {
     let mut i = 0;
-    while let Some(pos) = prefix.get(i..)?.windows(4).position(|w| w.eq_ignore_ascii_case(b"UID ")) {
+    while let Some(pos) = prefix
+        .get(i..)?
+        .windows(4)
+        .position(|w| w.eq_ignore_ascii_case(b"UID "))
+    {
         let at = i + pos;
         let boundary = at > 0 && matches!(prefix.get(at - 1), Some(b' ' | b'('));
-        let digits: Vec<u8> = prefix.get(at + 4..)?.iter().take_while(|b| b.is_ascii_digit()).copied().collect();
+        let digits: Vec<u8> = prefix
+            .get(at + 4..)?
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .copied()
+            .collect();
         if boundary && !digits.is_empty() {
             return std::str::from_utf8(&digits).ok()?.parse().ok().map(Uid);
         }
@@ -162,11 +192,15 @@ impl<S: Read + Write> Core<S> {
     }
 
     pub(crate) fn has_capability(&self, name: &str) -> bool {
-        self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(name))
+        self.capabilities
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
     }
 
     pub(crate) fn utf8(&self) -> bool {
-        self.enabled.iter().any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT") || c.eq_ignore_ascii_case("IMAP4rev2"))
+        self.enabled
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT") || c.eq_ignore_ascii_case("IMAP4rev2"))
     }
 
     pub(crate) fn next_tag(&mut self) -> Tag {
@@ -191,7 +225,10 @@ impl<S: Read + Write> Core<S> {
     pub(crate) fn read_line_into(&mut self, out: &mut Vec<u8>, patient: bool) -> Result<(), Error> {
         let started = Instant::now();
         loop {
-            let result = self.conn.read_line().map(|line| out.extend_from_slice(line));
+            let result = self
+                .conn
+                .read_line()
+                .map(|line| out.extend_from_slice(line));
             match result {
                 Ok(()) => return Ok(()),
                 Err(mail_wire::Error::Timeout) if patient && self.keep_waiting(started) => continue,
@@ -202,9 +239,18 @@ impl<S: Read + Write> Core<S> {
 
     /// Copies a literal of `n` bytes to `out`; returns how many arrived
     /// before an error in the error case through `done`.
-    pub(crate) fn copy_literal(&mut self, n: u64, out: &mut dyn Write, done: &mut u64) -> Result<(), Error> {
+    pub(crate) fn copy_literal(
+        &mut self,
+        n: u64,
+        out: &mut dyn Write,
+        done: &mut u64,
+    ) -> Result<(), Error> {
         let started = Instant::now();
-        let hidden = if self.echo_literals { None } else { self.conn.take_transcript() };
+        let hidden = if self.echo_literals {
+            None
+        } else {
+            self.conn.take_transcript()
+        };
         let result = loop {
             let mut counting = Counting { inner: out, n: 0 };
             let result = self.conn.copy_exact(n - *done, &mut counting);
@@ -217,7 +263,8 @@ impl<S: Read + Write> Core<S> {
         };
         if let Some(t) = hidden {
             self.conn.set_transcript(Some(t));
-            self.conn.note(Direction::Server, &format!("<literal of {n} bytes>"));
+            self.conn
+                .note(Direction::Server, &format!("<literal of {n} bytes>"));
         }
         result
     }
@@ -225,7 +272,11 @@ impl<S: Read + Write> Core<S> {
     /// Reads the rest of the current frame. With `stream_bodies`, stops
     /// before a FETCH body literal and hands its context back; the caller
     /// must consume exactly `size` bytes before calling again.
-    pub(crate) fn advance(&mut self, frame: &mut Frame, stream_bodies: bool) -> Result<Piece, Error> {
+    pub(crate) fn advance(
+        &mut self,
+        frame: &mut Frame,
+        stream_bodies: bool,
+    ) -> Result<Piece, Error> {
         loop {
             let start = frame.text.len();
             self.read_line_into(&mut frame.text, true)?;
@@ -250,7 +301,10 @@ impl<S: Read + Write> Core<S> {
                 }
             }
             if frame.text.len() as u64 + size > limit {
-                return Err(Error::TooLarge { size: frame.text.len() as u64 + size, limit });
+                return Err(Error::TooLarge {
+                    size: frame.text.len() as u64 + size,
+                    limit,
+                });
             }
             let mut done = 0;
             let mut text = std::mem::take(&mut frame.text);
@@ -305,14 +359,24 @@ impl<S: Read + Write> Core<S> {
         Ok(tag)
     }
 
-    pub(crate) fn send_tagged(&mut self, tag: &Tag, cmd: &Command, seen: &mut Vec<Untagged>) -> Result<(), Error> {
+    pub(crate) fn send_tagged(
+        &mut self,
+        tag: &Tag,
+        cmd: &Command,
+        seen: &mut Vec<Untagged>,
+    ) -> Result<(), Error> {
         self.queue_tagged(tag, cmd, seen)?;
         self.conn.flush()?;
         Ok(())
     }
 
     /// As `send_tagged` without the final flush, for pipelining.
-    pub(crate) fn queue_tagged(&mut self, tag: &Tag, cmd: &Command, seen: &mut Vec<Untagged>) -> Result<(), Error> {
+    pub(crate) fn queue_tagged(
+        &mut self,
+        tag: &Tag,
+        cmd: &Command,
+        seen: &mut Vec<Untagged>,
+    ) -> Result<(), Error> {
         let literal_plus = self.has_capability("LITERAL+");
         let mut line = format!("{tag} ").into_bytes();
         let mut secret = None;
@@ -320,7 +384,10 @@ impl<S: Read + Write> Core<S> {
             match part {
                 Part::Text(t) => line.extend_from_slice(t),
                 Part::Secret(s) => secret = Some(s),
-                Part::Literal { bytes, secret: hidden } => {
+                Part::Literal {
+                    bytes,
+                    secret: hidden,
+                } => {
                     let plus = if literal_plus { "+" } else { "" };
                     line.extend_from_slice(format!("{{{}{plus}}}", bytes.len()).as_bytes());
                     self.conn.queue(Line::public(&line))?;
@@ -330,7 +397,11 @@ impl<S: Read + Write> Core<S> {
                         self.await_continuation(tag, cmd.name, seen)?;
                     }
                     self.conn.write_raw(bytes)?;
-                    let shown = if *hidden { mail_wire::MASK.to_owned() } else { format!("<literal of {} bytes>", bytes.len()) };
+                    let shown = if *hidden {
+                        mail_wire::MASK.to_owned()
+                    } else {
+                        format!("<literal of {} bytes>", bytes.len())
+                    };
                     self.conn.note(Direction::Client, &shown);
                 }
             }
@@ -342,7 +413,12 @@ impl<S: Read + Write> Core<S> {
         Ok(())
     }
 
-    fn await_continuation(&mut self, tag: &Tag, command: &'static str, seen: &mut Vec<Untagged>) -> Result<(), Error> {
+    fn await_continuation(
+        &mut self,
+        tag: &Tag,
+        command: &'static str,
+        seen: &mut Vec<Untagged>,
+    ) -> Result<(), Error> {
         loop {
             match self.read_response()? {
                 Response::Continuation(_) => return Ok(()),
@@ -354,13 +430,23 @@ impl<S: Read + Write> Core<S> {
                     self.absorb_code(t.text.code.as_ref(), &t.text.text);
                     return Err(rejection(command, t));
                 }
-                Response::Tagged(t) => return Err(Error::UnexpectedTag { expected: tag.0.clone(), got: t.tag.0 }),
+                Response::Tagged(t) => {
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0.clone(),
+                        got: t.tag.0,
+                    })
+                }
             }
         }
     }
 
     /// Reads to the tagged completion of `tag`; untagged responses go to `seen`.
-    pub(crate) fn finish(&mut self, tag: &Tag, command: &'static str, seen: &mut Vec<Untagged>) -> Result<Tagged, Error> {
+    pub(crate) fn finish(
+        &mut self,
+        tag: &Tag,
+        command: &'static str,
+        seen: &mut Vec<Untagged>,
+    ) -> Result<Tagged, Error> {
         loop {
             match self.read_response()? {
                 Response::Untagged(u) => {
@@ -377,9 +463,16 @@ impl<S: Read + Write> Core<S> {
                         _ => Err(rejection(command, t)),
                     };
                 }
-                Response::Tagged(t) => return Err(Error::UnexpectedTag { expected: tag.0.clone(), got: t.tag.0 }),
+                Response::Tagged(t) => {
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0.clone(),
+                        got: t.tag.0,
+                    })
+                }
                 Response::Continuation(text) => {
-                    return Err(Error::Unexpected(format!("a continuation request (+ {text}) during {command}")))
+                    return Err(Error::Unexpected(format!(
+                        "a continuation request (+ {text}) during {command}"
+                    )))
                 }
             }
         }
@@ -445,7 +538,14 @@ impl<S: Read + Write> BodyReader<'_, S> {
 
 impl<'a, S: Read + Write> FetchStream<'a, S> {
     pub(crate) fn new(core: &'a mut Core<S>, tags: VecDeque<Tag>, command: &'static str) -> Self {
-        FetchStream { core, tags, command, frame: Frame::default(), pending: 0, consumed: 0 }
+        FetchStream {
+            core,
+            tags,
+            command,
+            frame: Frame::default(),
+            pending: 0,
+            consumed: 0,
+        }
     }
 
     /// The next event, or `None` after the last command's OK.
@@ -456,12 +556,15 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
     pub fn next(&mut self) -> Result<Option<FetchEvent<'_, S>>, Error> {
         if self.pending > 0 {
             let mut done = self.consumed;
-            self.core.copy_literal(self.pending, &mut io::sink(), &mut done)?;
+            self.core
+                .copy_literal(self.pending, &mut io::sink(), &mut done)?;
             self.pending = 0;
             self.consumed = 0;
         }
         loop {
-            let Some(tag) = self.tags.front().cloned() else { return Ok(None) };
+            let Some(tag) = self.tags.front().cloned() else {
+                return Ok(None);
+            };
             match self.core.advance(&mut self.frame, true)? {
                 Piece::Body(context) => {
                     self.pending = context.size;
@@ -473,7 +576,9 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
                         context,
                     })));
                 }
-                Piece::Done(Response::Untagged(Untagged::Fetch(fetch))) => return Ok(Some(FetchEvent::Fetch(fetch))),
+                Piece::Done(Response::Untagged(Untagged::Fetch(fetch))) => {
+                    return Ok(Some(FetchEvent::Fetch(fetch)))
+                }
                 Piece::Done(Response::Untagged(u)) => {
                     self.core.absorb(&u);
                     self.core.unsolicited.push(u);
@@ -486,10 +591,15 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
                     }
                 }
                 Piece::Done(Response::Tagged(t)) => {
-                    return Err(Error::UnexpectedTag { expected: tag.0, got: t.tag.0 });
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0,
+                        got: t.tag.0,
+                    });
                 }
                 Piece::Done(Response::Continuation(text)) => {
-                    return Err(Error::Unexpected(format!("a continuation request (+ {text}) during FETCH")));
+                    return Err(Error::Unexpected(format!(
+                        "a continuation request (+ {text}) during FETCH"
+                    )));
                 }
             }
         }
@@ -502,25 +612,53 @@ mod tests {
 
     #[test]
     fn literal_suffixes() {
-        assert_eq!(literal_suffix(b"* 1 FETCH (BODY[] {12}").unwrap().unwrap(), 12);
+        assert_eq!(
+            literal_suffix(b"* 1 FETCH (BODY[] {12}").unwrap().unwrap(),
+            12
+        );
         assert_eq!(literal_suffix(b"a LOGIN {3+}").unwrap().unwrap(), 3);
         assert!(literal_suffix(b"* OK {x}").is_none());
         assert!(literal_suffix(b"* OK {}").is_none());
         assert!(literal_suffix(b"}").is_none());
-        assert!(literal_suffix(b"* 1 FETCH (BODY[] {99999999999999999999999}").unwrap().is_err());
+        assert!(
+            literal_suffix(b"* 1 FETCH (BODY[] {99999999999999999999999}")
+                .unwrap()
+                .is_err()
+        );
     }
 
     #[test]
     fn body_contexts_are_recognized() {
         let ctx = body_context(b"* 12 FETCH (UID 345 BODY[] {100}", 100).unwrap();
-        assert_eq!(ctx, BodyContext { seq: SeqNum(12), uid: Some(Uid(345)), section: "BODY[]".into(), size: 100 });
+        assert_eq!(
+            ctx,
+            BodyContext {
+                seq: SeqNum(12),
+                uid: Some(Uid(345)),
+                section: "BODY[]".into(),
+                size: 100
+            }
+        );
         let ctx = body_context(b"* 1 fetch (body[header.fields (from to)]<0> {5}", 5).unwrap();
         assert_eq!(ctx.section, "BODY[HEADER.FIELDS (FROM TO)]");
         assert_eq!(ctx.uid, None);
-        assert_eq!(body_context(b"* 1 FETCH (RFC822.TEXT {5}", 5).unwrap().section, "RFC822.TEXT");
-        assert_eq!(body_context(b"* 1 FETCH (FLAGS () UID 9 BINARY[1] {5}", 5).unwrap().uid, Some(Uid(9)));
+        assert_eq!(
+            body_context(b"* 1 FETCH (RFC822.TEXT {5}", 5)
+                .unwrap()
+                .section,
+            "RFC822.TEXT"
+        );
+        assert_eq!(
+            body_context(b"* 1 FETCH (FLAGS () UID 9 BINARY[1] {5}", 5)
+                .unwrap()
+                .uid,
+            Some(Uid(9))
+        );
         assert!(body_context(b"* 1 FETCH (ENVELOPE (NIL {5}", 5).is_none());
         assert!(body_context(b"* LIST () \".\" {5}", 5).is_none());
-        assert!(body_context(b"* 1 FETCH (X-UID 3 BODY[] {5}", 5).unwrap().uid.is_none());
+        assert!(body_context(b"* 1 FETCH (X-UID 3 BODY[] {5}", 5)
+            .unwrap()
+            .uid
+            .is_none());
     }
 }

@@ -93,10 +93,15 @@ pub mod response;
 mod sequence;
 pub mod utf7;
 
-pub use client::{default_limits, flag_names, Client, Greeting, IdleOutcome, MailboxStatus, Selected, Session};
+pub use client::{
+    default_limits, flag_names, Client, Greeting, IdleOutcome, MailboxStatus, Selected, Session,
+};
 pub use command::{Command, EncodeError};
 pub use error::Error;
 pub use exchange::{BodyContext, BodyReader, FetchEvent, FetchStream};
 pub use mailbox::Mailbox;
-pub use response::{Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged, Untagged};
+pub use response::{
+    Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged,
+    Untagged,
+};
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};

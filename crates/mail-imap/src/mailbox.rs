@@ -87,7 +87,9 @@ mod tests {
             b"* 3 EXPUNGE\r\n",
             b"* OK [READ-ONLY] x\r\n",
         ] {
-            let (Response::Untagged(u), _) = parse_response(line).unwrap() else { panic!() };
+            let (Response::Untagged(u), _) = parse_response(line).unwrap() else {
+                panic!()
+            };
             mb.apply(&u);
         }
         assert_eq!(mb.exists, 171);

@@ -19,11 +19,51 @@ use crate::{Client, Session};
 
 /// Commands that get a tag added (RFC 3501, RFC 9051 and common extensions).
 pub const COMMANDS: &[&str] = &[
-    "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN", "ENABLE", "SELECT", "EXAMINE", "CREATE",
-    "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "NAMESPACE", "STATUS", "APPEND", "IDLE", "CHECK",
-    "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "ID", "GETQUOTA",
-    "GETQUOTAROOT", "SETQUOTA", "GETACL", "SETACL", "MYRIGHTS", "LISTRIGHTS", "GETMETADATA", "SETMETADATA", "SORT",
-    "THREAD", "COMPRESS", "XLIST", "ESEARCH",
+    "CAPABILITY",
+    "NOOP",
+    "LOGOUT",
+    "STARTTLS",
+    "AUTHENTICATE",
+    "LOGIN",
+    "ENABLE",
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "DELETE",
+    "RENAME",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "LIST",
+    "LSUB",
+    "NAMESPACE",
+    "STATUS",
+    "APPEND",
+    "IDLE",
+    "CHECK",
+    "CLOSE",
+    "UNSELECT",
+    "EXPUNGE",
+    "SEARCH",
+    "FETCH",
+    "STORE",
+    "COPY",
+    "MOVE",
+    "UID",
+    "ID",
+    "GETQUOTA",
+    "GETQUOTAROOT",
+    "SETQUOTA",
+    "GETACL",
+    "SETACL",
+    "MYRIGHTS",
+    "LISTRIGHTS",
+    "GETMETADATA",
+    "SETMETADATA",
+    "SORT",
+    "THREAD",
+    "COMPRESS",
+    "XLIST",
+    "ESEARCH",
 ];
 
 /// The reply to one console line.
@@ -54,14 +94,20 @@ pub struct Console<S> {
 impl<S: Read + Write> Client<S> {
     /// Hands the connection to a console (before login).
     pub fn into_console(self) -> Console<S> {
-        Console { core: self.into_core(), pending: None }
+        Console {
+            core: self.into_core(),
+            pending: None,
+        }
     }
 }
 
 impl<S: Read + Write> Session<S> {
     /// Hands the connection to a console (after login).
     pub fn into_console(self) -> Console<S> {
-        Console { core: self.into_core(), pending: None }
+        Console {
+            core: self.into_core(),
+            pending: None,
+        }
     }
 }
 
@@ -72,19 +118,40 @@ pub fn split_line(line: &str, next_tag: impl FnOnce() -> String) -> (String, Str
     if COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(first)) {
         return (next_tag(), first.to_owned(), rest.to_owned());
     }
-    let (cmd, rest) = rest.trim_start().split_once(' ').unwrap_or((rest.trim_start(), ""));
+    let (cmd, rest) = rest
+        .trim_start()
+        .split_once(' ')
+        .unwrap_or((rest.trim_start(), ""));
     (first.to_owned(), cmd.to_owned(), rest.to_owned())
 }
 
 /// Commands whose arguments include mailbox names.
-const MAILBOX_COMMANDS: &[&str] =
-    &["SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS", "APPEND", "COPY", "MOVE", "UID"];
+const MAILBOX_COMMANDS: &[&str] = &[
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "DELETE",
+    "RENAME",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "LIST",
+    "LSUB",
+    "STATUS",
+    "APPEND",
+    "COPY",
+    "MOVE",
+    "UID",
+];
 
 /// Rewrites typed non-ASCII words of a mailbox command in modified UTF-7
 /// (`select 내게쓴메일함` → `select &sLSsjMT0ulTHfNVo-`), for servers
 /// without UTF8=ACCEPT.
 pub fn encode_mailbox_words(command: &str, rest: &str) -> String {
-    if rest.is_ascii() || !MAILBOX_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(command)) {
+    if rest.is_ascii()
+        || !MAILBOX_COMMANDS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(command))
+    {
         return rest.to_owned();
     }
     let mut out = Vec::new();
@@ -94,9 +161,17 @@ pub fn encode_mailbox_words(command: &str, rest: &str) -> String {
             continue;
         }
         let quoted = word.len() >= 2 && word.starts_with('"') && word.ends_with('"');
-        let inner = if quoted { word.get(1..word.len() - 1).unwrap_or_default() } else { word };
+        let inner = if quoted {
+            word.get(1..word.len() - 1).unwrap_or_default()
+        } else {
+            word
+        };
         let encoded = crate::utf7::encode(inner);
-        out.push(if quoted { format!("\"{encoded}\"") } else { encoded });
+        out.push(if quoted {
+            format!("\"{encoded}\"")
+        } else {
+            encoded
+        });
     }
     out.join(" ")
 }
@@ -142,12 +217,17 @@ impl<S: Read + Write> Console<S> {
     /// tag, the connection. A NO or BAD is a reply, not an error.
     pub fn execute(&mut self, line: &str) -> Result<Reply, Error> {
         if let Some(at) = line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(Error::Invalid(crate::EncodeError::LineBreak { what: "console line", at }));
+            return Err(Error::Invalid(crate::EncodeError::LineBreak {
+                what: "console line",
+                at,
+            }));
         }
         if let Some((tag, secret)) = self.pending.take() {
             // Data for a command waiting on a continuation.
             if secret {
-                self.core.conn.send(Line::with_secret(b"", &Secret::new(line)))?;
+                self.core
+                    .conn
+                    .send(Line::with_secret(b"", &Secret::new(line)))?;
             } else {
                 self.core.conn.send(Line::public(line.as_bytes()))?;
             }
@@ -161,7 +241,11 @@ impl<S: Read + Write> Console<S> {
         });
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
-        let rest = if self.core.utf8() { rest } else { encode_mailbox_words(&upper, &rest) };
+        let rest = if self.core.utf8() {
+            rest
+        } else {
+            encode_mailbox_words(&upper, &rest)
+        };
         let secret_from = match upper.as_str() {
             "LOGIN" => login_secret_start(&rest),
             "AUTHENTICATE" => rest.find(' ').map(|i| i + 1),
@@ -171,10 +255,15 @@ impl<S: Read + Write> Console<S> {
             Some(at) => {
                 let (public, secret) = rest.split_at(at.min(rest.len()));
                 let public = format!("{head} {public}");
-                self.core.conn.send(Line::with_secret(public.as_bytes(), &Secret::new(secret)))?;
+                self.core
+                    .conn
+                    .send(Line::with_secret(public.as_bytes(), &Secret::new(secret)))?;
             }
             None if rest.is_empty() => self.core.conn.send(Line::public(head.as_bytes()))?,
-            None => self.core.conn.send(Line::public(format!("{head} {rest}").as_bytes()))?,
+            None => self
+                .core
+                .conn
+                .send(Line::public(format!("{head} {rest}").as_bytes()))?,
         }
         self.read_reply(Tag(tag), upper == "AUTHENTICATE")
     }
@@ -186,7 +275,8 @@ impl<S: Read + Write> Console<S> {
             match self.core.advance(&mut frame, true)? {
                 Piece::Body(ctx) => {
                     let mut done = 0;
-                    self.core.copy_literal(ctx.size, &mut io::sink(), &mut done)?;
+                    self.core
+                        .copy_literal(ctx.size, &mut io::sink(), &mut done)?;
                 }
                 Piece::Done(Response::Untagged(u)) => {
                     self.core.absorb(&u);
@@ -205,7 +295,10 @@ impl<S: Read + Write> Console<S> {
                     return Ok(reply);
                 }
                 Piece::Done(Response::Tagged(t)) => {
-                    return Err(Error::UnexpectedTag { expected: tag.0, got: t.tag.0 });
+                    return Err(Error::UnexpectedTag {
+                        expected: tag.0,
+                        got: t.tag.0,
+                    });
                 }
             }
         }
@@ -216,15 +309,26 @@ impl<S: Read + Write> Console<S> {
     ///
     /// # Errors
     /// As [`execute`](Self::execute).
-    pub fn idle(&mut self, line: &str, limit: Duration, mut stop_now: impl FnMut(usize) -> bool) -> Result<Reply, Error> {
+    pub fn idle(
+        &mut self,
+        line: &str,
+        limit: Duration,
+        mut stop_now: impl FnMut(usize) -> bool,
+    ) -> Result<Reply, Error> {
         let mut reply = self.execute(line)?;
-        let Some((tag, _)) = self.pending.take() else { return Ok(reply) };
+        let Some((tag, _)) = self.pending.take() else {
+            return Ok(reply);
+        };
         let deadline = Instant::now() + limit;
         let mut text = Vec::new();
         let before = reply.untagged.len();
         while Instant::now() < deadline && !stop_now(reply.untagged.len() - before) {
             text.clear();
-            let result = self.core.conn.read_line().map(|l| text.extend_from_slice(l));
+            let result = self
+                .core
+                .conn
+                .read_line()
+                .map(|l| text.extend_from_slice(l));
             match result {
                 Ok(()) => {}
                 Err(mail_wire::Error::Timeout) => continue,
@@ -249,7 +353,9 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// Rejection (no mailbox selected), limits, the connection.
     pub fn fetch_message(&mut self, seq: u32) -> Result<Vec<u8>, Error> {
-        let cmd = Command::new("FETCH").raw(&seq.to_string(), "message number")?.raw("BODY.PEEK[]", "items")?;
+        let cmd = Command::new("FETCH")
+            .raw(&seq.to_string(), "message number")?
+            .raw("BODY.PEEK[]", "items")?;
         let (seen, _) = self.core.run(cmd)?;
         seen.into_iter()
             .find_map(|u| match u {
@@ -264,7 +370,9 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn append(&mut self, mailbox: &str, message: Vec<u8>) -> Result<Tagged, Error> {
-        let cmd = Command::new("APPEND").mailbox(mailbox, self.core.utf8())?.literal(message);
+        let cmd = Command::new("APPEND")
+            .mailbox(mailbox, self.core.utf8())?
+            .literal(message);
         self.core.run(cmd).map(|(_, t)| t)
     }
 
@@ -283,7 +391,6 @@ impl<S: Read + Write> Console<S> {
             Err(err) => Err(err),
         }
     }
-
 }
 
 #[cfg(test)]
@@ -293,20 +400,38 @@ mod tests {
     #[test]
     fn tags_are_added_only_before_command_names() {
         let (t, c, r) = split_line("list \"\" \"*\"", || "a1".into());
-        assert_eq!((t.as_str(), c.as_str(), r.as_str()), ("a1", "list", "\"\" \"*\""));
+        assert_eq!(
+            (t.as_str(), c.as_str(), r.as_str()),
+            ("a1", "list", "\"\" \"*\"")
+        );
         let (t, c, r) = split_line("x7 select inbox", || "a1".into());
-        assert_eq!((t.as_str(), c.as_str(), r.as_str()), ("x7", "select", "inbox"));
+        assert_eq!(
+            (t.as_str(), c.as_str(), r.as_str()),
+            ("x7", "select", "inbox")
+        );
         let (t, c, _) = split_line("uid fetch 1:* flags", || "a2".into());
         assert_eq!((t.as_str(), c.as_str()), ("a2", "uid"));
     }
 
     #[test]
     fn typed_korean_mailbox_names_are_encoded() {
-        assert_eq!(encode_mailbox_words("CREATE", "내게쓴메일함"), "&sLSsjMT0ulTHfNVo-");
-        assert_eq!(encode_mailbox_words("select", "\"내게쓴 메일함\""), "\"&sLSsjMT0- &ulTHfNVo-\"");
+        assert_eq!(
+            encode_mailbox_words("CREATE", "내게쓴메일함"),
+            "&sLSsjMT0ulTHfNVo-"
+        );
+        assert_eq!(
+            encode_mailbox_words("select", "\"내게쓴 메일함\""),
+            "\"&sLSsjMT0- &ulTHfNVo-\""
+        );
         assert_eq!(encode_mailbox_words("RENAME", "a&b 한"), "a&b &1Vw-");
-        assert_eq!(encode_mailbox_words("UID", "move 1:3 휴지통"), "move 1:3 &1zTJwNG1-");
-        assert_eq!(encode_mailbox_words("SEARCH", "SUBJECT 한글"), "SUBJECT 한글");
+        assert_eq!(
+            encode_mailbox_words("UID", "move 1:3 휴지통"),
+            "move 1:3 &1zTJwNG1-"
+        );
+        assert_eq!(
+            encode_mailbox_words("SEARCH", "SUBJECT 한글"),
+            "SUBJECT 한글"
+        );
     }
 
     #[test]

@@ -31,8 +31,15 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseError::Incomplete => f.write_str("the response ended early"),
-            ParseError::Malformed { expected, at, excerpt } => {
-                write!(f, "expected {expected} at byte {at} of the response, found \"{excerpt}\"")
+            ParseError::Malformed {
+                expected,
+                at,
+                excerpt,
+            } => {
+                write!(
+                    f,
+                    "expected {expected} at byte {at} of the response, found \"{excerpt}\""
+                )
             }
         }
     }
@@ -193,7 +200,8 @@ impl NString {
 
     /// The bytes as lossy UTF-8 when in memory.
     pub fn text(&self) -> Option<String> {
-        self.bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+        self.bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 }
 
@@ -436,7 +444,9 @@ impl Esearch {
     pub fn all(&self) -> Option<SequenceSet> {
         self.items.iter().find_map(|(name, value)| match value {
             Value::Atom(text) if name.eq_ignore_ascii_case("ALL") => SequenceSet::parse(text),
-            Value::Number(n) if name.eq_ignore_ascii_case("ALL") => u32::try_from(*n).ok().map(SequenceSet::single),
+            Value::Number(n) if name.eq_ignore_ascii_case("ALL") => {
+                u32::try_from(*n).ok().map(SequenceSet::single)
+            }
             _ => None,
         })
     }
@@ -546,8 +556,16 @@ pub fn parse_response(input: &[u8]) -> Result<(Response, usize), ParseError> {
 
 /// As [`parse_response`], where each offset in `streamed` is the position
 /// right after a literal's `{n}\r\n` whose bytes are not in `input`.
-pub(crate) fn parse_with_streamed(input: &[u8], streamed: &[usize]) -> Result<(Response, usize), ParseError> {
-    let mut c = Cursor { input, pos: 0, streamed, depth: 0 };
+pub(crate) fn parse_with_streamed(
+    input: &[u8],
+    streamed: &[usize],
+) -> Result<(Response, usize), ParseError> {
+    let mut c = Cursor {
+        input,
+        pos: 0,
+        streamed,
+        depth: 0,
+    };
     let response = c.response()?;
     Ok((response, c.pos))
 }
@@ -582,7 +600,11 @@ impl<'a> Cursor<'a> {
             return Err(ParseError::Incomplete);
         }
         let excerpt = mail_wire::excerpt(self.rest(), 24);
-        Err(ParseError::Malformed { expected, at: self.pos, excerpt })
+        Err(ParseError::Malformed {
+            expected,
+            at: self.pos,
+            excerpt,
+        })
     }
 
     fn eat(&mut self, b: u8) -> bool {
@@ -647,7 +669,10 @@ impl<'a> Cursor<'a> {
         let digits = self.token(|b| b.is_ascii_digit(), "a number")?;
         let mut n: u64 = 0;
         for &d in digits {
-            n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+            n = match n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            {
                 Some(n) => n,
                 None => {
                     self.pos = start;
@@ -681,7 +706,10 @@ impl<'a> Cursor<'a> {
         self.expect(b'"', "a quoted string")?;
         // Fast path: no escapes before the closing quote.
         let rest = self.rest();
-        if let Some(i) = rest.iter().position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n')) {
+        if let Some(i) = rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n'))
+        {
             if rest.get(i) == Some(&b'"') {
                 let out = rest.get(..i).unwrap_or_default().to_vec();
                 self.pos += i + 1;
@@ -749,8 +777,17 @@ impl<'a> Cursor<'a> {
     fn nil(&mut self) -> PResult<bool> {
         let r = self.rest();
         let n = r.len().min(3);
-        if n == 0 || !r.get(..n).zip(b"NIL".get(..n)).is_some_and(|(w, nil)| w.eq_ignore_ascii_case(nil)) {
-            return if r.is_empty() { Err(ParseError::Incomplete) } else { Ok(false) };
+        if n == 0
+            || !r
+                .get(..n)
+                .zip(b"NIL".get(..n))
+                .is_some_and(|(w, nil)| w.eq_ignore_ascii_case(nil))
+        {
+            return if r.is_empty() {
+                Err(ParseError::Incomplete)
+            } else {
+                Ok(false)
+            };
         }
         match r.get(3) {
             None => Err(ParseError::Incomplete),
@@ -776,7 +813,9 @@ impl<'a> Cursor<'a> {
                 NString::Bytes(b) => Ok(b),
                 _ => self.fail("a string kept in memory"),
             },
-            _ => Ok(self.token(|b| is_atom_char(b) || b == b']', "an atom or string")?.to_vec()),
+            _ => Ok(self
+                .token(|b| is_atom_char(b) || b == b']', "an atom or string")?
+                .to_vec()),
         }
     }
 
@@ -855,22 +894,35 @@ impl<'a> Cursor<'a> {
             ("APPENDUID", true) => {
                 let validity = self.nz_number()?;
                 self.sp()?;
-                Code::AppendUid { validity, uids: self.sequence_set()? }
+                Code::AppendUid {
+                    validity,
+                    uids: self.sequence_set()?,
+                }
             }
             ("COPYUID", true) => {
                 let validity = self.nz_number()?;
                 self.sp()?;
                 let from = self.sequence_set()?;
                 self.sp()?;
-                Code::CopyUid { validity, from, to: self.sequence_set()? }
+                Code::CopyUid {
+                    validity,
+                    from,
+                    to: self.sequence_set()?,
+                }
             }
             ("REFERRAL", true) => {
                 let url = self.token(|b| b != b']' && b != b'\r' && b != b'\n', "a URL")?;
                 Code::Referral(String::from_utf8_lossy(url).into_owned())
             }
             (_, true) => {
-                let arg = self.token(|b| b != b']' && b != b'\r' && b != b'\n', "a response code argument")?;
-                Code::Other { name, arg: Some(String::from_utf8_lossy(arg).into_owned()) }
+                let arg = self.token(
+                    |b| b != b']' && b != b'\r' && b != b'\n',
+                    "a response code argument",
+                )?;
+                Code::Other {
+                    name,
+                    arg: Some(String::from_utf8_lossy(arg).into_owned()),
+                }
             }
             (_, false) => Code::Other { name, arg: None },
         };
@@ -879,7 +931,10 @@ impl<'a> Cursor<'a> {
 
     fn sequence_set(&mut self) -> PResult<SequenceSet> {
         let start = self.pos;
-        let t = self.token(|b| b.is_ascii_digit() || matches!(b, b':' | b',' | b'*'), "a sequence set")?;
+        let t = self.token(
+            |b| b.is_ascii_digit() || matches!(b, b':' | b',' | b'*'),
+            "a sequence set",
+        )?;
         match SequenceSet::parse(&String::from_utf8_lossy(t)) {
             Some(set) => Ok(set),
             None => {
@@ -913,7 +968,10 @@ impl<'a> Cursor<'a> {
             return Ok(Flag("\\*".into()));
         }
         self.token(is_atom_char, "a flag")?;
-        Ok(Flag(String::from_utf8_lossy(self.input.get(start..self.pos).unwrap_or_default()).into_owned()))
+        Ok(Flag(
+            String::from_utf8_lossy(self.input.get(start..self.pos).unwrap_or_default())
+                .into_owned(),
+        ))
     }
 
     fn flag_list(&mut self) -> PResult<Vec<Flag>> {
@@ -946,7 +1004,8 @@ impl<'a> Cursor<'a> {
                         return Ok(Value::List(items));
                     }
                     // `)(` needs no space: address lists and body parts (RFC 3501 §9).
-                    let glued = self.peek() == Some(b'(') && matches!(items.last(), Some(Value::List(_)));
+                    let glued =
+                        self.peek() == Some(b'(') && matches!(items.last(), Some(Value::List(_)));
                     if !items.is_empty() && !glued {
                         self.sp()?;
                         if self.eat(b')') {
@@ -996,11 +1055,17 @@ impl<'a> Cursor<'a> {
                 "FETCH" => {
                     self.sp()?;
                     let items = self.fetch_items()?;
-                    Untagged::Fetch(Fetch { seq: SeqNum(n), items })
+                    Untagged::Fetch(Fetch {
+                        seq: SeqNum(n),
+                        items,
+                    })
                 }
                 _ => {
                     let rest = self.take_while(|b| b != b'\r' && b != b'\n').to_vec();
-                    Untagged::Other { name: format!("{n} {word}"), rest }
+                    Untagged::Other {
+                        name: format!("{n} {word}"),
+                        rest,
+                    }
                 }
             };
             self.crlf()?;
@@ -1017,7 +1082,10 @@ impl<'a> Cursor<'a> {
             _ => None,
         };
         if let Some(status) = status {
-            return Ok(Untagged::Status { status, text: self.resp_text()? });
+            return Ok(Untagged::Status {
+                status,
+                text: self.resp_text()?,
+            });
         }
         let u = match word.as_str() {
             "CAPABILITY" => {
@@ -1025,7 +1093,11 @@ impl<'a> Cursor<'a> {
                 Untagged::Capability(self.words(|_| true)?)
             }
             "ENABLED" => {
-                let words = if self.eat(b' ') { self.words(|_| true)? } else { Vec::new() };
+                let words = if self.eat(b' ') {
+                    self.words(|_| true)?
+                } else {
+                    Vec::new()
+                };
                 Untagged::Enabled(words)
             }
             "LIST" | "LSUB" => {
@@ -1079,8 +1151,15 @@ impl<'a> Cursor<'a> {
                 let mut fields = Vec::new();
                 for pair in v.list().chunks(2) {
                     if let [k, v] = pair {
-                        let key = k.nstring().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-                        fields.push((key, v.nstring().map(|b| String::from_utf8_lossy(&b).into_owned())));
+                        let key = k
+                            .nstring()
+                            .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            .unwrap_or_default();
+                        fields.push((
+                            key,
+                            v.nstring()
+                                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                        ));
                     }
                 }
                 Untagged::Id(fields)
@@ -1093,8 +1172,14 @@ impl<'a> Cursor<'a> {
                     for ns in v.list() {
                         let items = ns.list();
                         let prefix = items.first().and_then(Value::nstring).unwrap_or_default();
-                        let delimiter = items.get(1).and_then(Value::nstring).and_then(|d| d.first().map(|&b| char::from(b)));
-                        slot.push(Namespace { prefix: String::from_utf8_lossy(&prefix).into_owned(), delimiter });
+                        let delimiter = items
+                            .get(1)
+                            .and_then(Value::nstring)
+                            .and_then(|d| d.first().map(|&b| char::from(b)));
+                        slot.push(Namespace {
+                            prefix: String::from_utf8_lossy(&prefix).into_owned(),
+                            delimiter,
+                        });
                     }
                 }
                 Untagged::Namespace(out)
@@ -1127,17 +1212,27 @@ impl<'a> Cursor<'a> {
         if self.eat(b' ') {
             self.value()?;
         }
-        Ok(ListItem { attributes, delimiter, name })
+        Ok(ListItem {
+            attributes,
+            delimiter,
+            name,
+        })
     }
 
     fn esearch(&mut self) -> PResult<Esearch> {
-        let mut out = Esearch { tag: None, uid: false, items: Vec::new() };
+        let mut out = Esearch {
+            tag: None,
+            uid: false,
+            items: Vec::new(),
+        };
         while self.eat(b' ') {
             if self.peek() == Some(b'(') {
                 let v = self.value()?;
                 if let [Value::Atom(name), tag] = v.list() {
                     if name.eq_ignore_ascii_case("TAG") {
-                        out.tag = tag.nstring().map(|b| String::from_utf8_lossy(&b).into_owned());
+                        out.tag = tag
+                            .nstring()
+                            .map(|b| String::from_utf8_lossy(&b).into_owned());
                     }
                 }
                 continue;
@@ -1200,7 +1295,9 @@ impl<'a> Cursor<'a> {
             "FLAGS" => FetchItem::Flags(self.flag_list()?),
             "UID" => FetchItem::Uid(Uid(self.nz_number()?)),
             "INTERNALDATE" => match self.string()? {
-                NString::Bytes(b) => FetchItem::InternalDate(String::from_utf8_lossy(&b).into_owned()),
+                NString::Bytes(b) => {
+                    FetchItem::InternalDate(String::from_utf8_lossy(&b).into_owned())
+                }
                 _ => return self.fail("a date string"),
             },
             "RFC822.SIZE" => FetchItem::Size(self.number()?),
@@ -1232,11 +1329,19 @@ impl<'a> Cursor<'a> {
                     }
                 }
             }
-            "BINARY.SIZE" if has_section => FetchItem::BinarySize { section: section(), size: self.number()? },
-            "BODY" | "BINARY" | "RFC822" | "RFC822.HEADER" | "RFC822.TEXT" => {
-                FetchItem::Body { section: section(), origin, data: self.nstring()? }
-            }
-            _ => FetchItem::Other { name: section(), value: self.value()? },
+            "BINARY.SIZE" if has_section => FetchItem::BinarySize {
+                section: section(),
+                size: self.number()?,
+            },
+            "BODY" | "BINARY" | "RFC822" | "RFC822.HEADER" | "RFC822.TEXT" => FetchItem::Body {
+                section: section(),
+                origin,
+                data: self.nstring()?,
+            },
+            _ => FetchItem::Other {
+                name: section(),
+                value: self.value()?,
+            },
         };
         Ok(item)
     }
@@ -1275,7 +1380,12 @@ fn envelope(v: Value) -> Option<Envelope> {
 }
 
 fn text_of(v: Value) -> String {
-    v.into_nstring().map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).unwrap_or_default()
+    v.into_nstring()
+        .map(|b| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        })
+        .unwrap_or_default()
 }
 
 /// Nesting deeper than this is refused rather than recursed into.
@@ -1289,9 +1399,17 @@ fn body_structure(v: Value, depth: usize) -> Option<BodyStructure> {
     if matches!(items.first(), Some(Value::List(_))) {
         let split = items.iter().position(|i| !matches!(i, Value::List(_)))?;
         let mut items = items.into_iter();
-        let parts = items.by_ref().take(split).map(|p| body_structure(p, depth + 1)).collect::<Option<Vec<_>>>()?;
+        let parts = items
+            .by_ref()
+            .take(split)
+            .map(|p| body_structure(p, depth + 1))
+            .collect::<Option<Vec<_>>>()?;
         let subtype = text_of(items.next()?);
-        return Some(BodyStructure::Multipart { parts, subtype, extension: items.collect() });
+        return Some(BodyStructure::Multipart {
+            parts,
+            subtype,
+            extension: items.collect(),
+        });
     }
     let mut items = items.into_iter();
     let media_type = text_of(items.next()?);
@@ -1318,7 +1436,11 @@ fn body_structure(v: Value, depth: usize) -> Option<BodyStructure> {
         let mut it = rest.into_iter();
         let (env, body, n) = (it.next()?, it.next()?, it.next()?);
         message = Some(Box::new((envelope(env)?, body_structure(body, depth + 1)?)));
-        lines = if let Value::Number(n) = n { Some(n) } else { None };
+        lines = if let Value::Number(n) = n {
+            Some(n)
+        } else {
+            None
+        };
         rest = it.collect();
     } else if media_type.eq_ignore_ascii_case("TEXT") {
         if let Some(Value::Number(n)) = rest.first() {

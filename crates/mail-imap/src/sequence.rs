@@ -43,17 +43,23 @@ pub struct SequenceSet {
 impl SequenceSet {
     /// A set of one number.
     pub fn single(n: u32) -> Self {
-        SequenceSet { ranges: vec![(Bound::Num(n), Bound::Num(n))] }
+        SequenceSet {
+            ranges: vec![(Bound::Num(n), Bound::Num(n))],
+        }
     }
 
     /// `first:last`.
     pub fn range(first: u32, last: u32) -> Self {
-        SequenceSet { ranges: vec![(Bound::Num(first), Bound::Num(last))] }
+        SequenceSet {
+            ranges: vec![(Bound::Num(first), Bound::Num(last))],
+        }
     }
 
     /// `1:*`, every message.
     pub fn all() -> Self {
-        SequenceSet { ranges: vec![(Bound::Num(1), Bound::Star)] }
+        SequenceSet {
+            ranges: vec![(Bound::Num(1), Bound::Star)],
+        }
     }
 
     /// The smallest set covering `numbers`, runs joined into ranges.
@@ -162,7 +168,18 @@ mod tests {
         for text in ["1", "1:*", "2,4:7,9,12:*", "4294967295", "5:3"] {
             assert_eq!(SequenceSet::parse(text).unwrap().to_string(), text);
         }
-        for bad in ["", "0", "1:", ":2", "1,,2", "a", "4294967296", "1:0", "-1", " 1"] {
+        for bad in [
+            "",
+            "0",
+            "1:",
+            ":2",
+            "1,,2",
+            "a",
+            "4294967296",
+            "1:0",
+            "-1",
+            " 1",
+        ] {
             assert!(SequenceSet::parse(bad).is_none(), "{bad}");
         }
     }

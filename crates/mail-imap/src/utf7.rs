@@ -19,7 +19,11 @@ pub struct Utf7Error {
 
 impl fmt::Display for Utf7Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid modified UTF-7 mailbox name at byte {}: {}", self.at, self.reason)
+        write!(
+            f,
+            "invalid modified UTF-7 mailbox name at byte {}: {}",
+            self.at, self.reason
+        )
     }
 }
 
@@ -65,7 +69,9 @@ fn flush_run(run: &mut Vec<u16>, out: &mut String) {
         let chars = chunk.len() + 1;
         for i in 0..chars {
             let index = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET.get(index as usize).copied().unwrap_or(b'A')));
+            out.push(char::from(
+                ALPHABET.get(index as usize).copied().unwrap_or(b'A'),
+            ));
         }
     }
     out.push('-');
@@ -94,15 +100,24 @@ pub fn decode(name: &str) -> Result<String, Utf7Error> {
     while let Some(&b) = bytes.get(i) {
         if b != b'&' {
             if !(0x20..=0x7e).contains(&b) {
-                return Err(Utf7Error { at: i, reason: "byte outside printable US-ASCII" });
+                return Err(Utf7Error {
+                    at: i,
+                    reason: "byte outside printable US-ASCII",
+                });
             }
             out.push(char::from(b));
             i += 1;
             continue;
         }
         let start = i;
-        let Some(len) = bytes.get(i + 1..).and_then(|rest| rest.iter().position(|&c| c == b'-')) else {
-            return Err(Utf7Error { at: start, reason: "`&` without a closing `-`" });
+        let Some(len) = bytes
+            .get(i + 1..)
+            .and_then(|rest| rest.iter().position(|&c| c == b'-'))
+        else {
+            return Err(Utf7Error {
+                at: start,
+                reason: "`&` without a closing `-`",
+            });
         };
         let encoded = bytes.get(i + 1..i + 1 + len).unwrap_or_default();
         i += len + 2;
@@ -115,7 +130,10 @@ pub fn decode(name: &str) -> Result<String, Utf7Error> {
         let mut units = Vec::with_capacity(encoded.len() * 6 / 16);
         for (k, &c) in encoded.iter().enumerate() {
             let Some(v) = sextet(c) else {
-                return Err(Utf7Error { at: start + 1 + k, reason: "byte outside the modified BASE64 alphabet" });
+                return Err(Utf7Error {
+                    at: start + 1 + k,
+                    reason: "byte outside the modified BASE64 alphabet",
+                });
             };
             bits = ((bits << 6) | v) & 0xff_ffff;
             nbits += 6;
@@ -125,15 +143,26 @@ pub fn decode(name: &str) -> Result<String, Utf7Error> {
             }
         }
         if nbits >= 6 || bits & ((1 << nbits) - 1) != 0 {
-            return Err(Utf7Error { at: start, reason: "leftover BASE64 bits" });
+            return Err(Utf7Error {
+                at: start,
+                reason: "leftover BASE64 bits",
+            });
         }
         for ch in char::decode_utf16(units.iter().copied()) {
             match ch {
                 Ok(ch) if (' '..='~').contains(&ch) => {
-                    return Err(Utf7Error { at: start, reason: "printable ASCII must not be BASE64-encoded" })
+                    return Err(Utf7Error {
+                        at: start,
+                        reason: "printable ASCII must not be BASE64-encoded",
+                    })
                 }
                 Ok(ch) => out.push(ch),
-                Err(_) => return Err(Utf7Error { at: start, reason: "unpaired UTF-16 surrogate" }),
+                Err(_) => {
+                    return Err(Utf7Error {
+                        at: start,
+                        reason: "unpaired UTF-16 surrogate",
+                    })
+                }
             }
         }
     }
@@ -189,7 +218,18 @@ mod tests {
 
     #[test]
     fn round_trips_many_strings() {
-        let samples = ["", "a", "ü", "üü", "üüü", "a&ü&b", "中文 名字", "x\u{10000}y", "\u{7f}", "\u{1}\u{2}"];
+        let samples = [
+            "",
+            "a",
+            "ü",
+            "üü",
+            "üüü",
+            "a&ü&b",
+            "中文 名字",
+            "x\u{10000}y",
+            "\u{7f}",
+            "\u{1}\u{2}",
+        ];
         for s in samples {
             assert_eq!(decode(&encode(s)).unwrap(), s, "{s:?}");
             assert!(encode(s).is_ascii());

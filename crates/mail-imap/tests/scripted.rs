@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use mail_imap::raw::Console;
-use mail_imap::{default_limits, Client, Code, Error, FetchEvent, NString, SequenceSet, Session, Status, Uid, Untagged};
+use mail_imap::{
+    default_limits, Client, Code, Error, FetchEvent, NString, SequenceSet, Session, Status, Uid,
+    Untagged,
+};
 use mail_wire::testing::ScriptedStream;
 use mail_wire::{Connection, Limits, Recording, Secret};
 
@@ -19,16 +22,24 @@ fn logged_in(script: &str) -> (Session<ScriptedStream>, ScriptedStream) {
          S: a1 OK [CAPABILITY IMAP4rev1 IDLE MOVE UIDPLUS NAMESPACE] hi\n{script}"
     );
     let stream = ScriptedStream::from_transcript(&full);
-    let session = client(stream.clone()).login("alice", &Secret::new("pw")).map_err(|(e, _)| e).unwrap();
+    let session = client(stream.clone())
+        .login("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     (session, stream)
 }
 
-const SELECT: &str = "C: a2 SELECT INBOX\nS: * 3 EXISTS\nS: * OK [UIDVALIDITY 42] v\nS: a2 OK [READ-WRITE] done\n";
+const SELECT: &str =
+    "C: a2 SELECT INBOX\nS: * 3 EXISTS\nS: * OK [UIDVALIDITY 42] v\nS: a2 OK [READ-WRITE] done\n";
 
 #[test]
 fn preauth_when_tls_was_asked_is_an_error() {
-    let stream = ScriptedStream::from_transcript("S: * PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in as Smith\n");
-    let err = client(stream.clone()).starttls_with(|_| Ok(())).unwrap_err();
+    let stream = ScriptedStream::from_transcript(
+        "S: * PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in as Smith\n",
+    );
+    let err = client(stream.clone())
+        .starttls_with(|_| Ok(()))
+        .unwrap_err();
     assert!(matches!(err, Error::PreauthWithoutTls), "{err}");
     assert!(err.is_protocol());
     assert!(stream.written().is_empty(), "nothing may be sent");
@@ -39,21 +50,34 @@ fn missing_starttls_is_unsupported() {
     let stream = ScriptedStream::from_transcript(
         "S: * OK ready\nC: a1 CAPABILITY\nS: * CAPABILITY IMAP4rev1 AUTH=PLAIN\nS: a1 OK done\n",
     );
-    let err = client(stream.clone()).starttls_with(|_| Ok(())).unwrap_err();
+    let err = client(stream.clone())
+        .starttls_with(|_| Ok(()))
+        .unwrap_err();
     assert_eq!(err.to_string(), "server does not support STARTTLS");
     stream.assert_done();
 }
 
 #[test]
 fn bytes_injected_after_the_starttls_go_ahead_are_refused() {
-    let stream = ScriptedStream::from_transcript("S: * OK [CAPABILITY IMAP4rev1 STARTTLS] ready\nC: a1 STARTTLS\n")
-        .then_serve(b"a1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 STARTTLS] ready\nC: a1 STARTTLS\n",
+    )
+    .then_serve(b"a1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
     let mut upgraded = false;
     let err = client(stream).starttls_with(|_| {
         upgraded = true;
         Ok(())
     });
-    assert!(matches!(err, Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: 35 }))), "{:?}", err.err());
+    assert!(
+        matches!(
+            err,
+            Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
+                bytes: 35
+            }))
+        ),
+        "{:?}",
+        err.err()
+    );
     assert!(!upgraded);
 }
 
@@ -76,9 +100,18 @@ fn login_with_quotes_and_backslashes_is_quoted_and_masked() {
     let rec = Recording::new();
     let mut conn = Connection::new(stream.clone(), default_limits());
     conn.set_transcript(Some(Box::new(rec.clone())));
-    Client::new(conn).unwrap().login("carol", &Secret::new("c4rol pa\"ss\\word")).map_err(|(e, _)| e).unwrap();
+    Client::new(conn)
+        .unwrap()
+        .login("carol", &Secret::new("c4rol pa\"ss\\word"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     stream.assert_done();
-    assert!(rec.lines().contains(&"C: a1 LOGIN carol ********".to_string()), "{:?}", rec.lines());
+    assert!(
+        rec.lines()
+            .contains(&"C: a1 LOGIN carol ********".to_string()),
+        "{:?}",
+        rec.lines()
+    );
     assert!(!rec.lines().iter().any(|l| l.contains("c4rol")));
 }
 
@@ -90,9 +123,17 @@ fn non_ascii_password_goes_as_a_synchronizing_literal() {
     let rec = Recording::new();
     let mut conn = Connection::new(stream.clone(), default_limits());
     conn.set_transcript(Some(Box::new(rec.clone())));
-    Client::new(conn).unwrap().login("bob", &Secret::new("비밀 x")).map_err(|(e, _)| e).unwrap();
+    Client::new(conn)
+        .unwrap()
+        .login("bob", &Secret::new("비밀 x"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     stream.assert_done();
-    assert!(!rec.lines().iter().any(|l| l.contains("비밀")), "{:?}", rec.lines());
+    assert!(
+        !rec.lines().iter().any(|l| l.contains("비밀")),
+        "{:?}",
+        rec.lines()
+    );
 }
 
 #[test]
@@ -100,7 +141,10 @@ fn literal_plus_sends_without_waiting() {
     let stream = ScriptedStream::from_transcript(
         "S: * OK [CAPABILITY IMAP4rev1 LITERAL+] ready\nC: a1 LOGIN bob {2+}\nC: é\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
     );
-    client(stream.clone()).login("bob", &Secret::new("é")).map_err(|(e, _)| e).unwrap();
+    client(stream.clone())
+        .login("bob", &Secret::new("é"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     stream.assert_done();
 }
 
@@ -109,9 +153,15 @@ fn rejected_login_hands_the_client_back() {
     let stream = ScriptedStream::from_transcript(
         "S: * OK ready\nC: a1 LOGIN bob ********\nS: a1 NO [AUTHENTICATIONFAILED] Authentication failed.\nC: a2 LOGOUT\nS: * BYE bye\nS: a2 OK done\n",
     );
-    let (err, back) = client(stream.clone()).login("bob", &Secret::new("wrong")).err().unwrap();
+    let (err, back) = client(stream.clone())
+        .login("bob", &Secret::new("wrong"))
+        .err()
+        .unwrap();
     assert!(err.is_auth_failure());
-    assert_eq!(err.to_string(), "server rejected LOGIN: NO Authentication failed.");
+    assert_eq!(
+        err.to_string(),
+        "server rejected LOGIN: NO Authentication failed."
+    );
     back.logout().unwrap();
     stream.assert_done();
 }
@@ -121,22 +171,35 @@ fn authenticate_plain_with_and_without_sasl_ir() {
     let stream = ScriptedStream::from_transcript(
         "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\nC: a1 AUTHENTICATE PLAIN ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
     );
-    client(stream.clone()).authenticate_plain("alice", &Secret::new("pw")).map_err(|(e, _)| e).unwrap();
-    assert!(String::from_utf8(stream.written()).unwrap().contains("AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n"));
+    client(stream.clone())
+        .authenticate_plain("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    assert!(String::from_utf8(stream.written())
+        .unwrap()
+        .contains("AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n"));
     stream.assert_done();
     let stream = ScriptedStream::from_transcript(
         "S: * OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2] ready\nC: a1 AUTHENTICATE XOAUTH2\nS: +\nC: ********\n\
          S: + eyJzdGF0dXMiOiI0MDEifQ==\nC:\nS: a1 NO [AUTHENTICATIONFAILED] invalid token\n",
     );
-    let (err, _) = client(stream.clone()).authenticate_xoauth2("alice", &Secret::new("tok")).err().unwrap();
+    let (err, _) = client(stream.clone())
+        .authenticate_xoauth2("alice", &Secret::new("tok"))
+        .err()
+        .unwrap();
     assert!(err.is_auth_failure(), "{err}");
     stream.assert_done();
 }
 
 #[test]
 fn authenticate_plain_refuses_nul_in_the_user_name_before_sending() {
-    let stream = ScriptedStream::from_transcript("S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n");
-    let (err, _) = client(stream.clone()).authenticate_plain("ali\0ce", &Secret::new("pw")).err().unwrap();
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n",
+    );
+    let (err, _) = client(stream.clone())
+        .authenticate_plain("ali\0ce", &Secret::new("pw"))
+        .err()
+        .unwrap();
     assert_eq!(err.to_string(), "cannot send the command: the user name holds a character SASL uses as a separator at byte 3");
     assert!(stream.written().is_empty());
 }
@@ -149,7 +212,10 @@ fn imap4rev2_and_utf8_are_enabled_when_offered() {
          C: a2 ENABLE IMAP4rev2 UTF8=ACCEPT\nS: * ENABLED IMAP4rev2 UTF8=ACCEPT\nS: a2 OK enabled\n\
          C: a3 CREATE \"내게쓴메일함\"\nS: a3 OK created\n",
     );
-    let mut s = client(stream.clone()).login("alice", &Secret::new("pw")).map_err(|(e, _)| e).unwrap();
+    let mut s = client(stream.clone())
+        .login("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     assert_eq!(s.enabled(), ["IMAP4rev2", "UTF8=ACCEPT"]);
     s.create("내게쓴메일함").unwrap();
     stream.assert_done();
@@ -195,7 +261,9 @@ fn a_literal_split_over_many_reads_streams_whole() {
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
     let mut got = Vec::new();
     let mut fetches = 0;
-    let mut events = inbox.uid_fetch_stream(&[SequenceSet::all()], "BODY.PEEK[]").unwrap();
+    let mut events = inbox
+        .uid_fetch_stream(&[SequenceSet::all()], "BODY.PEEK[]")
+        .unwrap();
     while let Some(event) = events.next().unwrap() {
         match event {
             FetchEvent::Body(reader) => {
@@ -224,7 +292,12 @@ fn two_literals_in_one_fetch_both_stream_and_unread_ones_are_skipped() {
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
     let mut bodies = Vec::new();
     let mut uids = Vec::new();
-    let mut events = inbox.fetch_stream(&SequenceSet::single(1), "(BODY.PEEK[HEADER] BODY.PEEK[TEXT])").unwrap();
+    let mut events = inbox
+        .fetch_stream(
+            &SequenceSet::single(1),
+            "(BODY.PEEK[HEADER] BODY.PEEK[TEXT])",
+        )
+        .unwrap();
     while let Some(event) = events.next().unwrap() {
         match event {
             FetchEvent::Body(reader) if reader.context.seq.0 == 1 => {
@@ -237,7 +310,13 @@ fn two_literals_in_one_fetch_both_stream_and_unread_ones_are_skipped() {
             FetchEvent::Fetch(f) => uids.push(f.uid()),
         }
     }
-    assert_eq!(bodies, [("BODY[HEADER]".to_string(), b"H:\r\n".to_vec()), ("BODY[TEXT]".to_string(), b"text\r\n".to_vec())]);
+    assert_eq!(
+        bodies,
+        [
+            ("BODY[HEADER]".to_string(), b"H:\r\n".to_vec()),
+            ("BODY[TEXT]".to_string(), b"text\r\n".to_vec())
+        ]
+    );
     assert_eq!(uids, [Some(Uid(9)), None]);
     stream.assert_done();
 }
@@ -248,43 +327,78 @@ fn a_huge_announced_literal_is_an_error_before_any_read() {
     let (s, _stream) = logged_in(&script);
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
     let err = inbox.fetch(&SequenceSet::single(1), "BODY[]").unwrap_err();
-    assert!(matches!(err, Error::TooLarge { size: 99_999_999_999_999, limit: 268_435_456 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                size: 99_999_999_999_999,
+                limit: 268_435_456
+            }
+        ),
+        "{err}"
+    );
     assert!(err.is_protocol());
     // Beyond u64 as well.
-    let script = format!("{SELECT}C: a3 FETCH 1 BODY[]\nS: * 1 FETCH (BODY[] {{999999999999999999999999}}\n");
+    let script = format!(
+        "{SELECT}C: a3 FETCH 1 BODY[]\nS: * 1 FETCH (BODY[] {{999999999999999999999999}}\n"
+    );
     let (s, _stream) = logged_in(&script);
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
-    assert!(matches!(inbox.fetch(&SequenceSet::single(1), "BODY[]"), Err(Error::TooLarge { .. })));
+    assert!(matches!(
+        inbox.fetch(&SequenceSet::single(1), "BODY[]"),
+        Err(Error::TooLarge { .. })
+    ));
 }
 
 #[test]
 fn a_literal_over_a_small_limit_is_refused_in_a_stream_too() {
     let script = format!("{SELECT}C: a3 FETCH 1 BODY[]\nS: * 1 FETCH (BODY[] {{2000}}\n");
     let (mut s, _stream) = logged_in(&script);
-    s.connection().set_limits(Limits { max_line: 1000, max_literal: 1000 });
+    s.connection().set_limits(Limits {
+        max_line: 1000,
+        max_literal: 1000,
+    });
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
-    let mut events = inbox.fetch_stream(&SequenceSet::single(1), "BODY[]").unwrap();
-    assert!(matches!(events.next(), Err(Error::TooLarge { size: 2000, limit: 1000 })));
+    let mut events = inbox
+        .fetch_stream(&SequenceSet::single(1), "BODY[]")
+        .unwrap();
+    assert!(matches!(
+        events.next(),
+        Err(Error::TooLarge {
+            size: 2000,
+            limit: 1000
+        })
+    ));
 }
 
 #[test]
 fn bye_mid_session_is_reported_with_its_text() {
     let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE Server shutting down\n");
     let (err, _) = s.select("INBOX").err().unwrap();
-    assert_eq!(err.to_string(), "server closed the connection: BYE Server shutting down");
+    assert_eq!(
+        err.to_string(),
+        "server closed the connection: BYE Server shutting down"
+    );
 }
 
 #[test]
 fn a_tagged_reply_with_another_tag_is_an_error() {
     let (mut s, _stream) = logged_in("C: a2 NOOP\nS: a1 OK stale\n");
     let err = s.noop().unwrap_err();
-    assert!(matches!(&err, Error::UnexpectedTag { expected, got } if expected == "a2" && got == "a1"));
-    assert_eq!(err.to_string(), "server answered tag a1 while tag a2 was pending");
+    assert!(
+        matches!(&err, Error::UnexpectedTag { expected, got } if expected == "a2" && got == "a1")
+    );
+    assert_eq!(
+        err.to_string(),
+        "server answered tag a1 while tag a2 was pending"
+    );
 }
 
 #[test]
 fn referrals_are_reported_not_followed() {
-    let (s, stream) = logged_in("C: a2 SELECT INBOX\nS: a2 NO [REFERRAL IMAP://bob@other.example/INBOX] go there\n");
+    let (s, stream) = logged_in(
+        "C: a2 SELECT INBOX\nS: a2 NO [REFERRAL IMAP://bob@other.example/INBOX] go there\n",
+    );
     let (err, _) = s.select("INBOX").err().unwrap();
     assert!(matches!(&err, Error::Referral { url, .. } if url == "IMAP://bob@other.example/INBOX"));
     stream.assert_done();
@@ -298,9 +412,18 @@ fn copy_and_move_return_copyuid_as_ranges() {
     );
     let (s, stream) = logged_in(&script);
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
-    let Some(Code::CopyUid { from, .. }) = inbox.uid_copy(&SequenceSet::range(1, u32::MAX), "Archive").unwrap() else { panic!() };
+    let Some(Code::CopyUid { from, .. }) = inbox
+        .uid_copy(&SequenceSet::range(1, u32::MAX), "Archive")
+        .unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(from.ranges().len(), 1);
-    let Some(Code::CopyUid { to, .. }) = inbox.uid_move(&SequenceSet::single(5), "Archive").unwrap() else { panic!() };
+    let Some(Code::CopyUid { to, .. }) =
+        inbox.uid_move(&SequenceSet::single(5), "Archive").unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(to.to_string(), "77");
     assert_eq!(inbox.mailbox().exists, 2);
     stream.assert_done();
@@ -308,10 +431,18 @@ fn copy_and_move_return_copyuid_as_ranges() {
 
 #[test]
 fn idle_ends_with_done_after_an_update() {
-    let script = format!("{SELECT}C: a3 IDLE\nS: + idling\nS: * 4 EXISTS\nC: DONE\nS: a3 OK IDLE terminated\n");
+    let script = format!(
+        "{SELECT}C: a3 IDLE\nS: + idling\nS: * 4 EXISTS\nC: DONE\nS: a3 OK IDLE terminated\n"
+    );
     let (s, stream) = logged_in(&script);
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
-    let out = inbox.idle(Duration::from_secs(5), |u| matches!(u, Untagged::Exists(_)), || false).unwrap();
+    let out = inbox
+        .idle(
+            Duration::from_secs(5),
+            |u| matches!(u, Untagged::Exists(_)),
+            || false,
+        )
+        .unwrap();
     assert_eq!(out.updates, [Untagged::Exists(4)]);
     assert!(!out.timed_out);
     assert_eq!(inbox.mailbox().exists, 4);
@@ -331,8 +462,14 @@ fn idle_time_limit_sends_done() {
 #[test]
 fn control_characters_in_user_text_never_reach_the_wire() {
     let (mut s, stream) = logged_in("");
-    assert!(matches!(s.create("a\r\nA1 DELETE INBOX"), Err(Error::Invalid(_))));
-    assert!(matches!(s.status("x", &["MESSAGES)\r\nX"]), Err(Error::Invalid(_))));
+    assert!(matches!(
+        s.create("a\r\nA1 DELETE INBOX"),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        s.status("x", &["MESSAGES)\r\nX"]),
+        Err(Error::Invalid(_))
+    ));
     stream.assert_done();
 }
 
@@ -340,20 +477,38 @@ fn control_characters_in_user_text_never_reach_the_wire() {
 fn greeting_bye_is_an_error() {
     let stream = ScriptedStream::from_transcript("S: * BYE too many connections\n");
     let err = Client::new(Connection::new(stream, default_limits())).unwrap_err();
-    assert_eq!(err.to_string(), "server closed the connection: BYE too many connections");
+    assert_eq!(
+        err.to_string(),
+        "server closed the connection: BYE too many connections"
+    );
 }
 
 #[test]
 fn the_original_scripts_session_runs_through_the_console_with_complete_replies() {
-    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/imap/naver-original-script.txt")).unwrap();
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/imap/naver-original-script.txt"
+    ))
+    .unwrap();
     let stream = ScriptedStream::from_transcript(&script).one_byte_reads();
     let rec = Recording::new();
     let mut conn = Connection::new(stream.clone(), default_limits());
     conn.set_transcript(Some(Box::new(rec.clone())));
-    let session = Client::new(conn).unwrap().login("myid", &Secret::new("naver-pw")).map_err(|(e, _)| e).unwrap();
+    let session = Client::new(conn)
+        .unwrap()
+        .login("myid", &Secret::new("naver-pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
     let mut console: Console<_> = session.into_console();
     let mut replies = Vec::new();
-    for line in ["list \"\" \"*\"", "select inbox", "fetch 1:* flags", "fetch 1 body[]", "store 1 +flags \\deleted", "expunge"] {
+    for line in [
+        "list \"\" \"*\"",
+        "select inbox",
+        "fetch 1:* flags",
+        "fetch 1 body[]",
+        "store 1 +flags \\deleted",
+        "expunge",
+    ] {
         let reply = console.execute(line).unwrap();
         assert!(reply.is_ok(), "{line}: {reply:?}");
         replies.push(reply);
@@ -361,15 +516,34 @@ fn the_original_scripts_session_runs_through_the_console_with_complete_replies()
     let names: Vec<String> = replies[0]
         .untagged
         .iter()
-        .filter_map(|u| if let Untagged::List(l) = u { Some(l.decoded_name()) } else { None })
+        .filter_map(|u| {
+            if let Untagged::List(l) = u {
+                Some(l.decoded_name())
+            } else {
+                None
+            }
+        })
         .collect();
-    assert_eq!(names, ["INBOX", "보낸메일함", "임시보관함", "휴지통", "스팸메일함", "내게쓴메일함"]);
+    assert_eq!(
+        names,
+        [
+            "INBOX",
+            "보낸메일함",
+            "임시보관함",
+            "휴지통",
+            "스팸메일함",
+            "내게쓴메일함"
+        ]
+    );
     assert_eq!(console.mailbox().uid_validity, Some(1_617_171_717));
     assert_eq!(console.mailbox().exists, 1);
     console.logout().unwrap();
     stream.assert_done();
     let lines = rec.lines();
-    assert!(lines.contains(&"S: 7JWI64WV7ZWY7IS47JqULiDsnpgg7KeA64K07KeA7JqUPw==".to_string()), "the whole body is read");
+    assert!(
+        lines.contains(&"S: 7JWI64WV7ZWY7IS47JqULiDsnpgg7KeA64K07KeA7JqUPw==".to_string()),
+        "the whole body is read"
+    );
     assert!(!lines.iter().any(|l| l.contains("naver-pw")));
 }
 
@@ -383,21 +557,33 @@ fn console_keeps_a_typed_tag_and_masks_a_typed_login() {
     let mut conn = Connection::new(stream.clone(), default_limits());
     conn.set_transcript(Some(Box::new(rec.clone())));
     let mut console = Client::new(conn).unwrap().into_console();
-    assert!(console.execute("x1 LOGIN \"my id\" s3cr3t pass").unwrap().is_ok());
+    assert!(console
+        .execute("x1 LOGIN \"my id\" s3cr3t pass")
+        .unwrap()
+        .is_ok());
     assert!(console.execute("NOOP").unwrap().is_ok());
     let reply = console.execute("SELECT nope").unwrap();
     assert_eq!(reply.tagged.unwrap().status, Status::No);
     stream.assert_done();
-    assert!(rec.lines().contains(&"C: x1 LOGIN \"my id\" ********".to_string()));
+    assert!(rec
+        .lines()
+        .contains(&"C: x1 LOGIN \"my id\" ********".to_string()));
     assert!(!rec.lines().iter().any(|l| l.contains("s3cr3t")));
 }
 
 #[test]
 fn an_overlong_line_is_a_typed_limit_error() {
-    let stream = ScriptedStream::from_transcript("S: * OK ready\nC: a1 NOOP\n").then_serve(&vec![b'x'; 3 * 1024 * 1024]);
+    let stream = ScriptedStream::from_transcript("S: * OK ready\nC: a1 NOOP\n")
+        .then_serve(&vec![b'x'; 3 * 1024 * 1024]);
     let mut c = client(stream);
     let err = c.noop().unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::LineTooLong { limit: 1_048_576 })), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Wire(mail_wire::Error::LineTooLong { limit: 1_048_576 })
+        ),
+        "{err}"
+    );
     assert!(err.is_protocol());
 }
 
@@ -407,11 +593,18 @@ fn a_disconnect_inside_a_literal_is_closed() {
     let (s, stream) = logged_in(&script);
     let _ = stream.then_serve(b"* 1 FETCH (BODY[] {100}\r\nonly ten b");
     let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
-    let mut events = inbox.fetch_stream(&SequenceSet::single(1), "BODY[]").unwrap();
-    let Some(FetchEvent::Body(body)) = events.next().unwrap() else { panic!("a body first") };
+    let mut events = inbox
+        .fetch_stream(&SequenceSet::single(1), "BODY[]")
+        .unwrap();
+    let Some(FetchEvent::Body(body)) = events.next().unwrap() else {
+        panic!("a body first")
+    };
     let mut got = Vec::new();
     let err = body.copy_to(&mut got).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
+    assert!(
+        matches!(err, Error::Wire(mail_wire::Error::Closed)),
+        "{err}"
+    );
     assert_eq!(got, b"only ten b");
 }
 

@@ -91,7 +91,12 @@ fn tokenize(s: &str) -> Vec<Token> {
                 let rest = chars.as_str();
                 let run = rest
                     .bytes()
-                    .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'(' | b'"' | b'<' | b',' | b':' | b';'))
+                    .position(|b| {
+                        matches!(
+                            b,
+                            b' ' | b'\t' | b'\r' | b'\n' | b'(' | b'"' | b'<' | b',' | b':' | b';'
+                        )
+                    })
                     .unwrap_or(rest.len());
                 let (run, rest) = rest.split_at(run);
                 word.push_str(run);
@@ -143,16 +148,31 @@ impl Pending {
         let words = std::mem::take(&mut self.words);
         match self.angle.take() {
             Some(addr) => {
-                let phrase = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" ");
-                let name = encoded_word::decode_text(phrase.as_bytes(), None).trim().to_string();
+                let phrase = words
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = encoded_word::decode_text(phrase.as_bytes(), None)
+                    .trim()
+                    .to_string();
                 let addr = strip_route(&addr).to_string();
-                out.push(Mailbox::from_parts((!name.is_empty()).then_some(name), addr));
+                out.push(Mailbox::from_parts(
+                    (!name.is_empty()).then_some(name),
+                    addr,
+                ));
             }
             None if !words.is_empty() => {
                 // addr-spec: words glued together (`a . b @ c` is `a.b@c`).
                 let addr: String = words
                     .iter()
-                    .map(|(w, quoted)| if *quoted { format!("\"{w}\"") } else { w.clone() })
+                    .map(|(w, quoted)| {
+                        if *quoted {
+                            format!("\"{w}\"")
+                        } else {
+                            w.clone()
+                        }
+                    })
                     .collect();
                 out.push(Mailbox::from_parts(None, addr));
             }
@@ -204,7 +224,10 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Vec<(Option<String>, String)> {
-        parse_list(s).into_iter().map(|m| (m.name().map(str::to_string), m.address().to_string())).collect()
+        parse_list(s)
+            .into_iter()
+            .map(|m| (m.name().map(str::to_string), m.address().to_string()))
+            .collect()
     }
 
     fn n(name: &str, addr: &str) -> (Option<String>, String) {
@@ -218,21 +241,38 @@ mod tests {
     #[test]
     fn rfc5322_appendix_a_addresses() {
         // A.1.1
-        assert_eq!(p("John Doe <jdoe@machine.example>"), [n("John Doe", "jdoe@machine.example")]);
+        assert_eq!(
+            p("John Doe <jdoe@machine.example>"),
+            [n("John Doe", "jdoe@machine.example")]
+        );
         // A.1.2
-        assert_eq!(p("\"Joe Q. Public\" <john.q.public@example.com>"), [n("Joe Q. Public", "john.q.public@example.com")]);
+        assert_eq!(
+            p("\"Joe Q. Public\" <john.q.public@example.com>"),
+            [n("Joe Q. Public", "john.q.public@example.com")]
+        );
         assert_eq!(
             p("Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>"),
-            [n("Mary Smith", "mary@x.test"), a("jdoe@example.org"), n("Who?", "one@y.test")]
+            [
+                n("Mary Smith", "mary@x.test"),
+                a("jdoe@example.org"),
+                n("Who?", "one@y.test")
+            ]
         );
         assert_eq!(
             p("<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>"),
-            [a("boss@nil.test"), n("Giant; \"Big\" Box", "sysservices@example.net")]
+            [
+                a("boss@nil.test"),
+                n("Giant; \"Big\" Box", "sysservices@example.net")
+            ]
         );
         // A.1.3 groups
         assert_eq!(
             p("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;"),
-            [n("Ed Jones", "c@a.test"), a("joe@where.test"), n("John", "jdoe@one.test")]
+            [
+                n("Ed Jones", "c@a.test"),
+                a("joe@where.test"),
+                n("John", "jdoe@one.test")
+            ]
         );
         assert_eq!(p("Undisclosed recipients:;"), []);
         // A.5 white space and comments
@@ -245,23 +285,50 @@ mod tests {
             [n("Chris Jones", "c@public.example"), a("joe@example.org"), n("John", "jdoe@one.test")]
         );
         // A.6.1 obsolete route and list with empty members
-        assert_eq!(p("<@machine.tld:mary@example.net>, , jdoe@test   . example"), [a("mary@example.net"), a("jdoe@test.example")]);
-        assert_eq!(p("Joe Q. Public <john.q.public@example.com>"), [n("Joe Q. Public", "john.q.public@example.com")]);
+        assert_eq!(
+            p("<@machine.tld:mary@example.net>, , jdoe@test   . example"),
+            [a("mary@example.net"), a("jdoe@test.example")]
+        );
+        assert_eq!(
+            p("Joe Q. Public <john.q.public@example.com>"),
+            [n("Joe Q. Public", "john.q.public@example.com")]
+        );
     }
 
     #[test]
     fn encoded_names_and_comments() {
-        assert_eq!(p("=?utf-8?B?7ZmN6ri464+Z?= <hong@example.com>"), [n("홍길동", "hong@example.com")]);
-        assert_eq!(p("\"=?utf-8?B?7ZmN6ri464+Z?=\" <hong@example.com>"), [n("홍길동", "hong@example.com")]);
-        assert_eq!(p("=?utf-8?Q?a?= =?utf-8?Q?b?= plain <x@y>"), [n("ab plain", "x@y")]);
+        assert_eq!(
+            p("=?utf-8?B?7ZmN6ri464+Z?= <hong@example.com>"),
+            [n("홍길동", "hong@example.com")]
+        );
+        assert_eq!(
+            p("\"=?utf-8?B?7ZmN6ri464+Z?=\" <hong@example.com>"),
+            [n("홍길동", "hong@example.com")]
+        );
+        assert_eq!(
+            p("=?utf-8?Q?a?= =?utf-8?Q?b?= plain <x@y>"),
+            [n("ab plain", "x@y")]
+        );
         assert_eq!(p("jdoe@example.org (John Doe)"), [a("jdoe@example.org")]);
         // Decoded text is never syntax: a comma, quote or bracket inside an
         // encoded-word belongs to the name.
-        assert_eq!(p("=?utf-8?Q?Doe=2C_John?= <j@x.org>, b@x.org"), [n("Doe, John", "j@x.org"), a("b@x.org")]);
-        assert_eq!(p("=?utf-8?B?PGV2aWxAeC5vcmc+?= <j@x.org>"), [n("<evil@x.org>", "j@x.org")]);
+        assert_eq!(
+            p("=?utf-8?Q?Doe=2C_John?= <j@x.org>, b@x.org"),
+            [n("Doe, John", "j@x.org"), a("b@x.org")]
+        );
+        assert_eq!(
+            p("=?utf-8?B?PGV2aWxAeC5vcmc+?= <j@x.org>"),
+            [n("<evil@x.org>", "j@x.org")]
+        );
         // Split inside a character, in a quoted string, and beside a comment.
-        assert_eq!(p("\"=?utf-8?Q?=ED=95?= =?utf-8?Q?=9C?=\" (c =?utf-8?Q?x?=) <h@x.kr>"), [n("한", "h@x.kr")]);
-        assert_eq!(p("홍길동 <hong@example.com>"), [n("홍길동", "hong@example.com")]);
+        assert_eq!(
+            p("\"=?utf-8?Q?=ED=95?= =?utf-8?Q?=9C?=\" (c =?utf-8?Q?x?=) <h@x.kr>"),
+            [n("한", "h@x.kr")]
+        );
+        assert_eq!(
+            p("홍길동 <hong@example.com>"),
+            [n("홍길동", "hong@example.com")]
+        );
         assert_eq!(p(""), []);
         assert_eq!(p("<unterminated@x"), [a("unterminated@x")]);
     }

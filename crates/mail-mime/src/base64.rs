@@ -90,12 +90,17 @@ impl Decoder {
                     if (a | b | c | d) & 0xc0 != 0 {
                         break;
                     }
-                    let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+                    let n = (u32::from(a) << 18)
+                        | (u32::from(b) << 12)
+                        | (u32::from(c) << 6)
+                        | u32::from(d);
                     out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
                     rest = tail;
                 }
             }
-            let Some((&byte, tail)) = rest.split_first() else { return };
+            let Some((&byte, tail)) = rest.split_first() else {
+                return;
+            };
             rest = tail;
             match sextet(byte) {
                 INVALID => {}
@@ -108,7 +113,11 @@ impl Decoder {
                     self.acc = (self.acc << 6) | u32::from(v);
                     self.count += 1;
                     if self.count == 4 {
-                        out.extend_from_slice(&[(self.acc >> 16) as u8, (self.acc >> 8) as u8, self.acc as u8]);
+                        out.extend_from_slice(&[
+                            (self.acc >> 16) as u8,
+                            (self.acc >> 8) as u8,
+                            self.acc as u8,
+                        ]);
                         self.acc = 0;
                         self.count = 0;
                     }

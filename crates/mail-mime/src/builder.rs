@@ -47,7 +47,16 @@ pub struct MessageBuilder {
 }
 
 /// Header fields the builder writes itself; `header()` refuses them.
-const OWNED: &[&str] = &["from", "to", "cc", "bcc", "date", "message-id", "mime-version", "subject"];
+const OWNED: &[&str] = &[
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "date",
+    "message-id",
+    "mime-version",
+    "subject",
+];
 
 impl MessageBuilder {
     /// An empty builder.
@@ -104,7 +113,9 @@ impl MessageBuilder {
             return Err(BuildError::ReservedHeader(name.to_string()));
         }
         if value.contains(['\r', '\n', '\0']) {
-            return Err(BuildError::LineBreak { what: "header value" });
+            return Err(BuildError::LineBreak {
+                what: "header value",
+            });
         }
         self.headers.push((name.to_string(), value.to_string()));
         Ok(self)
@@ -126,19 +137,31 @@ impl MessageBuilder {
     /// not a regular file.
     pub fn attach_path(mut self, path: impl AsRef<Path>) -> Result<Self, BuildError> {
         let path = path.as_ref();
-        let io_err = |source| BuildError::Io { path: path.to_path_buf(), source };
+        let io_err = |source| BuildError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let meta = std::fs::metadata(path).map_err(io_err)?;
         if !meta.is_file() {
-            return Err(io_err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")));
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
         }
         // Opening now reports an unreadable file at once rather than mid-send.
         File::open(path).map_err(io_err)?;
-        let filename = path.file_name().map_or_else(|| "attachment".to_string(), |n| n.to_string_lossy().into_owned());
+        let filename = path.file_name().map_or_else(
+            || "attachment".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let content_type = media_type::from_filename(&filename).to_string();
         self.attachments.push(Attachment {
             filename,
             content_type,
-            source: Source::File { path: path.to_path_buf(), len: meta.len() },
+            source: Source::File {
+                path: path.to_path_buf(),
+                len: meta.len(),
+            },
         });
         Ok(self)
     }
@@ -157,12 +180,18 @@ impl MessageBuilder {
         data: impl Into<Vec<u8>>,
     ) -> Result<Self, BuildError> {
         if filename.contains(['\r', '\n', '\0']) {
-            return Err(BuildError::LineBreak { what: "attachment file name" });
+            return Err(BuildError::LineBreak {
+                what: "attachment file name",
+            });
         }
         let content_type = match content_type {
             Some(ct) => {
                 let ok = ct.split_once('/').is_some_and(|(t, s)| {
-                    let tok = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+                    let tok = |x: &str| {
+                        !x.is_empty()
+                            && x.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+                    };
                     tok(t) && tok(s)
                 });
                 if !ok {
@@ -212,7 +241,11 @@ impl MessageBuilder {
         fold_header("From", &from.to_header(), "from", &mut head)?;
         for (name, list) in [("To", &self.to), ("Cc", &self.cc)] {
             if !list.is_empty() {
-                let value = list.iter().map(Mailbox::to_header).collect::<Vec<_>>().join(", ");
+                let value = list
+                    .iter()
+                    .map(Mailbox::to_header)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 fold_header(name, &value, "address list", &mut head)?;
             }
         }
@@ -234,8 +267,12 @@ impl MessageBuilder {
             let body = text.unwrap_or_default();
             let (cte, mut encoded) = encode_text(&body);
             match cte {
-                "7bit" if !encoded.is_empty() && !encoded.ends_with(b"\r\n") => encoded.extend_from_slice(b"\r\n"),
-                "quoted-printable" if !encoded.is_empty() && !encoded.ends_with(b"\r\n") => encoded.extend_from_slice(b"=\r\n"),
+                "7bit" if !encoded.is_empty() && !encoded.ends_with(b"\r\n") => {
+                    encoded.extend_from_slice(b"\r\n")
+                }
+                "quoted-printable" if !encoded.is_empty() && !encoded.ends_with(b"\r\n") => {
+                    encoded.extend_from_slice(b"=\r\n")
+                }
                 _ => {}
             }
             head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
@@ -246,31 +283,50 @@ impl MessageBuilder {
             let encoded_text = text.as_deref().map(encode_text);
             let boundary = loop {
                 let b = format!("=_mailkit_{}", random_token(24));
-                let clash = encoded_text.as_ref().is_some_and(|(_, t)| contains(t, b.as_bytes()));
+                let clash = encoded_text
+                    .as_ref()
+                    .is_some_and(|(_, t)| contains(t, b.as_bytes()));
                 if !clash {
                     break b;
                 }
             };
-            fold_header("Content-Type", &format!("multipart/mixed; boundary=\"{boundary}\""), "content type", &mut head)?;
+            fold_header(
+                "Content-Type",
+                &format!("multipart/mixed; boundary=\"{boundary}\""),
+                "content type",
+                &mut head,
+            )?;
             head.extend_from_slice(b"\r\n");
             let delimiter = format!("--{boundary}\r\n");
             head.extend_from_slice(delimiter.as_bytes());
             let mut cur = head;
             if let Some((cte, encoded)) = encoded_text {
                 cur.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
-                cur.extend_from_slice(format!("Content-Transfer-Encoding: {cte}\r\n\r\n").as_bytes());
+                cur.extend_from_slice(
+                    format!("Content-Transfer-Encoding: {cte}\r\n\r\n").as_bytes(),
+                );
                 cur.extend_from_slice(&encoded);
                 cur.extend_from_slice(format!("\r\n{delimiter}").as_bytes());
             }
             let count = self.attachments.len();
             for (n, att) in self.attachments.into_iter().enumerate() {
                 let name_param = params::name_param(&att.filename);
-                fold_header("Content-Type", &format!("{}; {name_param}", att.content_type), "content type", &mut cur)?;
+                fold_header(
+                    "Content-Type",
+                    &format!("{}; {name_param}", att.content_type),
+                    "content type",
+                    &mut cur,
+                )?;
                 let disp = std::iter::once("attachment".to_string())
                     .chain(params::filename_params(&att.filename))
                     .collect::<Vec<_>>()
                     .join("; ");
-                fold_header("Content-Disposition", &disp, "attachment file name", &mut cur)?;
+                fold_header(
+                    "Content-Disposition",
+                    &disp,
+                    "attachment file name",
+                    &mut cur,
+                )?;
                 cur.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
                 match att.source {
                     Source::Bytes(data) => base64::encode_lines(&data, &mut cur),
@@ -294,7 +350,10 @@ impl MessageBuilder {
         });
         let mut recipients: Vec<String> = Vec::new();
         for m in self.to.iter().chain(&self.cc).chain(&self.bcc) {
-            if !recipients.iter().any(|r| r.eq_ignore_ascii_case(m.address())) {
+            if !recipients
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(m.address()))
+            {
                 recipients.push(m.address().to_string());
             }
         }
@@ -325,7 +384,8 @@ fn random_token(n: usize) -> String {
 /// encoded-words. A run keeps the spaces inside it, since white space
 /// between adjacent encoded-words is dropped by readers (RFC 2047 §6.2).
 fn unstructured(text: &str) -> String {
-    let needs = |w: &str| !w.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t') || w.contains("=?");
+    let needs =
+        |w: &str| !w.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t') || w.contains("=?");
     if !needs(text) {
         return text.to_string();
     }
@@ -361,9 +421,16 @@ fn check_message_id(id: &str) -> Result<String, BuildError> {
         return Err(BuildError::LineBreak { what: "message id" });
     }
     let trimmed = id.trim();
-    let inner = trimmed.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(trimmed);
-    let ok = inner.split_once('@').is_some_and(|(l, r)| !l.is_empty() && !r.is_empty())
-        && inner.bytes().all(|b| (33..=126).contains(&b) && !b"<>()[]\\,;:\"".contains(&b) || b == b'@');
+    let inner = trimmed
+        .strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(trimmed);
+    let ok = inner
+        .split_once('@')
+        .is_some_and(|(l, r)| !l.is_empty() && !r.is_empty())
+        && inner
+            .bytes()
+            .all(|b| (33..=126).contains(&b) && !b"<>()[]\\,;:\"".contains(&b) || b == b'@');
     if !ok {
         return Err(BuildError::InvalidMessageId(id.to_string()));
     }
@@ -372,10 +439,20 @@ fn check_message_id(id: &str) -> Result<String, BuildError> {
 
 fn generate_message_id(from: &Mailbox) -> String {
     let domain = from.domain();
-    let usable = !domain.is_empty() && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let usable = !domain.is_empty()
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     let domain = if usable { domain } else { "mailkit.invalid" };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    format!("<{}.{:06}.{}@{domain}>", now.as_secs(), now.subsec_micros(), random_token(16).to_ascii_lowercase())
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "<{}.{:06}.{}@{domain}>",
+        now.as_secs(),
+        now.subsec_micros(),
+        random_token(16).to_ascii_lowercase()
+    )
 }
 
 fn normalize_newlines(text: &str) -> String {
@@ -403,7 +480,9 @@ fn encode_text(text: &str) -> (&'static str, Vec<u8>) {
     let bytes = text.as_bytes();
     let seven_bit = bytes.is_ascii()
         && !bytes.contains(&0)
-        && bytes.split(|&b| b == b'\n').all(|l| l.len() <= MAX_LINE + 1);
+        && bytes
+            .split(|&b| b == b'\n')
+            .all(|l| l.len() <= MAX_LINE + 1);
     if seven_bit {
         return ("7bit", bytes.to_vec());
     }
@@ -424,7 +503,10 @@ fn encode_text(text: &str) -> (&'static str, Vec<u8>) {
 enum Segment {
     Bytes(Vec<u8>),
     /// A file, base64-encoded in 76-character lines while it is read.
-    Base64File { path: PathBuf, len: u64 },
+    Base64File {
+        path: PathBuf,
+        len: u64,
+    },
 }
 
 impl Segment {
@@ -493,7 +575,12 @@ impl Message {
     ///
     /// None today; reading a file that vanished or shrank fails on `read`.
     pub fn reader(&self) -> io::Result<Box<dyn Read + Send>> {
-        Ok(Box::new(MessageReader { segments: Arc::clone(&self.segments), index: 0, pos: 0, file: None }))
+        Ok(Box::new(MessageReader {
+            segments: Arc::clone(&self.segments),
+            index: 0,
+            pos: 0,
+            file: None,
+        }))
     }
 
     /// Writes the whole message to `out`.
@@ -533,11 +620,16 @@ impl FileEncoder {
         self.input.resize(want, 0);
         let mut got = 0;
         while got < want {
-            let n = self.file.read(self.input.get_mut(got..).unwrap_or_default())?;
+            let n = self
+                .file
+                .read(self.input.get_mut(got..).unwrap_or_default())?;
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!("attachment {} shrank while the message was being written", self.path.display()),
+                    format!(
+                        "attachment {} shrank while the message was being written",
+                        self.path.display()
+                    ),
                 ));
             }
             got += n;
@@ -563,7 +655,9 @@ impl Read for MessageReader {
             return Ok(0);
         }
         loop {
-            let Some(segment) = self.segments.get(self.index) else { return Ok(0) };
+            let Some(segment) = self.segments.get(self.index) else {
+                return Ok(0);
+            };
             match segment {
                 Segment::Bytes(bytes) => {
                     let rest = bytes.get(self.pos..).unwrap_or_default();
@@ -573,14 +667,19 @@ impl Read for MessageReader {
                         continue;
                     }
                     let n = rest.len().min(buf.len());
-                    buf.get_mut(..n).unwrap_or_default().copy_from_slice(rest.get(..n).unwrap_or_default());
+                    buf.get_mut(..n)
+                        .unwrap_or_default()
+                        .copy_from_slice(rest.get(..n).unwrap_or_default());
                     self.pos += n;
                     return Ok(n);
                 }
                 Segment::Base64File { path, len } => {
                     if self.file.is_none() {
                         let file = File::open(path).map_err(|e| {
-                            io::Error::new(e.kind(), format!("cannot read attachment {}: {e}", path.display()))
+                            io::Error::new(
+                                e.kind(),
+                                format!("cannot read attachment {}: {e}", path.display()),
+                            )
                         })?;
                         self.file = Some(FileEncoder {
                             file,
@@ -591,7 +690,9 @@ impl Read for MessageReader {
                             out_pos: 0,
                         });
                     }
-                    let Some(enc) = self.file.as_mut() else { continue };
+                    let Some(enc) = self.file.as_mut() else {
+                        continue;
+                    };
                     if enc.out_pos >= enc.out.len() && !enc.refill()? {
                         self.file = None;
                         self.index += 1;
@@ -599,7 +700,9 @@ impl Read for MessageReader {
                     }
                     let rest = enc.out.get(enc.out_pos..).unwrap_or_default();
                     let n = rest.len().min(buf.len());
-                    buf.get_mut(..n).unwrap_or_default().copy_from_slice(rest.get(..n).unwrap_or_default());
+                    buf.get_mut(..n)
+                        .unwrap_or_default()
+                        .copy_from_slice(rest.get(..n).unwrap_or_default());
                     enc.out_pos += n;
                     return Ok(n);
                 }
@@ -639,18 +742,33 @@ mod tests {
                 assert_eq!(line.last(), Some(&b'\r'), "bare LF on line {i}");
             }
             assert!(line.len() <= 999, "line {i} is {} octets", line.len());
-            assert!(!line.strip_suffix(b"\r").unwrap_or(line).contains(&b'\r'), "bare CR on line {i}");
+            assert!(
+                !line.strip_suffix(b"\r").unwrap_or(line).contains(&b'\r'),
+                "bare CR on line {i}"
+            );
         }
         assert!(bytes.ends_with(b"\r\n"));
     }
 
     #[test]
     fn single_part_message_has_the_required_headers() {
-        let msg = base().subject("안녕하세요 report").header("X-Mailer", "mailkit").unwrap().text("hi\n.dot line\n").build().unwrap();
+        let msg = base()
+            .subject("안녕하세요 report")
+            .header("X-Mailer", "mailkit")
+            .unwrap()
+            .text("hi\n.dot line\n")
+            .build()
+            .unwrap();
         let bytes = bytes_of(&msg);
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with("Date: Sun, 22 Nov 2026 03:57:41 +0000\r\n"), "{text}");
-        assert!(text.contains("\r\nFrom: =?utf-8?B?7ZmN6ri464+Z?= <hong@example.com>\r\n"), "{text}");
+        assert!(
+            text.starts_with("Date: Sun, 22 Nov 2026 03:57:41 +0000\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\nFrom: =?utf-8?B?7ZmN6ri464+Z?= <hong@example.com>\r\n"),
+            "{text}"
+        );
         assert!(text.contains("\r\nTo: bob@example.test\r\n"));
         assert!(text.contains("\r\nSubject: =?utf-8?"));
         assert!(text.contains("\r\nMessage-ID: <fixed@example.com>\r\n"));
@@ -677,31 +795,93 @@ mod tests {
         assert!(!text.contains("secret@"), "{text}");
         assert!(!text.to_ascii_lowercase().contains("bcc"));
         assert!(text.contains("\r\nCc: Carol <carol@example.test>\r\n"));
-        assert_eq!(msg.recipients(), ["bob@example.test", "carol@example.test", "secret@example.test"]);
+        assert_eq!(
+            msg.recipients(),
+            [
+                "bob@example.test",
+                "carol@example.test",
+                "secret@example.test"
+            ]
+        );
     }
 
     #[test]
     fn header_injection_is_refused() {
-        assert!(matches!(base().header("X-A", "v\r\nBcc: x@y"), Err(BuildError::LineBreak { .. })));
-        assert!(matches!(base().header("X-A", "v\nx"), Err(BuildError::LineBreak { .. })));
-        assert!(matches!(base().header("X-A", "v\0"), Err(BuildError::LineBreak { .. })));
-        assert!(matches!(base().header("X A", "v"), Err(BuildError::InvalidHeaderName(_))));
-        assert!(matches!(base().header("X:A", "v"), Err(BuildError::InvalidHeaderName(_))));
-        assert!(matches!(base().header("", "v"), Err(BuildError::InvalidHeaderName(_))));
-        for owned in ["From", "to", "CC", "Bcc", "Date", "Message-Id", "MIME-Version", "Content-Type", "content-transfer-encoding", "Subject"] {
-            assert!(matches!(base().header(owned, "v"), Err(BuildError::ReservedHeader(_))), "{owned}");
+        assert!(matches!(
+            base().header("X-A", "v\r\nBcc: x@y"),
+            Err(BuildError::LineBreak { .. })
+        ));
+        assert!(matches!(
+            base().header("X-A", "v\nx"),
+            Err(BuildError::LineBreak { .. })
+        ));
+        assert!(matches!(
+            base().header("X-A", "v\0"),
+            Err(BuildError::LineBreak { .. })
+        ));
+        assert!(matches!(
+            base().header("X A", "v"),
+            Err(BuildError::InvalidHeaderName(_))
+        ));
+        assert!(matches!(
+            base().header("X:A", "v"),
+            Err(BuildError::InvalidHeaderName(_))
+        ));
+        assert!(matches!(
+            base().header("", "v"),
+            Err(BuildError::InvalidHeaderName(_))
+        ));
+        for owned in [
+            "From",
+            "to",
+            "CC",
+            "Bcc",
+            "Date",
+            "Message-Id",
+            "MIME-Version",
+            "Content-Type",
+            "content-transfer-encoding",
+            "Subject",
+        ] {
+            assert!(
+                matches!(
+                    base().header(owned, "v"),
+                    Err(BuildError::ReservedHeader(_))
+                ),
+                "{owned}"
+            );
         }
-        assert!(matches!(base().subject("a\r\nBcc: x@y").build(), Err(BuildError::LineBreak { .. })));
-        assert!(matches!(base().message_id("<a@b>\r\nX: y").build(), Err(BuildError::LineBreak { .. })));
-        assert!(matches!(base().message_id("no-at-sign").build(), Err(BuildError::InvalidMessageId(_))));
-        assert!(matches!(MessageBuilder::new().build(), Err(BuildError::MissingFrom)));
-        assert!(matches!(base().attach_bytes("a\r\n.txt", None, vec![]), Err(BuildError::LineBreak { .. })));
+        assert!(matches!(
+            base().subject("a\r\nBcc: x@y").build(),
+            Err(BuildError::LineBreak { .. })
+        ));
+        assert!(matches!(
+            base().message_id("<a@b>\r\nX: y").build(),
+            Err(BuildError::LineBreak { .. })
+        ));
+        assert!(matches!(
+            base().message_id("no-at-sign").build(),
+            Err(BuildError::InvalidMessageId(_))
+        ));
+        assert!(matches!(
+            MessageBuilder::new().build(),
+            Err(BuildError::MissingFrom)
+        ));
+        assert!(matches!(
+            base().attach_bytes("a\r\n.txt", None, vec![]),
+            Err(BuildError::LineBreak { .. })
+        ));
     }
 
     #[test]
     fn long_headers_are_folded() {
         let subject = "word ".repeat(60);
-        let msg = base().subject(subject.trim_end()).header("X-Long", &"abc ".repeat(100)).unwrap().build().unwrap();
+        let msg = base()
+            .subject(subject.trim_end())
+            .header("X-Long", &"abc ".repeat(100))
+            .unwrap()
+            .build()
+            .unwrap();
         let bytes = bytes_of(&msg);
         assert_well_formed(&bytes);
         let text = String::from_utf8(bytes).unwrap();
@@ -709,11 +889,19 @@ mod tests {
         for line in head.split("\r\n") {
             assert!(line.len() <= 78, "{line:?}");
         }
-        assert!(head.replace("\r\n ", " ").contains(&format!("Subject: {}", subject.trim_end())));
-        let ko = base().subject("가나다라마바사아자차카타파하 ".repeat(8)).build().unwrap();
+        assert!(head
+            .replace("\r\n ", " ")
+            .contains(&format!("Subject: {}", subject.trim_end())));
+        let ko = base()
+            .subject("가나다라마바사아자차카타파하 ".repeat(8))
+            .build()
+            .unwrap();
         let text = String::from_utf8(bytes_of(&ko)).unwrap();
         for line in text.split("\r\n").filter(|l| l.contains("=?")) {
-            assert!(line.trim_start().trim_start_matches("Subject: ").len() <= 75, "{line:?}");
+            assert!(
+                line.trim_start().trim_start_matches("Subject: ").len() <= 75,
+                "{line:?}"
+            );
         }
     }
 
@@ -725,7 +913,13 @@ mod tests {
             assert_well_formed(&bytes);
             assert_eq!(bytes.len() as u64, msg.size());
             let s = String::from_utf8(bytes).unwrap();
-            s.split("Content-Transfer-Encoding: ").nth(1).unwrap().split("\r\n").next().unwrap().to_string()
+            s.split("Content-Transfer-Encoding: ")
+                .nth(1)
+                .unwrap()
+                .split("\r\n")
+                .next()
+                .unwrap()
+                .to_string()
         };
         assert_eq!(cte("plain ascii\n"), "7bit");
         assert_eq!(cte(&"x".repeat(1200)), "quoted-printable");
@@ -744,10 +938,16 @@ mod tests {
             let path = dir.path().join(format!("file-{n}.bin"));
             std::fs::write(&path, &data).unwrap();
             builder = builder.attach_path(&path).unwrap();
-            builder = builder.attach_bytes(&format!("mem-{n}.bin"), None, data).unwrap();
+            builder = builder
+                .attach_bytes(&format!("mem-{n}.bin"), None, data)
+                .unwrap();
             let msg = builder.clone().build().unwrap();
             let bytes = bytes_of(&msg);
-            assert_eq!(bytes.len() as u64, msg.size(), "after the {n}-byte attachments");
+            assert_eq!(
+                bytes.len() as u64,
+                msg.size(),
+                "after the {n}-byte attachments"
+            );
             assert_well_formed(&bytes);
             assert!(msg.is_7bit());
         }
@@ -766,18 +966,33 @@ mod tests {
     fn multipart_layout_and_filenames() {
         let msg = base()
             .text("body")
-            .attach_bytes("보고서 2026년 최종본 (수정) 아주 긴 파일 이름입니다.pdf", None, b"%PDF".to_vec())
+            .attach_bytes(
+                "보고서 2026년 최종본 (수정) 아주 긴 파일 이름입니다.pdf",
+                None,
+                b"%PDF".to_vec(),
+            )
             .unwrap()
             .attach_bytes("plain.txt", Some("text/plain"), b"abc".to_vec())
             .unwrap()
             .build()
             .unwrap();
         let text = String::from_utf8(bytes_of(&msg)).unwrap();
-        let boundary = text.split("boundary=\"").nth(1).unwrap().split('"').next().unwrap();
-        assert!(text.contains(&format!("\r\n\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n")));
+        let boundary = text
+            .split("boundary=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(text.contains(&format!(
+            "\r\n\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        )));
         assert!(text.contains(&format!("\r\nbody\r\n--{boundary}\r\n")));
         assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
-        assert!(text.contains("Content-Type: application/pdf;\r\n name=\"=?utf-8?B?"), "{text}");
+        assert!(
+            text.contains("Content-Type: application/pdf;\r\n name=\"=?utf-8?B?"),
+            "{text}"
+        );
         assert!(text.contains("filename*0*=utf-8''%EB%B3%B4"), "{text}");
         assert!(text.contains("Content-Disposition: attachment; filename=\"plain.txt\"\r\n"));
         assert_well_formed(text.as_bytes());
@@ -795,7 +1010,10 @@ mod tests {
         assert_well_formed(&bytes);
         let parsed = crate::ParsedMessage::parse(&bytes);
         let att = parsed.attachments().next().unwrap();
-        assert_eq!(att.filename(), Some("evil\r\nBcc: victim@example.com\r\n.txt"));
+        assert_eq!(
+            att.filename(),
+            Some("evil\r\nBcc: victim@example.com\r\n.txt")
+        );
     }
 
     #[test]
@@ -804,7 +1022,10 @@ mod tests {
         assert!(matches!(err, BuildError::Io { .. }));
         assert!(err.to_string().contains("/nonexistent/file.pdf"));
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(base().attach_path(dir.path()), Err(BuildError::Io { .. })));
+        assert!(matches!(
+            base().attach_path(dir.path()),
+            Err(BuildError::Io { .. })
+        ));
     }
 
     #[test]
@@ -828,20 +1049,44 @@ mod tests {
         // Two non-ASCII words with spaces between stay one run.
         let g = unstructured("가  나 b");
         assert_eq!(g.matches("=?utf-8?").count(), 1, "{g}");
-        for text in ["가  나 b", " 앞 공백", "뒤 공백 ", "a =?x?Q?y?= b", "tab\there 한"] {
+        for text in [
+            "가  나 b",
+            " 앞 공백",
+            "뒤 공백 ",
+            "a =?x?Q?y?= b",
+            "tab\there 한",
+        ] {
             let encoded = unstructured(text);
-            assert_eq!(crate::encoded_word::decode_text(encoded.as_bytes(), None), text, "{encoded}");
+            assert_eq!(
+                crate::encoded_word::decode_text(encoded.as_bytes(), None),
+                text,
+                "{encoded}"
+            );
         }
     }
 
     #[test]
     fn non_ascii_addresses_need_smtputf8() {
-        let msg = MessageBuilder::new().from(mb("사용자@예시.한국")).to(mb("bob@example.test")).build().unwrap();
+        let msg = MessageBuilder::new()
+            .from(mb("사용자@예시.한국"))
+            .to(mb("bob@example.test"))
+            .build()
+            .unwrap();
         assert!(msg.needs_smtputf8());
         assert!(!msg.is_7bit());
         assert!(msg.message_id().ends_with("@mailkit.invalid>"));
-        let msg = MessageBuilder::new().from(mb("a@example.com")).build().unwrap();
+        let msg = MessageBuilder::new()
+            .from(mb("a@example.com"))
+            .build()
+            .unwrap();
         assert!(msg.message_id().starts_with('<') && msg.message_id().ends_with("@example.com>"));
-        assert_ne!(msg.message_id(), MessageBuilder::new().from(mb("a@example.com")).build().unwrap().message_id());
+        assert_ne!(
+            msg.message_id(),
+            MessageBuilder::new()
+                .from(mb("a@example.com"))
+                .build()
+                .unwrap()
+                .message_id()
+        );
     }
 }

@@ -90,7 +90,12 @@ pub fn decode<'a>(bytes: &'a [u8], label: Option<&str>) -> Cow<'a, str> {
             if bytes.is_ascii() {
                 Cow::Borrowed(ascii_str(bytes))
             } else {
-                Cow::Owned(bytes.iter().map(|&b| if b < 128 { char::from(b) } else { '\u{fffd}' }).collect())
+                Cow::Owned(
+                    bytes
+                        .iter()
+                        .map(|&b| if b < 128 { char::from(b) } else { '\u{fffd}' })
+                        .collect(),
+                )
             }
         }
         Charset::Utf8 | Charset::Unknown => String::from_utf8_lossy(bytes),
@@ -129,7 +134,10 @@ pub(crate) fn decode_into(bytes: &[u8], label: &str, out: &mut String) {
 
 /// The ISO-2022-JP escape sequences (RFC 1468, and JIS X 0201 katakana).
 fn jis_escape(b: &[u8]) -> bool {
-    matches!(b, [0x1b, b'(', b'B' | b'J' | b'I', ..] | [0x1b, b'$', b'@' | b'B', ..])
+    matches!(
+        b,
+        [0x1b, b'(', b'B' | b'J' | b'I', ..] | [0x1b, b'$', b'@' | b'B', ..]
+    )
 }
 
 /// Drops an ISO-2022-JP escape sequence directly followed by another one.
@@ -203,7 +211,14 @@ mod tests {
     fn decodes_korean_aliases() {
         // "한글" in EUC-KR / CP949.
         let euc = [0xc7, 0xd1, 0xb1, 0xdb];
-        for label in ["euc-kr", "EUC-KR", "ks_c_5601-1987", "cp949", "\"ks_c_5601-1987\"", "ks_c_5601"] {
+        for label in [
+            "euc-kr",
+            "EUC-KR",
+            "ks_c_5601-1987",
+            "cp949",
+            "\"ks_c_5601-1987\"",
+            "ks_c_5601",
+        ] {
             assert_eq!(decode(&euc, Some(label)), "한글", "{label}");
         }
     }
@@ -226,7 +241,9 @@ mod tests {
         // A lone escape at the end and an unknown sequence are left alone.
         assert_eq!(decode(b"a\x1b(B", Some("iso-2022-jp")), "a");
         assert!(decode(b"\x1b$Z", Some("iso-2022-jp")).contains('\u{fffd}'));
-        assert!(same("EUC-KR", "ks_c_5601-1987") && same("utf-8", "UTF8") && !same("utf-8", "euc-kr"));
+        assert!(
+            same("EUC-KR", "ks_c_5601-1987") && same("utf-8", "UTF8") && !same("utf-8", "euc-kr")
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// A point in time read from a `Date:` field, with the zone it was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,14 @@ fn civil_from_timestamp(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    (y, m, d, (secs / 3600) as u32, (secs / 60 % 60) as u32, (secs % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        (secs / 60 % 60) as u32,
+        (secs % 60) as u32,
+    )
 }
 
 /// Formats `time` as an RFC 5322 date in UTC: `Sun, 22 Nov 2026 03:57:41 +0000`.
@@ -76,7 +85,10 @@ pub(crate) fn format_rfc5322(time: SystemTime) -> String {
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX / 2),
     };
     let (y, mo, d, h, mi, s) = civil_from_timestamp(t);
-    let wd = DAYS.get(t.div_euclid(86_400).rem_euclid(7) as usize).copied().unwrap_or("Thu");
+    let wd = DAYS
+        .get(t.div_euclid(86_400).rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("Thu");
     let mon = MONTHS.get(mo as usize - 1).copied().unwrap_or("Jan");
     format!("{wd}, {d} {mon} {y:04} {h:02}:{mi:02}:{s:02} +0000")
 }
@@ -92,7 +104,10 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 fn month_of(token: &str) -> Option<u32> {
     let prefix = token.get(..3)?;
-    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(prefix)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(prefix))
+        .map(|i| i as u32 + 1)
 }
 
 /// Zone offset in minutes: `+hhmm`/`-hhmm`, or an obsolete name (RFC 5322 §4.3).
@@ -150,7 +165,10 @@ fn strip_comments(s: &str) -> String {
 pub(crate) fn parse(value: &str) -> Option<DateTime> {
     let cleaned = strip_comments(value).replace(',', " ");
     let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
-    if tokens.first().is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) && month_of(t).is_none()) {
+    if tokens
+        .first()
+        .is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) && month_of(t).is_none())
+    {
         tokens.remove(0);
     }
     let (mut month, mut time, mut zone) = (None, None, None);
@@ -160,7 +178,10 @@ pub(crate) fn parse(value: &str) -> Option<DateTime> {
             time = Some(token);
         } else if token.bytes().all(|c| c.is_ascii_digit()) {
             numbers.push(token);
-        } else if month.is_none() && token.chars().all(|c| c.is_ascii_alphabetic() || c == '.') && month_of(token).is_some() {
+        } else if month.is_none()
+            && token.chars().all(|c| c.is_ascii_alphabetic() || c == '.')
+            && month_of(token).is_some()
+        {
             month = month_of(token);
         } else if zone.is_none() && time.is_some() {
             zone = zone_of(token);
@@ -208,7 +229,10 @@ pub(crate) fn parse(value: &str) -> Option<DateTime> {
     }
     let offset = zone.unwrap_or(0);
     let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(DateTime { timestamp: local - i64::from(offset) * 60, offset_minutes: offset })
+    Some(DateTime {
+        timestamp: local - i64::from(offset) * 60,
+        offset_minutes: offset,
+    })
 }
 
 fn split_day_month(token: &str) -> Option<(&str, &str)> {
@@ -246,26 +270,63 @@ mod tests {
     #[test]
     fn rfc5322_appendix_a_dates() {
         // A.1.1, A.1.2, A.3, A.5, A.6.2 (obsolete), A.6.3.
-        assert_eq!(p("Fri, 21 Nov 1997 09:55:06 -0600").as_deref(), Some("1997-11-21T15:55:06Z"));
-        assert_eq!(p("Tue, 1 Jul 2003 10:52:37 +0200").as_deref(), Some("2003-07-01T08:52:37Z"));
+        assert_eq!(
+            p("Fri, 21 Nov 1997 09:55:06 -0600").as_deref(),
+            Some("1997-11-21T15:55:06Z")
+        );
+        assert_eq!(
+            p("Tue, 1 Jul 2003 10:52:37 +0200").as_deref(),
+            Some("2003-07-01T08:52:37Z")
+        );
         assert_eq!(p("Thu,\r\n      13\r\n        Feb\r\n          1969\r\n      23:32\r\n               -0330 (Newfoundland Time)").as_deref(), Some("1969-02-14T03:02:00Z"));
-        assert_eq!(p("21 Nov 97 09:55:06 GMT").as_deref(), Some("1997-11-21T09:55:06Z"));
+        assert_eq!(
+            p("21 Nov 97 09:55:06 GMT").as_deref(),
+            Some("1997-11-21T09:55:06Z")
+        );
     }
 
     #[test]
     fn obsolete_years_and_zones() {
-        assert_eq!(p("1 Jan 05 00:00:00 +0000").as_deref(), Some("2005-01-01T00:00:00Z"));
-        assert_eq!(p("1 Jan 69 00:00:00 +0000").as_deref(), Some("1969-01-01T00:00:00Z"));
-        assert_eq!(p("1 Jan 99 00:00:00 EST").as_deref(), Some("1999-01-01T05:00:00Z"));
-        assert_eq!(p("1 Jan 104 00:00:00 PDT").as_deref(), Some("2004-01-01T07:00:00Z"));
-        assert_eq!(p("Mon, 5 Jan 2009 10:00:00 +0900 (KST)").as_deref(), Some("2009-01-05T01:00:00Z"));
-        assert_eq!(p("Mon Jan  5 10:00:00 2009").as_deref(), Some("2009-01-05T10:00:00Z"));
-        assert_eq!(p("5 Jan 2009 10:00 A").as_deref(), Some("2009-01-05T10:00:00Z"));
+        assert_eq!(
+            p("1 Jan 05 00:00:00 +0000").as_deref(),
+            Some("2005-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            p("1 Jan 69 00:00:00 +0000").as_deref(),
+            Some("1969-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            p("1 Jan 99 00:00:00 EST").as_deref(),
+            Some("1999-01-01T05:00:00Z")
+        );
+        assert_eq!(
+            p("1 Jan 104 00:00:00 PDT").as_deref(),
+            Some("2004-01-01T07:00:00Z")
+        );
+        assert_eq!(
+            p("Mon, 5 Jan 2009 10:00:00 +0900 (KST)").as_deref(),
+            Some("2009-01-05T01:00:00Z")
+        );
+        assert_eq!(
+            p("Mon Jan  5 10:00:00 2009").as_deref(),
+            Some("2009-01-05T10:00:00Z")
+        );
+        assert_eq!(
+            p("5 Jan 2009 10:00 A").as_deref(),
+            Some("2009-01-05T10:00:00Z")
+        );
     }
 
     #[test]
     fn malformed_dates_are_none() {
-        for bad in ["", "yesterday", "31 Feb 2009 10:00:00 +0000", "1 Foo 2009 10:00:00", "1 Jan 2009 25:00:00 +0000", "1 Jan 2009"] {
+        for bad in [
+            "",
+            "yesterday",
+            "31 Feb 2009 10:00:00 +0000",
+            "1 Foo 2009 10:00:00",
+            "1 Jan 2009 25:00:00 +0000",
+            "1 Jan 2009",
+        ] {
             assert_eq!(p(bad), None, "{bad}");
         }
     }

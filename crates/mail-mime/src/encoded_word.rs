@@ -143,7 +143,12 @@ fn parse_word(s: &[u8]) -> Option<Word<'_>> {
     let window = tail.get(..tail.len().min(MAX_LENIENT_TEXT)).unwrap_or(tail);
     let end = memchr::memchr_iter(b'?', window).find(|&i| window.get(i + 1) == Some(&b'='))?;
     let text = tail.get(..end)?;
-    Some(Word { charset, b: enc == b'B', text, len: 2 + text_start + end + 2 })
+    Some(Word {
+        charset,
+        b: enc == b'B',
+        text,
+        len: 2 + text_start + end + 2,
+    })
 }
 
 fn decode_q(text: &[u8], out: &mut Vec<u8>) {
@@ -186,7 +191,12 @@ pub(crate) fn decode_text<'a>(raw: &'a [u8], fallback: Option<&str>) -> Cow<'a, 
         return charset::decode_raw_header(raw, fallback);
     }
     let unfolded: Cow<'_, [u8]> = if has_eol {
-        Cow::Owned(raw.iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect())
+        Cow::Owned(
+            raw.iter()
+                .copied()
+                .filter(|&b| b != b'\r' && b != b'\n')
+                .collect(),
+        )
     } else {
         Cow::Borrowed(raw)
     };
@@ -240,7 +250,10 @@ fn decode_words(s: &[u8], fallback: Option<&str>) -> String {
     if let Some(cs) = run_charset {
         charset::decode_into(&run, cs, &mut out);
     }
-    out.push_str(&charset::decode_raw_header(s.get(plain_start..).unwrap_or_default(), fallback));
+    out.push_str(&charset::decode_raw_header(
+        s.get(plain_start..).unwrap_or_default(),
+        fallback,
+    ));
     out
 }
 
@@ -263,7 +276,10 @@ mod tests {
         assert_eq!(d("(=?ISO-8859-1?Q?a_b?=)"), "(a b)");
         assert_eq!(d("(=?ISO-8859-1?Q?a?= =?ISO-8859-2?Q?_b?=)"), "(a b)");
         assert_eq!(d("=?US-ASCII?Q?Keith_Moore?="), "Keith Moore");
-        assert_eq!(d("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?="), "Keld Jørn Simonsen");
+        assert_eq!(
+            d("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?="),
+            "Keld Jørn Simonsen"
+        );
         assert_eq!(d("=?ISO-8859-1?Q?Andr=E9?= Pirard"), "André Pirard");
         assert_eq!(
             d("=?ISO-8859-1?B?SWYgeW91IGNhbiByZWFkIHRoaXMgeW8=?=\r\n =?ISO-8859-2?B?dSB1bmRlcnN0YW5kIHRoZSBleGFtcGxlLg==?="),
@@ -285,26 +301,42 @@ mod tests {
         assert_eq!(d("not =? an encoded word"), "not =? an encoded word");
         assert_eq!(d("=?utf-8?X?zz?="), "=?utf-8?X?zz?=");
         assert_eq!(d("=?utf-8?B?"), "=?utf-8?B?");
-        assert_eq!(decode_text(b"raw \xc7\xd1\xb1\xdb", Some("euc-kr")), "raw 한글");
-        assert_eq!(decode_text("raw 한글".as_bytes(), Some("euc-kr")), "raw 한글");
+        assert_eq!(
+            decode_text(b"raw \xc7\xd1\xb1\xdb", Some("euc-kr")),
+            "raw 한글"
+        );
+        assert_eq!(
+            decode_text("raw 한글".as_bytes(), Some("euc-kr")),
+            "raw 한글"
+        );
     }
 
     #[test]
     fn adjacent_words_join_by_decoder_not_by_label() {
         // "日本語の" and "件名です", each a well-formed ISO-2022-JP word that
         // returns to ASCII: the joined stream holds `ESC ( B ESC $ B`.
-        let jp = "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4bKEI=?=\r\n =?iso-2022-jp?B?GyRCN29MPiRHJDkbKEI=?=";
+        let jp =
+            "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4bKEI=?=\r\n =?iso-2022-jp?B?GyRCN29MPiRHJDkbKEI=?=";
         assert_eq!(d(jp), "日本語の件名です");
         // An escape sequence split across two words ("日本", ESC $ | B ...).
-        assert_eq!(d("=?ISO-2022-JP?B?GyQ=?= =?ISO-2022-JP?Q?BF|K=5C=1B(B?="), "日本");
+        assert_eq!(
+            d("=?ISO-2022-JP?B?GyQ=?= =?ISO-2022-JP?Q?BF|K=5C=1B(B?="),
+            "日本"
+        );
         // "한글" split inside the first character, labels differing in name only.
-        assert_eq!(d("=?ks_c_5601-1987?B?xw==?= =?EUC-KR?Q?=D1=B1=DB?="), "한글");
+        assert_eq!(
+            d("=?ks_c_5601-1987?B?xw==?= =?EUC-KR?Q?=D1=B1=DB?="),
+            "한글"
+        );
         assert_eq!(d("=?utf-8*ko?B?7ZU=?= =?UTF8?Q?=9C?="), "한");
         // Different decoders: each word alone, the white space still dropped.
         assert_eq!(d("=?utf-8?Q?=ED=95=9C?= =?iso-8859-1?Q?=E9?="), "한é");
         // White space beside plain text is kept; a malformed word is text.
         assert_eq!(d("Re: =?utf-8?Q?a?= b =?utf-8?Q?c?="), "Re: a b c");
-        assert_eq!(d("=?utf-8?Q?a?= =?utf-8?Z?b?= =?utf-8?Q?c?="), "a =?utf-8?Z?b?= c");
+        assert_eq!(
+            d("=?utf-8?Q?a?= =?utf-8?Z?b?= =?utf-8?Q?c?="),
+            "a =?utf-8?Z?b?= c"
+        );
         assert_eq!(d("=??Q?abc?= =?utf-8?Q?abc"), "=??Q?abc?= =?utf-8?Q?abc");
         assert_eq!(d("=?utf-8?B?@@@?=x"), "x");
     }
@@ -315,8 +347,31 @@ mod tests {
         // in random order: decoding and comment removal never panic, and
         // comment removal never grows the value.
         let pieces: &[&[u8]] = &[
-            b"=?", b"?=", b"?B?", b"?Q?", b"utf-8", b"iso-2022-jp*ja", b"ks_c_5601-1987", b"GyQ=", b"7ZW", b"=ED=95",
-            b"=9C", b"=", b"?", b" ", b"\t", b"\r\n ", b"(", b")", b"\"", b"\\", b";", b"\x1b$B", b"\x1b(B", b"\xff", b"a",
+            b"=?",
+            b"?=",
+            b"?B?",
+            b"?Q?",
+            b"utf-8",
+            b"iso-2022-jp*ja",
+            b"ks_c_5601-1987",
+            b"GyQ=",
+            b"7ZW",
+            b"=ED=95",
+            b"=9C",
+            b"=",
+            b"?",
+            b" ",
+            b"\t",
+            b"\r\n ",
+            b"(",
+            b")",
+            b"\"",
+            b"\\",
+            b";",
+            b"\x1b$B",
+            b"\x1b(B",
+            b"\xff",
+            b"a",
         ];
         let mut rng = fastrand::Rng::with_seed(2047);
         for _ in 0..20_000 {

@@ -45,14 +45,20 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::LineBreak { what } => {
-                write!(f, "{what} contains a line break or NUL, which cannot go into a header")
+                write!(
+                    f,
+                    "{what} contains a line break or NUL, which cannot go into a header"
+                )
             }
             BuildError::InvalidAddress { input, reason } => {
                 write!(f, "invalid address {:?}: {reason}", input)
             }
             BuildError::InvalidHeaderName(name) => write!(f, "invalid header field name {name:?}"),
             BuildError::ReservedHeader(name) => {
-                write!(f, "header field {name:?} is written by the message builder itself")
+                write!(
+                    f,
+                    "header field {name:?} is written by the message builder itself"
+                )
             }
             BuildError::InvalidMessageId(id) => {
                 write!(f, "invalid message id {id:?}: expected <left@right>")

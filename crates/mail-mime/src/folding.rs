@@ -26,30 +26,39 @@ pub(crate) fn fold_header(
     // Split into segments each starting at a white-space run (except the first).
     let mut seg_start = 0;
     let mut i = 0;
-    let push_segment = |seg: &[u8], out: &mut Vec<u8>, line_len: &mut usize| -> Result<(), BuildError> {
-        let starts_ws = seg.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-        let has_word = seg.iter().any(|b| *b != b' ' && *b != b'\t');
-        if starts_ws && has_word && *line_len + seg.len() > FOLD_AT && *line_len > 1 {
-            out.extend_from_slice(b"\r\n");
-            *line_len = 0;
-        }
-        out.extend_from_slice(seg);
-        *line_len += seg.len();
-        if *line_len > MAX_LINE {
-            return Err(BuildError::LineTooLong { what });
-        }
-        Ok(())
-    };
+    let push_segment =
+        |seg: &[u8], out: &mut Vec<u8>, line_len: &mut usize| -> Result<(), BuildError> {
+            let starts_ws = seg.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+            let has_word = seg.iter().any(|b| *b != b' ' && *b != b'\t');
+            if starts_ws && has_word && *line_len + seg.len() > FOLD_AT && *line_len > 1 {
+                out.extend_from_slice(b"\r\n");
+                *line_len = 0;
+            }
+            out.extend_from_slice(seg);
+            *line_len += seg.len();
+            if *line_len > MAX_LINE {
+                return Err(BuildError::LineTooLong { what });
+            }
+            Ok(())
+        };
     while i < bytes.len() {
         let ws_here = matches!(bytes.get(i), Some(b' ' | b'\t'));
         let prev_ws = i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t'));
         if ws_here && !prev_ws && i > seg_start {
-            push_segment(bytes.get(seg_start..i).unwrap_or_default(), out, &mut line_len)?;
+            push_segment(
+                bytes.get(seg_start..i).unwrap_or_default(),
+                out,
+                &mut line_len,
+            )?;
             seg_start = i;
         }
         i += 1;
     }
-    push_segment(bytes.get(seg_start..).unwrap_or_default(), out, &mut line_len)?;
+    push_segment(
+        bytes.get(seg_start..).unwrap_or_default(),
+        out,
+        &mut line_len,
+    )?;
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
@@ -72,7 +81,10 @@ mod tests {
 
     #[test]
     fn long_value_folds_before_white_space_and_unfolds_back() {
-        let value = (0..40).map(|i| format!("word{i}")).collect::<Vec<_>>().join(" ");
+        let value = (0..40)
+            .map(|i| format!("word{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let folded = fold("Subject", &value);
         assert!(folded.ends_with("\r\n"));
         for line in folded.trim_end().split("\r\n") {
@@ -101,6 +113,9 @@ mod tests {
         let value = format!("{} {}   ", "a".repeat(60), "b".repeat(30));
         let folded = fold("X", &value);
         assert!(!folded.contains("\r\n \r\n") && !folded.contains("\r\n  \r\n"));
-        assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n", ""), format!("X: {value}"));
+        assert_eq!(
+            folded.trim_end_matches("\r\n").replace("\r\n", ""),
+            format!("X: {value}")
+        );
     }
 }

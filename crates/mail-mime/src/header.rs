@@ -60,7 +60,12 @@ impl<'a> HeaderField<'a> {
     pub(crate) fn unfolded(&self) -> Cow<'a, [u8]> {
         let v = trim_bytes(self.value);
         if v.iter().any(|&b| b == b'\r' || b == b'\n') {
-            Cow::Owned(v.iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect())
+            Cow::Owned(
+                v.iter()
+                    .copied()
+                    .filter(|&b| b != b'\r' && b != b'\n')
+                    .collect(),
+            )
         } else {
             Cow::Borrowed(v)
         }
@@ -72,8 +77,14 @@ fn is_ws(c: char) -> bool {
 }
 
 pub(crate) fn trim_bytes(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|b| !b" \t\r\n".contains(b)).unwrap_or(v.len());
-    let end = v.iter().rposition(|b| !b" \t\r\n".contains(b)).map_or(start, |p| p + 1);
+    let start = v
+        .iter()
+        .position(|b| !b" \t\r\n".contains(b))
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !b" \t\r\n".contains(b))
+        .map_or(start, |p| p + 1);
     v.get(start..end).unwrap_or_default()
 }
 
@@ -126,8 +137,15 @@ pub(crate) fn remove_comments(v: &[u8]) -> Cow<'_, [u8]> {
                     }
                 }
                 let i_end = i.min(v.len());
-                let after = v.get(i_end..).unwrap_or_default().iter().find(|c| !c.is_ascii_whitespace());
-                if is_value_byte(prev.as_ref()) && is_value_byte(after) && out.last().is_some_and(|c| c.is_ascii_whitespace()) {
+                let after = v
+                    .get(i_end..)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace());
+                if is_value_byte(prev.as_ref())
+                    && is_value_byte(after)
+                    && out.last().is_some_and(|c| c.is_ascii_whitespace())
+                {
                     out.extend_from_slice(v.get(start..i_end).unwrap_or_default());
                     prev = Some(b')');
                 } else {
@@ -192,11 +210,16 @@ pub(crate) fn parse_fields(bytes: &[u8]) -> (Vec<HeaderField<'_>>, usize) {
             _ => {
                 let colon = memchr::memchr(b':', line);
                 let name = colon.and_then(|c| line.get(..c)).map(|n| {
-                    let end = n.iter().rposition(|b| *b != b' ' && *b != b'\t').map_or(0, |p| p + 1);
+                    let end = n
+                        .iter()
+                        .rposition(|b| *b != b' ' && *b != b'\t')
+                        .map_or(0, |p| p + 1);
                     n.get(..end).unwrap_or_default()
                 });
                 match (colon, name) {
-                    (Some(c), Some(name)) if !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b)) => {
+                    (Some(c), Some(name))
+                        if !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b)) =>
+                    {
                         push(&mut fields, current.take(), value_end, bytes);
                         current = Some((name, pos + c + 1));
                         value_end = pos + line.len();
@@ -212,7 +235,12 @@ pub(crate) fn parse_fields(bytes: &[u8]) -> (Vec<HeaderField<'_>>, usize) {
     }
 }
 
-fn push<'a>(fields: &mut Vec<HeaderField<'a>>, current: Option<(&'a [u8], usize)>, end: usize, bytes: &'a [u8]) {
+fn push<'a>(
+    fields: &mut Vec<HeaderField<'a>>,
+    current: Option<(&'a [u8], usize)>,
+    end: usize,
+    bytes: &'a [u8],
+) {
     if let Some((name, start)) = current {
         let value = bytes.get(start..end.max(start)).unwrap_or_default();
         // The value of the field on the last line of the block may end in CR.
@@ -241,7 +269,10 @@ mod tests {
     fn lf_only_mbox_line_and_missing_separator() {
         let msg = b"From someone Mon Jan 1\nA: 1\nB: 2\nnot a header\nmore";
         let (fields, body) = parse_fields(msg);
-        assert_eq!(fields.iter().map(|f| f.name()).collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(
+            fields.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            ["A", "B"]
+        );
         assert_eq!(&msg[body..], b"not a header\nmore");
         let (fields, body) = parse_fields(b"A: 1");
         assert_eq!((fields.len(), body), (1, 4));
@@ -257,11 +288,26 @@ mod tests {
     #[test]
     fn comments_are_removed_outside_quoted_strings() {
         let r = |s: &str| String::from_utf8(remove_comments(s.as_bytes()).into_owned()).unwrap();
-        assert_eq!(r("text/plain; charset=utf-8 (plain text)"), "text/plain; charset=utf-8  ");
-        assert_eq!(r("text/plain(a (nested) \\) b);charset=(x)us-ascii"), "text/plain ;charset= us-ascii");
-        assert_eq!(r("attachment; filename=\"a (b).txt\" (c)"), "attachment; filename=\"a (b).txt\"  ");
-        assert_eq!(r("attachment; filename=\"x\\\" (y)\""), "attachment; filename=\"x\\\" (y)\"");
-        assert_eq!(r("attachment; filename=report (1).pdf"), "attachment; filename=report (1).pdf");
+        assert_eq!(
+            r("text/plain; charset=utf-8 (plain text)"),
+            "text/plain; charset=utf-8  "
+        );
+        assert_eq!(
+            r("text/plain(a (nested) \\) b);charset=(x)us-ascii"),
+            "text/plain ;charset= us-ascii"
+        );
+        assert_eq!(
+            r("attachment; filename=\"a (b).txt\" (c)"),
+            "attachment; filename=\"a (b).txt\"  "
+        );
+        assert_eq!(
+            r("attachment; filename=\"x\\\" (y)\""),
+            "attachment; filename=\"x\\\" (y)\""
+        );
+        assert_eq!(
+            r("attachment; filename=report (1).pdf"),
+            "attachment; filename=report (1).pdf"
+        );
         assert_eq!(r("base64 (unclosed"), "base64  ");
         assert_eq!(r("7bit"), "7bit");
     }

@@ -9,22 +9,50 @@ pub(crate) fn to_text(html: &str) -> String {
         push_text(rest.get(..lt).unwrap_or_default(), &mut out);
         let tail = rest.get(lt..).unwrap_or_default();
         if let Some(after) = tail.strip_prefix("<!--") {
-            rest = after.find("-->").and_then(|e| after.get(e + 3..)).unwrap_or("");
+            rest = after
+                .find("-->")
+                .and_then(|e| after.get(e + 3..))
+                .unwrap_or("");
             continue;
         }
         let end = tail.find('>').map_or(tail.len(), |e| e + 1);
-        let tag = tail.get(1..end.saturating_sub(1).max(1)).unwrap_or_default().trim().to_ascii_lowercase();
-        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let tag = tail
+            .get(1..end.saturating_sub(1).max(1))
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         rest = tail.get(end..).unwrap_or_default();
         if (name == "script" || name == "style") && !tag.starts_with('/') {
             let close = format!("</{name}");
             rest = match find_ignore_case(rest, &close) {
-                Some(p) => rest.get(p..).and_then(|r| r.find('>').and_then(|e| r.get(e + 1..))).unwrap_or(""),
+                Some(p) => rest
+                    .get(p..)
+                    .and_then(|r| r.find('>').and_then(|e| r.get(e + 1..)))
+                    .unwrap_or(""),
                 None => "",
             };
             continue;
         }
-        if matches!(name.as_str(), "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" | "blockquote") {
+        if matches!(
+            name.as_str(),
+            "br" | "p"
+                | "div"
+                | "tr"
+                | "li"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "table"
+                | "blockquote"
+        ) {
             out.push('\n');
         }
     }
@@ -53,7 +81,10 @@ pub(crate) fn to_text(html: &str) -> String {
 fn find_ignore_case(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let first = *n.first()?;
-    memchr::memchr_iter(first, h).find(|&i| h.get(i..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
+    memchr::memchr_iter(first, h).find(|&i| {
+        h.get(i..i + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    })
 }
 
 fn push_text(s: &str, out: &mut String) {
@@ -114,8 +145,14 @@ mod tests {
 
     #[test]
     fn reduces_common_html() {
-        assert_eq!(to_text("<p>Hello <b>world</b></p><p>Second&nbsp;line &lt;ok&gt; &#54620;</p>"), "Hello world\nSecond line <ok> 한");
-        assert_eq!(to_text("a<!-- hidden -->b<script>var x = '<p>';</script>c"), "abc");
+        assert_eq!(
+            to_text("<p>Hello <b>world</b></p><p>Second&nbsp;line &lt;ok&gt; &#54620;</p>"),
+            "Hello world\nSecond line <ok> 한"
+        );
+        assert_eq!(
+            to_text("a<!-- hidden -->b<script>var x = '<p>';</script>c"),
+            "abc"
+        );
         assert_eq!(to_text("unclosed <b"), "unclosed");
         assert_eq!(to_text("AT&T"), "AT&T");
         assert_eq!(to_text("<STYLE>p{}</Style>x<SCRIPT>1</script >y"), "xy");

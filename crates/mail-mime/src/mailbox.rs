@@ -18,7 +18,10 @@ fn is_atext(c: char) -> bool {
 }
 
 fn invalid(input: &str, reason: &'static str) -> BuildError {
-    BuildError::InvalidAddress { input: input.to_string(), reason }
+    BuildError::InvalidAddress {
+        input: input.to_string(),
+        reason,
+    }
 }
 
 impl Mailbox {
@@ -59,7 +62,10 @@ impl Mailbox {
             None => (None, trimmed),
         };
         check_address(address, input)?;
-        Ok(Mailbox { name, address: address.to_string() })
+        Ok(Mailbox {
+            name,
+            address: address.to_string(),
+        })
     }
 
     /// The display name, if there is one.
@@ -134,7 +140,10 @@ fn check_address(address: &str, input: &str) -> Result<(), BuildError> {
     }
     let quoted_local = local.len() >= 2 && local.starts_with('"') && local.ends_with('"');
     if !quoted_local
-        && (local.starts_with('.') || local.ends_with('.') || local.contains("..") || !local.chars().all(|c| is_atext(c) || c == '.'))
+        && (local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+            || !local.chars().all(|c| is_atext(c) || c == '.'))
     {
         return Err(invalid(input, "invalid character in local part"));
     }
@@ -143,12 +152,16 @@ fn check_address(address: &str, input: &str) -> Result<(), BuildError> {
     }
     let literal = domain.starts_with('[') && domain.ends_with(']');
     let domain_ok = if literal {
-        domain.chars().all(|c| c.is_ascii_alphanumeric() || ".:[]-".contains(c))
+        domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".:[]-".contains(c))
     } else {
         !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || !c.is_ascii())
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || !c.is_ascii())
     };
     if !domain_ok {
         return Err(invalid(input, "invalid domain"));
@@ -162,7 +175,9 @@ pub(crate) fn encode_phrase(name: &str) -> String {
     if !name.is_ascii() || name.contains("=?") {
         return encoded_word::encode(name).join(" ");
     }
-    let atoms_only = name.split(' ').all(|w| !w.is_empty() && w.chars().all(is_atext));
+    let atoms_only = name
+        .split(' ')
+        .all(|w| !w.is_empty() && w.chars().all(is_atext));
     if atoms_only {
         return name.to_string();
     }
@@ -185,11 +200,17 @@ mod tests {
     #[test]
     fn parses_the_forms_people_type() {
         let m = Mailbox::parse("홍길동 <hong@example.com>").unwrap();
-        assert_eq!((m.name(), m.address()), (Some("홍길동"), "hong@example.com"));
+        assert_eq!(
+            (m.name(), m.address()),
+            (Some("홍길동"), "hong@example.com")
+        );
         let m = Mailbox::parse("hong@example.com").unwrap();
         assert_eq!((m.name(), m.address()), (None, "hong@example.com"));
         let m = Mailbox::parse("\"Doe, J\" <j@x.org>").unwrap();
-        assert_eq!((m.name(), m.address(), m.domain()), (Some("Doe, J"), "j@x.org", "x.org"));
+        assert_eq!(
+            (m.name(), m.address(), m.domain()),
+            (Some("Doe, J"), "j@x.org", "x.org")
+        );
         let m = Mailbox::parse("  <bob@example.test>  ").unwrap();
         assert_eq!((m.name(), m.address()), (None, "bob@example.test"));
         let m = Mailbox::parse("\"a \\\"q\\\" b\" <a@b.c>").unwrap();
@@ -199,11 +220,33 @@ mod tests {
 
     #[test]
     fn refuses_malformed_and_injected_addresses() {
-        for bad in ["", "   ", "nobody", "@x.org", "a@", "a b@x.org", "<a@x.org", "a@x.org>", "A <a@x.org> junk", "a@x..org", "\"open <a@x.org>"] {
-            assert!(matches!(Mailbox::parse(bad), Err(BuildError::InvalidAddress { .. })), "{bad:?}");
+        for bad in [
+            "",
+            "   ",
+            "nobody",
+            "@x.org",
+            "a@",
+            "a b@x.org",
+            "<a@x.org",
+            "a@x.org>",
+            "A <a@x.org> junk",
+            "a@x..org",
+            "\"open <a@x.org>",
+        ] {
+            assert!(
+                matches!(Mailbox::parse(bad), Err(BuildError::InvalidAddress { .. })),
+                "{bad:?}"
+            );
         }
-        for bad in ["a@x.org\r\nBcc: evil@x.org", "Name\n <a@x.org>", "a\0@x.org"] {
-            assert!(matches!(Mailbox::parse(bad), Err(BuildError::LineBreak { .. })), "{bad:?}");
+        for bad in [
+            "a@x.org\r\nBcc: evil@x.org",
+            "Name\n <a@x.org>",
+            "a\0@x.org",
+        ] {
+            assert!(
+                matches!(Mailbox::parse(bad), Err(BuildError::LineBreak { .. })),
+                "{bad:?}"
+            );
         }
     }
 

@@ -30,7 +30,9 @@ fn quote(value: &str) -> String {
 }
 
 fn plain_ok(name: &str) -> bool {
-    name.len() <= MAX_PLAIN_NAME && name.bytes().all(|b| (0x20..0x7f).contains(&b)) && !name.contains("=?")
+    name.len() <= MAX_PLAIN_NAME
+        && name.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !name.contains("=?")
 }
 
 /// `filename` parameters for Content-Disposition: a quoted string for short
@@ -55,7 +57,10 @@ pub(crate) fn filename_params(name: &str) -> Vec<String> {
     while !rest.is_empty() {
         let mut cut = rest.len().min(CHUNK);
         // Never split a %XX escape.
-        if let Some(pct) = rest.get(cut.saturating_sub(2)..cut).and_then(|t| t.find('%')) {
+        if let Some(pct) = rest
+            .get(cut.saturating_sub(2)..cut)
+            .and_then(|t| t.find('%'))
+        {
             cut = cut - 2 + pct;
         }
         let (chunk, tail) = rest.split_at(cut);
@@ -68,7 +73,9 @@ pub(crate) fn filename_params(name: &str) -> Vec<String> {
 /// The Content-Type `name` parameter old clients read: quoted, with
 /// encoded-words for non-ASCII names.
 pub(crate) fn name_param(name: &str) -> String {
-    if plain_ok(name) || (name.is_ascii() && !name.contains("=?") && !name.bytes().any(|b| b < 0x20 || b == 0x7f)) {
+    if plain_ok(name)
+        || (name.is_ascii() && !name.contains("=?") && !name.bytes().any(|b| b < 0x20 || b == 0x7f))
+    {
         format!("name={}", quote(name))
     } else {
         format!("name=\"{}\"", encoded_word::encode(name).join(" "))
@@ -86,7 +93,10 @@ pub(crate) struct HeaderParams {
 
 impl HeaderParams {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -111,7 +121,10 @@ pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
     };
     skip_ws(&mut i);
     let start = i;
-    while raw.get(i).is_some_and(|&b| b != b';' && !b.is_ascii_whitespace()) {
+    while raw
+        .get(i)
+        .is_some_and(|&b| b != b';' && !b.is_ascii_whitespace())
+    {
         i += 1;
     }
     let value = String::from_utf8_lossy(raw.get(start..i).unwrap_or_default()).to_ascii_lowercase();
@@ -129,10 +142,14 @@ pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
         }
         skip_ws(&mut i);
         let name_start = i;
-        while raw.get(i).is_some_and(|&b| b != b'=' && b != b';' && !b.is_ascii_whitespace()) {
+        while raw
+            .get(i)
+            .is_some_and(|&b| b != b'=' && b != b';' && !b.is_ascii_whitespace())
+        {
             i += 1;
         }
-        let name = String::from_utf8_lossy(raw.get(name_start..i).unwrap_or_default()).to_ascii_lowercase();
+        let name = String::from_utf8_lossy(raw.get(name_start..i).unwrap_or_default())
+            .to_ascii_lowercase();
         skip_ws(&mut i);
         if raw.get(i) != Some(&b'=') || name.is_empty() {
             continue;
@@ -162,16 +179,27 @@ pub(crate) fn parse(raw: &[u8]) -> HeaderParams {
                 i += 1;
             }
             let v = raw.get(vs..i).unwrap_or_default();
-            let end = v.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |p| p + 1);
+            let end = v
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |p| p + 1);
             v.get(..end).unwrap_or_default().to_vec()
         };
         let (base, section, extended) = split_param_name(&name);
-        raws.push(RawParam { name: base.to_string(), section, extended, value });
+        raws.push(RawParam {
+            name: base.to_string(),
+            section,
+            extended,
+            value,
+        });
         if raws.len() >= MAX_PARAMS {
             break;
         }
     }
-    HeaderParams { value, params: assemble(raws) }
+    HeaderParams {
+        value,
+        params: assemble(raws),
+    }
 }
 
 fn split_param_name(name: &str) -> (&str, Option<u32>, bool) {
@@ -251,7 +279,9 @@ fn assemble(raws: Vec<RawParam>) -> Vec<(String, String)> {
                 if n == 0 {
                     // charset'language'value
                     let mut parts = value.splitn(3, |&b| b == b'\'');
-                    if let (Some(cs), Some(_lang), Some(v)) = (parts.next(), parts.next(), parts.next()) {
+                    if let (Some(cs), Some(_lang), Some(v)) =
+                        (parts.next(), parts.next(), parts.next())
+                    {
                         if !cs.is_empty() {
                             charset_label = Some(String::from_utf8_lossy(cs).into_owned());
                         }
@@ -280,8 +310,14 @@ mod tests {
     #[test]
     fn filename_params_encode_rfc2231() {
         assert_eq!(filename_params("report.pdf"), ["filename=\"report.pdf\""]);
-        assert_eq!(filename_params("a \"b\".txt"), ["filename=\"a \\\"b\\\".txt\""]);
-        assert_eq!(filename_params("보고서.pdf"), ["filename*=utf-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf"]);
+        assert_eq!(
+            filename_params("a \"b\".txt"),
+            ["filename=\"a \\\"b\\\".txt\""]
+        );
+        assert_eq!(
+            filename_params("보고서.pdf"),
+            ["filename*=utf-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf"]
+        );
         let long = "가".repeat(30) + ".pdf";
         let params = filename_params(&long);
         assert!(params.len() > 1);
@@ -296,17 +332,27 @@ mod tests {
         // RFC 2231 §3 (continuations) and §4 (charset and language).
         let p = parse(b"message/external-body; access-type=URL;\r\n URL*0=\"ftp://\";\r\n URL*1=\"cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar\"");
         assert_eq!(p.value, "message/external-body");
-        assert_eq!(p.get("url"), Some("ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"));
-        let p = parse(b"application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A");
+        assert_eq!(
+            p.get("url"),
+            Some("ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar")
+        );
+        let p =
+            parse(b"application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A");
         assert_eq!(p.get("title"), Some("This is ***fun***"));
         let p = parse(b"application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\"");
-        assert_eq!(p.get("title"), Some("This is even more ***fun*** isn't it!"));
+        assert_eq!(
+            p.get("title"),
+            Some("This is even more ***fun*** isn't it!")
+        );
     }
 
     #[test]
     fn lenient_parameter_forms() {
         let p = parse(b"Text/Plain;charset=\"EUC-KR\"");
-        assert_eq!((p.value.as_str(), p.get("charset")), ("text/plain", Some("EUC-KR")));
+        assert_eq!(
+            (p.value.as_str(), p.get("charset")),
+            ("text/plain", Some("EUC-KR"))
+        );
         let p = parse(b"attachment; filename==?UTF-8?B?67O06rOg7IScLnBkZg==?=");
         assert_eq!(p.get("filename"), Some("보고서.pdf"));
         let p = parse(b"attachment; filename=my file.txt ; size=3");
@@ -322,10 +368,17 @@ mod tests {
         // Comments (RFC 2045 §5.1), not inside quoted strings.
         let p = parse(b"text/plain; charset=utf-8 (plain text)");
         assert_eq!(p.get("charset"), Some("utf-8"));
-        let p = parse(b"Text/HTML (rich) ; (c; with ; semicolons) charset = (x) \"iso-2022-jp\" (y)");
-        assert_eq!((p.value.as_str(), p.get("charset")), ("text/html", Some("iso-2022-jp")));
+        let p =
+            parse(b"Text/HTML (rich) ; (c; with ; semicolons) charset = (x) \"iso-2022-jp\" (y)");
+        assert_eq!(
+            (p.value.as_str(), p.get("charset")),
+            ("text/html", Some("iso-2022-jp"))
+        );
         let p = parse(b"attachment (a); filename=\"x (1).txt\"");
-        assert_eq!((p.value.as_str(), p.get("filename")), ("attachment", Some("x (1).txt")));
+        assert_eq!(
+            (p.value.as_str(), p.get("filename")),
+            ("attachment", Some("x (1).txt"))
+        );
         let comments = format!("text/plain;{} charset=utf-8 ((((", "() ".repeat(50_000));
         assert_eq!(parse(comments.as_bytes()).get("charset"), Some("utf-8"));
         let hostile: String = (0..100_000).map(|i| format!("; p{i}*{i}*=x")).collect();

@@ -21,7 +21,9 @@ impl<'a> ParsedMessage<'a> {
     }
 
     pub(crate) fn parse_nested(bytes: &'a [u8], depth: usize) -> ParsedMessage<'a> {
-        ParsedMessage { root: Part::parse(bytes, "text/plain", depth) }
+        ParsedMessage {
+            root: Part::parse(bytes, "text/plain", depth),
+        }
     }
 
     /// The top-level entity: the message's own headers and body.
@@ -192,7 +194,10 @@ AAEC\r\n\
         let m = ParsedMessage::parse(NESTED);
         assert_eq!(m.subject().as_deref(), Some("한글 test"));
         let from = m.from();
-        assert_eq!((from[0].name(), from[0].address()), (Some("홍길동"), "hong@example.com"));
+        assert_eq!(
+            (from[0].name(), from[0].address()),
+            (Some("홍길동"), "hong@example.com")
+        );
         let to: Vec<_> = m.to().iter().map(|m| m.address().to_string()).collect();
         assert_eq!(to, ["a@x.test", "b@x.test", "c@x.test"]);
         assert_eq!(m.to()[1].name(), Some("B, b"));
@@ -206,7 +211,15 @@ AAEC\r\n\
         let m = ParsedMessage::parse(NESTED);
         let parts: Vec<_> = m.parts().collect();
         let types: Vec<_> = parts.iter().map(|p| p.content_type()).collect();
-        assert_eq!(types, ["text/plain", "text/html", "text/plain", "application/octet-stream"]);
+        assert_eq!(
+            types,
+            [
+                "text/plain",
+                "text/html",
+                "text/plain",
+                "application/octet-stream"
+            ]
+        );
         assert_eq!(parts[0].text(), "한글");
         assert_eq!(parts[0].charset(), Some("euc-kr"));
         assert_eq!(parts[1].text(), "<p>한</p>");
@@ -244,10 +257,26 @@ To: Mary Smith <@node.test:mary@example.net>, , jdoe@test   . example\r\n\
 Date: 21 Nov 97 09:55:06 GMT\r\n\
 Message-ID: <1234   @   local(blah)  .machine .example>\r\n\r\nThis is a message just to say hello.\r\n";
         let m = ParsedMessage::parse(raw);
-        let to: Vec<_> = m.to().iter().map(|a| (a.name().map(str::to_string), a.address().to_string())).collect();
-        assert_eq!(to, [(Some("Mary Smith".to_string()), "mary@example.net".to_string()), (None, "jdoe@test.example".to_string())]);
+        let to: Vec<_> = m
+            .to()
+            .iter()
+            .map(|a| (a.name().map(str::to_string), a.address().to_string()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (
+                    Some("Mary Smith".to_string()),
+                    "mary@example.net".to_string()
+                ),
+                (None, "jdoe@test.example".to_string())
+            ]
+        );
         assert_eq!(m.date().unwrap().to_rfc3339(), "1997-11-21T09:55:06Z");
-        assert_eq!(m.message_id().as_deref(), Some("1234@local.machine.example"));
+        assert_eq!(
+            m.message_id().as_deref(),
+            Some("1234@local.machine.example")
+        );
     }
 
     #[test]
@@ -260,7 +289,14 @@ Message-ID: <1234   @   local(blah)  .machine .example>\r\n\r\nThis is a message
     fn every_prefix_parses_without_panic() {
         for end in 0..=NESTED.len() {
             let m = ParsedMessage::parse(&NESTED[..end]);
-            let _ = (m.subject(), m.from(), m.to(), m.date(), m.message_id(), m.text_body());
+            let _ = (
+                m.subject(),
+                m.from(),
+                m.to(),
+                m.date(),
+                m.message_id(),
+                m.text_body(),
+            );
             for p in m.parts() {
                 let _ = (p.text(), p.filename(), p.decoded());
             }
@@ -269,9 +305,22 @@ Message-ID: <1234   @   local(blah)  .machine .example>\r\n\r\nThis is a message
 
     #[test]
     fn garbage_never_panics() {
-        for input in [&b""[..], b"\r\n", b":", b"Content-Type: multipart/mixed; boundary=", b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x", b"\xff\xfe\x00"] {
+        for input in [
+            &b""[..],
+            b"\r\n",
+            b":",
+            b"Content-Type: multipart/mixed; boundary=",
+            b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x",
+            b"\xff\xfe\x00",
+        ] {
             let m = ParsedMessage::parse(input);
-            let _ = (m.subject(), m.from(), m.date(), m.parts().count(), m.text_body());
+            let _ = (
+                m.subject(),
+                m.from(),
+                m.date(),
+                m.parts().count(),
+                m.text_body(),
+            );
         }
     }
 }

@@ -59,7 +59,11 @@ impl<'a> Part<'a> {
         let (mut ct_field, mut disp_field, mut cte_field) = (None, None, None);
         for f in &headers {
             let name = f.name_bytes();
-            if name.len() < 12 || !name.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(b"content-")) {
+            if name.len() < 12
+                || !name
+                    .get(..8)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"content-"))
+            {
                 continue;
             }
             if ct_field.is_none() && f.is("content-type") {
@@ -70,8 +74,13 @@ impl<'a> Part<'a> {
                 cte_field = Some(f);
             }
         }
-        let mut content_type = ct_field.map(|f| params::parse(&f.unfolded())).unwrap_or_default();
-        let valid_type = content_type.value.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
+        let mut content_type = ct_field
+            .map(|f| params::parse(&f.unfolded()))
+            .unwrap_or_default();
+        let valid_type = content_type
+            .value
+            .split_once('/')
+            .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
         if !valid_type {
             content_type.value = default_type.to_string();
         }
@@ -95,20 +104,37 @@ impl<'a> Part<'a> {
             .and_then(|d| d.get("filename"))
             .or_else(|| content_type.get("name"))
             .map(|s| s.trim().to_string());
-        let mut part = Part { headers, content_type, disposition, encoding, filename, body, kind: PartKind::Leaf };
+        let mut part = Part {
+            headers,
+            content_type,
+            disposition,
+            encoding,
+            filename,
+            body,
+            kind: PartKind::Leaf,
+        };
         if depth >= MAX_DEPTH {
             return part;
         }
         let ct = part.content_type.value.as_str();
         if let Some(sub) = ct.strip_prefix("multipart/") {
             if let Some(boundary) = part.content_type.get("boundary").filter(|b| !b.is_empty()) {
-                let child_default = if sub == "digest" { "message/rfc822" } else { "text/plain" };
+                let child_default = if sub == "digest" {
+                    "message/rfc822"
+                } else {
+                    "text/plain"
+                };
                 if let Some(bodies) = split_multipart(body, boundary.as_bytes()) {
-                    let children = bodies.into_iter().map(|b| Part::parse(b, child_default, depth + 1)).collect();
+                    let children = bodies
+                        .into_iter()
+                        .map(|b| Part::parse(b, child_default, depth + 1))
+                        .collect();
                     part.kind = PartKind::Multipart(children);
                 }
             }
-        } else if (ct == "message/rfc822" || ct == "message/global") && part.encoding == TransferEncoding::Identity {
+        } else if (ct == "message/rfc822" || ct == "message/global")
+            && part.encoding == TransferEncoding::Identity
+        {
             part.kind = PartKind::Message(Box::new(ParsedMessage::parse_nested(body, depth + 1)));
         }
         part
@@ -121,7 +147,10 @@ impl<'a> Part<'a> {
 
     /// The first field called `name`, decoded (see [`HeaderField::value`]).
     pub fn header(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.headers.iter().find(|f| f.is(name)).map(|f| f.decoded(self.charset()))
+        self.headers
+            .iter()
+            .find(|f| f.is(name))
+            .map(|f| f.decoded(self.charset()))
     }
 
     /// `type/subtype`, lower-cased; `text/plain` when missing or malformed.
@@ -147,7 +176,10 @@ impl<'a> Part<'a> {
 
     /// The disposition type (`inline`, `attachment`), lower-cased.
     pub fn disposition(&self) -> Option<&str> {
-        self.disposition.as_ref().map(|d| d.value.as_str()).filter(|v| !v.is_empty())
+        self.disposition
+            .as_ref()
+            .map(|d| d.value.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     /// The Content-Transfer-Encoding.
@@ -223,7 +255,10 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Option<Vec<&'a [u8]>>
             Some(r) => (true, r),
             None => (false, after),
         };
-        let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        let ws = rest
+            .iter()
+            .take_while(|b| **b == b' ' || **b == b'\t')
+            .count();
         let rest = rest.get(ws..)?;
         let eol = if rest.starts_with(b"\r\n") {
             2
@@ -248,7 +283,11 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Option<Vec<&'a [u8]>>
                 continue;
             }
             if let Some((next, close)) = check(line_start) {
-                let content_end = if m > 0 && body.get(m - 1) == Some(&b'\r') { m - 1 } else { m };
+                let content_end = if m > 0 && body.get(m - 1) == Some(&b'\r') {
+                    m - 1
+                } else {
+                    m
+                };
                 delimiters.push((content_end, next, close));
                 if close {
                     break;
@@ -272,7 +311,9 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Option<Vec<&'a [u8]>>
         // its final line break goes with that implied delimiter (as Python's
         // `email` reads it).
         let last = body.get(start..).unwrap_or_default();
-        let last = last.strip_suffix(b"\n").map_or(last, |l| l.strip_suffix(b"\r").unwrap_or(l));
+        let last = last
+            .strip_suffix(b"\n")
+            .map_or(last, |l| l.strip_suffix(b"\r").unwrap_or(l));
         parts.push(last);
     }
     Some(parts)
@@ -332,7 +373,9 @@ impl Read for PartReader<'_> {
         }
         let rest = self.out.get(self.out_pos..).unwrap_or_default();
         let n = rest.len().min(buf.len());
-        buf.get_mut(..n).unwrap_or_default().copy_from_slice(rest.get(..n).unwrap_or_default());
+        buf.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(rest.get(..n).unwrap_or_default());
         self.out_pos += n;
         Ok(n)
     }
@@ -354,7 +397,11 @@ mod tests {
 
     #[test]
     fn tolerates_missing_close_and_rejects_lookalikes() {
-        let parts = split_multipart(b"--b\r\nA: 1\r\n\r\none\r\n--bb\r\n--b \r\n\r\ntwo\r\n", b"b").unwrap();
+        let parts = split_multipart(
+            b"--b\r\nA: 1\r\n\r\none\r\n--bb\r\n--b \r\n\r\ntwo\r\n",
+            b"b",
+        )
+        .unwrap();
         assert_eq!(parts, [&b"A: 1\r\n\r\none\r\n--bb"[..], b"\r\ntwo"]);
         assert!(split_multipart(b"no delimiters here", b"b").is_none());
         let parts = split_multipart(b"--b--", b"b").unwrap();
@@ -368,7 +415,11 @@ mod tests {
         let mut b64 = Vec::new();
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
         base64::encode_lines(&data, &mut b64);
-        let msg = [b"Content-Transfer-Encoding: base64\r\n\r\n".as_slice(), &b64].concat();
+        let msg = [
+            b"Content-Transfer-Encoding: base64\r\n\r\n".as_slice(),
+            &b64,
+        ]
+        .concat();
         let part = Part::parse(&msg, "text/plain", 0);
         let mut out = Vec::new();
         part.reader().read_to_end(&mut out).unwrap();
@@ -377,7 +428,11 @@ mod tests {
         let mut qp = Vec::new();
         let text = "línea con acentos y = signos\r\n".repeat(5000);
         quoted_printable::encode(text.as_bytes(), &mut qp);
-        let msg = [b"Content-Transfer-Encoding: quoted-printable\r\n\r\n".as_slice(), &qp].concat();
+        let msg = [
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n".as_slice(),
+            &qp,
+        ]
+        .concat();
         let part = Part::parse(&msg, "text/plain", 0);
         let mut out = Vec::new();
         part.reader().read_to_end(&mut out).unwrap();

@@ -16,7 +16,11 @@ pub(crate) fn encode(input: &[u8], out: &mut Vec<u8>) {
     let mut lines = input.split(|&b| b == b'\n').peekable();
     while let Some(line) = lines.next() {
         let last = lines.peek().is_none();
-        let line = if last { line } else { line.strip_suffix(b"\r").unwrap_or(line) };
+        let line = if last {
+            line
+        } else {
+            line.strip_suffix(b"\r").unwrap_or(line)
+        };
         encode_line(line, out);
         if !last {
             out.extend_from_slice(b"\r\n");
@@ -28,7 +32,8 @@ fn encode_line(line: &[u8], out: &mut Vec<u8>) {
     let mut col = 0usize;
     for (i, &b) in line.iter().enumerate() {
         let at_end = i + 1 == line.len();
-        let literal = matches!(b, b'!'..=b'<' | b'>'..=b'~') || (matches!(b, b' ' | b'\t') && !at_end);
+        let literal =
+            matches!(b, b'!'..=b'<' | b'>'..=b'~') || (matches!(b, b' ' | b'\t') && !at_end);
         let width = if literal { 1 } else { 3 };
         // Keep room for the soft break `=` unless this is the line's last char.
         let limit = if at_end { MAX_LINE } else { MAX_LINE - 1 };
@@ -90,7 +95,10 @@ pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
         }
         // A soft break: `=`, optional white space, then a line break or the end.
         let after = input.get(pos + 1..).unwrap_or_default();
-        let ws = after.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        let ws = after
+            .iter()
+            .take_while(|b| **b == b' ' || **b == b'\t')
+            .count();
         let tail = after.get(ws..).unwrap_or_default();
         if tail.is_empty() {
             break;
@@ -107,7 +115,10 @@ pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
 }
 
 fn trim_ws(run: &[u8]) -> &[u8] {
-    let end = run.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |p| p + 1);
+    let end = run
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |p| p + 1);
     run.get(..end).unwrap_or_default()
 }
 
@@ -152,7 +163,10 @@ mod tests {
 
     #[test]
     fn decodes_rfc2045_soft_breaks_and_junk() {
-        assert_eq!(decode(b"Now's the time =\r\nfor all"), b"Now's the time for all");
+        assert_eq!(
+            decode(b"Now's the time =\r\nfor all"),
+            b"Now's the time for all"
+        );
         assert_eq!(decode(b"soft = \r\nbreak"), b"soft break");
         assert_eq!(decode(b"bad =ZZ escape=4"), b"bad =ZZ escape=4");
         assert_eq!(decode(b"lower =c3=a9"), "lower \u{e9}".as_bytes());

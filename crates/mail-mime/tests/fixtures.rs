@@ -1,7 +1,12 @@
 //! The fixture corpus (`fixtures/mime/<suite>/NNN.eml`) against its expected
 //! mime-dump JSON (`NNN.expected`). On a mismatch `NNN.actual` is written
 //! beside it. `MIME_BLESS=1` rewrites the expected files instead.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "../examples/mime-dump/dump.rs"]
 #[allow(dead_code)]
@@ -24,7 +29,10 @@ fn run_suite(suite: &str) {
     let bless = std::env::var_os("MIME_BLESS").is_some();
     let mut failed = Vec::new();
     for eml in &cases {
-        let name = format!("fixtures/mime/{suite}/{}", eml.file_name().unwrap().to_string_lossy());
+        let name = format!(
+            "fixtures/mime/{suite}/{}",
+            eml.file_name().unwrap().to_string_lossy()
+        );
         let actual = dump::dump(&name, &std::fs::read(eml).unwrap()) + "\n";
         let expected_path = eml.with_extension("expected");
         let actual_path = eml.with_extension("actual");
@@ -41,8 +49,15 @@ fn run_suite(suite: &str) {
         }
     }
     assert!(!cases.is_empty(), "suite {suite} ran no case");
-    eprintln!("suite {suite}: {} cases, {} failed", cases.len(), failed.len());
-    assert!(failed.is_empty(), "mismatches (see .actual files): {failed:?}");
+    eprintln!(
+        "suite {suite}: {} cases, {} failed",
+        cases.len(),
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "mismatches (see .actual files): {failed:?}"
+    );
 }
 
 #[test]

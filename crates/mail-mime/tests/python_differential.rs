@@ -2,7 +2,12 @@
 //! Python's standard `email` package (policy `default`), field by field.
 //! Every disagreement must be listed, with its reason, in
 //! `fixtures/mime/known_differences.txt`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "../examples/mime-dump/dump.rs"]
 #[allow(dead_code)]
@@ -12,21 +17,35 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mime").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/mime")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Runs `python3 fixtures/mime/<script> ARGS...` and returns its stdout;
 /// `None` (a note on stderr) when python3 is missing, which fails under CI.
 fn run_python(script: &str, args: &[&Path]) -> Option<String> {
-    let output = match Command::new("python3").arg(corpus().join(script)).args(args).output() {
+    let output = match Command::new("python3")
+        .arg(corpus().join(script))
+        .args(args)
+        .output()
+    {
         Ok(o) => o,
         Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "python3 is required under CI: {e}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "python3 is required under CI: {e}"
+            );
             eprintln!("NOTE: python3 not found ({e}); differential test skipped");
             return None;
         }
     };
-    assert!(output.status.success(), "{script} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Some(String::from_utf8(output.stdout).unwrap())
 }
 
@@ -66,7 +85,9 @@ fn agrees_with_python_email_except_known_differences() {
         files.extend(suite_files);
     }
     assert!(!files.is_empty(), "no fixture ran");
-    let Some(report) = compare_with_python(&files) else { return };
+    let Some(report) = compare_with_python(&files) else {
+        return;
+    };
     let known = std::fs::read_to_string(root.join("known_differences.txt")).unwrap();
     let known: Vec<(&str, &str)> = known
         .lines()
@@ -82,9 +103,13 @@ fn agrees_with_python_email_except_known_differences() {
         if let Some(agreement) = line.strip_prefix("AGREEMENT ") {
             eprintln!("agreement with Python email: {agreement}");
         }
-        let Some(diff) = line.strip_prefix("DIFF ") else { continue };
+        let Some(diff) = line.strip_prefix("DIFF ") else {
+            continue;
+        };
         let (_, field) = diff_file_and_field(diff);
-        let is_known = known.iter().any(|(file, f)| diff.contains(file) && (*f == "*" || *f == field));
+        let is_known = known
+            .iter()
+            .any(|(file, f)| diff.contains(file) && (*f == "*" || *f == field));
         if is_known {
             explained += 1;
         } else {
@@ -92,8 +117,15 @@ fn agrees_with_python_email_except_known_differences() {
         }
     }
     eprintln!("{explained} known differences (fixtures/mime/known_differences.txt)");
-    assert!(report.contains("AGREEMENT generated"), "no agreement summary:\n{report}");
-    assert!(unexplained.is_empty(), "unexplained disagreements with Python email:\n{}", unexplained.join("\n"));
+    assert!(
+        report.contains("AGREEMENT generated"),
+        "no agreement summary:\n{report}"
+    );
+    assert!(
+        unexplained.is_empty(),
+        "unexplained disagreements with Python email:\n{}",
+        unexplained.join("\n")
+    );
 }
 
 /// What the builder writes, Python's `email` reads the same way our parser
@@ -105,15 +137,37 @@ fn python_email_reads_built_messages_like_we_do() {
     let attach_dir = dir.path().join("files");
     std::fs::create_dir(&attach_dir).unwrap();
     let cases: &[(&str, &str, &str)] = &[
-        ("안녕하세요 report", "홍길동 <hong@example.com>", "본문입니다.\n두 번째 줄\n"),
-        ("plain subject", "\"Doe, J\" <j@x.org>", "ascii body\n.dot line\n"),
-        ("Ünïcödé and = signs? _x_", "José Núñez <jose@example.es>", "café crème\n"),
-        (&"아주 긴 제목입니다 ".repeat(12), "王小明 <wang@example.cn>", &"long line ".repeat(200)),
+        (
+            "안녕하세요 report",
+            "홍길동 <hong@example.com>",
+            "본문입니다.\n두 번째 줄\n",
+        ),
+        (
+            "plain subject",
+            "\"Doe, J\" <j@x.org>",
+            "ascii body\n.dot line\n",
+        ),
+        (
+            "Ünïcödé and = signs? _x_",
+            "José Núñez <jose@example.es>",
+            "café crème\n",
+        ),
+        (
+            &"아주 긴 제목입니다 ".repeat(12),
+            "王小明 <wang@example.cn>",
+            &"long line ".repeat(200),
+        ),
         ("emoji 😀", "a@example.com", ""),
     ];
     let mut files = Vec::new();
     for (i, (subject, from, text)) in cases.iter().enumerate() {
-        let name = ["보고서.pdf", "notes.txt", "아주 긴 파일 이름이 여러 줄로 나뉘어야 하는 경우입니다.docx", "a \"q\" b.bin", "empty"][i];
+        let name = [
+            "보고서.pdf",
+            "notes.txt",
+            "아주 긴 파일 이름이 여러 줄로 나뉘어야 하는 경우입니다.docx",
+            "a \"q\" b.bin",
+            "empty",
+        ][i];
         let path = attach_dir.join(name);
         std::fs::write(&path, vec![i as u8; i * 1000]).unwrap();
         let msg = MessageBuilder::new()
@@ -132,10 +186,15 @@ fn python_email_reads_built_messages_like_we_do() {
         std::fs::write(&file, out).unwrap();
         files.push(file);
     }
-    let Some(report) = compare_with_python(&files) else { return };
+    let Some(report) = compare_with_python(&files) else {
+        return;
+    };
     eprintln!("{report}");
     assert!(report.contains("AGREEMENT"), "{report}");
-    assert!(!report.contains("DIFF "), "Python reads built messages differently:\n{report}");
+    assert!(
+        !report.contains("DIFF "),
+        "Python reads built messages differently:\n{report}"
+    );
 }
 
 /// Header fields of the split-word messages that carry the split text.
@@ -195,26 +254,49 @@ fn split_encoded_words_read_whole_and_agree_with_python() {
     let mut classes = std::collections::HashMap::new();
     for line in manifest.lines() {
         let mut cols = line.splitn(3, '\t');
-        let (file, class, text) = (cols.next().unwrap(), cols.next().unwrap(), cols.next().unwrap());
+        let (file, class, text) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+        );
         let bytes = std::fs::read(file).unwrap();
         let msg = mail_mime::ParsedMessage::parse(&bytes);
         let people = |list: Vec<mail_mime::Mailbox>| {
-            list.iter().map(|m| (m.name().map(str::to_string), m.address().to_string())).collect::<Vec<_>>()
+            list.iter()
+                .map(|m| (m.name().map(str::to_string), m.address().to_string()))
+                .collect::<Vec<_>>()
         };
         let named = |addr: &str| (Some(text.to_string()), addr.to_string());
-        assert_eq!(msg.subject().as_deref(), Some(format!("Re: {text} (2/3)").as_str()), "{file}");
+        assert_eq!(
+            msg.subject().as_deref(),
+            Some(format!("Re: {text} (2/3)").as_str()),
+            "{file}"
+        );
         assert_eq!(people(msg.from()), [named("sender@example.jp")], "{file}");
-        assert_eq!(people(msg.to()), [named("to@example.jp"), (None, "plain@example.org".to_string())], "{file}");
+        assert_eq!(
+            people(msg.to()),
+            [
+                named("to@example.jp"),
+                (None, "plain@example.org".to_string())
+            ],
+            "{file}"
+        );
         assert_eq!(people(msg.cc()), [named("cc@example.jp")], "{file}");
         let part = msg.parts().next().unwrap();
-        assert!(part.charset().is_some_and(|c| !c.contains(['(', ' '])), "{file}: {:?}", part.charset());
+        assert!(
+            part.charset().is_some_and(|c| !c.contains(['(', ' '])),
+            "{file}: {:?}",
+            part.charset()
+        );
         assert_eq!(part.filename(), Some(text), "{file}");
         assert_eq!(part.text(), format!("{text}\r\n"), "{file}");
         files.push(PathBuf::from(file));
         classes.insert(file.to_string(), class.to_string());
     }
     assert!(files.len() > 300, "corpus too small: {}", files.len());
-    let Some(report) = compare_with_python(&files) else { return };
+    let Some(report) = compare_with_python(&files) else {
+        return;
+    };
     let mut seen = vec![0usize; PYTHON_EXCEPTIONS.len()];
     let mut unexplained = Vec::new();
     for diff in report.lines().filter_map(|l| l.strip_prefix("DIFF ")) {
@@ -231,8 +313,23 @@ fn split_encoded_words_read_whole_and_agree_with_python() {
     for ((class, _, why), n) in PYTHON_EXCEPTIONS.iter().zip(&seen) {
         eprintln!("{n} fields differ from Python: {class}: {why}");
     }
-    assert!(report.contains("AGREEMENT split"), "no agreement summary:\n{report}");
-    assert!(unexplained.is_empty(), "unexplained disagreements with Python email:\n{}", unexplained.join("\n"));
-    let stale: Vec<_> = PYTHON_EXCEPTIONS.iter().zip(&seen).filter(|(_, n)| **n == 0).map(|(e, _)| e.0).collect();
-    assert!(stale.is_empty(), "listed Python exceptions never observed: {stale:?}");
+    assert!(
+        report.contains("AGREEMENT split"),
+        "no agreement summary:\n{report}"
+    );
+    assert!(
+        unexplained.is_empty(),
+        "unexplained disagreements with Python email:\n{}",
+        unexplained.join("\n")
+    );
+    let stale: Vec<_> = PYTHON_EXCEPTIONS
+        .iter()
+        .zip(&seen)
+        .filter(|(_, n)| **n == 0)
+        .map(|(e, _)| e.0)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed Python exceptions never observed: {stale:?}"
+    );
 }

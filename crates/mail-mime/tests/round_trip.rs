@@ -1,5 +1,10 @@
 //! Build -> parse: everything the builder can write reads back the same.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -26,7 +31,14 @@ fn headers_and_text_round_trip() {
         "emoji 😀🎉 and 中文 and 日本語",
         "  leading and trailing spaces are trimmed  ",
     ];
-    let texts = ["", "one line", "line\nstarting with\n.dot\n", &"한국어 본문\r\n".repeat(50), &"x".repeat(3000), "tail without newline é"];
+    let texts = [
+        "",
+        "one line",
+        "line\nstarting with\n.dot\n",
+        &"한국어 본문\r\n".repeat(50),
+        &"x".repeat(3000),
+        "tail without newline é",
+    ];
     for (i, (subject, text)) in subjects.iter().zip(texts.iter()).enumerate() {
         let built = MessageBuilder::new()
             .from(mb("홍길동 <hong@example.com>"))
@@ -44,27 +56,60 @@ fn headers_and_text_round_trip() {
             .unwrap();
         let bytes = bytes_of(&built);
         let parsed = ParsedMessage::parse(&bytes);
-        assert_eq!(parsed.subject().as_deref(), Some(subject.trim()), "case {i}");
+        assert_eq!(
+            parsed.subject().as_deref(),
+            Some(subject.trim()),
+            "case {i}"
+        );
         let from = parsed.from();
-        assert_eq!((from[0].name(), from[0].address()), (Some("홍길동"), "hong@example.com"));
-        let to: Vec<_> = parsed.to().iter().map(|m| (m.name().map(str::to_string), m.address().to_string())).collect();
-        assert_eq!(to, [(Some("Doe, J".to_string()), "j@x.org".to_string()), (None, "bob@example.test".to_string())]);
+        assert_eq!(
+            (from[0].name(), from[0].address()),
+            (Some("홍길동"), "hong@example.com")
+        );
+        let to: Vec<_> = parsed
+            .to()
+            .iter()
+            .map(|m| (m.name().map(str::to_string), m.address().to_string()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (Some("Doe, J".to_string()), "j@x.org".to_string()),
+                (None, "bob@example.test".to_string())
+            ]
+        );
         assert_eq!(parsed.cc()[0].name(), Some("Carol Q. Public"));
         assert_eq!(parsed.date().unwrap().timestamp(), 1_700_000_000 + i as i64);
         assert_eq!(parsed.message_id(), Some(format!("rt{i}@example.com")));
-        assert_eq!(parsed.header("x-note").as_deref(), Some("값 with non-ASCII"));
+        assert_eq!(
+            parsed.header("x-note").as_deref(),
+            Some("값 with non-ASCII")
+        );
         assert!(parsed.header("bcc").is_none());
         let expected_text = text.replace("\r\n", "\n").replace('\n', "\r\n");
         let body = parsed.text_body().unwrap();
-        assert_eq!(body.trim_end_matches("\r\n"), expected_text.trim_end_matches("\r\n"), "case {i}");
+        assert_eq!(
+            body.trim_end_matches("\r\n"),
+            expected_text.trim_end_matches("\r\n"),
+            "case {i}"
+        );
     }
 }
 
 #[test]
 fn attachments_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let names = ["report.pdf", "사진 2026.jpg", "a \"quoted\" name.txt", &format!("{}.docx", "아주 긴 파일 이름 ".repeat(6)), "noext"];
-    let mut builder = MessageBuilder::new().from(mb("a@example.com")).to(mb("b@example.com")).text("see attached");
+    let names = [
+        "report.pdf",
+        "사진 2026.jpg",
+        "a \"quoted\" name.txt",
+        &format!("{}.docx", "아주 긴 파일 이름 ".repeat(6)),
+        "noext",
+    ];
+    let mut builder = MessageBuilder::new()
+        .from(mb("a@example.com"))
+        .to(mb("b@example.com"))
+        .text("see attached");
     let mut expected = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let data: Vec<u8> = (0..(i * 1000 + 3)).map(|k| (k * 31 % 256) as u8).collect();
@@ -73,7 +118,9 @@ fn attachments_round_trip() {
         builder = builder.attach_path(&path).unwrap();
         expected.push((name.to_string(), data));
     }
-    builder = builder.attach_bytes("inline.csv", Some("text/csv"), b"a,b\r\n1,2\r\n".to_vec()).unwrap();
+    builder = builder
+        .attach_bytes("inline.csv", Some("text/csv"), b"a,b\r\n1,2\r\n".to_vec())
+        .unwrap();
     expected.push(("inline.csv".to_string(), b"a,b\r\n1,2\r\n".to_vec()));
     let built = builder.build().unwrap();
     let bytes = bytes_of(&built);

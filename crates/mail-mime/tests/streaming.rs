@@ -1,6 +1,11 @@
 //! A 100 MB attachment goes through `Message::reader` with bounded memory.
 //! Alone in its own test binary, so the process's peak RSS is this test's.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Read;
 
@@ -46,7 +51,10 @@ fn hundred_megabyte_attachment_streams_with_bounded_memory() {
     assert!(String::from_utf8_lossy(&tail).trim_end().ends_with("--"));
     if let (Some(before), Some(after)) = (before, peak_rss_kib()) {
         let grew_mib = (after.saturating_sub(before)) / 1024;
-        eprintln!("peak RSS grew by {grew_mib} MiB while streaming {} MiB", msg.size() >> 20);
+        eprintln!(
+            "peak RSS grew by {grew_mib} MiB while streaming {} MiB",
+            msg.size() >> 20
+        );
         assert!(grew_mib < 32, "peak RSS grew by {grew_mib} MiB");
     }
 }

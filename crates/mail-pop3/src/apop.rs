@@ -2,8 +2,8 @@
 //! POP3's own. The SASL responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) are
 //! shared with SMTP and IMAP in [`mail_wire::sasl`].
 
-use md5::{Digest, Md5};
 use mail_wire::Secret;
+use md5::{Digest, Md5};
 
 /// `APOP` digest: lower-case hex MD5 of the greeting's timestamp followed by
 /// the password (RFC 1939 §7).
@@ -20,7 +20,10 @@ mod tests {
 
     #[test]
     fn apop_digest_matches_rfc_1939_example() {
-        let digest = apop_digest("<1896.697170952@dbc.mtview.ca.us>", &Secret::new("tanstaaf"));
+        let digest = apop_digest(
+            "<1896.697170952@dbc.mtview.ca.us>",
+            &Secret::new("tanstaaf"),
+        );
         assert_eq!(digest.expose(), "c4c9334bac560ecc979e58001b3e22fb");
     }
 }

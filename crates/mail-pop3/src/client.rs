@@ -35,7 +35,11 @@ impl<S: Read + Write> Client<S> {
         let mut link = Link::new(conn);
         let line = link.conn.read_line()?;
         let greeting = parse_greeting(line)?;
-        Ok(Client { link, greeting, capabilities: None })
+        Ok(Client {
+            link,
+            greeting,
+            capabilities: None,
+        })
     }
 
     /// The greeting, with the APOP timestamp if the server sent one.
@@ -80,7 +84,9 @@ impl<S: Read + Write> Client<S> {
         self.link.command(&Command::Stls)?;
         let buffered = self.link.conn.buffered().len();
         if buffered > 0 {
-            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: buffered }));
+            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
+                bytes: buffered,
+            }));
         }
         Ok(())
     }
@@ -111,7 +117,12 @@ impl<S: Read + Write> Client<S> {
             None => Err(Error::Unsupported("APOP (no timestamp in the greeting)")),
             Some(stamp) => {
                 let digest = crate::apop::apop_digest(stamp, pass);
-                self.link.command(&Command::Apop { user, digest: &digest }).map(drop)
+                self.link
+                    .command(&Command::Apop {
+                        user,
+                        digest: &digest,
+                    })
+                    .map(drop)
             }
         };
         self.finish(result)
@@ -123,14 +134,21 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// [`Error::Unsupported`] when CAPA was asked and does not list the
     /// mechanism; [`Error::Rejected`] (with `AUTH`) when the server refuses.
-    pub fn auth(mut self, mechanism: Mechanism, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
+    pub fn auth(
+        mut self,
+        mechanism: Mechanism,
+        user: &str,
+        pass: &Secret,
+    ) -> Result<Session<S>, (Error, Self)> {
         let result = self.run_auth(mechanism, user, pass);
         self.finish(result)
     }
 
     fn run_auth(&mut self, mechanism: Mechanism, user: &str, pass: &Secret) -> Result<(), Error> {
         let offered = self.capabilities.as_ref().map(|c| {
-            c.sasl_mechanisms().iter().any(|m| m.eq_ignore_ascii_case(mechanism.name()))
+            c.sasl_mechanisms()
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(mechanism.name()))
         });
         if offered == Some(false) {
             return Err(Error::Unsupported(mechanism.name()));
@@ -145,9 +163,13 @@ impl<S: Read + Write> Client<S> {
                     _ => sasl::xoauth2(user, pass),
                 }
                 .map_err(crate::error::EncodeError::from)?;
-                let fits = "AUTH ".len() + name.len() + 1 + response.expose().len() <= MAX_AUTH_LINE;
+                let fits =
+                    "AUTH ".len() + name.len() + 1 + response.expose().len() <= MAX_AUTH_LINE;
                 if fits {
-                    let reply = self.link.command(&Command::Auth { mechanism: name, initial: Some(&response) })?;
+                    let reply = self.link.command(&Command::Auth {
+                        mechanism: name,
+                        initial: Some(&response),
+                    })?;
                     self.after_response(reply)?;
                 } else {
                     self.challenge(name)?;
@@ -176,17 +198,24 @@ impl<S: Read + Write> Client<S> {
 
     /// Sends `AUTH mech` and returns the server's first challenge.
     fn challenge(&mut self, mechanism: &str) -> Result<String, Error> {
-        let reply = self.link.command(&Command::Auth { mechanism, initial: None })?;
+        let reply = self.link.command(&Command::Auth {
+            mechanism,
+            initial: None,
+        })?;
         expect_continue(reply)
     }
 
     fn respond_expecting_challenge(&mut self, response: &Secret) -> Result<String, Error> {
-        self.link.conn.send(mail_wire::Line::with_secret(b"", response))?;
+        self.link
+            .conn
+            .send(mail_wire::Line::with_secret(b"", response))?;
         expect_continue(self.link.expect_ok("AUTH")?)
     }
 
     fn respond(&mut self, response: &Secret) -> Result<(), Error> {
-        self.link.conn.send(mail_wire::Line::with_secret(b"", response))?;
+        self.link
+            .conn
+            .send(mail_wire::Line::with_secret(b"", response))?;
         let reply = self.link.expect_ok("AUTH")?;
         self.after_response(reply)
     }
@@ -203,8 +232,14 @@ impl<S: Read + Write> Client<S> {
         self.link.conn.send(mail_wire::Line::public(b"*"))?;
         let answer = self.link.read_reply()?;
         match answer.status {
-            Status::Err => Err(Error::Rejected { command: "AUTH", reply: answer }),
-            _ => Err(Error::Protocol(crate::error::ParseError::new("+OK after the SASL response", b"+"))),
+            Status::Err => Err(Error::Rejected {
+                command: "AUTH",
+                reply: answer,
+            }),
+            _ => Err(Error::Protocol(crate::error::ParseError::new(
+                "+OK after the SASL response",
+                b"+",
+            ))),
         }
     }
 
@@ -236,7 +271,10 @@ impl<S: Read + Write> Client<S> {
 fn expect_continue(reply: crate::response::Reply) -> Result<String, Error> {
     match reply.status {
         Status::Continue => Ok(reply.text),
-        _ => Err(Error::Protocol(crate::error::ParseError::new("a SASL challenge (+)", reply.text.as_bytes()))),
+        _ => Err(Error::Protocol(crate::error::ParseError::new(
+            "a SASL challenge (+)",
+            reply.text.as_bytes(),
+        ))),
     }
 }
 
@@ -300,7 +338,8 @@ mod tests {
 
     #[test]
     fn user_pass_login_masks_the_password() {
-        let script = format!("{GREETING}C: USER alice\nS: +OK\nC: PASS ********\nS: +OK Logged in.\n");
+        let script =
+            format!("{GREETING}C: USER alice\nS: +OK\nC: PASS ********\nS: +OK Logged in.\n");
         let (client, stream, rec) = start(&script);
         let session = client.login("alice", &Secret::new("alice-secret")).unwrap();
         drop(session);
@@ -319,7 +358,10 @@ mod tests {
         let (err, client) = client.login("alice", &Secret::new("wrong")).unwrap_err();
         assert!(err.is_auth_failure());
         assert_eq!(err.reply().and_then(|r| r.code()), Some("AUTH"));
-        assert_eq!(err.to_string(), "server rejected PASS: -ERR [AUTH] Authentication failed.");
+        assert_eq!(
+            err.to_string(),
+            "server rejected PASS: -ERR [AUTH] Authentication failed."
+        );
         client.quit().unwrap();
         stream.assert_done();
     }
@@ -330,7 +372,8 @@ mod tests {
         let (client, stream, rec) = start(&script);
         client.apop("mrose", &Secret::new("tanstaaf")).unwrap();
         stream.assert_done();
-        assert!(String::from_utf8_lossy(&stream.written()).contains("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"));
+        assert!(String::from_utf8_lossy(&stream.written())
+            .contains("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"));
         assert_eq!(rec.lines().last().unwrap(), "S: +OK maildrop has 1 message");
         assert!(rec.lines().contains(&"C: APOP mrose ********".to_owned()));
     }
@@ -347,7 +390,9 @@ mod tests {
     fn auth_plain_uses_an_initial_response() {
         let script = format!("{GREETING}C: AUTH PLAIN ********\nS: +OK Logged in.\n");
         let (client, stream, _) = start(&script);
-        client.auth(Mechanism::Plain, "alice", &Secret::new("pw")).unwrap();
+        client
+            .auth(Mechanism::Plain, "alice", &Secret::new("pw"))
+            .unwrap();
         stream.assert_done();
         assert!(String::from_utf8_lossy(&stream.written()).contains("AUTH PLAIN AGFsaWNlAHB3\r\n"));
     }
@@ -356,7 +401,9 @@ mod tests {
     fn auth_plain_too_long_for_one_line_waits_for_the_challenge() {
         let script = format!("{GREETING}C: AUTH PLAIN\nS: +\nC: ********\nS: +OK\n");
         let (client, stream, _) = start(&script);
-        client.auth(Mechanism::Plain, "alice", &Secret::new("p".repeat(300))).unwrap();
+        client
+            .auth(Mechanism::Plain, "alice", &Secret::new("p".repeat(300)))
+            .unwrap();
         stream.assert_done();
     }
 
@@ -366,7 +413,9 @@ mod tests {
             "{GREETING}C: AUTH LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: + UGFzc3dvcmQ6\nC: ********\nS: +OK\n"
         );
         let (client, stream, rec) = start(&script);
-        client.auth(Mechanism::Login, "alice", &Secret::new("pw")).unwrap();
+        client
+            .auth(Mechanism::Login, "alice", &Secret::new("pw"))
+            .unwrap();
         stream.assert_done();
         assert!(String::from_utf8_lossy(&stream.written()).ends_with("YWxpY2U=\r\ncHc=\r\n"));
         assert!(rec.lines().contains(&"C: ********".to_owned()));
@@ -375,7 +424,9 @@ mod tests {
             "{GREETING}C: AUTH CRAM-MD5\nS: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: ********\nS: +OK\n"
         );
         let (client, stream, _) = start(&script);
-        client.auth(Mechanism::CramMd5, "tim", &Secret::new("tanstaaftanstaaf")).unwrap();
+        client
+            .auth(Mechanism::CramMd5, "tim", &Secret::new("tanstaaftanstaaf"))
+            .unwrap();
         stream.assert_done();
         assert!(String::from_utf8_lossy(&stream.written())
             .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
@@ -385,10 +436,13 @@ mod tests {
     fn auth_xoauth2_sends_the_token_as_an_initial_response() {
         let script = format!("{GREETING}C: AUTH XOAUTH2 ********\nS: +OK Welcome.\n");
         let (client, stream, rec) = start(&script);
-        client.auth(Mechanism::XOAuth2, "a@b", &Secret::new("tok")).unwrap();
+        client
+            .auth(Mechanism::XOAuth2, "a@b", &Secret::new("tok"))
+            .unwrap();
         stream.assert_done();
         // base64("user=a@b\x01auth=Bearer tok\x01\x01")
-        assert!(String::from_utf8_lossy(&stream.written()).contains("AUTH XOAUTH2 dXNlcj1hQGIBYXV0aD1CZWFyZXIgdG9rAQE=\r\n"));
+        assert!(String::from_utf8_lossy(&stream.written())
+            .contains("AUTH XOAUTH2 dXNlcj1hQGIBYXV0aD1CZWFyZXIgdG9rAQE=\r\n"));
         assert!(!rec.lines().join("\n").contains("tok"));
     }
 
@@ -398,25 +452,35 @@ mod tests {
             "{GREETING}C: AUTH XOAUTH2 ********\nS: + eyJzdGF0dXMiOiI0MDEifQ==\nC: *\nS: -ERR [AUTH] Invalid token\n"
         );
         let (client, stream, _) = start(&script);
-        let (err, _) = client.auth(Mechanism::XOAuth2, "a@b", &Secret::new("expired")).unwrap_err();
+        let (err, _) = client
+            .auth(Mechanism::XOAuth2, "a@b", &Secret::new("expired"))
+            .unwrap_err();
         stream.assert_done();
         assert!(err.is_auth_failure(), "{err}");
-        assert_eq!(err.to_string(), "server rejected AUTH: -ERR [AUTH] Invalid token");
+        assert_eq!(
+            err.to_string(),
+            "server rejected AUTH: -ERR [AUTH] Invalid token"
+        );
     }
 
     #[test]
     fn auth_plain_refuses_nul_in_the_password_before_sending() {
         let (client, stream, _) = start("S: +OK ready\n");
-        let (err, _) = client.auth(Mechanism::Plain, "alice", &Secret::new("p\0w")).unwrap_err();
+        let (err, _) = client
+            .auth(Mechanism::Plain, "alice", &Secret::new("p\0w"))
+            .unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{err}");
         assert!(stream.written().is_empty());
     }
 
     #[test]
     fn auth_rejected_is_an_auth_failure() {
-        let script = format!("{GREETING}C: AUTH PLAIN ********\nS: -ERR [AUTH] Authentication failed.\n");
+        let script =
+            format!("{GREETING}C: AUTH PLAIN ********\nS: -ERR [AUTH] Authentication failed.\n");
         let (client, _, _) = start(&script);
-        let (err, _) = client.auth(Mechanism::Plain, "alice", &Secret::new("bad")).unwrap_err();
+        let (err, _) = client
+            .auth(Mechanism::Plain, "alice", &Secret::new("bad"))
+            .unwrap_err();
         assert!(err.is_auth_failure(), "{err}");
     }
 
@@ -425,7 +489,9 @@ mod tests {
         let script = format!("{GREETING}C: CAPA\nS: +OK\nS: SASL PLAIN\nS: .\n");
         let (mut client, stream, _) = start(&script);
         client.capa().unwrap();
-        let (err, _) = client.auth(Mechanism::CramMd5, "a", &Secret::new("b")).unwrap_err();
+        let (err, _) = client
+            .auth(Mechanism::CramMd5, "a", &Secret::new("b"))
+            .unwrap_err();
         assert!(matches!(err, Error::Unsupported("CRAM-MD5")));
         stream.assert_done();
     }
@@ -444,10 +510,17 @@ mod tests {
     #[test]
     fn bytes_injected_after_the_stls_go_ahead_are_refused() {
         let script = format!("{GREETING}C: CAPA\nS: +OK\nS: STLS\nS: .\nC: STLS\n");
-        let stream = ScriptedStream::from_transcript(&script).then_serve(b"+OK Begin TLS\r\n+OK injected\r\n");
+        let stream = ScriptedStream::from_transcript(&script)
+            .then_serve(b"+OK Begin TLS\r\n+OK injected\r\n");
         let mut client = Client::new(Connection::new(stream, Limits::default())).unwrap();
         let err = client.request_stls().unwrap_err();
-        assert!(matches!(err, Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: 14 })), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Wire(mail_wire::Error::BufferedAfterStartTls { bytes: 14 })
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -460,7 +533,10 @@ mod tests {
     fn greeting_that_is_not_ok_is_a_protocol_error() {
         let conn = Connection::new(ScriptedStream::raw(b"-ERR go away\r\n"), Limits::default());
         assert!(matches!(Client::new(conn), Err(Error::Protocol(_))));
-        let conn = Connection::new(ScriptedStream::raw(b"* OK IMAP4rev1\r\n"), Limits::default());
+        let conn = Connection::new(
+            ScriptedStream::raw(b"* OK IMAP4rev1\r\n"),
+            Limits::default(),
+        );
         assert!(matches!(Client::new(conn), Err(Error::Protocol(_))));
     }
 
@@ -468,13 +544,18 @@ mod tests {
     fn greeting_split_into_single_bytes_still_parses() {
         let stream = ScriptedStream::from_transcript(GREETING).one_byte_reads();
         let client = Client::new(Connection::new(stream, Limits::default())).unwrap();
-        assert_eq!(client.greeting().timestamp.as_deref(), Some("<1896.697170952@dbc.mtview.ca.us>"));
+        assert_eq!(
+            client.greeting().timestamp.as_deref(),
+            Some("<1896.697170952@dbc.mtview.ca.us>")
+        );
     }
 
     #[test]
     fn line_breaks_in_the_user_name_send_nothing() {
         let (client, stream, _) = start(GREETING);
-        let (err, _) = client.login("alice\r\nDELE 1", &Secret::new("pw")).unwrap_err();
+        let (err, _) = client
+            .login("alice\r\nDELE 1", &Secret::new("pw"))
+            .unwrap_err();
         assert!(matches!(err, Error::Invalid(_)));
         assert!(stream.written().is_empty());
     }

@@ -78,7 +78,11 @@ impl<'a> Command<'a> {
     pub fn is_multiline(&self) -> bool {
         matches!(
             self,
-            Command::Capa | Command::List(None) | Command::Uidl(None) | Command::Retr(_) | Command::Top(..)
+            Command::Capa
+                | Command::List(None)
+                | Command::Uidl(None)
+                | Command::Retr(_)
+                | Command::Top(..)
         )
     }
 
@@ -112,7 +116,10 @@ impl<'a> Command<'a> {
                     secret = Some(initial);
                 }
             }
-            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => {
+            Command::List(Some(n))
+            | Command::Uidl(Some(n))
+            | Command::Retr(n)
+            | Command::Dele(n) => {
                 line.push_str(&format!(" {n}"));
             }
             Command::Top(n, lines) => line.push_str(&format!(" {n} {lines}")),
@@ -138,7 +145,11 @@ fn push_arg(line: &mut String, what: &'static str, arg: &str) -> Result<(), Enco
 }
 
 /// Refuses CR, LF and NUL, and (unless `may_be_empty`) empty text.
-pub(crate) fn check_text(what: &'static str, text: &str, may_be_empty: bool) -> Result<(), EncodeError> {
+pub(crate) fn check_text(
+    what: &'static str,
+    text: &str,
+    may_be_empty: bool,
+) -> Result<(), EncodeError> {
     if let Some(at) = text.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
         return Err(EncodeError::LineBreak { what, at });
     }
@@ -167,7 +178,10 @@ mod tests {
     fn encoded(command: Command<'_>) -> (String, Option<String>) {
         let mut out = Vec::new();
         let secret = command.encode(&mut out).unwrap();
-        (String::from_utf8(out).unwrap(), secret.map(|s| s.expose().to_owned()))
+        (
+            String::from_utf8(out).unwrap(),
+            secret.map(|s| s.expose().to_owned()),
+        )
     }
 
     #[test]
@@ -177,11 +191,36 @@ mod tests {
         let table: Vec<(Command<'_>, &str, Option<&str>)> = vec![
             (Command::Capa, "CAPA", None),
             (Command::Stls, "STLS", None),
-            (Command::User("alice@example.test"), "USER alice@example.test", None),
+            (
+                Command::User("alice@example.test"),
+                "USER alice@example.test",
+                None,
+            ),
             (Command::Pass(&pass), "PASS ", Some("c4rol pa\"ss\\word")),
-            (Command::Apop { user: "mrose", digest: &digest }, "APOP mrose ", Some("c4c9334bac560ecc979e58001b3e22fb")),
-            (Command::Auth { mechanism: "PLAIN", initial: None }, "AUTH PLAIN", None),
-            (Command::Auth { mechanism: "PLAIN", initial: Some(&digest) }, "AUTH PLAIN ", Some("c4c9334bac560ecc979e58001b3e22fb")),
+            (
+                Command::Apop {
+                    user: "mrose",
+                    digest: &digest,
+                },
+                "APOP mrose ",
+                Some("c4c9334bac560ecc979e58001b3e22fb"),
+            ),
+            (
+                Command::Auth {
+                    mechanism: "PLAIN",
+                    initial: None,
+                },
+                "AUTH PLAIN",
+                None,
+            ),
+            (
+                Command::Auth {
+                    mechanism: "PLAIN",
+                    initial: Some(&digest),
+                },
+                "AUTH PLAIN ",
+                Some("c4c9334bac560ecc979e58001b3e22fb"),
+            ),
             (Command::Stat, "STAT", None),
             (Command::List(None), "LIST", None),
             (Command::List(Some(MsgNum(2))), "LIST 2", None),
@@ -195,7 +234,11 @@ mod tests {
             (Command::Quit, "QUIT", None),
         ];
         for (command, public, secret) in table {
-            assert_eq!(encoded(command), (public.to_owned(), secret.map(str::to_owned)), "{command:?}");
+            assert_eq!(
+                encoded(command),
+                (public.to_owned(), secret.map(str::to_owned)),
+                "{command:?}"
+            );
         }
     }
 
@@ -203,11 +246,37 @@ mod tests {
     fn rejects_line_breaks_and_empty_names_before_writing() {
         let bad_pass = Secret::new("pw\r\nDELE 1");
         let table: Vec<(Command<'_>, EncodeError)> = vec![
-            (Command::User("alice\r\nDELE 1"), EncodeError::LineBreak { what: "user name", at: 5 }),
-            (Command::User("a\0"), EncodeError::LineBreak { what: "user name", at: 1 }),
+            (
+                Command::User("alice\r\nDELE 1"),
+                EncodeError::LineBreak {
+                    what: "user name",
+                    at: 5,
+                },
+            ),
+            (
+                Command::User("a\0"),
+                EncodeError::LineBreak {
+                    what: "user name",
+                    at: 1,
+                },
+            ),
             (Command::User(""), EncodeError::Empty { what: "user name" }),
-            (Command::Pass(&bad_pass), EncodeError::LineBreak { what: "password", at: 2 }),
-            (Command::Auth { mechanism: "", initial: None }, EncodeError::Empty { what: "SASL mechanism" }),
+            (
+                Command::Pass(&bad_pass),
+                EncodeError::LineBreak {
+                    what: "password",
+                    at: 2,
+                },
+            ),
+            (
+                Command::Auth {
+                    mechanism: "",
+                    initial: None,
+                },
+                EncodeError::Empty {
+                    what: "SASL mechanism",
+                },
+            ),
         ];
         for (command, expected) in table {
             let mut out = Vec::new();

@@ -57,7 +57,10 @@ pub(crate) fn copy_multiline<S: Read + Write>(
 
 fn check_limit(written: u64, limit: u64) -> Result<(), Error> {
     if written > limit {
-        return Err(Error::Wire(mail_wire::Error::LiteralTooLarge { size: written, limit }));
+        return Err(Error::Wire(mail_wire::Error::LiteralTooLarge {
+            size: written,
+            limit,
+        }));
     }
     Ok(())
 }
@@ -88,12 +91,19 @@ fn scan(buf: &[u8], out: &mut dyn Write, written: &mut u64) -> Result<Scan, Erro
     for newline in memchr::memchr_iter(b'\n', buf) {
         let line = buf.get(line_start..newline).unwrap_or_default();
         let has_cr = line.last() == Some(&b'\r');
-        let content = if has_cr { line.get(..line.len() - 1).unwrap_or_default() } else { line };
+        let content = if has_cr {
+            line.get(..line.len() - 1).unwrap_or_default()
+        } else {
+            line
+        };
         let next = newline + 1;
         if let Some(rest) = content.strip_prefix(b".") {
             emit(buf.get(run_start..line_start).unwrap_or_default())?;
             if rest.is_empty() {
-                return Ok(Scan::Consumed { bytes: next, end: true });
+                return Ok(Scan::Consumed {
+                    bytes: next,
+                    end: true,
+                });
             }
             emit(rest)?;
             emit(b"\r\n")?;
@@ -110,7 +120,10 @@ fn scan(buf: &[u8], out: &mut dyn Write, written: &mut u64) -> Result<Scan, Erro
         return Ok(Scan::NeedLine);
     }
     emit(buf.get(run_start..line_start).unwrap_or_default())?;
-    Ok(Scan::Consumed { bytes: line_start, end: false })
+    Ok(Scan::Consumed {
+        bytes: line_start,
+        end: false,
+    })
 }
 
 #[cfg(test)]
@@ -149,16 +162,24 @@ mod tests {
 
     #[test]
     fn every_split_of_the_stream_gives_the_same_bytes() {
-        let wire: &[u8] = b"Subject: x\r\n\r\n..leading\r\nplain\n\r\n...\r\n..\r\nend\r\n.\r\n+OK next\r\n";
+        let wire: &[u8] =
+            b"Subject: x\r\n\r\n..leading\r\nplain\n\r\n...\r\n..\r\nend\r\n.\r\n+OK next\r\n";
         let expected: &[u8] = b"Subject: x\r\n\r\n.leading\r\nplain\r\n\r\n..\r\n.\r\nend\r\n";
         for split in 0..wire.len() {
             let (head, tail) = wire.split_at(split);
             let stream = ScriptedStream::raw(head).then_serve(tail);
             let (result, out, rest) = read_all(stream);
-            assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(expected), "split at {split}");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(expected),
+                "split at {split}"
+            );
             assert_eq!(result.unwrap(), expected.len() as u64);
             // Nothing after the terminator was consumed.
-            assert!(b"+OK next\r\n".starts_with(&rest), "split at {split}: {rest:?}");
+            assert!(
+                b"+OK next\r\n".starts_with(&rest),
+                "split at {split}: {rest:?}"
+            );
         }
         let (_, out, _) = read_all(ScriptedStream::raw(wire).one_byte_reads());
         assert_eq!(out, expected);
@@ -166,7 +187,10 @@ mod tests {
 
     #[test]
     fn the_next_reply_stays_buffered() {
-        let mut conn = Connection::new(ScriptedStream::raw(b"a\r\n.\r\n+OK 2\r\n"), Limits::default());
+        let mut conn = Connection::new(
+            ScriptedStream::raw(b"a\r\n.\r\n+OK 2\r\n"),
+            Limits::default(),
+        );
         let mut out = Vec::new();
         copy_multiline(&mut conn, &mut out, 100).unwrap();
         assert_eq!(conn.read_line().unwrap(), b"+OK 2");
@@ -175,32 +199,57 @@ mod tests {
     #[test]
     fn a_reply_cut_short_is_closed() {
         let (result, out, _) = read_all(ScriptedStream::raw(b"line one\r\nline tw"));
-        assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Closed))), "{result:?}");
+        assert!(
+            matches!(result, Err(Error::Wire(mail_wire::Error::Closed))),
+            "{result:?}"
+        );
         assert_eq!(out, b"line one\r\n");
     }
 
     #[test]
     fn a_reply_that_never_ends_times_out() {
-        let stream = ScriptedStream::raw(b"a\r\nb\r\nc\r\n").error_kind_after(9, io::ErrorKind::WouldBlock);
+        let stream =
+            ScriptedStream::raw(b"a\r\nb\r\nc\r\n").error_kind_after(9, io::ErrorKind::WouldBlock);
         let (result, _, _) = read_all(stream);
-        assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Timeout))), "{result:?}");
+        assert!(
+            matches!(result, Err(Error::Wire(mail_wire::Error::Timeout))),
+            "{result:?}"
+        );
     }
 
     #[test]
     fn more_than_the_limit_is_refused() {
-        let mut conn = Connection::new(ScriptedStream::raw(&b"0123456789\r\n".repeat(100)), Limits::default());
+        let mut conn = Connection::new(
+            ScriptedStream::raw(&b"0123456789\r\n".repeat(100)),
+            Limits::default(),
+        );
         let result = copy_multiline(&mut conn, &mut io::sink(), 500);
-        assert!(matches!(result, Err(Error::Wire(mail_wire::Error::LiteralTooLarge { limit: 500, .. }))));
+        assert!(matches!(
+            result,
+            Err(Error::Wire(mail_wire::Error::LiteralTooLarge {
+                limit: 500,
+                ..
+            }))
+        ));
     }
 
     #[test]
     fn an_overlong_line_is_refused() {
-        let limits = Limits { max_line: 100, max_literal: 1000 };
+        let limits = Limits {
+            max_line: 100,
+            max_literal: 1000,
+        };
         let mut data = vec![b'x'; 5000];
         data.extend_from_slice(b"\r\n.\r\n");
         let mut conn = Connection::new(ScriptedStream::raw(&data), limits);
         let result = copy_multiline(&mut conn, &mut io::sink(), u64::MAX);
-        assert!(matches!(result, Err(Error::Wire(mail_wire::Error::LineTooLong { limit: 100 }))), "{result:?}");
+        assert!(
+            matches!(
+                result,
+                Err(Error::Wire(mail_wire::Error::LineTooLong { limit: 100 }))
+            ),
+            "{result:?}"
+        );
     }
 
     #[test]
@@ -215,13 +264,17 @@ mod tests {
             }
         }
         let mut conn = Connection::new(ScriptedStream::raw(b"a\r\n.\r\n"), Limits::default());
-        assert!(matches!(copy_multiline(&mut conn, &mut Full, 100), Err(Error::Output(_))));
+        assert!(matches!(
+            copy_multiline(&mut conn, &mut Full, 100),
+            Err(Error::Output(_))
+        ));
     }
 
     #[test]
     fn the_transcript_sees_the_wire_lines() {
         let rec = Recording::new();
-        let mut conn = Connection::new(ScriptedStream::raw(b"..x\r\ny\r\n.\r\n"), Limits::default());
+        let mut conn =
+            Connection::new(ScriptedStream::raw(b"..x\r\ny\r\n.\r\n"), Limits::default());
         conn.set_transcript(Some(Box::new(rec.clone())));
         copy_multiline(&mut conn, &mut io::sink(), 100).unwrap();
         assert_eq!(rec.lines(), ["S: ..x", "S: y", "S: ."]);
@@ -246,6 +299,9 @@ mod tests {
         let mut conn = Connection::new(ScriptedStream::raw(&wire), Limits::default());
         let mut counter = Counter(0);
         let n = copy_multiline(&mut conn, &mut counter, u64::MAX).unwrap();
-        assert_eq!((n, counter.0), ((line.len() * count) as u64, (line.len() * count) as u64));
+        assert_eq!(
+            (n, counter.0),
+            ((line.len() * count) as u64, (line.len() * count) as u64)
+        );
     }
 }

@@ -16,7 +16,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(expected: &'static str, found: &[u8]) -> Self {
-        ParseError { expected, found: mail_wire::excerpt(found, 60) }
+        ParseError {
+            expected,
+            found: mail_wire::excerpt(found, 60),
+        }
     }
 }
 
@@ -104,7 +107,13 @@ impl Error {
 
     /// True when the server rejected a login (USER/PASS, APOP or AUTH).
     pub fn is_auth_failure(&self) -> bool {
-        matches!(self, Error::Rejected { command: "USER" | "PASS" | "APOP" | "AUTH", .. })
+        matches!(
+            self,
+            Error::Rejected {
+                command: "USER" | "PASS" | "APOP" | "AUTH",
+                ..
+            }
+        )
     }
 
     /// True when the server broke the protocol or a limit (as opposed to a

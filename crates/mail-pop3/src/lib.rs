@@ -70,10 +70,10 @@ mod session;
 pub use client::Client;
 pub use command::{expects_multiline, Command};
 pub use error::{EncodeError, Error, ParseError};
+pub use mail_wire::sasl::Mechanism;
 pub use raw::RawReply;
 pub use response::{
-    parse_greeting, parse_list_entry, parse_listing_line, parse_reply, parse_stat, parse_uidl, Capabilities,
-    Greeting, ListEntry, ListingLine, MsgNum, Reply, Stat, Status, Uidl,
+    parse_greeting, parse_list_entry, parse_listing_line, parse_reply, parse_stat, parse_uidl,
+    Capabilities, Greeting, ListEntry, ListingLine, MsgNum, Reply, Stat, Status, Uidl,
 };
-pub use mail_wire::sasl::Mechanism;
 pub use session::{MessageSink, Session};

@@ -20,7 +20,10 @@ pub(crate) struct Link<S> {
 
 impl<S: Read + Write> Link<S> {
     pub(crate) fn new(conn: Connection<S>) -> Self {
-        Link { conn, echo_bodies: true }
+        Link {
+            conn,
+            echo_bodies: true,
+        }
     }
 
     /// Queues a command without flushing (pipelining).
@@ -47,7 +50,10 @@ impl<S: Read + Write> Link<S> {
         let reply = self.read_reply()?;
         match reply.status {
             Status::Ok | Status::Continue => Ok(reply),
-            Status::Err => Err(Error::Rejected { command: verb, reply }),
+            Status::Err => Err(Error::Rejected {
+                command: verb,
+                reply,
+            }),
         }
     }
 
@@ -70,7 +76,10 @@ impl<S: Read + Write> Link<S> {
                 ListingLine::Data(data) => {
                     total += data.len() as u64 + 2;
                     if total > limit {
-                        return Err(Error::Wire(mail_wire::Error::LiteralTooLarge { size: total, limit }));
+                        return Err(Error::Wire(mail_wire::Error::LiteralTooLarge {
+                            size: total,
+                            limit,
+                        }));
                     }
                     lines.push(data.to_vec());
                 }
@@ -88,7 +97,8 @@ impl<S: Read + Write> Link<S> {
         let result = copy_multiline(&mut self.conn, out, limit);
         self.conn.set_transcript(transcript);
         if let Ok(size) = result {
-            self.conn.note(Direction::Server, &format!("<message: {size} bytes>"));
+            self.conn
+                .note(Direction::Server, &format!("<message: {size} bytes>"));
             self.conn.note(Direction::Server, ".");
         }
         result

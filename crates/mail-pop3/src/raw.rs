@@ -31,7 +31,10 @@ fn split_secret(line: &str, sasl_pending: bool) -> (&str, Option<&str>) {
         return ("", Some(line));
     }
     let verb_end = line.find(' ').unwrap_or(line.len());
-    let verb = line.get(..verb_end).unwrap_or_default().to_ascii_uppercase();
+    let verb = line
+        .get(..verb_end)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
     // The secret starts after `skip` space-separated words.
     let skip = match verb.as_str() {
         "PASS" => 1,
@@ -61,7 +64,11 @@ impl<S: Read + Write> Session<S> {
     /// sent); protocol and wire errors.
     pub fn raw(&mut self, line: &str, out: &mut dyn Write) -> Result<RawReply, Error> {
         if let Some(at) = line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(EncodeError::LineBreak { what: "command", at }.into());
+            return Err(EncodeError::LineBreak {
+                what: "command",
+                at,
+            }
+            .into());
         }
         if line.trim().is_empty() {
             return Err(EncodeError::Empty { what: "command" }.into());
@@ -79,13 +86,18 @@ impl<S: Read + Write> Session<S> {
         let verb = words.next().unwrap_or_default();
         let has_argument = words.next().is_some();
         let was_sasl = std::mem::replace(&mut self.sasl_pending, reply.status == Status::Continue);
-        let body_size = if reply.status == Status::Ok && !was_sasl && expects_multiline(verb, has_argument) {
-            Some(self.link.read_body(out)?)
-        } else {
-            None
-        };
+        let body_size =
+            if reply.status == Status::Ok && !was_sasl && expects_multiline(verb, has_argument) {
+                Some(self.link.read_body(out)?)
+            } else {
+                None
+            };
         let closed = !was_sasl && verb.eq_ignore_ascii_case("QUIT");
-        Ok(RawReply { reply, body_size, closed })
+        Ok(RawReply {
+            reply,
+            body_size,
+            closed,
+        })
     }
 }
 
@@ -103,7 +115,11 @@ mod tests {
         let mut conn = Connection::new(stream.clone(), Limits::default());
         let rec = Recording::new();
         conn.set_transcript(Some(Box::new(rec.clone())));
-        let session = Client::new(conn).unwrap().login("a", &Secret::new("pw")).map_err(|(e, _)| e).unwrap();
+        let session = Client::new(conn)
+            .unwrap()
+            .login("a", &Secret::new("pw"))
+            .map_err(|(e, _)| e)
+            .unwrap();
         (session, stream, rec)
     }
 
@@ -111,9 +127,24 @@ mod tests {
     fn secrets_are_split_off_typed_lines() {
         let table: &[(&str, bool, &str, Option<&str>)] = &[
             ("pass hunter2", false, "pass ", Some("hunter2")),
-            ("PASS c4rol pa\"ss\\word", false, "PASS ", Some("c4rol pa\"ss\\word")),
-            ("apop mrose c4c9334b", false, "apop mrose ", Some("c4c9334b")),
-            ("AUTH PLAIN AGFsaWNlAHB3", false, "AUTH PLAIN ", Some("AGFsaWNlAHB3")),
+            (
+                "PASS c4rol pa\"ss\\word",
+                false,
+                "PASS ",
+                Some("c4rol pa\"ss\\word"),
+            ),
+            (
+                "apop mrose c4c9334b",
+                false,
+                "apop mrose ",
+                Some("c4c9334b"),
+            ),
+            (
+                "AUTH PLAIN AGFsaWNlAHB3",
+                false,
+                "AUTH PLAIN ",
+                Some("AGFsaWNlAHB3"),
+            ),
             ("AUTH LOGIN", false, "AUTH LOGIN", None),
             ("pass", false, "pass", None),
             ("list 1", false, "list 1", None),
@@ -134,8 +165,14 @@ mod tests {
         assert_eq!((r.reply.is_ok(), r.body_size), (true, Some(14)));
         let mut out = Vec::new();
         let r = s.raw("retr 1", &mut out).unwrap();
-        assert_eq!((out.as_slice(), r.body_size), (&b".x\r\ny\r\n"[..], Some(7)));
-        assert_eq!(s.raw("list 1", &mut std::io::sink()).unwrap().body_size, None);
+        assert_eq!(
+            (out.as_slice(), r.body_size),
+            (&b".x\r\ny\r\n"[..], Some(7))
+        );
+        assert_eq!(
+            s.raw("list 1", &mut std::io::sink()).unwrap().body_size,
+            None
+        );
         let r = s.raw("retr 7", &mut std::io::sink()).unwrap();
         assert_eq!((r.reply.status, r.body_size), (Status::Err, None));
         assert!(s.raw("quit", &mut std::io::sink()).unwrap().closed);
@@ -156,7 +193,10 @@ mod tests {
         assert!(!s.sasl_pending);
         stream.assert_done();
         let shown = rec.lines().join("\n");
-        assert!(!shown.contains("hunter2") && !shown.contains("YWxpY2U="), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("YWxpY2U="),
+            "{shown}"
+        );
         assert!(shown.contains("C: pass ********"));
     }
 
@@ -164,7 +204,10 @@ mod tests {
     fn line_breaks_and_empty_lines_are_refused_before_sending() {
         let (mut s, stream, _) = session("");
         for line in ["list\r\ndele 1", "noop\n", "", "   "] {
-            assert!(matches!(s.raw(line, &mut std::io::sink()), Err(Error::Invalid(_))), "{line:?}");
+            assert!(
+                matches!(s.raw(line, &mut std::io::sink()), Err(Error::Invalid(_))),
+                "{line:?}"
+            );
         }
         stream.assert_done();
     }

@@ -63,7 +63,11 @@ impl fmt::Display for Reply {
         if self.text.is_empty() {
             f.write_str(status)
         } else {
-            write!(f, "{status} {}", mail_wire::escape_for_display(self.text.as_bytes()))
+            write!(
+                f,
+                "{status} {}",
+                mail_wire::escape_for_display(self.text.as_bytes())
+            )
         }
     }
 }
@@ -94,7 +98,10 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply, ParseError> {
         [b'\t', text @ ..] => text,
         _ => return Err(ParseError::new("+OK or -ERR followed by a space", line)),
     };
-    Ok(Reply { status, text: String::from_utf8_lossy(text).into_owned() })
+    Ok(Reply {
+        status,
+        text: String::from_utf8_lossy(text).into_owned(),
+    })
 }
 
 /// The server's greeting (RFC 1939 §4) and its APOP timestamp (§7), if any.
@@ -122,7 +129,10 @@ pub fn parse_greeting(line: &[u8]) -> Result<Greeting, ParseError> {
         // RFC 1939 §7: a msg-id, `<...@...>`; no spaces inside.
         (stamp.contains('@') && !stamp.contains(' ')).then(|| stamp.to_owned())
     });
-    Ok(Greeting { text: reply.text, timestamp })
+    Ok(Greeting {
+        text: reply.text,
+        timestamp,
+    })
 }
 
 /// The `STAT` answer (RFC 1939 §5): number of messages and their total size.
@@ -144,7 +154,10 @@ pub fn parse_stat(text: &str) -> Result<Stat, ParseError> {
     let size = words.next().and_then(|w| w.parse().ok());
     match (count, size) {
         (Some(count), Some(size)) => Ok(Stat { count, size }),
-        _ => Err(ParseError::new("STAT: a message count and a size", text.as_bytes())),
+        _ => Err(ParseError::new(
+            "STAT: a message count and a size",
+            text.as_bytes(),
+        )),
     }
 }
 
@@ -162,12 +175,16 @@ pub struct ListEntry {
 /// # Errors
 /// [`ParseError`] unless it starts with a message number and a size.
 pub fn parse_list_entry(line: &[u8]) -> Result<ListEntry, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|_| ParseError::new("LIST: a number and a size", line))?;
+    let text = std::str::from_utf8(line)
+        .map_err(|_| ParseError::new("LIST: a number and a size", line))?;
     let mut words = text.split_ascii_whitespace();
     let msg = words.next().and_then(|w| w.parse().ok());
     let size = words.next().and_then(|w| w.parse().ok());
     match (msg, size) {
-        (Some(msg), Some(size)) if msg > 0 => Ok(ListEntry { msg: MsgNum(msg), size }),
+        (Some(msg), Some(size)) if msg > 0 => Ok(ListEntry {
+            msg: MsgNum(msg),
+            size,
+        }),
         _ => Err(ParseError::new("LIST: a message number and a size", line)),
     }
 }
@@ -190,12 +207,19 @@ pub fn parse_uidl(line: &[u8]) -> Result<Uidl, ParseError> {
     let bad = || ParseError::new("UIDL: a message number and a unique id", line);
     let text = std::str::from_utf8(line).map_err(|_| bad())?;
     let mut words = text.split_ascii_whitespace();
-    let msg: u32 = words.next().and_then(|w| w.parse().ok()).filter(|&n| n > 0).ok_or_else(bad)?;
+    let msg: u32 = words
+        .next()
+        .and_then(|w| w.parse().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(bad)?;
     let uid = words.next().ok_or_else(bad)?;
     if uid.len() > 70 || !uid.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(bad());
     }
-    Ok(Uidl { msg: MsgNum(msg), uid: uid.to_owned() })
+    Ok(Uidl {
+        msg: MsgNum(msg),
+        uid: uid.to_owned(),
+    })
 }
 
 /// The answer to `CAPA` (RFC 2449 §5): one capability per line, a name and
@@ -227,12 +251,17 @@ impl Capabilities {
 
     /// True when the capability is listed (case-insensitive).
     pub fn has(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.entries
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     /// The arguments of a capability, if listed.
     pub fn args(&self, name: &str) -> Option<&[String]> {
-        self.entries.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a.as_slice())
+        self.entries
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, a)| a.as_slice())
     }
 
     /// The SASL mechanisms offered (`SASL PLAIN LOGIN` → `["PLAIN", "LOGIN"]`).
@@ -279,7 +308,11 @@ mod tests {
         let table: &[(&[u8], Status, &str)] = &[
             (b"+OK", Status::Ok, ""),
             (b"+OK 2 320", Status::Ok, "2 320"),
-            (b"-ERR [AUTH] Authentication failed.", Status::Err, "[AUTH] Authentication failed."),
+            (
+                b"-ERR [AUTH] Authentication failed.",
+                Status::Err,
+                "[AUTH] Authentication failed.",
+            ),
             (b"-ERR", Status::Err, ""),
             (b"+ ", Status::Continue, ""),
             (b"+", Status::Continue, ""),
@@ -288,13 +321,26 @@ mod tests {
         ];
         for (line, status, text) in table {
             let reply = parse_reply(line).unwrap();
-            assert_eq!((reply.status, reply.text.as_str()), (*status, *text), "{line:?}");
+            assert_eq!(
+                (reply.status, reply.text.as_str()),
+                (*status, *text),
+                "{line:?}"
+            );
         }
     }
 
     #[test]
     fn malformed_status_lines_are_errors() {
-        for line in [&b""[..], b"OK", b"+OKAY", b"-ERROR x", b"+x", b"* OK imap", b"220 smtp", b"ok fine"] {
+        for line in [
+            &b""[..],
+            b"OK",
+            b"+OKAY",
+            b"-ERROR x",
+            b"+x",
+            b"* OK imap",
+            b"220 smtp",
+            b"ok fine",
+        ] {
             let err = parse_reply(line).unwrap_err();
             assert!(err.to_string().starts_with("expected "), "{line:?}: {err}");
         }
@@ -304,7 +350,10 @@ mod tests {
     fn response_codes_are_found() {
         let reply = parse_reply(b"-ERR [IN-USE] Mailbox locked").unwrap();
         assert_eq!(reply.code(), Some("IN-USE"));
-        assert_eq!(parse_reply(b"-ERR [SYS/TEMP] x").unwrap().code(), Some("SYS/TEMP"));
+        assert_eq!(
+            parse_reply(b"-ERR [SYS/TEMP] x").unwrap().code(),
+            Some("SYS/TEMP")
+        );
         assert_eq!(parse_reply(b"-ERR no code").unwrap().code(), None);
         assert_eq!(parse_reply(b"-ERR [unterminated").unwrap().code(), None);
     }
@@ -318,11 +367,20 @@ mod tests {
 
     #[test]
     fn greeting_timestamp_is_extracted() {
-        let g = parse_greeting(b"+OK Dovecot (Debian) ready. <3336.d.6b02694d.yj0bVCe@vm>").unwrap();
+        let g =
+            parse_greeting(b"+OK Dovecot (Debian) ready. <3336.d.6b02694d.yj0bVCe@vm>").unwrap();
         assert_eq!(g.timestamp.as_deref(), Some("<3336.d.6b02694d.yj0bVCe@vm>"));
         let g = parse_greeting(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>").unwrap();
-        assert_eq!(g.timestamp.as_deref(), Some("<1896.697170952@dbc.mtview.ca.us>"));
-        for line in [&b"+OK ready"[..], b"+OK <no-at-sign>", b"+OK <a@b", b"+OK <a b@c>"] {
+        assert_eq!(
+            g.timestamp.as_deref(),
+            Some("<1896.697170952@dbc.mtview.ca.us>")
+        );
+        for line in [
+            &b"+OK ready"[..],
+            b"+OK <no-at-sign>",
+            b"+OK <a@b",
+            b"+OK <a b@c>",
+        ] {
             assert_eq!(parse_greeting(line).unwrap().timestamp, None, "{line:?}");
         }
         assert!(parse_greeting(b"-ERR go away").is_err());
@@ -330,13 +388,31 @@ mod tests {
 
     #[test]
     fn stat_list_and_uidl_known_answers() {
-        assert_eq!(parse_stat("2 320").unwrap(), Stat { count: 2, size: 320 });
+        assert_eq!(
+            parse_stat("2 320").unwrap(),
+            Stat {
+                count: 2,
+                size: 320
+            }
+        );
         assert_eq!(parse_stat("0 0 extra").unwrap(), Stat { count: 0, size: 0 });
-        assert_eq!(parse_list_entry(b"1 120").unwrap(), ListEntry { msg: MsgNum(1), size: 120 });
-        assert_eq!(parse_list_entry(b"3 18446744073709551615").unwrap().size, u64::MAX);
+        assert_eq!(
+            parse_list_entry(b"1 120").unwrap(),
+            ListEntry {
+                msg: MsgNum(1),
+                size: 120
+            }
+        );
+        assert_eq!(
+            parse_list_entry(b"3 18446744073709551615").unwrap().size,
+            u64::MAX
+        );
         assert_eq!(
             parse_uidl(b"1 whqtswO00WBw418f9t5JxYwZ").unwrap(),
-            Uidl { msg: MsgNum(1), uid: "whqtswO00WBw418f9t5JxYwZ".into() }
+            Uidl {
+                msg: MsgNum(1),
+                uid: "whqtswO00WBw418f9t5JxYwZ".into()
+            }
         );
     }
 
@@ -345,7 +421,15 @@ mod tests {
         for text in ["", "2", "x 1", "-1 5", "1 -5"] {
             assert!(parse_stat(text).is_err(), "{text:?}");
         }
-        for line in [&b""[..], b"1", b"0 10", b"a b", b"1 x", b"4294967296 1", b"\xff 1"] {
+        for line in [
+            &b""[..],
+            b"1",
+            b"0 10",
+            b"a b",
+            b"1 x",
+            b"4294967296 1",
+            b"\xff 1",
+        ] {
             assert!(parse_list_entry(line).is_err(), "{line:?}");
         }
         let long = format!("1 {}", "a".repeat(71));
@@ -353,14 +437,23 @@ mod tests {
             assert!(parse_uidl(line).is_err(), "{line:?}");
         }
         let err = parse_uidl(b"1").unwrap_err();
-        assert_eq!(err.to_string(), "expected UIDL: a message number and a unique id, got \"1\"");
+        assert_eq!(
+            err.to_string(),
+            "expected UIDL: a message number and a unique id, got \"1\""
+        );
     }
 
     #[test]
     fn encode_then_parse_round_trips() {
         for (n, size) in [(1u32, 0u64), (42, 20_790), (u32::MAX, u64::MAX)] {
             let line = format!("{n} {size}");
-            assert_eq!(parse_list_entry(line.as_bytes()).unwrap(), ListEntry { msg: MsgNum(n), size });
+            assert_eq!(
+                parse_list_entry(line.as_bytes()).unwrap(),
+                ListEntry {
+                    msg: MsgNum(n),
+                    size
+                }
+            );
             let stat = format!("{n} {size}");
             assert_eq!(parse_stat(&stat).unwrap(), Stat { count: n, size });
         }
@@ -370,7 +463,13 @@ mod tests {
 
     #[test]
     fn capabilities_are_case_insensitive_with_arguments() {
-        let lines: [&[u8]; 5] = [b"TOP", b"UIDL", b"pipelining", b"SASL PLAIN LOGIN CRAM-MD5", b"STLS"];
+        let lines: [&[u8]; 5] = [
+            b"TOP",
+            b"UIDL",
+            b"pipelining",
+            b"SASL PLAIN LOGIN CRAM-MD5",
+            b"STLS",
+        ];
         let caps = Capabilities::from_lines(lines);
         assert!(caps.has("top") && caps.pipelining() && caps.has("STLS"));
         assert!(!caps.has("USER"));

@@ -8,7 +8,9 @@ use mail_wire::Connection;
 use crate::command::Command;
 use crate::error::Error;
 use crate::link::Link;
-use crate::response::{parse_list_entry, parse_stat, parse_uidl, Capabilities, ListEntry, MsgNum, Reply, Stat, Uidl};
+use crate::response::{
+    parse_list_entry, parse_stat, parse_uidl, Capabilities, ListEntry, MsgNum, Reply, Stat, Uidl,
+};
 
 /// Commands in flight at once when the server offers PIPELINING. Small
 /// enough that our commands always fit the socket buffers (no deadlock
@@ -45,7 +47,11 @@ pub struct Session<S> {
 
 impl<S: Read + Write> Session<S> {
     pub(crate) fn new(link: Link<S>, capabilities: Option<Capabilities>) -> Self {
-        Session { link, capabilities, sasl_pending: false }
+        Session {
+            link,
+            capabilities,
+            sasl_pending: false,
+        }
     }
 
     /// The capabilities learnt before login, if CAPA was asked.
@@ -78,7 +84,9 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn pipelining(&self) -> bool {
-        self.capabilities.as_ref().is_some_and(Capabilities::pipelining)
+        self.capabilities
+            .as_ref()
+            .is_some_and(Capabilities::pipelining)
     }
 
     /// `STAT`: message count and total size.
@@ -97,7 +105,10 @@ impl<S: Read + Write> Session<S> {
     pub fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
         self.link.command(&Command::List(None))?;
         let lines = self.link.read_listing()?;
-        lines.iter().map(|line| parse_list_entry(line).map_err(Error::from)).collect()
+        lines
+            .iter()
+            .map(|line| parse_list_entry(line).map_err(Error::from))
+            .collect()
     }
 
     /// `LIST n`: one message's size.
@@ -116,7 +127,10 @@ impl<S: Read + Write> Session<S> {
     pub fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
         self.link.command(&Command::Uidl(None))?;
         let lines = self.link.read_listing()?;
-        lines.iter().map(|line| parse_uidl(line).map_err(Error::from)).collect()
+        lines
+            .iter()
+            .map(|line| parse_uidl(line).map_err(Error::from))
+            .collect()
     }
 
     /// `UIDL n`: one message's unique id.
@@ -157,7 +171,11 @@ impl<S: Read + Write> Session<S> {
     /// [`Error::Output`] when the sink fails, wire and protocol errors. On
     /// any error the message being read is abandoned; those finished before
     /// are kept by the sink.
-    pub fn retr_many<K: MessageSink>(&mut self, msgs: &[MsgNum], sink: &mut K) -> Result<Vec<(MsgNum, Reply)>, Error> {
+    pub fn retr_many<K: MessageSink>(
+        &mut self,
+        msgs: &[MsgNum],
+        sink: &mut K,
+    ) -> Result<Vec<(MsgNum, Reply)>, Error> {
         let mut rejected = Vec::new();
         self.pipelined(msgs, Command::Retr, |link, msg, reply| {
             let reply = match reply {
@@ -207,7 +225,11 @@ impl<S: Read + Write> Session<S> {
         make: impl Fn(MsgNum) -> Command<'static>,
         mut each: impl FnMut(&mut Link<S>, MsgNum, Result<Reply, Error>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let window = if self.pipelining() { PIPELINE_WINDOW } else { 1 };
+        let window = if self.pipelining() {
+            PIPELINE_WINDOW
+        } else {
+            1
+        };
         let mut sent = 0;
         for (done, &msg) in msgs.iter().enumerate() {
             if sent == done || (sent < msgs.len() && sent - done <= window / 2) {
@@ -279,7 +301,13 @@ mod tests {
         conn.set_transcript(Some(Box::new(rec.clone())));
         let mut client = Client::new(conn).unwrap();
         client.capa().unwrap();
-        (client.login("a", &Secret::new("pw")).map_err(|(e, _)| e).unwrap(), rec)
+        (
+            client
+                .login("a", &Secret::new("pw"))
+                .map_err(|(e, _)| e)
+                .unwrap(),
+            rec,
+        )
     }
 
     fn session(script: &str) -> (Session<ScriptedStream>, ScriptedStream, Recording) {
@@ -296,13 +324,34 @@ mod tests {
              C: UIDL 1\nS: +OK 1 whqtswO00WBw418f9t5JxYwZ\nC: NOOP\nS: +OK\nC: RSET\nS: +OK\nC: QUIT\nS: +OK bye\n"
         );
         let (mut s, stream, _) = session(&script);
-        assert_eq!(s.stat().unwrap(), Stat { count: 2, size: 320 });
+        assert_eq!(
+            s.stat().unwrap(),
+            Stat {
+                count: 2,
+                size: 320
+            }
+        );
         let list = s.list().unwrap();
-        assert_eq!(list, [ListEntry { msg: MsgNum(1), size: 120 }, ListEntry { msg: MsgNum(2), size: 200 }]);
+        assert_eq!(
+            list,
+            [
+                ListEntry {
+                    msg: MsgNum(1),
+                    size: 120
+                },
+                ListEntry {
+                    msg: MsgNum(2),
+                    size: 200
+                }
+            ]
+        );
         assert_eq!(s.list_one(MsgNum(2)).unwrap().size, 200);
         let uidl = s.uidl().unwrap();
         assert_eq!(uidl[1].uid, "QhdPYR:00WBw1Ph7x7");
-        assert_eq!(s.uidl_one(MsgNum(1)).unwrap().uid, "whqtswO00WBw418f9t5JxYwZ");
+        assert_eq!(
+            s.uidl_one(MsgNum(1)).unwrap().uid,
+            "whqtswO00WBw418f9t5JxYwZ"
+        );
         s.noop().unwrap();
         s.rset().unwrap();
         assert_eq!(s.quit().unwrap().text, "bye");
@@ -320,7 +369,10 @@ mod tests {
         assert_eq!(s.retr(MsgNum(1), &mut out).unwrap(), 12);
         assert_eq!(out, b".dot\r\nbody\r\n");
         let err = s.retr(MsgNum(9), &mut Vec::new()).unwrap_err();
-        assert_eq!(err.to_string(), "server rejected RETR: -ERR no such message");
+        assert_eq!(
+            err.to_string(),
+            "server rejected RETR: -ERR no such message"
+        );
         let mut head = Vec::new();
         s.top(MsgNum(1), 0, &mut head).unwrap();
         assert_eq!(head, b"Subject: x\r\n\r\n");
@@ -362,8 +414,16 @@ mod tests {
         );
         let (mut s, stream, _) = session(&script);
         let mut sink = Memory::default();
-        let rejected = s.retr_many(&[MsgNum(1), MsgNum(2), MsgNum(3)], &mut sink).unwrap();
-        assert_eq!(sink.done, [(MsgNum(1), b"one\r\n".to_vec()), (MsgNum(3), b".three\r\n".to_vec())]);
+        let rejected = s
+            .retr_many(&[MsgNum(1), MsgNum(2), MsgNum(3)], &mut sink)
+            .unwrap();
+        assert_eq!(
+            sink.done,
+            [
+                (MsgNum(1), b"one\r\n".to_vec()),
+                (MsgNum(3), b".three\r\n".to_vec())
+            ]
+        );
         assert_eq!(rejected.len(), 1);
         assert_eq!(rejected[0].0, MsgNum(2));
         stream.assert_done();
@@ -410,11 +470,15 @@ mod tests {
     #[test]
     fn a_connection_dropping_mid_message_abandons_only_that_message() {
         let script = format!("{LOGIN}C: RETR 1\nC: RETR 2\n");
-        let stream = ScriptedStream::from_transcript(&script).then_serve(b"+OK\r\none\r\n.\r\n+OK\r\nhalf of tw");
+        let stream = ScriptedStream::from_transcript(&script)
+            .then_serve(b"+OK\r\none\r\n.\r\n+OK\r\nhalf of tw");
         let (mut s, _) = session_from(stream);
         let mut sink = Memory::default();
         let err = s.retr_many(&[MsgNum(1), MsgNum(2)], &mut sink).unwrap_err();
-        assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{err}");
+        assert!(
+            matches!(err, Error::Wire(mail_wire::Error::Closed)),
+            "{err}"
+        );
         assert_eq!(sink.done.len(), 1);
         assert_eq!(sink.abandoned, [MsgNum(2)]);
     }
@@ -432,12 +496,20 @@ mod tests {
     #[test]
     fn a_body_that_never_ends_times_out() {
         let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: line\n");
-        let served: usize = script.lines().filter_map(|l| l.strip_prefix("S: ")).map(|t| t.len() + 2).sum();
-        let stream = ScriptedStream::from_transcript(&script).error_kind_after(served, io::ErrorKind::WouldBlock);
+        let served: usize = script
+            .lines()
+            .filter_map(|l| l.strip_prefix("S: "))
+            .map(|t| t.len() + 2)
+            .sum();
+        let stream = ScriptedStream::from_transcript(&script)
+            .error_kind_after(served, io::ErrorKind::WouldBlock);
         let (mut s, _) = session_from(stream);
         let mut out = Vec::new();
         let err = s.retr(MsgNum(1), &mut out).unwrap_err();
-        assert!(matches!(err, Error::Wire(mail_wire::Error::Timeout)), "{err}");
+        assert!(
+            matches!(err, Error::Wire(mail_wire::Error::Timeout)),
+            "{err}"
+        );
         assert_eq!(out, b"line\r\n");
     }
 
@@ -449,15 +521,23 @@ mod tests {
         s.retr(MsgNum(1), &mut Vec::new()).unwrap();
         let lines = rec.lines();
         assert!(!lines.iter().any(|l| l.contains("secret body")));
-        assert_eq!(&lines[lines.len() - 3..], ["S: +OK", "S: <message: 13 bytes>", "S: ."]);
+        assert_eq!(
+            &lines[lines.len() - 3..],
+            ["S: +OK", "S: <message: 13 bytes>", "S: ."]
+        );
     }
 
     #[test]
     fn dele_many_reports_a_rejection_after_reading_all_replies() {
-        let script = format!("{LOGIN}C: DELE 1\nC: DELE 2\nS: -ERR already deleted\nS: +OK\nC: QUIT\nS: +OK\n");
+        let script = format!(
+            "{LOGIN}C: DELE 1\nC: DELE 2\nS: -ERR already deleted\nS: +OK\nC: QUIT\nS: +OK\n"
+        );
         let (mut s, stream, _) = session(&script);
         let err = s.dele_many(&[MsgNum(1), MsgNum(2)]).unwrap_err();
-        assert_eq!(err.to_string(), "server rejected DELE: -ERR already deleted");
+        assert_eq!(
+            err.to_string(),
+            "server rejected DELE: -ERR already deleted"
+        );
         s.quit().unwrap();
         stream.assert_done();
     }
@@ -465,12 +545,24 @@ mod tests {
     fn every_prefix_of_a_listing_is_closed_never_a_wrong_answer() {
         let reply = "S: +OK 2 messages\nS: 1 120\nS: 2 200\nS: .\n";
         let full = format!("{LOGIN}C: LIST\n{reply}");
-        let login_bytes: usize = LOGIN.lines().filter_map(|l| l.strip_prefix("S: ")).map(|t| t.len() + 2).sum();
-        let reply_bytes: usize = reply.lines().filter_map(|l| l.strip_prefix("S: ")).map(|t| t.len() + 2).sum();
+        let login_bytes: usize = LOGIN
+            .lines()
+            .filter_map(|l| l.strip_prefix("S: "))
+            .map(|t| t.len() + 2)
+            .sum();
+        let reply_bytes: usize = reply
+            .lines()
+            .filter_map(|l| l.strip_prefix("S: "))
+            .map(|t| t.len() + 2)
+            .sum();
         for cut in 0..reply_bytes {
-            let (mut s, _) = session_from(ScriptedStream::from_transcript(&full).eof_after(login_bytes + cut));
+            let (mut s, _) =
+                session_from(ScriptedStream::from_transcript(&full).eof_after(login_bytes + cut));
             let result = s.list();
-            assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Closed))), "cut at {cut}: {result:?}");
+            assert!(
+                matches!(result, Err(Error::Wire(mail_wire::Error::Closed))),
+                "cut at {cut}: {result:?}"
+            );
         }
         let (mut s, _) = session_from(ScriptedStream::from_transcript(&full));
         assert_eq!(s.list().unwrap().len(), 2);
@@ -481,18 +573,36 @@ mod tests {
         let long = "9".repeat(70_000);
         let script = format!("{LOGIN}C: UIDL\nS: +OK\nS: 1 {long}\nS: .\n");
         let (mut s, _, _) = session(&script);
-        assert!(matches!(s.uidl(), Err(Error::Wire(mail_wire::Error::LineTooLong { .. }))));
+        assert!(matches!(
+            s.uidl(),
+            Err(Error::Wire(mail_wire::Error::LineTooLong { .. }))
+        ));
 
         let many = "S: 1 abc\n".repeat(200);
         let script = format!("{LOGIN}C: UIDL\nS: +OK\n{many}S: .\n");
         let (mut s, _, _) = session(&script);
-        s.connection_mut().set_limits(mail_wire::Limits { max_line: 1000, max_literal: 1000 });
-        assert!(matches!(s.uidl(), Err(Error::Wire(mail_wire::Error::LiteralTooLarge { limit: 1000, .. }))));
+        s.connection_mut().set_limits(mail_wire::Limits {
+            max_line: 1000,
+            max_literal: 1000,
+        });
+        assert!(matches!(
+            s.uidl(),
+            Err(Error::Wire(mail_wire::Error::LiteralTooLarge {
+                limit: 1000,
+                ..
+            }))
+        ));
 
         let script = format!("{LOGIN}C: RETR 1\nS: +OK\n{many}S: .\n");
         let (mut s, _, _) = session(&script);
-        s.connection_mut().set_limits(mail_wire::Limits { max_line: 1000, max_literal: 1000 });
-        assert!(matches!(s.retr(MsgNum(1), &mut io::sink()), Err(Error::Wire(mail_wire::Error::LiteralTooLarge { .. }))));
+        s.connection_mut().set_limits(mail_wire::Limits {
+            max_line: 1000,
+            max_literal: 1000,
+        });
+        assert!(matches!(
+            s.retr(MsgNum(1), &mut io::sink()),
+            Err(Error::Wire(mail_wire::Error::LiteralTooLarge { .. }))
+        ));
     }
 
     #[test]
@@ -501,7 +611,10 @@ mod tests {
         let (mut s, _, _) = session(&script);
         let err = s.stat().unwrap_err();
         assert!(err.is_protocol_violation(), "{err}");
-        assert_eq!(err.to_string(), "malformed POP3 reply: expected +OK or -ERR, got \"* OK this is IMAP\"");
+        assert_eq!(
+            err.to_string(),
+            "malformed POP3 reply: expected +OK or -ERR, got \"* OK this is IMAP\""
+        );
         let script = format!("{LOGIN}C: STAT\nS: +OK lots\n");
         let (mut s, _, _) = session(&script);
         assert!(matches!(s.stat(), Err(Error::Protocol(_))));

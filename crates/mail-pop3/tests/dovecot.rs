@@ -2,7 +2,12 @@
 //! against the throwaway CA: POP3S and STLS, USER/PASS, APOP and AUTH,
 //! byte-exact retrieval of messages put in through Postfix (SMTP) and
 //! doveadm, pipelined bulk retrieval and deletion.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -28,7 +33,10 @@ fn lock(who: &str) -> MutexGuard<'static, ()> {
 fn unique() -> String {
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{t}.{n}.{}", std::process::id())
 }
 
@@ -42,9 +50,19 @@ fn message(subject: &str, body: &str) -> Vec<u8> {
 }
 
 fn connect(env: &TestEnv, security: Security) -> (Client<NetStream>, Recording) {
-    let port = if security == Security::Implicit { "MAILTEST_POP3S_PORT" } else { "MAILTEST_POP3_PORT" };
+    let port = if security == Security::Implicit {
+        "MAILTEST_POP3S_PORT"
+    } else {
+        "MAILTEST_POP3_PORT"
+    };
     let rec = Recording::new();
-    let client = Client::connect(&env.server(port), security, &env.tls(), Some(Box::new(rec.clone()))).unwrap();
+    let client = Client::connect(
+        &env.server(port),
+        security,
+        &env.tls(),
+        Some(Box::new(rec.clone())),
+    )
+    .unwrap();
     (client, rec)
 }
 
@@ -73,21 +91,32 @@ fn pop3s_user_pass_lists_and_retrieves_byte_exact() {
     let messages = [
         message("one", "first body\r\n"),
         message("two", ".leading dot\r\n..two dots\r\n.\r\n \r\nend\r\n"),
-        message("three", &"a line of text that is long enough\r\n".repeat(2000)),
+        message(
+            "three",
+            &"a line of text that is long enough\r\n".repeat(2000),
+        ),
     ];
     for m in &messages {
         env.save("ALICE", m);
     }
     let (user, pass) = env.account("ALICE");
     let (client, rec) = connect(&env, Security::Implicit);
-    assert!(client.greeting().timestamp.is_some(), "Dovecot sends an APOP timestamp");
+    assert!(
+        client.greeting().timestamp.is_some(),
+        "Dovecot sends an APOP timestamp"
+    );
     let mut session = client.login(&user, &pass).map_err(|(e, _)| e).unwrap();
     let stat = session.stat().unwrap();
     assert_eq!(stat.count, 3);
     let list = session.list().unwrap();
     assert_eq!(list.iter().map(|e| e.size).sum::<u64>(), stat.size);
     for (entry, m) in list.iter().zip(&messages) {
-        assert_eq!(entry.size, m.len() as u64, "LIST size of message {}", entry.msg);
+        assert_eq!(
+            entry.size,
+            m.len() as u64,
+            "LIST size of message {}",
+            entry.msg
+        );
     }
     let uidl = session.uidl().unwrap();
     assert_eq!(uidl.len(), 3);
@@ -95,7 +124,11 @@ fn pop3s_user_pass_lists_and_retrieves_byte_exact() {
     assert_eq!(retr_all(&mut session), messages);
     let mut head = Vec::new();
     session.top(MsgNum(3), 1, &mut head).unwrap();
-    assert!(head.ends_with(b"\r\n\r\na line of text that is long enough\r\n"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.ends_with(b"\r\n\r\na line of text that is long enough\r\n"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     session.quit().unwrap();
     let shown = rec.lines().join("\n");
     assert!(!shown.contains(pass.expose()), "password in the transcript");
@@ -120,7 +153,10 @@ fn stls_then_apop_with_capabilities_asked_again() {
     let mut session = client.apop(&user, &pass).map_err(|(e, _)| e).unwrap();
     assert_eq!(session.stat().unwrap().count, 1);
     session.quit().unwrap();
-    assert!(rec.lines().iter().any(|l| l.starts_with("C: APOP bob@example.test ********")));
+    assert!(rec
+        .lines()
+        .iter()
+        .any(|l| l.starts_with("C: APOP bob@example.test ********")));
 }
 
 #[test]
@@ -132,11 +168,17 @@ fn auth_plain_login_and_cram_md5_with_a_difficult_password() {
     for mechanism in [Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5] {
         let (mut client, rec) = connect(&env, Security::Implicit);
         client.capa().unwrap();
-        let mut session = client.auth(mechanism, &user, &pass).map_err(|(e, _)| e).unwrap();
+        let mut session = client
+            .auth(mechanism, &user, &pass)
+            .map_err(|(e, _)| e)
+            .unwrap();
         session.noop().unwrap();
         session.quit().unwrap();
         let shown = rec.lines().join("\n");
-        assert!(!shown.contains(pass.expose()), "{mechanism:?}: password shown");
+        assert!(
+            !shown.contains(pass.expose()),
+            "{mechanism:?}: password shown"
+        );
     }
     // USER/PASS with the same password (spaces and quotes go as typed).
     let session = login(&env, "CAROL");
@@ -148,17 +190,30 @@ fn wrong_password_is_an_auth_failure_with_the_servers_text() {
     let Some(env) = TestEnv::load() else { return };
     let (user, _) = env.account("BOB");
     let (client, _) = connect(&env, Security::Implicit);
-    let (err, client) = client.login(&user, &Secret::new("wrong-password")).unwrap_err();
+    let (err, client) = client
+        .login(&user, &Secret::new("wrong-password"))
+        .unwrap_err();
     assert!(err.is_auth_failure(), "{err}");
-    assert!(err.to_string().starts_with("server rejected PASS: -ERR"), "{err}");
+    assert!(
+        err.to_string().starts_with("server rejected PASS: -ERR"),
+        "{err}"
+    );
     client.quit().unwrap();
 }
 
 #[test]
 fn an_untrusted_certificate_is_refused() {
     let Some(env) = TestEnv::load() else { return };
-    let result = Client::connect(&env.server("MAILTEST_POP3S_PORT"), Security::Implicit, &TlsConfig::new(), None);
-    assert!(matches!(result, Err(Error::Wire(mail_wire::Error::Tls { .. }))), "{result:?}");
+    let result = Client::connect(
+        &env.server("MAILTEST_POP3S_PORT"),
+        Security::Implicit,
+        &TlsConfig::new(),
+        None,
+    );
+    assert!(
+        matches!(result, Err(Error::Wire(mail_wire::Error::Tls { .. }))),
+        "{result:?}"
+    );
 }
 
 #[test]
@@ -166,7 +221,8 @@ fn a_message_sent_through_postfix_with_dot_lines_survives_the_round_trip() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");
     env.empty_mailbox("BOB");
-    let body = "Dots at the start of lines:\r\n.\r\n..\r\n.hidden\r\n... three\r\n\r\n.\r\nlast line\r\n";
+    let body =
+        "Dots at the start of lines:\r\n.\r\n..\r\n.hidden\r\n... three\r\n\r\n.\r\nlast line\r\n";
     let sent = message("dots", body);
     env.deliver_raw("bob@example.test", "bob@example.test", &sent);
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -181,7 +237,11 @@ fn a_message_sent_through_postfix_with_dot_lines_survives_the_round_trip() {
         std::thread::sleep(Duration::from_millis(100));
     };
     // Postfix adds Return-Path/Received/Date headers above ours; our part is byte-exact.
-    assert!(retrieved.ends_with(&sent), "{}", String::from_utf8_lossy(&retrieved));
+    assert!(
+        retrieved.ends_with(&sent),
+        "{}",
+        String::from_utf8_lossy(&retrieved)
+    );
 }
 
 #[derive(Default)]
@@ -204,7 +264,9 @@ fn pipelined_retr_and_dele_empty_the_mailbox() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("ALICE");
     env.empty_mailbox("ALICE");
-    let messages: Vec<Vec<u8>> = (0..60).map(|i| message(&format!("bulk {i}"), &"x\r\n.y\r\n".repeat(i * 50))).collect();
+    let messages: Vec<Vec<u8>> = (0..60)
+        .map(|i| message(&format!("bulk {i}"), &"x\r\n.y\r\n".repeat(i * 50)))
+        .collect();
     for m in &messages {
         env.save("ALICE", m);
     }

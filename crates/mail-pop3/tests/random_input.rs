@@ -1,9 +1,16 @@
 //! Random and mutated server bytes never make a parser or the multi-line
 //! reader panic, and what parses re-encodes and parses the same (a seeded
 //! stand-in for the `pop3_response` fuzz target).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
-use mail_pop3::{parse_greeting, parse_list_entry, parse_reply, parse_stat, parse_uidl, Client, MsgNum};
+use mail_pop3::{
+    parse_greeting, parse_list_entry, parse_reply, parse_stat, parse_uidl, Client, MsgNum,
+};
 use mail_wire::testing::ScriptedStream;
 use mail_wire::{Connection, Limits, Secret};
 
@@ -49,14 +56,23 @@ fn parsers_never_panic_and_round_trip() {
             mutate(&mut rng, SEEDS[round % SEEDS.len()])
         };
         if let Ok(reply) = parse_reply(&input) {
-            assert_eq!(parse_reply(reply.to_string().as_bytes()).map(|r| r.status), Ok(reply.status));
+            assert_eq!(
+                parse_reply(reply.to_string().as_bytes()).map(|r| r.status),
+                Ok(reply.status)
+            );
         }
         let _ = parse_greeting(&input);
         if let Ok(entry) = parse_list_entry(&input) {
-            assert_eq!(parse_list_entry(format!("{} {}", entry.msg, entry.size).as_bytes()), Ok(entry));
+            assert_eq!(
+                parse_list_entry(format!("{} {}", entry.msg, entry.size).as_bytes()),
+                Ok(entry)
+            );
         }
         if let Ok(uidl) = parse_uidl(&input) {
-            assert_eq!(parse_uidl(format!("{} {}", uidl.msg, uidl.uid).as_bytes()).as_ref(), Ok(&uidl));
+            assert_eq!(
+                parse_uidl(format!("{} {}", uidl.msg, uidl.uid).as_bytes()).as_ref(),
+                Ok(&uidl)
+            );
         }
         let _ = parse_stat(&String::from_utf8_lossy(&input));
     }
@@ -77,11 +93,17 @@ fn the_multi_line_reader_never_panics_on_random_streams() {
         if rng.bool() {
             stream = stream.one_byte_reads();
         }
-        let limits = Limits { max_line: 64, max_literal: 4096 };
+        let limits = Limits {
+            max_line: 64,
+            max_literal: 4096,
+        };
         let mut conn = Connection::new(stream, Limits::default());
         conn.set_limits(limits);
         let client = Client::new(conn).unwrap();
-        let mut session = client.login("a", &Secret::new("pw")).map_err(|(e, _)| e).unwrap();
+        let mut session = client
+            .login("a", &Secret::new("pw"))
+            .map_err(|(e, _)| e)
+            .unwrap();
         let mut out = Vec::new();
         match session.retr(MsgNum(1), &mut out) {
             // Whatever was written is CRLF-terminated lines.

@@ -25,7 +25,9 @@ impl Capabilities {
         let mut keywords: Vec<(String, Vec<String>)> = Vec::new();
         for line in lines {
             let mut words = line.split_whitespace();
-            let Some(keyword) = words.next() else { continue };
+            let Some(keyword) = words.next() else {
+                continue;
+            };
             let mut keyword = keyword.to_ascii_uppercase();
             let mut params: Vec<String> = words.map(str::to_owned).collect();
             // Old servers (and Outlook clients' friends) send `AUTH=LOGIN PLAIN`.
@@ -44,12 +46,19 @@ impl Capabilities {
                 None => keywords.push((keyword, params)),
             }
         }
-        Capabilities { domain, keywords, esmtp: true }
+        Capabilities {
+            domain,
+            keywords,
+            esmtp: true,
+        }
     }
 
     /// What is known after a HELO fallback: nothing beyond RFC 821.
     pub fn helo_only(reply: &Reply) -> Self {
-        let mut caps = Capabilities::from_ehlo(&Reply::new(reply.code(), reply.lines().iter().take(1).cloned().collect()));
+        let mut caps = Capabilities::from_ehlo(&Reply::new(
+            reply.code(),
+            reply.lines().iter().take(1).cloned().collect(),
+        ));
         caps.esmtp = false;
         caps
     }
@@ -71,12 +80,17 @@ impl Capabilities {
 
     /// The parameters of a keyword, `None` when not offered.
     pub fn params(&self, keyword: &str) -> Option<&[String]> {
-        self.keywords.iter().find(|(k, _)| k.eq_ignore_ascii_case(keyword)).map(|(_, p)| p.as_slice())
+        self.keywords
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(keyword))
+            .map(|(_, p)| p.as_slice())
     }
 
     /// Every keyword with its parameters, in the server's order.
     pub fn keywords(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.keywords.iter().map(|(k, p)| (k.as_str(), p.as_slice()))
+        self.keywords
+            .iter()
+            .map(|(k, p)| (k.as_str(), p.as_slice()))
     }
 
     /// `STARTTLS` (RFC 3207).
@@ -118,7 +132,12 @@ impl Capabilities {
     /// `Some(Some(n))` with one.
     pub fn size(&self) -> Option<Option<u64>> {
         let params = self.params("SIZE")?;
-        Some(params.first().and_then(|p| p.parse::<u64>().ok()).filter(|&n| n > 0))
+        Some(
+            params
+                .first()
+                .and_then(|p| p.parse::<u64>().ok())
+                .filter(|&n| n > 0),
+        )
     }
 
     /// The SASL mechanisms offered after `AUTH`, known ones only, in the server's order.
@@ -142,7 +161,10 @@ mod tests {
     use crate::reply::ReplyCode;
 
     fn ehlo(lines: &[&str]) -> Capabilities {
-        Capabilities::from_ehlo(&Reply::new(ReplyCode::OK, lines.iter().map(|s| s.to_string()).collect()))
+        Capabilities::from_ehlo(&Reply::new(
+            ReplyCode::OK,
+            lines.iter().map(|s| s.to_string()).collect(),
+        ))
     }
 
     #[test]
@@ -161,17 +183,29 @@ mod tests {
             "CHUNKING",
         ]);
         assert_eq!(caps.domain(), "mail.example.test");
-        assert!(caps.pipelining() && caps.chunking() && caps.eight_bit_mime() && caps.smtputf8() && caps.dsn());
+        assert!(
+            caps.pipelining()
+                && caps.chunking()
+                && caps.eight_bit_mime()
+                && caps.smtputf8()
+                && caps.dsn()
+        );
         assert!(caps.enhanced_status_codes() && !caps.starttls());
         assert_eq!(caps.size(), Some(Some(10_240_000)));
-        assert_eq!(caps.auth_mechanisms(), vec![Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]);
+        assert_eq!(
+            caps.auth_mechanisms(),
+            vec![Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]
+        );
     }
 
     #[test]
     fn keywords_are_case_insensitive_and_old_auth_form_merges() {
         let caps = ehlo(&["x", "starttls", "auth=LOGIN", "AUTH PLAIN login", "size"]);
         assert!(caps.starttls());
-        assert_eq!(caps.auth_mechanisms(), vec![Mechanism::Login, Mechanism::Plain]);
+        assert_eq!(
+            caps.auth_mechanisms(),
+            vec![Mechanism::Login, Mechanism::Plain]
+        );
         assert_eq!(caps.size(), Some(None));
     }
 
@@ -186,7 +220,10 @@ mod tests {
 
     #[test]
     fn helo_only_offers_nothing() {
-        let reply = Reply::new(ReplyCode::OK, vec!["mail.example.test".into(), "PIPELINING".into()]);
+        let reply = Reply::new(
+            ReplyCode::OK,
+            vec!["mail.example.test".into(), "PIPELINING".into()],
+        );
         let caps = Capabilities::helo_only(&reply);
         assert!(!caps.is_esmtp() && !caps.pipelining());
     }

@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 use std::io::Read;
 
 use mail_wire::sasl::{self, Mechanism};
-use mail_wire::{Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript};
+use mail_wire::{
+    Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript,
+};
 
 use crate::command::{BodyType, Command, MailParams, RcptParams};
 use crate::dot::BodyEncoder;
@@ -28,7 +30,6 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// Outstanding BDAT replies allowed before the client stops to read one,
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
-
 
 /// How a session is set up.
 pub struct ClientOptions {
@@ -166,7 +167,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if options.transcript.is_some() {
             conn.set_transcript(options.transcript);
         }
-        conn.set_limits(Limits { max_line: options.max_line, ..conn.limits() });
+        conn.set_limits(Limits {
+            max_line: options.max_line,
+            ..conn.limits()
+        });
         // Check the HELO name before a byte is read or sent.
         Command::Ehlo(&options.helo_name).encode(&mut Vec::new())?;
         let mut client = Client {
@@ -187,12 +191,17 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             if greeting.code().is_permanent() {
                 // RFC 5321 §3.1: after a 554 greeting the client SHOULD send
                 // QUIT; the answer changes nothing.
-                let quit = client.queue(&Command::Quit).and_then(|()| client.conn.flush().map_err(Error::from));
+                let quit = client
+                    .queue(&Command::Quit)
+                    .and_then(|()| client.conn.flush().map_err(Error::from));
                 if quit.is_ok() {
                     let _ = client.read_reply();
                 }
             }
-            return Err(Error::Rejected { command: "the connection", reply: greeting });
+            return Err(Error::Rejected {
+                command: "the connection",
+                reply: greeting,
+            });
         }
         client.greeting = greeting;
         client.ehlo()?;
@@ -252,12 +261,18 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             return Ok(());
         }
         if !reply.code().is_permanent() {
-            return Err(Error::Rejected { command: "EHLO", reply });
+            return Err(Error::Rejected {
+                command: "EHLO",
+                reply,
+            });
         }
         log::debug!("EHLO refused ({}), trying HELO", reply.code());
         let reply = self.command(&Command::Helo(helo_name))?;
         if !reply.is_positive() {
-            return Err(Error::Rejected { command: "HELO", reply });
+            return Err(Error::Rejected {
+                command: "HELO",
+                reply,
+            });
         }
         self.caps = Capabilities::helo_only(&reply);
         Ok(())
@@ -318,7 +333,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if reply.is_positive() {
             Ok(reply)
         } else {
-            Err(Error::Rejected { command: command.verb(), reply })
+            Err(Error::Rejected {
+                command: command.verb(),
+                reply,
+            })
         }
     }
 
@@ -330,7 +348,12 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// [`Error::PlaintextAuth`] without TLS unless allowed (nothing is sent);
     /// [`Error::Unsupported`] when AUTH or the mechanism is not offered;
     /// [`Error::AuthRejected`] when the server refuses the credentials.
-    pub fn auth(&mut self, user: &str, secret: &Secret, mechanism: Option<Mechanism>) -> Result<Mechanism, Error> {
+    pub fn auth(
+        &mut self,
+        user: &str,
+        secret: &Secret,
+        mechanism: Option<Mechanism>,
+    ) -> Result<Mechanism, Error> {
         self.check_usable()?;
         if !self.tls && !self.allow_plaintext_auth {
             return Err(Error::PlaintextAuth);
@@ -342,7 +365,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         let mechanism = match mechanism {
             Some(m) if offered.contains(&m) => m,
             Some(m) => return Err(Error::Unsupported(auth_name(m))),
-            None => Mechanism::best(&offered, self.tls).ok_or(Error::Unsupported("AUTH PLAIN, LOGIN or CRAM-MD5"))?,
+            None => Mechanism::best(&offered, self.tls)
+                .ok_or(Error::Unsupported("AUTH PLAIN, LOGIN or CRAM-MD5"))?,
         };
         let reply = match mechanism {
             Mechanism::Plain => {
@@ -377,7 +401,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     Err(_) => {
                         // Not base64: cancel the exchange (RFC 4954 §4).
                         self.cancel_auth()?;
-                        return Err(Error::UnexpectedReply { command: "AUTH", reply });
+                        return Err(Error::UnexpectedReply {
+                            command: "AUTH",
+                            reply,
+                        });
                     }
                 }
             }
@@ -413,7 +440,12 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 
     /// Answers a 334 challenge with `response`; anything else ends the exchange.
-    fn challenge_step(&mut self, mechanism: Mechanism, reply: Reply, response: &Secret) -> Result<Reply, Error> {
+    fn challenge_step(
+        &mut self,
+        mechanism: Mechanism,
+        reply: Reply,
+        response: &Secret,
+    ) -> Result<Reply, Error> {
         if reply.code() != ReplyCode::AUTH_CHALLENGE {
             return Err(auth_failure(mechanism, reply));
         }
@@ -462,7 +494,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if reply.code() == ReplyCode::CLOSING {
             Ok(reply)
         } else {
-            Err(Error::Rejected { command: "QUIT", reply })
+            Err(Error::Rejected {
+                command: "QUIT",
+                reply,
+            })
         }
     }
 
@@ -475,7 +510,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// every envelope line, so nothing is sent when any of it is invalid.
     fn prepare(&self, envelope: &Envelope, size: Option<u64>) -> Result<Prepared, Error> {
         if envelope.recipients.is_empty() {
-            return Err(Error::Invalid(EncodeError::Empty { what: "recipient list" }));
+            return Err(Error::Invalid(EncodeError::Empty {
+                what: "recipient list",
+            }));
         }
         let caps = &self.caps;
         let mut params = MailParams::default();
@@ -553,7 +590,12 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// final reply; [`Error::AllRecipientsRejected`]; [`Error::Body`] when
     /// reading `body` fails (with DATA the session is then unusable, since
     /// no partial message may be ended).
-    pub fn send(&mut self, envelope: &Envelope, body: &mut dyn Read, size: Option<u64>) -> Result<Delivery, Error> {
+    pub fn send(
+        &mut self,
+        envelope: &Envelope,
+        body: &mut dyn Read,
+        size: Option<u64>,
+    ) -> Result<Delivery, Error> {
         self.check_usable()?;
         let prepared = self.prepare(envelope, size)?;
         if self.use_chunking() {
@@ -564,9 +606,16 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             self.conn.flush()?;
             let reply = self.read_reply()?;
             if reply.is_positive() {
-                Ok(Delivery { recipients, reply, size })
+                Ok(Delivery {
+                    recipients,
+                    reply,
+                    size,
+                })
             } else {
-                Err(Error::Rejected { command: "DATA", reply })
+                Err(Error::Rejected {
+                    command: "DATA",
+                    reply,
+                })
             }
         }
     }
@@ -614,7 +663,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             .iter()
             .map(|(env, body)| {
                 let detected = MailOptions::detect(body);
-                if (detected.eight_bit_mime && !env.options.eight_bit_mime) || (detected.smtputf8 && !env.options.smtputf8) {
+                if (detected.eight_bit_mime && !env.options.eight_bit_mime)
+                    || (detected.smtputf8 && !env.options.smtputf8)
+                {
                     let mut env = (*env).clone();
                     env.options.eight_bit_mime |= detected.eight_bit_mime;
                     env.options.smtputf8 |= detected.smtputf8;
@@ -665,23 +716,39 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             if rset {
                 let reply = self.read_reply()?;
                 if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                    return Err(Error::Rejected { command: "RSET", reply });
+                    return Err(Error::Rejected {
+                        command: "RSET",
+                        reply,
+                    });
                 }
             }
             open_after_failure = false;
             match self.read_envelope_replies(envelope, !chunking)? {
                 EnvelopeOutcome::Go(recipients) => {
                     wire.clear();
-                    let mut encoder = if chunking { BodyEncoder::bdat() } else { BodyEncoder::data() };
+                    let mut encoder = if chunking {
+                        BodyEncoder::bdat()
+                    } else {
+                        BodyEncoder::data()
+                    };
                     encoder.push(body, &mut wire);
                     encoder.finish(&mut wire);
                     if chunking {
-                        self.queue(&Command::Bdat { size: wire.len() as u64, last: true })?;
+                        self.queue(&Command::Bdat {
+                            size: wire.len() as u64,
+                            last: true,
+                        })?;
                         self.conn.write_raw(&wire)?;
-                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+                        self.conn.note(
+                            Direction::Client,
+                            &format!("<message body: {} bytes>", wire.len()),
+                        );
                     } else {
                         self.conn.write_raw(&wire)?;
-                        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", body.len()));
+                        self.conn.note(
+                            Direction::Client,
+                            &format!("<message body: {} bytes>", body.len()),
+                        );
                         self.conn.note(Direction::Client, ".");
                     }
                     in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
@@ -691,7 +758,11 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                         return Err(Error::Rejected { command, reply });
                     }
                     if reply.is_positive() {
-                        results.push(Ok(Delivery { recipients, reply, size: body.len() as u64 }));
+                        results.push(Ok(Delivery {
+                            recipients,
+                            reply,
+                            size: body.len() as u64,
+                        }));
                     } else {
                         // After DATA's final reply the transaction is over
                         // (RFC 5321 §4.1.1.4); after a refused BDAT it is
@@ -726,7 +797,11 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 
     /// MAIL, RCPT... and DATA, pipelined when offered, up to the 354.
-    fn envelope_with_data(&mut self, envelope: &Envelope, prepared: &Prepared) -> Result<Vec<RecipientReply>, Error> {
+    fn envelope_with_data(
+        &mut self,
+        envelope: &Envelope,
+        prepared: &Prepared,
+    ) -> Result<Vec<RecipientReply>, Error> {
         if self.use_pipelining() {
             self.queue_envelope(prepared)?;
             self.queue(&Command::Data)?;
@@ -747,20 +822,33 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 
     /// MAIL and each RCPT, waiting for each reply (no PIPELINING).
-    fn envelope_one_by_one(&mut self, envelope: &Envelope, prepared: &Prepared) -> Result<Vec<RecipientReply>, Error> {
+    fn envelope_one_by_one(
+        &mut self,
+        envelope: &Envelope,
+        prepared: &Prepared,
+    ) -> Result<Vec<RecipientReply>, Error> {
         self.conn.send(Line::public(&prepared.mail))?;
         let reply = self.read_reply()?;
         if !reply.is_positive() {
-            return Err(Error::Rejected { command: "MAIL", reply });
+            return Err(Error::Rejected {
+                command: "MAIL",
+                reply,
+            });
         }
         let mut recipients = Vec::with_capacity(prepared.rcpts.len());
         for (line, address) in prepared.rcpts.iter().zip(&envelope.recipients) {
             self.conn.send(Line::public(line))?;
             let reply = self.read_reply()?;
             if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected { command: "RCPT", reply });
+                return Err(Error::Rejected {
+                    command: "RCPT",
+                    reply,
+                });
             }
-            recipients.push(RecipientReply { address: address.clone(), reply });
+            recipients.push(RecipientReply {
+                address: address.clone(),
+                reply,
+            });
         }
         if !recipients.iter().any(RecipientReply::is_accepted) {
             self.reset_quietly()?;
@@ -772,18 +860,31 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// Reads the replies to a pipelined MAIL, RCPT... and (when `data`) DATA,
     /// each matched to its command in order (RFC 2920 §3.1). Leaves the
     /// session ready for the next transaction when the message cannot go.
-    fn read_envelope_replies(&mut self, envelope: &Envelope, data: bool) -> Result<EnvelopeOutcome, Error> {
+    fn read_envelope_replies(
+        &mut self,
+        envelope: &Envelope,
+        data: bool,
+    ) -> Result<EnvelopeOutcome, Error> {
         let mail = self.read_reply()?;
         if mail.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected { command: "MAIL", reply: mail });
+            return Err(Error::Rejected {
+                command: "MAIL",
+                reply: mail,
+            });
         }
         let mut recipients = Vec::with_capacity(envelope.recipients.len());
         for address in &envelope.recipients {
             let reply = self.read_reply()?;
             if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected { command: "RCPT", reply });
+                return Err(Error::Rejected {
+                    command: "RCPT",
+                    reply,
+                });
             }
-            recipients.push(RecipientReply { address: address.clone(), reply });
+            recipients.push(RecipientReply {
+                address: address.clone(),
+                reply,
+            });
         }
         if !data {
             let outcome = self.judge_envelope(mail, recipients, None);
@@ -792,7 +893,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         }
         let data_reply = self.read_reply()?;
         if data_reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected { command: "DATA", reply: data_reply });
+            return Err(Error::Rejected {
+                command: "DATA",
+                reply: data_reply,
+            });
         }
         let go = data_reply.code() == ReplyCode::START_DATA;
         let usable = mail.is_positive() && recipients.iter().any(RecipientReply::is_accepted);
@@ -814,7 +918,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// led here is the error worth reporting), a 421 or a wire error is not.
     fn reset_quietly(&mut self) -> Result<(), Error> {
         match self.rset() {
-            Err(Error::Rejected { reply, .. }) if reply.code() != ReplyCode::SERVICE_UNAVAILABLE => {
+            Err(Error::Rejected { reply, .. })
+                if reply.code() != ReplyCode::SERVICE_UNAVAILABLE =>
+            {
                 log::debug!("RSET refused: {reply}");
                 Ok(())
             }
@@ -826,28 +932,44 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// MAIL starts a fresh transaction.
     fn reset_if_open(&mut self, outcome: &EnvelopeOutcome) -> Result<(), Error> {
         match outcome {
-            EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", .. }) | EnvelopeOutcome::Go(_) => Ok(()),
+            EnvelopeOutcome::Failed(Error::Rejected {
+                command: "MAIL", ..
+            })
+            | EnvelopeOutcome::Go(_) => Ok(()),
             EnvelopeOutcome::Failed(_) => self.reset_quietly(),
         }
     }
 
     /// The error for a transaction that cannot carry the message.
-    fn judge_envelope(&self, mail: Reply, recipients: Vec<RecipientReply>, data: Option<Reply>) -> EnvelopeOutcome {
+    fn judge_envelope(
+        &self,
+        mail: Reply,
+        recipients: Vec<RecipientReply>,
+        data: Option<Reply>,
+    ) -> EnvelopeOutcome {
         if !mail.is_positive() {
-            return EnvelopeOutcome::Failed(Error::Rejected { command: "MAIL", reply: mail });
+            return EnvelopeOutcome::Failed(Error::Rejected {
+                command: "MAIL",
+                reply: mail,
+            });
         }
         if !recipients.iter().any(RecipientReply::is_accepted) {
             return EnvelopeOutcome::Failed(all_rejected(recipients));
         }
         match data {
-            Some(reply) if reply.code() != ReplyCode::START_DATA => EnvelopeOutcome::Failed(data_refused(reply)),
+            Some(reply) if reply.code() != ReplyCode::START_DATA => {
+                EnvelopeOutcome::Failed(data_refused(reply))
+            }
             _ => EnvelopeOutcome::Go(recipients),
         }
     }
 
     fn reset_after_failure(&mut self, reply: &Reply) -> Result<(), Error> {
         if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected { command: "DATA", reply: reply.clone() });
+            return Err(Error::Rejected {
+                command: "DATA",
+                reply: reply.clone(),
+            });
         }
         self.reset_quietly()
     }
@@ -877,7 +999,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         }
         encoder.finish(&mut wire);
         self.conn.write_raw(&wire)?;
-        self.conn.note(Direction::Client, &format!("<message body: {} bytes>", encoder.input_bytes()));
+        self.conn.note(
+            Direction::Client,
+            &format!("<message body: {} bytes>", encoder.input_bytes()),
+        );
         self.conn.note(Direction::Client, ".");
         Ok(encoder.input_bytes())
     }
@@ -888,14 +1013,20 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// bytes sent blindly behind a refused envelope would be read as
     /// commands. With PIPELINING the envelope goes in one write and the
     /// chunks go without waiting, within a window of outstanding replies.
-    fn send_bdat(&mut self, envelope: &Envelope, prepared: &Prepared, body: &mut dyn Read) -> Result<Delivery, Error> {
+    fn send_bdat(
+        &mut self,
+        envelope: &Envelope,
+        prepared: &Prepared,
+        body: &mut dyn Read,
+    ) -> Result<Delivery, Error> {
         let pipelining = self.use_pipelining();
         let mut encoder = BodyEncoder::bdat();
         let mut input = vec![0u8; BODY_CHUNK];
         let mut wire = Vec::with_capacity(BODY_CHUNK + BODY_CHUNK / 8);
         // Read the first chunk before anything is sent, so a failing body
         // leaves the session clean.
-        let mut last = fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
+        let mut last =
+            fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
         let recipients = if pipelining {
             self.queue_envelope(prepared)?;
             self.conn.flush()?;
@@ -908,9 +1039,15 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         };
         let mut outstanding = 0usize;
         loop {
-            self.queue(&Command::Bdat { size: wire.len() as u64, last })?;
+            self.queue(&Command::Bdat {
+                size: wire.len() as u64,
+                last,
+            })?;
             self.conn.write_raw(&wire)?;
-            self.conn.note(Direction::Client, &format!("<message body: {} bytes>", wire.len()));
+            self.conn.note(
+                Direction::Client,
+                &format!("<message body: {} bytes>", wire.len()),
+            );
             outstanding += 1;
             let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
             if must_read(outstanding) {
@@ -927,10 +1064,17 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                         if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
                             self.reset_quietly()?;
                         }
-                        return Err(Error::Rejected { command: "BDAT", reply });
+                        return Err(Error::Rejected {
+                            command: "BDAT",
+                            reply,
+                        });
                     }
                     if outstanding == 0 && last {
-                        return Ok(Delivery { recipients, reply, size: encoder.input_bytes() });
+                        return Ok(Delivery {
+                            recipients,
+                            reply,
+                            size: encoder.input_bytes(),
+                        });
                     }
                 }
             }
@@ -963,8 +1107,15 @@ enum EnvelopeOutcome {
     Failed(Error),
 }
 
-static EMPTY_ENVELOPE: Envelope =
-    Envelope { from: String::new(), recipients: Vec::new(), options: MailOptions { smtputf8: false, eight_bit_mime: false, dsn: None } };
+static EMPTY_ENVELOPE: Envelope = Envelope {
+    from: String::new(),
+    recipients: Vec::new(),
+    options: MailOptions {
+        smtputf8: false,
+        eight_bit_mime: false,
+        dsn: None,
+    },
+};
 
 fn auth_name(m: Mechanism) -> &'static str {
     match m {
@@ -977,28 +1128,49 @@ fn auth_name(m: Mechanism) -> &'static str {
 
 fn auth_failure(mechanism: Mechanism, reply: Reply) -> Error {
     if reply.code() == ReplyCode::AUTH_CHALLENGE || reply.is_positive() {
-        Error::UnexpectedReply { command: "AUTH", reply }
+        Error::UnexpectedReply {
+            command: "AUTH",
+            reply,
+        }
     } else {
-        Error::AuthRejected { mechanism: mechanism.name(), reply }
+        Error::AuthRejected {
+            mechanism: mechanism.name(),
+            reply,
+        }
     }
 }
 
 fn all_rejected(recipients: Vec<RecipientReply>) -> Error {
-    Error::AllRecipientsRejected { rejected: recipients.into_iter().map(|r| (r.address, r.reply)).collect() }
+    Error::AllRecipientsRejected {
+        rejected: recipients
+            .into_iter()
+            .map(|r| (r.address, r.reply))
+            .collect(),
+    }
 }
 
 fn data_refused(reply: Reply) -> Error {
     if reply.is_positive() {
-        Error::UnexpectedReply { command: "DATA", reply }
+        Error::UnexpectedReply {
+            command: "DATA",
+            reply,
+        }
     } else {
-        Error::Rejected { command: "DATA", reply }
+        Error::Rejected {
+            command: "DATA",
+            reply,
+        }
     }
 }
 
 /// Errors after which the session cannot go on.
 fn is_session_error(err: &Error) -> bool {
     match err {
-        Error::Wire(_) | Error::Protocol(_) | Error::UnexpectedReply { .. } | Error::Body(_) | Error::Broken => true,
+        Error::Wire(_)
+        | Error::Protocol(_)
+        | Error::UnexpectedReply { .. }
+        | Error::Body(_)
+        | Error::Broken => true,
         Error::Rejected { reply, .. } => reply.code() == ReplyCode::SERVICE_UNAVAILABLE,
         _ => false,
     }
@@ -1016,7 +1188,12 @@ fn read_some(body: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Reads up to a full chunk, encodes it into `wire`; returns true at EOF
 /// (the encoder is finished then).
-fn fill_chunk(body: &mut dyn Read, input: &mut [u8], encoder: &mut BodyEncoder, wire: &mut Vec<u8>) -> std::io::Result<bool> {
+fn fill_chunk(
+    body: &mut dyn Read,
+    input: &mut [u8],
+    encoder: &mut BodyEncoder,
+    wire: &mut Vec<u8>,
+) -> std::io::Result<bool> {
     let mut filled = 0;
     while filled < input.len() {
         let n = read_some(body, input.get_mut(filled..).unwrap_or_default())?;
@@ -1042,7 +1219,12 @@ impl Client<NetStream> {
     /// [`Error::Unsupported`]`("STARTTLS")` when TLS was asked for and the
     /// server does not offer it (nothing more is sent, no credential
     /// above all); [`Error::Rejected`] for a refused greeting, EHLO/HELO or STARTTLS.
-    pub fn connect(server: &Server, security: Security, tls: &TlsConfig, options: ClientOptions) -> Result<Self, Error> {
+    pub fn connect(
+        server: &Server,
+        security: Security,
+        tls: &TlsConfig,
+        options: ClientOptions,
+    ) -> Result<Self, Error> {
         let conn = Connection::connect(server, security, tls)?;
         let mut client = Client::new(conn, options)?;
         match security {
@@ -1071,7 +1253,10 @@ impl Client<NetStream> {
         }
         let reply = self.command(&Command::StartTls)?;
         if reply.code() != ReplyCode::SERVICE_READY {
-            return Err(Error::Rejected { command: "STARTTLS", reply });
+            return Err(Error::Rejected {
+                command: "STARTTLS",
+                reply,
+            });
         }
         if let Err(err) = self.conn.start_tls(server, tls) {
             self.broken = true;

@@ -106,7 +106,10 @@ impl Command<'_> {
             Ok(()) if out.len() - start > MAX_COMMAND_LINE => {
                 let len = out.len() - start;
                 out.truncate(start);
-                Err(EncodeError::TooLong { what: "command line", len })
+                Err(EncodeError::TooLong {
+                    what: "command line",
+                    len,
+                })
             }
             Ok(()) => Ok(()),
             Err(err) => {
@@ -178,7 +181,9 @@ impl Command<'_> {
             Command::Vrfy(arg) => {
                 check_text(arg, "VRFY argument")?;
                 if arg.is_empty() {
-                    return Err(EncodeError::Empty { what: "VRFY argument" });
+                    return Err(EncodeError::Empty {
+                        what: "VRFY argument",
+                    });
                 }
                 out.extend_from_slice(b"VRFY ");
                 out.extend_from_slice(arg.as_bytes());
@@ -208,7 +213,10 @@ fn check_text(text: &str, what: &'static str) -> Result<(), EncodeError> {
     if let Some(at) = line_break_at(text) {
         return Err(EncodeError::LineBreak { what, at });
     }
-    if let Some(at) = text.bytes().position(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+    if let Some(at) = text
+        .bytes()
+        .position(|b| b < 0x20 && b != b'\t' || b == 0x7f)
+    {
         return Err(EncodeError::Forbidden { what, at });
     }
     Ok(())
@@ -277,7 +285,10 @@ mod tests {
             envid: Some("id+1".into()),
         };
         let none = RcptParams::default();
-        let rcpt = RcptParams { notify: Some("SUCCESS,FAILURE".into()), orcpt: Some("bob@example.test".into()) };
+        let rcpt = RcptParams {
+            notify: Some("SUCCESS,FAILURE".into()),
+            orcpt: Some("bob@example.test".into()),
+        };
         let table: Vec<(Command<'_>, &str)> = vec![
             (Command::Ehlo("client.example.test"), "EHLO client.example.test"),
             (Command::Helo("[127.0.0.1]"), "HELO [127.0.0.1]"),
@@ -313,8 +324,16 @@ mod tests {
     fn rejects_lf_in_recipient() {
         let params = RcptParams::default();
         let mut out = b"kept".to_vec();
-        let err = Command::RcptTo("bob@example.test>\r\nDATA", &params).encode(&mut out).unwrap_err();
-        assert_eq!(err, EncodeError::LineBreak { what: "recipient", at: 17 });
+        let err = Command::RcptTo("bob@example.test>\r\nDATA", &params)
+            .encode(&mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::LineBreak {
+                what: "recipient",
+                at: 17
+            }
+        );
         assert_eq!(out, b"kept", "nothing appended on error");
     }
 
@@ -323,18 +342,81 @@ mod tests {
         let p = MailParams::default();
         let r = RcptParams::default();
         let cases: Vec<(Command<'_>, EncodeError)> = vec![
-            (Command::MailFrom("a@b\nRSET", &p), EncodeError::LineBreak { what: "sender", at: 3 }),
-            (Command::MailFrom("a@b\0", &p), EncodeError::LineBreak { what: "sender", at: 3 }),
-            (Command::MailFrom("a@b> SIZE=1", &p), EncodeError::Forbidden { what: "sender", at: 3 }),
-            (Command::RcptTo("a b@c", &r), EncodeError::Forbidden { what: "recipient", at: 1 }),
-            (Command::RcptTo("", &r), EncodeError::Empty { what: "recipient" }),
-            (Command::RcptTo("<a@b", &r), EncodeError::Forbidden { what: "recipient", at: 0 }),
-            (Command::Ehlo("a\rb"), EncodeError::LineBreak { what: "HELO name", at: 1 }),
-            (Command::Ehlo("a b"), EncodeError::Forbidden { what: "HELO name", at: 1 }),
+            (
+                Command::MailFrom("a@b\nRSET", &p),
+                EncodeError::LineBreak {
+                    what: "sender",
+                    at: 3,
+                },
+            ),
+            (
+                Command::MailFrom("a@b\0", &p),
+                EncodeError::LineBreak {
+                    what: "sender",
+                    at: 3,
+                },
+            ),
+            (
+                Command::MailFrom("a@b> SIZE=1", &p),
+                EncodeError::Forbidden {
+                    what: "sender",
+                    at: 3,
+                },
+            ),
+            (
+                Command::RcptTo("a b@c", &r),
+                EncodeError::Forbidden {
+                    what: "recipient",
+                    at: 1,
+                },
+            ),
+            (
+                Command::RcptTo("", &r),
+                EncodeError::Empty { what: "recipient" },
+            ),
+            (
+                Command::RcptTo("<a@b", &r),
+                EncodeError::Forbidden {
+                    what: "recipient",
+                    at: 0,
+                },
+            ),
+            (
+                Command::Ehlo("a\rb"),
+                EncodeError::LineBreak {
+                    what: "HELO name",
+                    at: 1,
+                },
+            ),
+            (
+                Command::Ehlo("a b"),
+                EncodeError::Forbidden {
+                    what: "HELO name",
+                    at: 1,
+                },
+            ),
             (Command::Ehlo(""), EncodeError::Empty { what: "HELO name" }),
-            (Command::Vrfy("x\r\nQUIT"), EncodeError::LineBreak { what: "VRFY argument", at: 1 }),
-            (Command::Vrfy("\x1b"), EncodeError::Forbidden { what: "VRFY argument", at: 0 }),
-            (Command::Help(Some("a\n")), EncodeError::LineBreak { what: "HELP argument", at: 1 }),
+            (
+                Command::Vrfy("x\r\nQUIT"),
+                EncodeError::LineBreak {
+                    what: "VRFY argument",
+                    at: 1,
+                },
+            ),
+            (
+                Command::Vrfy("\x1b"),
+                EncodeError::Forbidden {
+                    what: "VRFY argument",
+                    at: 0,
+                },
+            ),
+            (
+                Command::Help(Some("a\n")),
+                EncodeError::LineBreak {
+                    what: "HELP argument",
+                    at: 1,
+                },
+            ),
         ];
         for (cmd, expected) in cases {
             let mut out = Vec::new();
@@ -345,15 +427,23 @@ mod tests {
 
     #[test]
     fn xtext_keeps_envid_on_one_line() {
-        let p = MailParams { envid: Some("a\r\nRSET".into()), ..MailParams::default() };
-        assert_eq!(encoded(Command::MailFrom("a@b", &p)), "MAIL FROM:<a@b> ENVID=a+0D+0ARSET");
+        let p = MailParams {
+            envid: Some("a\r\nRSET".into()),
+            ..MailParams::default()
+        };
+        assert_eq!(
+            encoded(Command::MailFrom("a@b", &p)),
+            "MAIL FROM:<a@b> ENVID=a+0D+0ARSET"
+        );
     }
 
     #[test]
     fn overlong_commands_are_refused() {
         let long = format!("{}@example.test", "a".repeat(2000));
         let mut out = Vec::new();
-        let err = Command::RcptTo(&long, &RcptParams::default()).encode(&mut out).unwrap_err();
+        let err = Command::RcptTo(&long, &RcptParams::default())
+            .encode(&mut out)
+            .unwrap_err();
         assert!(matches!(err, EncodeError::TooLong { .. }));
         assert!(out.is_empty());
     }

@@ -20,13 +20,21 @@ pub struct BodyEncoder {
 impl BodyEncoder {
     /// For DATA: normalizes line endings and doubles leading dots.
     pub fn data() -> Self {
-        BodyEncoder { dot_stuff: true, at_line_start: true, pending_cr: false, input_bytes: 0 }
+        BodyEncoder {
+            dot_stuff: true,
+            at_line_start: true,
+            pending_cr: false,
+            input_bytes: 0,
+        }
     }
 
     /// For BDAT (RFC 3030): normalizes line endings only; chunks are counted,
     /// so no dot-stuffing is needed.
     pub fn bdat() -> Self {
-        BodyEncoder { dot_stuff: false, ..BodyEncoder::data() }
+        BodyEncoder {
+            dot_stuff: false,
+            ..BodyEncoder::data()
+        }
     }
 
     /// Bytes fed so far.
@@ -121,7 +129,11 @@ mod tests {
                 assert_eq!(wire.get(i + 1), Some(&b'\n'), "bare CR at {i} in {wire:?}");
             }
             if b == b'\n' {
-                assert_eq!(i.checked_sub(1).and_then(|j| wire.get(j)), Some(&b'\r'), "bare LF at {i}");
+                assert_eq!(
+                    i.checked_sub(1).and_then(|j| wire.get(j)),
+                    Some(&b'\r'),
+                    "bare LF at {i}"
+                );
             }
         }
         assert!(wire.ends_with(b".\r\n"));
@@ -148,7 +160,12 @@ mod tests {
             (b"\n\n", b"\r\n\r\n.\r\n"),
         ];
         for (input, expected) in table {
-            assert_eq!(dot_stuff(input), *expected, "input {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                dot_stuff(input),
+                *expected,
+                "input {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
@@ -203,7 +220,9 @@ mod tests {
             let mut body = Vec::with_capacity(len);
             let mut s = seed;
             for _ in 0..len {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 body.push(alphabet[((s >> 33) % alphabet.len() as u64) as usize]);
             }
             let wire = dot_stuff(&body);

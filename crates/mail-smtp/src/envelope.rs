@@ -14,7 +14,10 @@ pub struct Envelope {
 
 impl Envelope {
     /// An envelope with default options.
-    pub fn new(from: impl Into<String>, recipients: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn new(
+        from: impl Into<String>,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         Envelope {
             from: from.into(),
             recipients: recipients.into_iter().map(Into::into).collect(),
@@ -24,7 +27,9 @@ impl Envelope {
 
     /// True when an address is not plain ASCII, so SMTPUTF8 is needed (RFC 6531 §3.4).
     pub fn needs_smtputf8(&self) -> bool {
-        !self.from.is_ascii() || self.recipients.iter().any(|r| !r.is_ascii()) || self.options.smtputf8
+        !self.from.is_ascii()
+            || self.recipients.iter().any(|r| !r.is_ascii())
+            || self.options.smtputf8
     }
 }
 
@@ -85,14 +90,22 @@ pub struct Notify {
 
 impl Notify {
     /// `NOTIFY=NEVER`.
-    pub const NEVER: Notify = Notify { success: false, failure: false, delay: false };
+    pub const NEVER: Notify = Notify {
+        success: false,
+        failure: false,
+        delay: false,
+    };
 
     /// The parameter value: `NEVER` or a comma list such as `SUCCESS,FAILURE`.
     pub fn value(self) -> String {
-        let words: Vec<&str> = [(self.success, "SUCCESS"), (self.failure, "FAILURE"), (self.delay, "DELAY")]
-            .into_iter()
-            .filter_map(|(on, word)| on.then_some(word))
-            .collect();
+        let words: Vec<&str> = [
+            (self.success, "SUCCESS"),
+            (self.failure, "FAILURE"),
+            (self.delay, "DELAY"),
+        ]
+        .into_iter()
+        .filter_map(|(on, word)| on.then_some(word))
+        .collect();
         if words.is_empty() {
             "NEVER".to_owned()
         } else {
@@ -155,8 +168,23 @@ mod tests {
     #[test]
     fn notify_values() {
         assert_eq!(Notify::NEVER.value(), "NEVER");
-        assert_eq!(Notify { success: true, failure: true, delay: false }.value(), "SUCCESS,FAILURE");
-        assert_eq!(Notify { delay: true, ..Notify::default() }.value(), "DELAY");
+        assert_eq!(
+            Notify {
+                success: true,
+                failure: true,
+                delay: false
+            }
+            .value(),
+            "SUCCESS,FAILURE"
+        );
+        assert_eq!(
+            Notify {
+                delay: true,
+                ..Notify::default()
+            }
+            .value(),
+            "DELAY"
+        );
     }
 
     #[test]
@@ -170,7 +198,11 @@ mod tests {
         ];
         for (message, eight_bit, utf8) in table {
             let options = MailOptions::detect(message);
-            assert_eq!((options.eight_bit_mime, options.smtputf8), (*eight_bit, *utf8), "{message:?}");
+            assert_eq!(
+                (options.eight_bit_mime, options.smtputf8),
+                (*eight_bit, *utf8),
+                "{message:?}"
+            );
         }
     }
 

@@ -35,7 +35,10 @@ impl fmt::Display for ParseError {
                 write!(f, "expected a reply line like `250 text`, got `{excerpt}`")
             }
             ParseError::MixedCodes { first, then } => {
-                write!(f, "a multi-line reply started with {first} and continued with {then}")
+                write!(
+                    f,
+                    "a multi-line reply started with {first} and continued with {then}"
+                )
             }
             ParseError::TooManyLines { limit } => write!(f, "a reply had more than {limit} lines"),
         }
@@ -86,7 +89,10 @@ impl fmt::Display for EncodeError {
                 write!(f, "refusing to send the {what}: CR, LF or NUL at byte {at}")
             }
             EncodeError::Forbidden { what, at } => {
-                write!(f, "refusing to send the {what}: forbidden character at byte {at}")
+                write!(
+                    f,
+                    "refusing to send the {what}: forbidden character at byte {at}"
+                )
             }
             EncodeError::Empty { what } => write!(f, "the {what} is empty"),
             EncodeError::TooLong { what, len } => write!(f, "the {what} is too long ({len} bytes)"),
@@ -184,7 +190,10 @@ impl Error {
 
     /// True when the server rejected a command or the message (exit code 5).
     pub fn is_rejected(&self) -> bool {
-        matches!(self, Error::Rejected { .. } | Error::AllRecipientsRejected { .. } | Error::TooLarge { .. })
+        matches!(
+            self,
+            Error::Rejected { .. } | Error::AllRecipientsRejected { .. } | Error::TooLarge { .. }
+        )
     }
 
     /// True when the server broke the protocol or a limit (exit code 6).
@@ -199,7 +208,8 @@ impl Error {
     /// True for connection, TLS and time-out failures (exit code 3), and for
     /// a session an earlier such failure left unusable.
     pub fn is_wire(&self) -> bool {
-        matches!(self, Error::Wire(err) if !err.is_protocol_violation()) || matches!(self, Error::Broken)
+        matches!(self, Error::Wire(err) if !err.is_protocol_violation())
+            || matches!(self, Error::Broken)
     }
 
     /// True when the caller's input cannot go on the wire (a line break in
@@ -211,10 +221,12 @@ impl Error {
     /// True when trying again later may work: a 4xx reply, a time-out, a lost connection.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Rejected { reply, .. } | Error::AuthRejected { reply, .. } => reply.code().is_transient(),
-            Error::AllRecipientsRejected { rejected } => {
-                rejected.iter().all(|(_, reply)| reply.code().is_transient())
+            Error::Rejected { reply, .. } | Error::AuthRejected { reply, .. } => {
+                reply.code().is_transient()
             }
+            Error::AllRecipientsRejected { rejected } => rejected
+                .iter()
+                .all(|(_, reply)| reply.code().is_transient()),
             Error::Wire(err) => matches!(err, mail_wire::Error::Timeout | mail_wire::Error::Closed),
             _ => false,
         }
@@ -226,13 +238,20 @@ impl fmt::Display for Error {
         match self {
             Error::Rejected { command, reply } => write!(f, "server rejected {command}: {reply}"),
             Error::AuthRejected { mechanism, reply } => {
-                write!(f, "server rejected authentication with {mechanism}: {reply}")
+                write!(
+                    f,
+                    "server rejected authentication with {mechanism}: {reply}"
+                )
             }
             Error::AllRecipientsRejected { rejected } => {
                 f.write_str("server rejected every recipient")?;
                 for (i, (rcpt, reply)) in rejected.iter().enumerate() {
                     let sep = if i == 0 { ": " } else { "; " };
-                    write!(f, "{sep}{} ({reply})", mail_wire::escape_for_display(rcpt.as_bytes()))?;
+                    write!(
+                        f,
+                        "{sep}{} ({reply})",
+                        mail_wire::escape_for_display(rcpt.as_bytes())
+                    )?;
                 }
                 Ok(())
             }
@@ -246,7 +265,10 @@ impl fmt::Display for Error {
                 f.write_str("refusing to send credentials over a connection without TLS")
             }
             Error::TooLarge { size, limit } => {
-                write!(f, "message of {size} bytes exceeds the server's limit of {limit} bytes")
+                write!(
+                    f,
+                    "message of {size} bytes exceeds the server's limit of {limit} bytes"
+                )
             }
             Error::Body(err) => write!(f, "cannot read the message body: {err}"),
             Error::Broken => f.write_str("the SMTP session cannot go on after an earlier error"),
@@ -295,19 +317,32 @@ mod tests {
 
     #[test]
     fn display_names_the_command_and_the_reply() {
-        let err = Error::Rejected { command: "RCPT", reply: reply(550, "5.1.1 <bob@example.test>: user unknown") };
-        assert_eq!(err.to_string(), "server rejected RCPT: 550 5.1.1 <bob@example.test>: user unknown");
+        let err = Error::Rejected {
+            command: "RCPT",
+            reply: reply(550, "5.1.1 <bob@example.test>: user unknown"),
+        };
+        assert_eq!(
+            err.to_string(),
+            "server rejected RCPT: 550 5.1.1 <bob@example.test>: user unknown"
+        );
         assert!(err.is_rejected() && !err.is_transient() && !err.is_auth_rejected());
     }
 
     #[test]
     fn predicates_sort_errors_for_exit_codes() {
-        let auth = Error::AuthRejected { mechanism: "PLAIN", reply: reply(535, "5.7.8 failed") };
+        let auth = Error::AuthRejected {
+            mechanism: "PLAIN",
+            reply: reply(535, "5.7.8 failed"),
+        };
         assert!(auth.is_auth_rejected() && !auth.is_rejected());
         assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
         let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 10 });
         assert!(long.is_protocol_violation() && !long.is_wire());
         assert!(Error::Protocol(ParseError::TooManyLines { limit: 1 }).is_protocol_violation());
-        assert!(Error::Rejected { command: "MAIL", reply: reply(421, "bye") }.is_transient());
+        assert!(Error::Rejected {
+            command: "MAIL",
+            reply: reply(421, "bye")
+        }
+        .is_transient());
     }
 }

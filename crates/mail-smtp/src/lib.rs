@@ -122,5 +122,5 @@ pub use capabilities::Capabilities;
 pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
-pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
 pub use mail_wire::sasl::Mechanism;
+pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};

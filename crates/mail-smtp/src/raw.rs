@@ -17,7 +17,9 @@ impl<S: Read + Write> Client<S> {
     pub fn raw_command(&mut self, line: &str) -> Result<Reply, Error> {
         let (public, secret) = split_secret(line);
         match &secret {
-            Some(secret) => self.connection().send(Line::with_secret(public.as_bytes(), secret))?,
+            Some(secret) => self
+                .connection()
+                .send(Line::with_secret(public.as_bytes(), secret))?,
             None => self.connection().send(Line::public(public.as_bytes()))?,
         }
         self.read_reply()
@@ -37,14 +39,18 @@ impl<S: Read + Write> Client<S> {
 /// `AUTH PLAIN dGVzdA==` -> (`AUTH PLAIN `, secret `dGVzdA==`).
 fn split_secret(line: &str) -> (&str, Option<Secret>) {
     let mut words = line.splitn(3, ' ');
-    let (Some(verb), Some(mechanism), Some(rest)) = (words.next(), words.next(), words.next()) else {
+    let (Some(verb), Some(mechanism), Some(rest)) = (words.next(), words.next(), words.next())
+    else {
         return (line, None);
     };
     if !verb.eq_ignore_ascii_case("AUTH") || rest.is_empty() {
         return (line, None);
     }
     let public_len = verb.len() + 1 + mechanism.len() + 1;
-    (line.get(..public_len).unwrap_or(line), Some(Secret::new(rest)))
+    (
+        line.get(..public_len).unwrap_or(line),
+        Some(Secret::new(rest)),
+    )
 }
 
 #[cfg(test)]

@@ -98,8 +98,17 @@ impl EnhancedStatus {
             s.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
             s.parse().ok()
         };
-        let class = u8::try_from(number(class)?).ok().filter(|c| matches!(c, 2 | 4 | 5))?;
-        Some((EnhancedStatus { class, subject: number(subject)?, detail: number(detail)? }, rest))
+        let class = u8::try_from(number(class)?)
+            .ok()
+            .filter(|c| matches!(c, 2 | 4 | 5))?;
+        Some((
+            EnhancedStatus {
+                class,
+                subject: number(subject)?,
+                detail: number(detail)?,
+            },
+            rest,
+        ))
     }
 }
 
@@ -207,7 +216,11 @@ impl Default for ReplyParser {
 impl ReplyParser {
     /// A parser accepting at most `max_lines` lines per reply.
     pub fn new(max_lines: usize) -> Self {
-        ReplyParser { code: None, lines: Vec::new(), max_lines: max_lines.max(1) }
+        ReplyParser {
+            code: None,
+            lines: Vec::new(),
+            max_lines: max_lines.max(1),
+        }
     }
 
     /// Feeds one line without its CRLF; returns the reply after its last line,
@@ -231,11 +244,16 @@ impl ReplyParser {
             return Err(ParseError::MixedCodes { first, then: code });
         }
         if self.lines.len() >= self.max_lines {
-            return Err(ParseError::TooManyLines { limit: self.max_lines });
+            return Err(ParseError::TooManyLines {
+                limit: self.max_lines,
+            });
         }
         self.code = Some(code);
         self.lines.push(String::from_utf8_lossy(text).into_owned());
-        Ok(is_last.then(|| Reply { code, lines: std::mem::take(&mut self.lines) }))
+        Ok(is_last.then(|| Reply {
+            code,
+            lines: std::mem::take(&mut self.lines),
+        }))
     }
 
     /// True between the first and the last line of a reply.
@@ -247,12 +265,16 @@ impl ReplyParser {
 /// Splits `250-text` into (250, false, "text"); `250 text` and a bare `250`
 /// are last lines (RFC 5321 §4.2: `Reply-code [ SP textstring ] CRLF`).
 fn split_reply_line(line: &[u8]) -> Result<(ReplyCode, bool, &[u8]), ParseError> {
-    let malformed = || ParseError::Malformed { excerpt: mail_wire::excerpt(line, 40) };
+    let malformed = || ParseError::Malformed {
+        excerpt: mail_wire::excerpt(line, 40),
+    };
     let digits = line.get(..3).ok_or_else(malformed)?;
     if !digits.iter().all(u8::is_ascii_digit) {
         return Err(malformed());
     }
-    let number = digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    let number = digits
+        .iter()
+        .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
     let code = ReplyCode::new(number).ok_or_else(malformed)?;
     match line.get(3) {
         None => Ok((code, true, b"")),
@@ -281,12 +303,28 @@ mod tests {
     #[test]
     fn known_replies_parse() {
         let table: &[(&[u8], u16, &[&str])] = &[
-            (b"220 mail.example.test ESMTP Postfix\r\n", 220, &["mail.example.test ESMTP Postfix"]),
-            (b"250-mail.example.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n", 250, &["mail.example.test", "PIPELINING", "CHUNKING"]),
+            (
+                b"220 mail.example.test ESMTP Postfix\r\n",
+                220,
+                &["mail.example.test ESMTP Postfix"],
+            ),
+            (
+                b"250-mail.example.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+                250,
+                &["mail.example.test", "PIPELINING", "CHUNKING"],
+            ),
             (b"250\r\n", 250, &[""]),
             (b"354 \r\n", 354, &[""]),
-            (b"220-first\r\n220-\r\n220 last\r\n", 220, &["first", "", "last"]),
-            (b"550 5.1.1 <bob@example.test>: Recipient address rejected\r\n", 550, &["5.1.1 <bob@example.test>: Recipient address rejected"]),
+            (
+                b"220-first\r\n220-\r\n220 last\r\n",
+                220,
+                &["first", "", "last"],
+            ),
+            (
+                b"550 5.1.1 <bob@example.test>: Recipient address rejected\r\n",
+                550,
+                &["5.1.1 <bob@example.test>: Recipient address rejected"],
+            ),
         ];
         for (input, code, lines) in table {
             let replies = parse_all(input).unwrap();
@@ -298,7 +336,17 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_errors() {
-        let table: &[&[u8]] = &[b"", b"25", b"abc ok", b"2500 x", b"250x", b"199 low", b"600 high", b"-250 x", b"25a ok"];
+        let table: &[&[u8]] = &[
+            b"",
+            b"25",
+            b"abc ok",
+            b"2500 x",
+            b"250x",
+            b"199 low",
+            b"600 high",
+            b"-250 x",
+            b"25a ok",
+        ];
         for input in table {
             let mut parser = ReplyParser::default();
             assert!(
@@ -316,7 +364,10 @@ mod tests {
         let err = parser.push_line(b"251 b").unwrap_err();
         assert!(matches!(err, ParseError::MixedCodes { .. }));
         // The parser starts afresh afterwards.
-        assert_eq!(parser.push_line(b"221 bye").unwrap().unwrap().code(), ReplyCode::CLOSING);
+        assert_eq!(
+            parser.push_line(b"221 bye").unwrap().unwrap().code(),
+            ReplyCode::CLOSING
+        );
     }
 
     #[test]
@@ -325,12 +376,20 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(parser.push_line(b"250-x").unwrap(), None);
         }
-        assert!(matches!(parser.push_line(b"250 x"), Err(ParseError::TooManyLines { limit: 3 })));
+        assert!(matches!(
+            parser.push_line(b"250 x"),
+            Err(ParseError::TooManyLines { limit: 3 })
+        ));
     }
 
     #[test]
     fn every_prefix_of_a_reply_is_need_more() {
-        let lines: [&[u8]; 4] = [b"250-mail.example.test", b"250-SIZE 1000", b"250-8BITMIME", b"250 SMTPUTF8"];
+        let lines: [&[u8]; 4] = [
+            b"250-mail.example.test",
+            b"250-SIZE 1000",
+            b"250-8BITMIME",
+            b"250 SMTPUTF8",
+        ];
         let mut parser = ReplyParser::default();
         for (i, line) in lines.iter().enumerate() {
             let got = parser.push_line(line).unwrap();
@@ -357,7 +416,11 @@ mod tests {
         type Known<'a> = (&'a str, Option<(u8, u16, u16)>, &'a str);
         let table: &[Known<'_>] = &[
             ("5.1.1 user unknown", Some((5, 1, 1)), "user unknown"),
-            ("2.0.0 Ok: queued as 4XyZ", Some((2, 0, 0)), "Ok: queued as 4XyZ"),
+            (
+                "2.0.0 Ok: queued as 4XyZ",
+                Some((2, 0, 0)),
+                "Ok: queued as 4XyZ",
+            ),
             ("4.7.0", Some((4, 7, 0)), ""),
             ("5.123.999 long", Some((5, 123, 999)), "long"),
             ("3.0.0 bad class", None, ""),
@@ -371,7 +434,11 @@ mod tests {
         ];
         for (text, expected, rest) in table {
             let got = EnhancedStatus::parse_prefix(text);
-            assert_eq!(got.map(|(s, _)| (s.class, s.subject, s.detail)), *expected, "{text}");
+            assert_eq!(
+                got.map(|(s, _)| (s.class, s.subject, s.detail)),
+                *expected,
+                "{text}"
+            );
             if let Some((_, r)) = got {
                 assert_eq!(r, *rest);
             }
@@ -389,7 +456,10 @@ mod tests {
 
     #[test]
     fn display_escapes_control_characters() {
-        let reply = Reply::new(ReplyCode::new(550).unwrap(), vec!["5.1.1 \x1b[2Jbad".into(), "more".into()]);
+        let reply = Reply::new(
+            ReplyCode::new(550).unwrap(),
+            vec!["5.1.1 \x1b[2Jbad".into(), "more".into()],
+        );
         assert_eq!(reply.to_string(), "550 5.1.1 \\x1b[2Jbad more");
     }
 
@@ -405,7 +475,9 @@ mod tests {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             let len = (seed % 12) as usize;
-            let line: Vec<u8> = (0..len).map(|i| alphabet[((seed >> (i * 5)) % alphabet.len() as u64) as usize]).collect();
+            let line: Vec<u8> = (0..len)
+                .map(|i| alphabet[((seed >> (i * 5)) % alphabet.len() as u64) as usize])
+                .collect();
             if let Ok(Some(reply)) = parser.push_line(&line) {
                 let mut bytes = Vec::new();
                 reply.encode(&mut bytes);
@@ -413,7 +485,10 @@ mod tests {
                 parsed += 1;
             }
         }
-        assert!(parsed > 100, "only {parsed} replies parsed: the generator is too weak");
+        assert!(
+            parsed > 100,
+            "only {parsed} replies parsed: the generator is too weak"
+        );
     }
 
     #[test]

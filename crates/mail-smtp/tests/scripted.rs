@@ -1,7 +1,12 @@
 //! The client against scripted in-memory servers: split reads, disconnects,
 //! hostile replies, rejections, and the STARTTLS defences over a local fake.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -47,7 +52,11 @@ fn options(transcript: &Recording) -> ClientOptions {
 
 fn start(stream: &ScriptedStream) -> (Client<ScriptedStream>, Recording) {
     let transcript = Recording::new();
-    let client = Client::new(Connection::new(stream.clone(), Limits::default()), options(&transcript)).unwrap();
+    let client = Client::new(
+        Connection::new(stream.clone(), Limits::default()),
+        options(&transcript),
+    )
+    .unwrap();
     (client, transcript)
 }
 
@@ -95,17 +104,27 @@ fn multi_line_greeting_is_read_whole() {
          S: 250 mail.example.test",
     );
     let (client, _) = start(&stream);
-    assert_eq!(client.greeting().lines(), ["mail.example.test ESMTP", "no UCE", "welcome"]);
+    assert_eq!(
+        client.greeting().lines(),
+        ["mail.example.test ESMTP", "no UCE", "welcome"]
+    );
     stream.assert_done();
 }
 
 #[test]
 fn greeting_554_is_a_rejection() {
     let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away\nC: QUIT\nS: 221 bye");
-    let err = Client::new(Connection::new(stream.clone(), Limits::default()), ClientOptions::default()).unwrap_err();
+    let err = Client::new(
+        Connection::new(stream.clone(), Limits::default()),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
     stream.assert_done();
     assert!(err.is_rejected(), "{err}");
-    assert_eq!(err.to_string(), "server rejected the connection: 554 5.7.1 go away");
+    assert_eq!(
+        err.to_string(),
+        "server rejected the connection: 554 5.7.1 go away"
+    );
 }
 
 #[test]
@@ -144,7 +163,16 @@ fn reply_421_mid_session_is_a_transient_rejection() {
     ]);
     let (mut client, _) = start(&stream);
     let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
-    assert!(matches!(err, Error::Rejected { command: "MAIL", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Rejected {
+                command: "MAIL",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.is_transient());
     stream.assert_done();
 }
@@ -166,7 +194,10 @@ fn one_of_two_recipients_rejected_pipelined() {
          S: 250 2.0.0 Ok: queued as 1234",
     ]);
     let (mut client, _) = start(&stream);
-    let envelope = Envelope::new("alice@example.test", ["nobody@example.test", "bob@example.test"]);
+    let envelope = Envelope::new(
+        "alice@example.test",
+        ["nobody@example.test", "bob@example.test"],
+    );
     let delivery = client.send(&envelope, &mut &b"x\r\n"[..], None).unwrap();
     assert_eq!(delivery.recipients[0].reply.code().get(), 550);
     assert!(delivery.recipients[1].is_accepted());
@@ -191,7 +222,10 @@ fn one_of_two_recipients_rejected_without_pipelining() {
          S: 250 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let envelope = Envelope::new("alice@example.test", ["bob@example.test", "nobody@example.test"]);
+    let envelope = Envelope::new(
+        "alice@example.test",
+        ["bob@example.test", "nobody@example.test"],
+    );
     let delivery = client.send(&envelope, &mut &b"x"[..], None).unwrap();
     assert_eq!(delivery.rejected().count(), 1);
     stream.assert_done();
@@ -214,7 +248,10 @@ fn all_recipients_rejected_resets_and_errs() {
     ]);
     let (mut client, _) = start(&stream);
     let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
-    assert!(matches!(&err, Error::AllRecipientsRejected { rejected } if rejected.len() == 1), "{err}");
+    assert!(
+        matches!(&err, Error::AllRecipientsRejected { rejected } if rejected.len() == 1),
+        "{err}"
+    );
     assert_eq!(
         err.to_string(),
         "server rejected every recipient: bob@example.test (550 5.1.1 unknown)"
@@ -241,7 +278,9 @@ fn data_go_ahead_without_recipients_sends_no_body() {
          S: 250 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.send(&bob(), &mut &b"secret body"[..], None).unwrap_err();
+    let err = client
+        .send(&bob(), &mut &b"secret body"[..], None)
+        .unwrap_err();
     assert!(matches!(err, Error::AllRecipientsRejected { .. }));
     assert!(!String::from_utf8_lossy(&stream.written()).contains("secret body"));
     stream.assert_done();
@@ -285,20 +324,36 @@ fn message_refused_after_data_is_a_rejection_and_the_session_goes_on() {
     ]);
     let (mut client, _) = start(&stream);
     let err = client.send(&bob(), &mut &b"spam"[..], None).unwrap_err();
-    assert!(matches!(err, Error::Rejected { command: "DATA", .. }) && err.is_rejected());
+    assert!(
+        matches!(
+            err,
+            Error::Rejected {
+                command: "DATA",
+                ..
+            }
+        ) && err.is_rejected()
+    );
     client.noop().unwrap();
     stream.assert_done();
 }
 
 #[test]
 fn connection_closed_mid_reply_is_a_wire_error() {
-    let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
+    let text =
+        "S: 220 hi\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 PIPELINING\n";
     // 30 bytes: inside the first line of the EHLO reply; 31: right after it,
     // between the lines of the multi-line reply.
     for cut in [30, 31] {
         let stream = ScriptedStream::from_transcript(text).eof_after(cut);
-        let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
-        assert!(matches!(err, Error::Wire(mail_wire::Error::Closed)), "{cut}: {err}");
+        let err = Client::new(
+            Connection::new(stream, Limits::default()),
+            options(&Recording::new()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Wire(mail_wire::Error::Closed)),
+            "{cut}: {err}"
+        );
         assert!(err.is_wire() && err.is_transient());
     }
 }
@@ -308,8 +363,18 @@ fn ten_megabyte_line_without_crlf_is_a_protocol_violation() {
     let mut flood = b"220 ".to_vec();
     flood.resize(10 * 1024 * 1024, b'a');
     let stream = ScriptedStream::raw(&flood);
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::LineTooLong { limit: 8192 })), "{err}");
+    let err = Client::new(
+        Connection::new(stream, Limits::default()),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Wire(mail_wire::Error::LineTooLong { limit: 8192 })
+        ),
+        "{err}"
+    );
     assert!(err.is_protocol_violation());
 }
 
@@ -320,15 +385,29 @@ fn endless_multi_line_reply_is_a_protocol_violation() {
         flood.extend_from_slice(b"250-more\r\n");
     }
     let stream = ScriptedStream::raw(&flood);
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::Protocol(mail_smtp::ParseError::TooManyLines { .. })), "{err}");
+    let err = Client::new(
+        Connection::new(stream, Limits::default()),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Protocol(mail_smtp::ParseError::TooManyLines { .. })
+        ),
+        "{err}"
+    );
     assert!(err.is_protocol_violation());
 }
 
 #[test]
 fn malformed_reply_is_a_protocol_error() {
     let stream = ScriptedStream::from_transcript("S: HTTP/1.1 400 Bad Request");
-    let err = Client::new(Connection::new(stream, Limits::default()), ClientOptions::default()).unwrap_err();
+    let err = Client::new(
+        Connection::new(stream, Limits::default()),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "server broke the SMTP protocol: expected a reply line like `250 text`, got `HTTP/1.1 400 Bad Request`"
@@ -341,12 +420,24 @@ fn line_breaks_in_addresses_are_refused_before_a_byte_is_sent() {
     let (mut client, _) = start(&stream);
     let sent = stream.written().len();
     for envelope in [
-        Envelope::new("alice@example.test", ["bob@example.test>\r\nRCPT TO:<eve@example.test"]),
+        Envelope::new(
+            "alice@example.test",
+            ["bob@example.test>\r\nRCPT TO:<eve@example.test"],
+        ),
         Envelope::new("alice@example.test\n", ["bob@example.test"]),
-        Envelope::new("alice@example.test", ["ok@example.test", "bad\0@example.test"]),
+        Envelope::new(
+            "alice@example.test",
+            ["ok@example.test", "bad\0@example.test"],
+        ),
     ] {
         let err = client.send(&envelope, &mut &b"x"[..], None).unwrap_err();
-        assert!(matches!(err, Error::Invalid(mail_smtp::EncodeError::LineBreak { .. })), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Invalid(mail_smtp::EncodeError::LineBreak { .. })
+            ),
+            "{err}"
+        );
     }
     assert!(matches!(client.vrfy("a\r\nQUIT"), Err(Error::Invalid(_))));
     assert_eq!(stream.written().len(), sent);
@@ -357,8 +448,16 @@ fn line_breaks_in_addresses_are_refused_before_a_byte_is_sent() {
 fn size_over_the_servers_limit_is_refused_before_sending() {
     let stream = script(&[EHLO_PIPELINING]);
     let (mut client, _) = start(&stream);
-    let err = client.send(&bob(), &mut &b"x"[..], Some(2_000_000)).unwrap_err();
-    assert!(matches!(err, Error::TooLarge { size: 2_000_000, limit: 1_000_000 }));
+    let err = client
+        .send(&bob(), &mut &b"x"[..], Some(2_000_000))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::TooLarge {
+            size: 2_000_000,
+            limit: 1_000_000
+        }
+    ));
     stream.assert_done();
 }
 
@@ -367,10 +466,16 @@ fn utf8_address_without_smtputf8_is_unsupported() {
     let stream = script(&[EHLO_PIPELINING]);
     let (mut client, _) = start(&stream);
     let envelope = Envelope::new("alice@example.test", ["김철수@example.test"]);
-    assert!(matches!(client.send(&envelope, &mut &b"x"[..], None), Err(Error::Unsupported("SMTPUTF8"))));
+    assert!(matches!(
+        client.send(&envelope, &mut &b"x"[..], None),
+        Err(Error::Unsupported("SMTPUTF8"))
+    ));
     let mut dsn = bob();
     dsn.options.dsn = Some(mail_smtp::Dsn::default());
-    assert!(matches!(client.send(&dsn, &mut &b"x"[..], None), Err(Error::Unsupported("DSN"))));
+    assert!(matches!(
+        client.send(&dsn, &mut &b"x"[..], None),
+        Err(Error::Unsupported("DSN"))
+    ));
     stream.assert_done();
 }
 
@@ -382,8 +487,12 @@ fn auth_plain_and_login_are_masked_in_the_transcript() {
          S: 235 2.7.0 Authentication successful",
     ]);
     let (mut client, transcript) = start(&stream);
-    client.auth("alice", &Secret::new("hunter2"), Some(Mechanism::Plain)).unwrap();
-    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    client
+        .auth("alice", &Secret::new("hunter2"), Some(Mechanism::Plain))
+        .unwrap();
+    assert!(transcript
+        .lines()
+        .contains(&"C: AUTH PLAIN ********".to_owned()));
     assert!(String::from_utf8_lossy(&stream.written()).contains("AGFsaWNlAGh1bnRlcjI="));
 
     let stream = script(&[
@@ -396,17 +505,24 @@ fn auth_plain_and_login_are_masked_in_the_transcript() {
          S: 235 2.7.0 ok",
     ]);
     let (mut client, transcript) = start(&stream);
-    client.auth("alice", &Secret::new("hunter2"), Some(Mechanism::Login)).unwrap();
+    client
+        .auth("alice", &Secret::new("hunter2"), Some(Mechanism::Login))
+        .unwrap();
     let lines = transcript.lines();
     assert_eq!(lines.iter().filter(|l| *l == "C: ********").count(), 2);
-    assert!(lines.iter().all(|l| !l.contains("YWxpY2U=") && !l.contains("aHVudGVyMg==")));
+    assert!(lines
+        .iter()
+        .all(|l| !l.contains("YWxpY2U=") && !l.contains("aHVudGVyMg==")));
     stream.assert_done();
 }
 
 #[test]
 fn auth_without_tls_is_refused_unless_allowed() {
     let stream = script(&[EHLO_PIPELINING]);
-    let opts = ClientOptions { helo_name: "client.example.test".into(), ..ClientOptions::default() };
+    let opts = ClientOptions {
+        helo_name: "client.example.test".into(),
+        ..ClientOptions::default()
+    };
     let mut client = Client::new(Connection::new(stream.clone(), Limits::default()), opts).unwrap();
     let err = client.auth("alice", &Secret::new("pw"), None).unwrap_err();
     assert!(matches!(err, Error::PlaintextAuth));
@@ -425,7 +541,12 @@ fn cram_md5_answers_the_challenge() {
          S: 235 ok",
     ]);
     let (mut client, transcript) = start(&stream);
-    assert_eq!(client.auth("tim", &Secret::new("tanstaaftanstaaf"), None).unwrap(), Mechanism::CramMd5);
+    assert_eq!(
+        client
+            .auth("tim", &Secret::new("tanstaaftanstaaf"), None)
+            .unwrap(),
+        Mechanism::CramMd5
+    );
     assert!(transcript.lines().contains(&"C: ********".to_owned()));
     stream.assert_done();
 }
@@ -440,7 +561,13 @@ fn xoauth2_failure_gets_an_empty_line_then_the_error() {
          S: 535 5.7.8 Username and Password not accepted",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.auth("alice@example.test", &Secret::new("token"), Some(Mechanism::XOAuth2)).unwrap_err();
+    let err = client
+        .auth(
+            "alice@example.test",
+            &Secret::new("token"),
+            Some(Mechanism::XOAuth2),
+        )
+        .unwrap_err();
     assert!(err.is_auth_rejected(), "{err}");
     stream.assert_done();
 }
@@ -449,7 +576,9 @@ fn xoauth2_failure_gets_an_empty_line_then_the_error() {
 fn mechanism_not_offered_is_unsupported() {
     let stream = script(&[EHLO_PLAIN]);
     let (mut client, _) = start(&stream);
-    let err = client.auth("a", &Secret::new("b"), Some(Mechanism::CramMd5)).unwrap_err();
+    let err = client
+        .auth("a", &Secret::new("b"), Some(Mechanism::CramMd5))
+        .unwrap_err();
     assert!(matches!(err, Error::Unsupported("AUTH CRAM-MD5")));
     stream.assert_done();
 }
@@ -471,7 +600,9 @@ fn bdat_carries_the_body_in_counted_chunks_after_the_envelope() {
     let (mut client, transcript) = start(&stream);
     let delivery = client.send(&bob(), &mut &body[..], None).unwrap();
     assert_eq!(delivery.queue_id(), Some("B"));
-    assert!(transcript.lines().contains(&"C: <message body: 12 bytes>".to_owned()));
+    assert!(transcript
+        .lines()
+        .contains(&"C: <message body: 12 bytes>".to_owned()));
     stream.assert_done();
 }
 
@@ -480,7 +611,9 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
     let line = "x".repeat(98) + "\r\n";
     let body = line.repeat(1500); // 150 000 bytes: 64 KiB + 64 KiB + rest
     let mut text = String::from(EHLO_CHUNKING);
-    text.push_str("C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\n");
+    text.push_str(
+        "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\n",
+    );
     text.push_str("C: BDAT 65536\n");
     let stream = ScriptedStream::from_transcript(&text);
     let chunk = |range: std::ops::Range<usize>| body.as_bytes()[range].to_vec();
@@ -491,7 +624,9 @@ fn bdat_splits_a_large_body_and_pipelines_the_chunks() {
         .then_expect(&chunk(65536..131072))
         .then_expect(format!("BDAT {} LAST\r\n", 150_000 - 131_072).as_bytes())
         .then_expect(&chunk(131072..150_000))
-        .then_serve(b"250 2.0.0 65536 octets received\r\n250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n");
+        .then_serve(
+            b"250 2.0.0 65536 octets received\r\n250 2.0.0 ok\r\n250 2.0.0 Ok: queued as BIG\r\n",
+        );
     let (mut client, _) = start(&stream);
     let delivery = client.send(&bob(), &mut body.as_bytes(), None).unwrap();
     assert_eq!(delivery.queue_id(), Some("BIG"));
@@ -543,7 +678,9 @@ fn body_read_error_during_data_never_ends_the_message() {
          S: 354 go",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.send(&bob(), &mut FailingBody { served: false }, None).unwrap_err();
+    let err = client
+        .send(&bob(), &mut FailingBody { served: false }, None)
+        .unwrap_err();
     assert!(matches!(err, Error::Body(_)), "{err}");
     assert!(!stream.written().ends_with(b".\r\n"));
     // The session is unusable: no further command is sent.
@@ -586,22 +723,34 @@ fn send_all_pipelines_the_next_envelope_behind_the_dot() {
     let (mut client, _) = start(&stream);
     let envelope = bob();
     let bodies: [&[u8]; 3] = [b"one", b"two", b"three"];
-    let results = client.send_all(bodies.iter().map(|b| (&envelope, *b))).unwrap();
+    let results = client
+        .send_all(bodies.iter().map(|b| (&envelope, *b)))
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
-    assert!(matches!(results[1], Err(Error::Rejected { command: "DATA", .. })));
+    assert!(matches!(
+        results[1],
+        Err(Error::Rejected {
+            command: "DATA",
+            ..
+        })
+    ));
     assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
     stream.assert_done();
 }
 
 /// A fake server on loopback: plays `script` (lines to send, `<` lines to
 /// receive) and returns what it received.
-fn fake_server(replies: Vec<(&'static str, &'static [u8])>) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+fn fake_server(
+    replies: Vec<(&'static str, &'static [u8])>,
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = std::thread::spawn(move || {
         let (mut socket, _) = listener.accept().unwrap();
         let mut reader = BufReader::new(socket.try_clone().unwrap());
-        socket.write_all(b"220 fake.example.test ESMTP\r\n").unwrap();
+        socket
+            .write_all(b"220 fake.example.test ESMTP\r\n")
+            .unwrap();
         let mut received = Vec::new();
         for (expect, reply) in replies {
             let mut line = String::new();
@@ -624,12 +773,30 @@ fn fake_server(replies: Vec<(&'static str, &'static [u8])>) -> (u16, std::thread
 #[test]
 fn starttls_with_injected_bytes_is_refused() {
     let (port, fake) = fake_server(vec![
-        ("EHLO", b"250-fake.example.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"),
-        ("STARTTLS", b"220 2.0.0 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n"),
+        (
+            "EHLO",
+            b"250-fake.example.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n",
+        ),
+        (
+            "STARTTLS",
+            b"220 2.0.0 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n",
+        ),
     ]);
     let server = Server::new("127.0.0.1", port);
-    let err = Client::connect(&server, Security::StartTls, &TlsConfig::new(), ClientOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::BufferedAfterStartTls { .. })), "{err}");
+    let err = Client::connect(
+        &server,
+        Security::StartTls,
+        &TlsConfig::new(),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Wire(mail_wire::Error::BufferedAfterStartTls { .. })
+        ),
+        "{err}"
+    );
     assert!(err.is_protocol_violation());
     let received = fake.join().unwrap();
     assert_eq!(received, ["EHLO localhost", "STARTTLS"]);
@@ -637,13 +804,26 @@ fn starttls_with_injected_bytes_is_refused() {
 
 #[test]
 fn starttls_missing_from_ehlo_fails_before_auth() {
-    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 AUTH PLAIN LOGIN\r\n")]);
+    let (port, fake) = fake_server(vec![(
+        "EHLO",
+        b"250-fake.example.test\r\n250 AUTH PLAIN LOGIN\r\n",
+    )]);
     let server = Server::new("127.0.0.1", port);
-    let err = Client::connect(&server, Security::StartTls, &TlsConfig::new(), ClientOptions::default()).unwrap_err();
+    let err = Client::connect(
+        &server,
+        Security::StartTls,
+        &TlsConfig::new(),
+        ClientOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Unsupported("STARTTLS")), "{err}");
     assert_eq!(err.to_string(), "server does not offer STARTTLS");
     let received = fake.join().unwrap();
-    assert_eq!(received, ["EHLO localhost"], "nothing after EHLO, no AUTH above all");
+    assert_eq!(
+        received,
+        ["EHLO localhost"],
+        "nothing after EHLO, no AUTH above all"
+    );
 }
 
 #[test]
@@ -679,7 +859,10 @@ fn send_all_with_bdat_pipelines_each_chunk_with_the_next_envelope_behind_rset() 
     let messages: [(&Envelope, &[u8]); 3] = [(&ok, b"one"), (&bad, b"two"), (&ok, b"three")];
     let results = client.send_all(messages).unwrap();
     assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("1"));
-    assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })));
+    assert!(matches!(
+        results[1],
+        Err(Error::AllRecipientsRejected { .. })
+    ));
     assert_eq!(results[2].as_ref().unwrap().queue_id(), Some("3"));
     stream.assert_done();
 }
@@ -700,7 +883,13 @@ fn send_all_resets_after_a_refused_last_chunk() {
     ]);
     let (mut client, _) = start(&stream);
     let results = client.send_all([(&bob(), &b"spam"[..])]).unwrap();
-    assert!(matches!(results[0], Err(Error::Rejected { command: "BDAT", .. })));
+    assert!(matches!(
+        results[0],
+        Err(Error::Rejected {
+            command: "BDAT",
+            ..
+        })
+    ));
     stream.assert_done();
 }
 
@@ -718,8 +907,13 @@ fn chunk_data_never_follows_a_refused_envelope() {
          S: 250 2.0.0 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.send(&bob(), &mut &b"RCPT TO:<eve@example.test>\r\n"[..], None).unwrap_err();
-    assert!(matches!(&err, Error::Rejected { command: "MAIL", reply } if reply.code().get() == 530), "{err}");
+    let err = client
+        .send(&bob(), &mut &b"RCPT TO:<eve@example.test>\r\n"[..], None)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Rejected { command: "MAIL", reply } if reply.code().get() == 530),
+        "{err}"
+    );
     assert!(!String::from_utf8_lossy(&stream.written()).contains("eve@"));
     client.noop().unwrap();
     stream.assert_done();
@@ -742,7 +936,9 @@ fn send_all_reports_invalid_envelopes_in_place() {
     let (mut client, _) = start(&stream);
     let bad = Envelope::new("alice@example.test", ["bob@example.test\r\nRSET"]);
     let ok = bob();
-    let results = client.send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])]).unwrap();
+    let results = client
+        .send_all([(&bad, &b"no"[..]), (&ok, &b"ok"[..])])
+        .unwrap();
     assert!(matches!(results[0], Err(Error::Invalid(_))));
     assert_eq!(results[1].as_ref().unwrap().queue_id(), Some("2"));
     stream.assert_done();
@@ -761,20 +957,36 @@ fn raw_mode_reads_whole_replies_and_masks_auth() {
     let (mut client, transcript) = start(&stream);
     let help = client.raw_command("HELP").unwrap();
     assert_eq!(help.lines().len(), 2);
-    client.raw_command("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=").unwrap();
-    assert!(transcript.lines().contains(&"C: AUTH PLAIN ********".to_owned()));
+    client
+        .raw_command("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=")
+        .unwrap();
+    assert!(transcript
+        .lines()
+        .contains(&"C: AUTH PLAIN ********".to_owned()));
     assert!(!transcript.lines().iter().any(|l| l.contains("AGFsaWNl")));
     let err = client.raw_command("NOOP\r\nQUIT").unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::LineBreak { .. })), "{err}");
+    assert!(
+        matches!(err, Error::Wire(mail_wire::Error::LineBreak { .. })),
+        "{err}"
+    );
     stream.assert_done();
 }
 
 #[test]
 fn opportunistic_starttls_is_possible_after_a_plain_connect() {
     // --mx delivery: connect plain, upgrade only when offered.
-    let (port, fake) = fake_server(vec![("EHLO", b"250-fake.example.test\r\n250 PIPELINING\r\n"), ("QUIT", b"221 bye\r\n")]);
+    let (port, fake) = fake_server(vec![
+        ("EHLO", b"250-fake.example.test\r\n250 PIPELINING\r\n"),
+        ("QUIT", b"221 bye\r\n"),
+    ]);
     let server = Server::new("127.0.0.1", port);
-    let client = Client::connect(&server, Security::Plain, &TlsConfig::new(), ClientOptions::default()).unwrap();
+    let client = Client::connect(
+        &server,
+        Security::Plain,
+        &TlsConfig::new(),
+        ClientOptions::default(),
+    )
+    .unwrap();
     assert!(!client.capabilities().starttls() && !client.is_tls());
     client.quit().unwrap();
     assert_eq!(fake.join().unwrap(), ["EHLO localhost", "QUIT"]);
@@ -818,12 +1030,20 @@ fn random_servers_never_make_the_client_panic_or_hang() {
             server.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
         }
         let stream = ScriptedStream::raw(&server);
-        let opts = ClientOptions { allow_plaintext_auth: true, ..ClientOptions::default() };
-        let Ok(mut client) = Client::new(Connection::new(stream, Limits::default()), opts) else { continue };
+        let opts = ClientOptions {
+            allow_plaintext_auth: true,
+            ..ClientOptions::default()
+        };
+        let Ok(mut client) = Client::new(Connection::new(stream, Limits::default()), opts) else {
+            continue;
+        };
         let mechanism = [None, Some(Mechanism::Login), Some(Mechanism::CramMd5)][round % 3];
         let _ = client.auth("alice", &Secret::new("pw"), mechanism);
         let envelope = Envelope::new("a@b.test", ["c@d.test", "e@f.test"]);
-        if client.send(&envelope, &mut &b".x\r\ny"[..], Some(5)).is_ok() {
+        if client
+            .send(&envelope, &mut &b".x\r\ny"[..], Some(5))
+            .is_ok()
+        {
             sent_ok += 1;
         }
         let messages = [(&envelope, &b"one"[..]), (&envelope, &b"two"[..])];
@@ -847,7 +1067,11 @@ fn a_malformed_reply_mid_session_stops_the_session() {
     let written = stream.written().len();
     let err = client.send(&bob(), &mut &b"x"[..], None).unwrap_err();
     assert!(matches!(err, Error::Broken) && err.is_wire(), "{err}");
-    assert_eq!(stream.written().len(), written, "nothing sent after the broken reply");
+    assert_eq!(
+        stream.written().len(),
+        written,
+        "nothing sent after the broken reply"
+    );
     stream.assert_done();
 }
 
@@ -870,8 +1094,13 @@ fn cram_md5_challenge_that_is_not_base64_is_cancelled() {
          S: 250 2.0.0 Ok",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.auth("tim", &Secret::new("pw"), Some(Mechanism::CramMd5)).unwrap_err();
-    assert_eq!(err.to_string(), "server sent an unexpected reply to AUTH: 334 !!! not base64");
+    let err = client
+        .auth("tim", &Secret::new("pw"), Some(Mechanism::CramMd5))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "server sent an unexpected reply to AUTH: 334 !!! not base64"
+    );
     assert!(err.is_protocol_violation());
     client.noop().unwrap();
     stream.assert_done();
@@ -887,8 +1116,19 @@ fn an_endless_challenge_is_cancelled_not_answered_with_the_password_again() {
          S: 501 5.7.0 Authentication aborted",
     ]);
     let (mut client, _) = start(&stream);
-    let err = client.auth("alice", &Secret::new("pw"), Some(Mechanism::Plain)).unwrap_err();
-    assert!(matches!(err, Error::UnexpectedReply { command: "AUTH", .. }), "{err}");
+    let err = client
+        .auth("alice", &Secret::new("pw"), Some(Mechanism::Plain))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::UnexpectedReply {
+                command: "AUTH",
+                ..
+            }
+        ),
+        "{err}"
+    );
     stream.assert_done();
 }
 
@@ -935,9 +1175,15 @@ fn a_body_read_one_byte_at_a_time_is_sent_the_same() {
         } else {
             (EHLO_PIPELINING, "C: DATA\nS: 250 Ok\nS: 250 Ok\nS: 354 go\nC: ...a\nC: b\nC: ..\nC: c\nC: .\nS: 250 Ok: queued as T\n")
         };
-        let stream = script(&[ehlo, "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\n", data]);
+        let stream = script(&[
+            ehlo,
+            "C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\n",
+            data,
+        ]);
         let (mut client, _) = start(&stream);
-        let delivery = client.send(&bob(), &mut Trickle(b"..a\rb\n.\r\nc"), None).unwrap();
+        let delivery = client
+            .send(&bob(), &mut Trickle(b"..a\rb\n.\r\nc"), None)
+            .unwrap();
         assert_eq!(delivery.queue_id(), Some("T"));
         stream.assert_done();
     }
@@ -945,7 +1191,10 @@ fn a_body_read_one_byte_at_a_time_is_sent_the_same() {
 
 #[test]
 fn a_body_of_exactly_one_chunk_ends_with_an_empty_last_chunk() {
-    let body = vec![b'x'; 65534].into_iter().chain(*b"\r\n").collect::<Vec<u8>>();
+    let body = vec![b'x'; 65534]
+        .into_iter()
+        .chain(*b"\r\n")
+        .collect::<Vec<u8>>();
     let text = format!("{EHLO_CHUNKING}C: MAIL FROM:<alice@example.test>\nC: RCPT TO:<bob@example.test>\nS: 250 Ok\nS: 250 Ok\nC: BDAT 65536\n");
     let stream = ScriptedStream::from_transcript(&text)
         .then_expect(&body)
@@ -960,9 +1209,17 @@ fn a_body_of_exactly_one_chunk_ends_with_an_empty_last_chunk() {
 #[test]
 fn a_silent_server_is_a_timeout() {
     let text = "S: 220 hi\nC: EHLO client.example.test\nS: 250 ok\n";
-    let stream = ScriptedStream::from_transcript(text).error_kind_after(9, io::ErrorKind::WouldBlock);
-    let err = Client::new(Connection::new(stream, Limits::default()), options(&Recording::new())).unwrap_err();
-    assert!(matches!(err, Error::Wire(mail_wire::Error::Timeout)), "{err}");
+    let stream =
+        ScriptedStream::from_transcript(text).error_kind_after(9, io::ErrorKind::WouldBlock);
+    let err = Client::new(
+        Connection::new(stream, Limits::default()),
+        options(&Recording::new()),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Wire(mail_wire::Error::Timeout)),
+        "{err}"
+    );
     assert!(err.is_wire() && err.is_transient() && !err.is_protocol_violation());
 }
 
@@ -987,9 +1244,16 @@ fn send_all_adds_8bitmime_for_8bit_bodies_and_refuses_utf8_headers_without_smtpu
     let eight_bit = "Subject: x\r\n\r\n본문\r\n";
     let utf8_header = "Subject: 제목\r\n\r\nx\r\n";
     let results = client
-        .send_all([(&envelope, eight_bit.as_bytes()), (&envelope, utf8_header.as_bytes())])
+        .send_all([
+            (&envelope, eight_bit.as_bytes()),
+            (&envelope, utf8_header.as_bytes()),
+        ])
         .unwrap();
     assert_eq!(results[0].as_ref().unwrap().queue_id(), Some("K"));
-    assert!(matches!(results[1], Err(Error::Unsupported("SMTPUTF8"))), "{:?}", results[1]);
+    assert!(
+        matches!(results[1], Err(Error::Unsupported("SMTPUTF8"))),
+        "{:?}",
+        results[1]
+    );
     stream.assert_done();
 }

@@ -16,7 +16,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_line: 64 * 1024, max_literal: 256 * 1024 * 1024 }
+        Limits {
+            max_line: 64 * 1024,
+            max_literal: 256 * 1024 * 1024,
+        }
     }
 }
 
@@ -92,7 +95,10 @@ impl<S: Read + Write> Connection<S> {
     pub fn read_line(&mut self) -> Result<&[u8], Error> {
         let mut scanned = 0;
         loop {
-            let window = self.buf.get(self.start + scanned..self.end).unwrap_or_default();
+            let window = self
+                .buf
+                .get(self.start + scanned..self.end)
+                .unwrap_or_default();
             if let Some(pos) = window.iter().position(|&b| b == b'\n') {
                 let newline = self.start + scanned + pos;
                 let line_start = self.start;
@@ -102,7 +108,9 @@ impl<S: Read + Write> Connection<S> {
                     line_end -= 1;
                 }
                 if line_end - line_start > self.limits.max_line {
-                    return Err(Error::LineTooLong { limit: self.limits.max_line });
+                    return Err(Error::LineTooLong {
+                        limit: self.limits.max_line,
+                    });
                 }
                 let line = self.buf.get(line_start..line_end).unwrap_or_default();
                 if let Some(transcript) = self.transcript.as_mut() {
@@ -113,7 +121,9 @@ impl<S: Read + Write> Connection<S> {
             scanned = self.end - self.start;
             // One byte of slack for the CR of a line exactly at the limit.
             if scanned > self.limits.max_line + 1 {
-                return Err(Error::LineTooLong { limit: self.limits.max_line });
+                return Err(Error::LineTooLong {
+                    limit: self.limits.max_line,
+                });
             }
             self.fill()?;
         }
@@ -150,7 +160,10 @@ impl<S: Read + Write> Connection<S> {
             }
             let available = (self.end - self.start) as u64;
             let take = usize::try_from(left.min(available)).unwrap_or(usize::MAX);
-            let chunk = self.buf.get(self.start..self.start + take).unwrap_or_default();
+            let chunk = self
+                .buf
+                .get(self.start..self.start + take)
+                .unwrap_or_default();
             out.write_all(chunk).map_err(Error::Io)?;
             if let (Some(echo), Some(transcript)) = (echo.as_mut(), self.transcript.as_mut()) {
                 echo.feed(chunk, transcript.as_mut());
@@ -166,7 +179,10 @@ impl<S: Read + Write> Connection<S> {
 
     fn check_literal(&self, n: u64) -> Result<(), Error> {
         if n > self.limits.max_literal {
-            return Err(Error::LiteralTooLarge { size: n, limit: self.limits.max_literal });
+            return Err(Error::LiteralTooLarge {
+                size: n,
+                limit: self.limits.max_literal,
+            });
         }
         Ok(())
     }
@@ -187,7 +203,9 @@ impl<S: Read + Write> Connection<S> {
                 self.end -= self.start;
                 self.start = 0;
             } else {
-                let grown = (self.buf.len() * 2).min(self.limits.max_line + 2).max(self.buf.len() + 1);
+                let grown = (self.buf.len() * 2)
+                    .min(self.limits.max_line + 2)
+                    .max(self.buf.len() + 1);
                 self.buf.resize(grown, 0);
             }
         }
@@ -220,8 +238,16 @@ impl<S: Read + Write> Connection<S> {
     /// # Errors
     /// [`Error::LineBreak`] if the line holds CR, LF or NUL.
     pub fn queue(&mut self, line: Line<'_>) -> Result<(), Error> {
-        let secret = line.secret.map(|s| s.expose().as_bytes()).unwrap_or_default();
-        if let Some(at) = line.public.iter().chain(secret).position(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        let secret = line
+            .secret
+            .map(|s| s.expose().as_bytes())
+            .unwrap_or_default();
+        if let Some(at) = line
+            .public
+            .iter()
+            .chain(secret)
+            .position(|b| matches!(b, b'\r' | b'\n' | 0))
+        {
             return Err(Error::LineBreak { at });
         }
         self.out.extend_from_slice(line.public);
@@ -343,7 +369,10 @@ mod tests {
 
     #[test]
     fn reads_lines_split_into_one_byte_reads() {
-        let mut c = Connection::new(ScriptedStream::raw(b"250-a\r\n250 b\r\n").one_byte_reads(), Limits::default());
+        let mut c = Connection::new(
+            ScriptedStream::raw(b"250-a\r\n250 b\r\n").one_byte_reads(),
+            Limits::default(),
+        );
         assert_eq!(c.read_line().unwrap(), b"250-a");
         assert_eq!(c.read_line().unwrap(), b"250 b");
     }
@@ -352,22 +381,37 @@ mod tests {
     fn ten_megabyte_line_without_crlf_is_line_too_long() {
         let big = vec![b'a'; 10 * 1024 * 1024];
         let mut c = conn(&big);
-        assert!(matches!(c.read_line(), Err(Error::LineTooLong { limit: 65536 })));
+        assert!(matches!(
+            c.read_line(),
+            Err(Error::LineTooLong { limit: 65536 })
+        ));
     }
 
     #[test]
     fn line_exactly_at_the_limit_is_accepted() {
-        let limits = Limits { max_line: 10, max_literal: 100 };
-        let mut c = Connection::new(ScriptedStream::raw(b"0123456789\r\n01234567890\r\n"), limits);
+        let limits = Limits {
+            max_line: 10,
+            max_literal: 100,
+        };
+        let mut c = Connection::new(
+            ScriptedStream::raw(b"0123456789\r\n01234567890\r\n"),
+            limits,
+        );
         assert_eq!(c.read_line().unwrap(), b"0123456789");
-        assert!(matches!(c.read_line(), Err(Error::LineTooLong { limit: 10 })));
+        assert!(matches!(
+            c.read_line(),
+            Err(Error::LineTooLong { limit: 10 })
+        ));
     }
 
     #[test]
     fn long_lines_grow_the_buffer_up_to_the_limit() {
         let mut data = vec![b'x'; 200_000];
         data.extend_from_slice(b"\r\nnext\r\n");
-        let limits = Limits { max_line: 300_000, max_literal: 100 };
+        let limits = Limits {
+            max_line: 300_000,
+            max_literal: 100,
+        };
         let mut c = Connection::new(ScriptedStream::raw(&data), limits);
         assert_eq!(c.read_line().unwrap().len(), 200_000);
         assert_eq!(c.read_line().unwrap(), b"next");
@@ -375,7 +419,10 @@ mod tests {
 
     #[test]
     fn read_exact_mixes_with_lines() {
-        let mut c = Connection::new(ScriptedStream::raw(b"* 1 FETCH {5}\r\nhello)\r\n").one_byte_reads(), Limits::default());
+        let mut c = Connection::new(
+            ScriptedStream::raw(b"* 1 FETCH {5}\r\nhello)\r\n").one_byte_reads(),
+            Limits::default(),
+        );
         assert_eq!(c.read_line().unwrap(), b"* 1 FETCH {5}");
         assert_eq!(c.read_exact(5).unwrap(), b"hello");
         assert_eq!(c.read_line().unwrap(), b")");
@@ -386,7 +433,10 @@ mod tests {
         let mut c = conn(b"abc");
         let err = c.read_exact(u64::MAX).unwrap_err();
         assert!(matches!(err, Error::LiteralTooLarge { size: u64::MAX, .. }));
-        assert_eq!(c.read_line().unwrap_err().to_string(), "the server closed the connection");
+        assert_eq!(
+            c.read_line().unwrap_err().to_string(),
+            "the server closed the connection"
+        );
     }
 
     #[test]
@@ -398,7 +448,8 @@ mod tests {
     #[test]
     fn sends_lines_with_crlf_and_masks_secrets() {
         let rec = Recording::new();
-        let stream = ScriptedStream::from_transcript("C: AUTH PLAIN AGFsaWNlAHNlY3JldA==\nC: NOOP\n");
+        let stream =
+            ScriptedStream::from_transcript("C: AUTH PLAIN AGFsaWNlAHNlY3JldA==\nC: NOOP\n");
         let mut c = Connection::new(stream, Limits::default());
         c.set_transcript(Some(Box::new(rec.clone())));
         let secret = Secret::new("AGFsaWNlAHNlY3JldA==");
@@ -412,10 +463,16 @@ mod tests {
     fn refuses_cr_lf_nul_in_lines_before_writing() {
         let mut c = conn(b"");
         for bad in [&b"RCPT TO:<a>\r\nDATA"[..], b"x\ny", b"nul\0"] {
-            assert!(matches!(c.send(Line::public(bad)), Err(Error::LineBreak { .. })));
+            assert!(matches!(
+                c.send(Line::public(bad)),
+                Err(Error::LineBreak { .. })
+            ));
         }
         let secret = Secret::new("pw\r\nQUIT");
-        assert!(matches!(c.send(Line::with_secret(b"PASS ", &secret)), Err(Error::LineBreak { at: 7 })));
+        assert!(matches!(
+            c.send(Line::with_secret(b"PASS ", &secret)),
+            Err(Error::LineBreak { at: 7 })
+        ));
         assert!(c.get_ref().written().is_empty());
     }
 
@@ -431,7 +488,10 @@ mod tests {
     #[test]
     fn literal_lines_reach_the_transcript_across_reads() {
         let rec = Recording::new();
-        let mut c = Connection::new(ScriptedStream::raw(b"ab\r\ncd\r\nef").one_byte_reads(), Limits::default());
+        let mut c = Connection::new(
+            ScriptedStream::raw(b"ab\r\ncd\r\nef").one_byte_reads(),
+            Limits::default(),
+        );
         c.set_transcript(Some(Box::new(rec.clone())));
         let mut out = Vec::new();
         c.copy_exact(10, &mut out).unwrap();
@@ -441,7 +501,10 @@ mod tests {
 
     #[test]
     fn read_errors_and_timeouts_are_typed() {
-        let mut c = Connection::new(ScriptedStream::raw(b"abc").error_after(2), Limits::default());
+        let mut c = Connection::new(
+            ScriptedStream::raw(b"abc").error_after(2),
+            Limits::default(),
+        );
         assert!(matches!(c.read_line(), Err(Error::Io(_))));
         let mut c = Connection::new(
             ScriptedStream::raw(b"abc").error_kind_after(2, io::ErrorKind::WouldBlock),

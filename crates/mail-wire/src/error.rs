@@ -79,7 +79,9 @@ impl Error {
     pub fn is_protocol_violation(&self) -> bool {
         matches!(
             self,
-            Error::LineTooLong { .. } | Error::LiteralTooLarge { .. } | Error::BufferedAfterStartTls { .. }
+            Error::LineTooLong { .. }
+                | Error::LiteralTooLarge { .. }
+                | Error::BufferedAfterStartTls { .. }
         )
     }
 

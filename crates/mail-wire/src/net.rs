@@ -48,7 +48,12 @@ pub struct Server {
 impl Server {
     /// A server with the default time limit of 30 seconds.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
-        Server { host: host.into(), port, tls_name: None, timeout: Duration::from_secs(30) }
+        Server {
+            host: host.into(),
+            port,
+            tls_name: None,
+            timeout: Duration::from_secs(30),
+        }
     }
 
     /// The name checked against the certificate.
@@ -88,10 +93,14 @@ impl TlsConfig {
     /// # Errors
     /// [`Error::CaFile`] if the file cannot be read or holds no certificate.
     pub fn add_ca_file(&mut self, path: &Path) -> Result<(), Error> {
-        let pem = std::fs::read(path)
-            .map_err(|err| Error::CaFile { path: path.to_owned(), reason: err.to_string() })?;
-        self.add_ca_pem(&pem)
-            .map_err(|reason| Error::CaFile { path: path.to_owned(), reason })
+        let pem = std::fs::read(path).map_err(|err| Error::CaFile {
+            path: path.to_owned(),
+            reason: err.to_string(),
+        })?;
+        self.add_ca_pem(&pem).map_err(|reason| Error::CaFile {
+            path: path.to_owned(),
+            reason,
+        })
     }
 
     /// Trusts every certificate in PEM text as well.
@@ -140,7 +149,10 @@ impl TlsConfig {
     }
 
     fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
-        let tls_error = |reason: String| Error::Tls { host: tls_name.to_owned(), reason };
+        let tls_error = |reason: String| Error::Tls {
+            host: tls_name.to_owned(),
+            reason,
+        };
         let mut builder = TlsConnector::builder();
         for root in &self.extra_roots {
             builder.add_root_certificate(root.clone());
@@ -153,7 +165,9 @@ impl TlsConfig {
         } else if insecure {
             log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
         }
-        builder.danger_accept_invalid_certs(insecure).danger_accept_invalid_hostnames(insecure);
+        builder
+            .danger_accept_invalid_certs(insecure)
+            .danger_accept_invalid_hostnames(insecure);
         let connector = builder.build().map_err(|err| tls_error(err.to_string()))?;
         match connector.connect(tls_name, tcp) {
             Ok(stream) => {
@@ -241,7 +255,10 @@ impl<S: Read + Write + Encrypted> Connection<S> {
 }
 
 fn detached() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "connection lost during the TLS upgrade")
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "connection lost during the TLS upgrade",
+    )
 }
 
 impl Read for NetStream {
@@ -275,7 +292,10 @@ impl Write for NetStream {
 fn open_tcp(server: &Server) -> Result<TcpStream, Error> {
     let addrs: Vec<SocketAddr> = (server.host.as_str(), server.port)
         .to_socket_addrs()
-        .map_err(|source| Error::Resolve { host: server.host.clone(), source })?
+        .map_err(|source| Error::Resolve {
+            host: server.host.clone(),
+            source,
+        })?
         .collect();
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
     for addr in addrs {
@@ -293,7 +313,10 @@ fn open_tcp(server: &Server) -> Result<TcpStream, Error> {
             }
         }
     }
-    Err(Error::Connect { server: format!("{}:{}", server.host, server.port), source: last })
+    Err(Error::Connect {
+        server: format!("{}:{}", server.host, server.port),
+        source: last,
+    })
 }
 
 impl Connection<NetStream> {
@@ -320,7 +343,9 @@ impl Connection<NetStream> {
     /// [`Error::Tls`] when the handshake or certificate check fails.
     pub fn start_tls(&mut self, server: &Server, tls: &TlsConfig) -> Result<(), Error> {
         if self.end > self.start {
-            return Err(Error::BufferedAfterStartTls { bytes: self.end - self.start });
+            return Err(Error::BufferedAfterStartTls {
+                bytes: self.end - self.start,
+            });
         }
         self.flush()?;
         match std::mem::replace(&mut self.stream.inner, Inner::Detached) {
@@ -332,7 +357,11 @@ impl Connection<NetStream> {
             other => {
                 let already = matches!(other, Inner::Tls(_));
                 self.stream.inner = other;
-                Err(if already { Error::AlreadyTls } else { Error::Closed })
+                Err(if already {
+                    Error::AlreadyTls
+                } else {
+                    Error::Closed
+                })
             }
         }
     }
@@ -350,7 +379,9 @@ mod tests {
         assert!(tls.accepts_invalid_certs() && tls.is_opportunistic());
         let insecure = TlsConfig::new().danger_accept_invalid_certs(true);
         assert!(insecure.accepts_invalid_certs() && !insecure.is_opportunistic());
-        let tls = TlsConfig::new().opportunistic().danger_accept_invalid_certs(false);
+        let tls = TlsConfig::new()
+            .opportunistic()
+            .danger_accept_invalid_certs(false);
         assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
         assert!(format!("{:?}", TlsConfig::new().opportunistic()).contains("opportunistic: true"));
     }
@@ -366,7 +397,9 @@ mod tests {
         let stream = conn.get_ref();
         assert!(!conn.is_encrypted());
         assert_eq!(stream.read_timeout().unwrap(), Some(Duration::from_secs(7)));
-        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
         assert_eq!(stream.read_timeout().unwrap(), Some(Duration::from_secs(2)));
         stream.set_read_timeout(None).unwrap();
         assert_eq!(stream.read_timeout().unwrap(), None);
@@ -379,7 +412,9 @@ mod tests {
         let server = Server::new("127.0.0.1", listener.local_addr().unwrap().port());
         let mut conn = Connection::connect(&server, Security::Plain, &TlsConfig::new()).unwrap();
         let (_peer, _) = listener.accept().unwrap();
-        conn.get_ref().set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        conn.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         let started = std::time::Instant::now();
         assert!(matches!(conn.read_line(), Err(Error::Timeout)));
         assert!(started.elapsed() < Duration::from_secs(5));

@@ -54,9 +54,14 @@ impl Mechanism {
 
     /// The mechanism named (case-insensitive), if it is one of these.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5, Mechanism::XOAuth2]
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name))
+        [
+            Mechanism::Plain,
+            Mechanism::Login,
+            Mechanism::CramMd5,
+            Mechanism::XOAuth2,
+        ]
+        .into_iter()
+        .find(|m| m.name().eq_ignore_ascii_case(name))
     }
 
     /// The best password mechanism among those `offered`. Over TLS: PLAIN,
@@ -103,9 +108,14 @@ impl fmt::Display for SaslError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SaslError::Forbidden { what, at } => {
-                write!(f, "the {what} holds a character SASL uses as a separator at byte {at}")
+                write!(
+                    f,
+                    "the {what} holds a character SASL uses as a separator at byte {at}"
+                )
             }
-            SaslError::BadChallenge { mechanism } => write!(f, "the server's {mechanism} challenge is not base64"),
+            SaslError::BadChallenge { mechanism } => {
+                write!(f, "the server's {mechanism} challenge is not base64")
+            }
         }
     }
 }
@@ -147,10 +157,15 @@ pub fn login_step(text: &str) -> Secret {
 /// # Errors
 /// [`SaslError::BadChallenge`] when the challenge is not base64.
 pub fn cram_md5(user: &str, password: &Secret, challenge_b64: &str) -> Result<Secret, SaslError> {
-    let bad = SaslError::BadChallenge { mechanism: Mechanism::CramMd5 };
-    let challenge = STANDARD.decode(challenge_b64.trim()).map_err(|_| bad.clone())?;
+    let bad = SaslError::BadChallenge {
+        mechanism: Mechanism::CramMd5,
+    };
+    let challenge = STANDARD
+        .decode(challenge_b64.trim())
+        .map_err(|_| bad.clone())?;
     // HMAC takes keys of any length, so this error cannot happen.
-    let mut mac = Hmac::<md5::Md5>::new_from_slice(password.expose().as_bytes()).map_err(|_| bad)?;
+    let mut mac =
+        Hmac::<md5::Md5>::new_from_slice(password.expose().as_bytes()).map_err(|_| bad)?;
     mac.update(&challenge);
     let digest = hex(&mac.finalize().into_bytes());
     Ok(Secret::new(STANDARD.encode(format!("{user} {digest}"))))
@@ -163,13 +178,19 @@ pub fn cram_md5(user: &str, password: &Secret, challenge_b64: &str) -> Result<Se
 pub fn xoauth2(user: &str, token: &Secret) -> Result<Secret, SaslError> {
     refuse(user, "user name", b"\x01\0")?;
     refuse(token.expose(), "token", b"\x01\0")?;
-    Ok(Secret::new(STANDARD.encode(format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose()))))
+    Ok(Secret::new(STANDARD.encode(format!(
+        "user={user}\x01auth=Bearer {}\x01\x01",
+        token.expose()
+    ))))
 }
 
 /// Decodes a base64 challenge for logs (LOGIN's `Username:`, XOAUTH2's
 /// JSON error); `None` when it is not base64.
 pub fn decode_challenge(text: &str) -> Option<String> {
-    STANDARD.decode(text.trim()).ok().map(|raw| String::from_utf8_lossy(&raw).into_owned())
+    STANDARD
+        .decode(text.trim())
+        .ok()
+        .map(|raw| String::from_utf8_lossy(&raw).into_owned())
 }
 
 /// Lower-case hex of `bytes`, as CRAM-MD5 and APOP write digests.
@@ -186,18 +207,27 @@ mod tests {
         // RFC 4616 §4: "\0tim\0tanstaaftanstaaf".
         let got = plain("tim", &Secret::new("tanstaaftanstaaf")).unwrap();
         assert_eq!(got.expose(), "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
-        assert_eq!(plain("alice", &Secret::new("pw")).unwrap().expose(), "AGFsaWNlAHB3");
+        assert_eq!(
+            plain("alice", &Secret::new("pw")).unwrap().expose(),
+            "AGFsaWNlAHB3"
+        );
     }
 
     #[test]
     fn plain_refuses_nul_in_user_or_password() {
         assert_eq!(
             plain("a\0b", &Secret::new("x")).unwrap_err(),
-            SaslError::Forbidden { what: "user name", at: 1 }
+            SaslError::Forbidden {
+                what: "user name",
+                at: 1
+            }
         );
         assert_eq!(
             plain("ab", &Secret::new("xy\0")).unwrap_err(),
-            SaslError::Forbidden { what: "password", at: 2 }
+            SaslError::Forbidden {
+                what: "password",
+                at: 2
+            }
         );
     }
 
@@ -205,9 +235,15 @@ mod tests {
     fn cram_md5_matches_rfc_2195() {
         // RFC 2195 §2's example.
         let challenge = STANDARD.encode("<1896.697170952@postoffice.reston.mci.net>");
-        assert_eq!(challenge, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
+        assert_eq!(
+            challenge,
+            "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
+        );
         let got = cram_md5("tim", &Secret::new("tanstaaftanstaaf"), &challenge).unwrap();
-        assert_eq!(got.expose(), "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw");
+        assert_eq!(
+            got.expose(),
+            "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
+        );
         assert_eq!(
             String::from_utf8(STANDARD.decode(got.expose()).unwrap()).unwrap(),
             "tim b913a602c7eda7a495b4e6e7334d3890"
@@ -218,28 +254,46 @@ mod tests {
     fn cram_md5_refuses_a_challenge_that_is_not_base64() {
         assert_eq!(
             cram_md5("tim", &Secret::new("x"), "not base64!").unwrap_err(),
-            SaslError::BadChallenge { mechanism: Mechanism::CramMd5 }
+            SaslError::BadChallenge {
+                mechanism: Mechanism::CramMd5
+            }
         );
     }
 
     #[test]
     fn xoauth2_matches_googles_example() {
-        let got = xoauth2("someuser@example.com", &Secret::new("ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg")).unwrap();
+        let got = xoauth2(
+            "someuser@example.com",
+            &Secret::new("ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg"),
+        )
+        .unwrap();
         assert_eq!(
             got.expose(),
             "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="
         );
         assert_eq!(
             xoauth2("a\x01b", &Secret::new("t")).unwrap_err(),
-            SaslError::Forbidden { what: "user name", at: 1 }
+            SaslError::Forbidden {
+                what: "user name",
+                at: 1
+            }
         );
-        assert_eq!(xoauth2("ab", &Secret::new("\0")).unwrap_err(), SaslError::Forbidden { what: "token", at: 0 });
+        assert_eq!(
+            xoauth2("ab", &Secret::new("\0")).unwrap_err(),
+            SaslError::Forbidden {
+                what: "token",
+                at: 0
+            }
+        );
     }
 
     #[test]
     fn login_steps_and_challenges() {
         assert_eq!(login_step("alice").expose(), "YWxpY2U=");
-        assert_eq!(decode_challenge("VXNlcm5hbWU6").as_deref(), Some("Username:"));
+        assert_eq!(
+            decode_challenge("VXNlcm5hbWU6").as_deref(),
+            Some("Username:")
+        );
         assert_eq!(decode_challenge("not base64!"), None);
     }
 
@@ -256,10 +310,18 @@ mod tests {
 
     #[test]
     fn best_mechanism_depends_on_tls() {
-        let all = [Mechanism::Login, Mechanism::CramMd5, Mechanism::Plain, Mechanism::XOAuth2];
+        let all = [
+            Mechanism::Login,
+            Mechanism::CramMd5,
+            Mechanism::Plain,
+            Mechanism::XOAuth2,
+        ];
         assert_eq!(Mechanism::best(&all, true), Some(Mechanism::Plain));
         assert_eq!(Mechanism::best(&all, false), Some(Mechanism::CramMd5));
-        assert_eq!(Mechanism::best(&[Mechanism::Login], true), Some(Mechanism::Login));
+        assert_eq!(
+            Mechanism::best(&[Mechanism::Login], true),
+            Some(Mechanism::Login)
+        );
         assert_eq!(Mechanism::best(&[Mechanism::XOAuth2], true), None);
         assert_eq!(Mechanism::from_name("cram-md5"), Some(Mechanism::CramMd5));
         assert_eq!(Mechanism::from_name("xoauth2"), Some(Mechanism::XOAuth2));

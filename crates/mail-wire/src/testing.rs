@@ -16,7 +16,12 @@
 //! assert_eq!(conn.read_line().unwrap(), b"221 bye");
 //! conn.get_ref().assert_done();
 //! ```
-#![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -64,9 +69,15 @@ impl ScriptedStream {
         stream.state.lock().unwrap().strict = true;
         for line in script.lines() {
             let line = line.trim_start();
-            if let Some(text) = line.strip_prefix("S: ").or_else(|| (line == "S:").then_some("")) {
+            if let Some(text) = line
+                .strip_prefix("S: ")
+                .or_else(|| (line == "S:").then_some(""))
+            {
                 stream.push(Step::Serve(format!("{text}\r\n").into_bytes()));
-            } else if let Some(text) = line.strip_prefix("C: ").or_else(|| (line == "C:").then_some("")) {
+            } else if let Some(text) = line
+                .strip_prefix("C: ")
+                .or_else(|| (line == "C:").then_some(""))
+            {
                 stream.push(Step::Expect(format!("{text}\r\n").into_bytes()));
             } else if !(line.is_empty() || line.starts_with('#')) {
                 panic!("script line must start with `S: ` or `C: `: {line:?}");
@@ -179,7 +190,10 @@ impl State {
             }
         }
         if self.strict && !self.pending.is_empty() && self.next >= self.steps.len() {
-            panic!("client sent {:?} after the script ended", String::from_utf8_lossy(&self.pending));
+            panic!(
+                "client sent {:?} after the script ended",
+                String::from_utf8_lossy(&self.pending)
+            );
         }
     }
 }
@@ -279,7 +293,10 @@ impl Write for ScriptedStream {
         if let Some(limit) = state.write_error_after {
             let room = limit.saturating_sub(state.written.len());
             if room == 0 {
-                return Err(io::Error::new(io::ErrorKind::ConnectionReset, "scripted write error"));
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "scripted write error",
+                ));
             }
             buf = &buf[..buf.len().min(room)];
         }
@@ -330,7 +347,10 @@ mod tests {
     fn a_connection_says_whether_its_stream_is_encrypted() {
         let plain = crate::Connection::new(ScriptedStream::raw(b""), crate::Limits::default());
         assert!(!plain.is_encrypted());
-        let tls = crate::Connection::new(ScriptedStream::raw(b"").encrypted(), crate::Limits::default());
+        let tls = crate::Connection::new(
+            ScriptedStream::raw(b"").encrypted(),
+            crate::Limits::default(),
+        );
         assert!(tls.is_encrypted());
     }
 
@@ -361,14 +381,16 @@ impl TestEnv {
     /// The servers, or `None` (with a loud note on stderr) when none are
     /// configured. Under `CI=true` a missing server is a failure, never a skip.
     pub fn load() -> Option<TestEnv> {
-        let mut vars: std::collections::HashMap<String, String> =
-            std::env::vars().filter(|(k, _)| k.starts_with("MAILTEST_")).collect();
+        let mut vars: std::collections::HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("MAILTEST_"))
+            .collect();
         if let Ok(path) = std::env::var("MAILTEST_ENV_FILE") {
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|err| panic!("MAILTEST_ENV_FILE={path}: {err}"));
             for line in text.lines() {
                 if let Some((key, value)) = line.split_once('=') {
-                    vars.entry(key.trim().to_owned()).or_insert_with(|| unquote(value.trim()));
+                    vars.entry(key.trim().to_owned())
+                        .or_insert_with(|| unquote(value.trim()));
                 }
             }
         }
@@ -376,20 +398,29 @@ impl TestEnv {
             return Some(TestEnv { vars });
         }
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(!ci, "CI=true but no mail servers: run the tests through scripts/test");
+        assert!(
+            !ci,
+            "CI=true but no mail servers: run the tests through scripts/test"
+        );
         eprintln!("SKIPPED: no MAILTEST_* servers configured; run scripts/test to start them");
         None
     }
 
     /// A variable; panics with its name when missing.
     pub fn var(&self, key: &str) -> String {
-        self.vars.get(key).cloned().unwrap_or_else(|| panic!("{key} is not set by the mail server scripts"))
+        self.vars
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} is not set by the mail server scripts"))
     }
 
     /// The server on the port named by `port_var` (e.g. `MAILTEST_SMTPS_PORT`),
     /// with the certificate name and a short time limit for tests.
     pub fn server(&self, port_var: &str) -> crate::Server {
-        let port = self.var(port_var).parse().unwrap_or_else(|_| panic!("{port_var} is not a port"));
+        let port = self
+            .var(port_var)
+            .parse()
+            .unwrap_or_else(|_| panic!("{port_var} is not a port"));
         let mut server = crate::Server::new(self.var("MAILTEST_HOST"), port);
         server.tls_name = Some(self.var("MAILTEST_TLS_NAME"));
         server.timeout = std::time::Duration::from_secs(20);
@@ -399,13 +430,17 @@ impl TestEnv {
     /// TLS settings trusting the throwaway CA, with full verification.
     pub fn tls(&self) -> crate::TlsConfig {
         let mut tls = crate::TlsConfig::new();
-        tls.add_ca_file(std::path::Path::new(&self.var("MAILTEST_CA_FILE"))).unwrap();
+        tls.add_ca_file(std::path::Path::new(&self.var("MAILTEST_CA_FILE")))
+            .unwrap();
         tls
     }
 
     /// `(user, password)` of a test account: `"ALICE"`, `"BOB"` or `"CAROL"`.
     pub fn account(&self, who: &str) -> (String, crate::Secret) {
-        (self.var(&format!("MAILTEST_{who}_USER")), crate::Secret::new(self.var(&format!("MAILTEST_{who}_PASS"))))
+        (
+            self.var(&format!("MAILTEST_{who}_USER")),
+            crate::Secret::new(self.var(&format!("MAILTEST_{who}_PASS"))),
+        )
     }
 
     /// Polls the maildir of `who` (`"ALICE"`, `"BOB"`, `"CAROL"`; its `new`
@@ -419,9 +454,13 @@ impl TestEnv {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             for sub in ["new", "cur"] {
-                let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else { continue };
+                let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
+                    continue;
+                };
                 for entry in entries.flatten() {
-                    let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+                    let Ok(bytes) = std::fs::read(entry.path()) else {
+                        continue;
+                    };
                     if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
                         return bytes;
                     }
@@ -445,11 +484,17 @@ impl TestEnv {
     /// On any connection failure or reply other than the expected one.
     pub fn deliver_raw(&self, from: &str, to: &str, message: &[u8]) {
         let server = self.server("MAILTEST_SMTP_PORT");
-        let mut conn = crate::Connection::connect(&server, crate::Security::Plain, &crate::TlsConfig::new())
-            .unwrap_or_else(|err| panic!("cannot connect to {}:{}: {err}", server.host, server.port));
+        let mut conn =
+            crate::Connection::connect(&server, crate::Security::Plain, &crate::TlsConfig::new())
+                .unwrap_or_else(|err| {
+                    panic!("cannot connect to {}:{}: {err}", server.host, server.port)
+                });
         let expect = |conn: &mut crate::Connection<crate::NetStream>, code: &str, after: &str| loop {
             let line = String::from_utf8_lossy(conn.read_line().unwrap()).into_owned();
-            assert!(line.starts_with(code), "after {after}: expected {code}, got {line}");
+            assert!(
+                line.starts_with(code),
+                "after {after}: expected {code}, got {line}"
+            );
             if line.as_bytes().get(3) != Some(&b'-') {
                 break;
             }
@@ -489,7 +534,11 @@ impl TestEnv {
         use std::process::{Command, Stdio};
         let mut child = Command::new(self.var("MAILTEST_DOVEADM"))
             .args(args)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap_or_else(|err| panic!("cannot run doveadm: {err}"));
         if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {

@@ -52,12 +52,18 @@ pub struct Line<'a> {
 impl<'a> Line<'a> {
     /// A line with nothing to hide.
     pub fn public(public: &'a [u8]) -> Self {
-        Line { public, secret: None }
+        Line {
+            public,
+            secret: None,
+        }
     }
 
     /// A line whose tail is a secret, e.g. `AUTH PLAIN ` + the credentials.
     pub fn with_secret(public: &'a [u8], secret: &'a Secret) -> Self {
-        Line { public, secret: Some(secret) }
+        Line {
+            public,
+            secret: Some(secret),
+        }
     }
 }
 
@@ -77,7 +83,10 @@ impl Recording {
     /// The lines so far, each as `C: ...` or `S: ...`.
     pub fn lines(&self) -> Vec<String> {
         let lines = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
-        lines.iter().map(|(d, text)| format!("{}: {text}", d.label())).collect()
+        lines
+            .iter()
+            .map(|(d, text)| format!("{}: {text}", d.label()))
+            .collect()
     }
 }
 

@@ -9,12 +9,19 @@ use mail_wire::{Connection, Error, Line, Security, Server, TlsConfig};
 #[test]
 fn implicit_tls_verifies_the_certificate_against_the_ca() {
     let Some(env) = TestEnv::load() else { return };
-    for port in ["MAILTEST_SMTPS_PORT", "MAILTEST_POP3S_PORT", "MAILTEST_IMAPS_PORT"] {
-        let mut conn = Connection::connect(&env.server(port), Security::Implicit, &env.tls()).unwrap();
+    for port in [
+        "MAILTEST_SMTPS_PORT",
+        "MAILTEST_POP3S_PORT",
+        "MAILTEST_IMAPS_PORT",
+    ] {
+        let mut conn =
+            Connection::connect(&env.server(port), Security::Implicit, &env.tls()).unwrap();
         assert!(conn.get_ref().is_tls());
         let greeting = conn.read_line().unwrap().to_vec();
         assert!(
-            greeting.starts_with(b"220 ") || greeting.starts_with(b"+OK") || greeting.starts_with(b"* OK"),
+            greeting.starts_with(b"220 ")
+                || greeting.starts_with(b"+OK")
+                || greeting.starts_with(b"* OK"),
             "{port}: {}",
             String::from_utf8_lossy(&greeting)
         );
@@ -24,8 +31,12 @@ fn implicit_tls_verifies_the_certificate_against_the_ca() {
 #[test]
 fn untrusted_certificate_is_refused() {
     let Some(env) = TestEnv::load() else { return };
-    let err = Connection::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &TlsConfig::new())
-        .unwrap_err();
+    let err = Connection::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &TlsConfig::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Tls { .. }), "{err}");
 }
 
@@ -42,7 +53,8 @@ fn wrong_host_name_is_refused() {
 fn insecure_mode_accepts_the_untrusted_certificate() {
     let Some(env) = TestEnv::load() else { return };
     let tls = TlsConfig::new().danger_accept_invalid_certs(true);
-    let mut conn = Connection::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &tls).unwrap();
+    let mut conn =
+        Connection::connect(&env.server("MAILTEST_IMAPS_PORT"), Security::Implicit, &tls).unwrap();
     assert!(conn.read_line().unwrap().starts_with(b"* OK"));
 }
 
@@ -52,13 +64,15 @@ fn starttls_upgrades_an_smtp_connection_with_verification() {
     let server = env.server("MAILTEST_SUBMISSION_PORT");
     let mut conn = Connection::connect(&server, Security::StartTls, &env.tls()).unwrap();
     assert!(conn.read_line().unwrap().starts_with(b"220 "));
-    conn.send(Line::public(b"EHLO client.example.test")).unwrap();
+    conn.send(Line::public(b"EHLO client.example.test"))
+        .unwrap();
     while conn.read_line().unwrap().get(3) == Some(&b'-') {}
     conn.send(Line::public(b"STARTTLS")).unwrap();
     assert!(conn.read_line().unwrap().starts_with(b"220 "));
     conn.start_tls(&server, &env.tls()).unwrap();
     assert!(conn.get_ref().is_tls());
-    conn.send(Line::public(b"EHLO client.example.test")).unwrap();
+    conn.send(Line::public(b"EHLO client.example.test"))
+        .unwrap();
     let mut lines = Vec::new();
     loop {
         let line = conn.read_line().unwrap().to_vec();
@@ -69,7 +83,10 @@ fn starttls_upgrades_an_smtp_connection_with_verification() {
         }
     }
     assert!(lines.iter().any(|l| l.contains("AUTH")), "{lines:?}");
-    assert!(matches!(conn.start_tls(&server, &env.tls()), Err(Error::AlreadyTls)));
+    assert!(matches!(
+        conn.start_tls(&server, &env.tls()),
+        Err(Error::AlreadyTls)
+    ));
 }
 
 #[test]
@@ -79,7 +96,9 @@ fn bytes_injected_after_the_starttls_go_ahead_are_refused() {
     let port = listener.local_addr().unwrap().port();
     let fake = std::thread::spawn(move || {
         let (mut socket, _) = listener.accept().unwrap();
-        socket.write_all(b"220 2.0.0 Ready to start TLS\r\n250 AUTH PLAIN\r\n").unwrap();
+        socket
+            .write_all(b"220 2.0.0 Ready to start TLS\r\n250 AUTH PLAIN\r\n")
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(200));
     });
     let server = Server::new("127.0.0.1", port);
@@ -88,7 +107,10 @@ fn bytes_injected_after_the_starttls_go_ahead_are_refused() {
     // Make sure the injected line has arrived in our buffer.
     std::thread::sleep(std::time::Duration::from_millis(100));
     let err = conn.start_tls(&server, &TlsConfig::new()).unwrap_err();
-    assert!(matches!(err, Error::BufferedAfterStartTls { bytes: 16 }), "{err}");
+    assert!(
+        matches!(err, Error::BufferedAfterStartTls { bytes: 16 }),
+        "{err}"
+    );
     fake.join().unwrap();
 }
 
@@ -97,7 +119,12 @@ fn connection_refused_is_a_connect_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let err = Connection::connect(&Server::new("127.0.0.1", port), Security::Plain, &TlsConfig::new()).unwrap_err();
+    let err = Connection::connect(
+        &Server::new("127.0.0.1", port),
+        Security::Plain,
+        &TlsConfig::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err}");
 }
 

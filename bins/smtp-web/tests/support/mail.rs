@@ -30,12 +30,19 @@ impl Message {
         let (headers, body) = split_entity(raw);
         let mut leaves = Vec::new();
         collect_leaves(&headers, body, &mut leaves);
-        Message { raw: raw.to_vec(), headers, leaves }
+        Message {
+            raw: raw.to_vec(),
+            headers,
+            leaves,
+        }
     }
 
     /// A header's raw (unfolded) value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// A header's value with encoded-words decoded.
@@ -47,13 +54,21 @@ impl Message {
     pub fn text_body(&self) -> Option<String> {
         self.leaves
             .iter()
-            .find(|l| l.filename.is_none() && l.content_type.to_ascii_lowercase().starts_with("text/plain"))
+            .find(|l| {
+                l.filename.is_none()
+                    && l.content_type
+                        .to_ascii_lowercase()
+                        .starts_with("text/plain")
+            })
             .map(|l| String::from_utf8(l.body.clone()).unwrap())
     }
 
     /// Leaves that carry a file name.
     pub fn attachments(&self) -> Vec<&Leaf> {
-        self.leaves.iter().filter(|l| l.filename.is_some()).collect()
+        self.leaves
+            .iter()
+            .filter(|l| l.filename.is_some())
+            .collect()
     }
 }
 
@@ -62,7 +77,9 @@ pub fn wait_for(maildir: &Path, timeout: Duration, pick: impl Fn(&Message) -> bo
     let deadline = Instant::now() + timeout;
     loop {
         for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else { continue };
+            let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 if let Ok(raw) = std::fs::read(entry.path()) {
                     let message = Message::parse(&raw);
@@ -72,7 +89,11 @@ pub fn wait_for(maildir: &Path, timeout: Duration, pick: impl Fn(&Message) -> bo
                 }
             }
         }
-        assert!(Instant::now() < deadline, "no matching message arrived in {} within {timeout:?}", maildir.display());
+        assert!(
+            Instant::now() < deadline,
+            "no matching message arrived in {} within {timeout:?}",
+            maildir.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -100,11 +121,16 @@ fn split_entity(raw: &[u8]) -> (Vec<(String, String)>, &[u8]) {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn collect_leaves(headers: &[(String, String)], body: &[u8], out: &mut Vec<Leaf>) {
-    let content_type = header(headers, "Content-Type").unwrap_or("text/plain").to_owned();
+    let content_type = header(headers, "Content-Type")
+        .unwrap_or("text/plain")
+        .to_owned();
     if content_type.to_ascii_lowercase().starts_with("multipart/") {
         let boundary = param(&content_type, "boundary").expect("multipart without boundary");
         let delimiter = format!("--{boundary}");
@@ -112,7 +138,9 @@ fn collect_leaves(headers: &[(String, String)], body: &[u8], out: &mut Vec<Leaf>
         let mut parts = Vec::new();
         let mut rest = text;
         // Skip the preamble, then cut at each delimiter line.
-        let Some(first) = find(rest, delimiter.as_bytes()) else { return };
+        let Some(first) = find(rest, delimiter.as_bytes()) else {
+            return;
+        };
         rest = &rest[first + delimiter.len()..];
         loop {
             if rest.starts_with(b"--") {
@@ -120,7 +148,8 @@ fn collect_leaves(headers: &[(String, String)], body: &[u8], out: &mut Vec<Leaf>
             }
             let line_end = find(rest, b"\n").map_or(rest.len(), |i| i + 1);
             rest = &rest[line_end..];
-            let next = find(rest, format!("\n{delimiter}").as_bytes()).expect("unterminated multipart");
+            let next =
+                find(rest, format!("\n{delimiter}").as_bytes()).expect("unterminated multipart");
             let mut part = &rest[..next];
             if part.ends_with(b"\r") {
                 part = &part[..part.len() - 1];
@@ -134,10 +163,16 @@ fn collect_leaves(headers: &[(String, String)], body: &[u8], out: &mut Vec<Leaf>
         }
         return;
     }
-    let encoding = header(headers, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
+    let encoding = header(headers, "Content-Transfer-Encoding")
+        .unwrap_or("7bit")
+        .to_ascii_lowercase();
     let body = match encoding.as_str() {
         "base64" => {
-            let clean: Vec<u8> = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+            let clean: Vec<u8> = body
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
             BASE64.decode(clean).expect("bad base64")
         }
         "quoted-printable" => decode_qp(body),
@@ -145,7 +180,11 @@ fn collect_leaves(headers: &[(String, String)], body: &[u8], out: &mut Vec<Leaf>
     };
     let disposition = header(headers, "Content-Disposition").unwrap_or("");
     let filename = param(disposition, "filename").or_else(|| param(&content_type, "name"));
-    out.push(Leaf { content_type, filename, body });
+    out.push(Leaf {
+        content_type,
+        filename,
+        body,
+    });
 }
 
 /// A parameter value: plain, quoted (with encoded-words decoded), or RFC 2231
@@ -154,10 +193,17 @@ pub fn param(value: &str, name: &str) -> Option<String> {
     let mut plain = None;
     let mut pieces: Vec<(u32, String, bool)> = Vec::new();
     for item in split_params(value).into_iter().skip(1) {
-        let Some((key, val)) = item.split_once('=') else { continue };
+        let Some((key, val)) = item.split_once('=') else {
+            continue;
+        };
         let key = key.trim().to_ascii_lowercase();
         let val = val.trim();
-        let val = val.strip_prefix('"').and_then(|v| v.strip_suffix('"')).map_or(val.to_owned(), |v| v.replace("\\\"", "\"").replace("\\\\", "\\"));
+        let val = val
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .map_or(val.to_owned(), |v| {
+                v.replace("\\\"", "\"").replace("\\\\", "\\")
+            });
         if key == name {
             plain = Some(decode_words(&val));
         } else if let Some(rest) = key.strip_prefix(&format!("{name}*")) {
@@ -238,7 +284,10 @@ pub fn decode_words(value: &str) -> String {
             let (charset, enc, tail) = (word[0], word[1], word[2]);
             tail.find("?=").map(|end| {
                 let text = &tail[..end];
-                assert!(charset.eq_ignore_ascii_case("utf-8"), "unexpected charset {charset}");
+                assert!(
+                    charset.eq_ignore_ascii_case("utf-8"),
+                    "unexpected charset {charset}"
+                );
                 let bytes = if enc.eq_ignore_ascii_case("b") {
                     BASE64.decode(text).expect("bad B word")
                 } else {
@@ -297,10 +346,26 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Known answers for this helper (run by the browser test file).
 pub fn self_test() {
-    assert_eq!(decode_words("=?UTF-8?B?7ZWc6riA?= =?utf-8?Q?_=ED=95=9C?= plain"), "한글 한 plain");
-    assert_eq!(param("attachment; filename*=UTF-8''%ED%95%9C.txt", "filename").unwrap(), "한.txt");
-    assert_eq!(param("attachment; filename*0*=UTF-8''%ED%95; filename*1*=%9C.txt", "filename").unwrap(), "한.txt");
-    assert_eq!(param("attachment; filename=\"=?UTF-8?B?7ZWc?=.txt\"", "filename").unwrap(), "한.txt");
+    assert_eq!(
+        decode_words("=?UTF-8?B?7ZWc6riA?= =?utf-8?Q?_=ED=95=9C?= plain"),
+        "한글 한 plain"
+    );
+    assert_eq!(
+        param("attachment; filename*=UTF-8''%ED%95%9C.txt", "filename").unwrap(),
+        "한.txt"
+    );
+    assert_eq!(
+        param(
+            "attachment; filename*0*=UTF-8''%ED%95; filename*1*=%9C.txt",
+            "filename"
+        )
+        .unwrap(),
+        "한.txt"
+    );
+    assert_eq!(
+        param("attachment; filename=\"=?UTF-8?B?7ZWc?=.txt\"", "filename").unwrap(),
+        "한.txt"
+    );
     let raw = b"Subject: =?UTF-8?B?7ZWc?=\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
 pre\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ED=95=9C=\r\n!\r\n\
 --b1\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b1--\r\n";

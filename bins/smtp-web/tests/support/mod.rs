@@ -1,6 +1,12 @@
 //! Shared by the binary tests: start `smtp-web`, drive chromedriver, and
 //! decode delivered messages.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod mail;
 pub mod webdriver;
@@ -37,10 +43,28 @@ impl WebServer {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("smtp-web: compose page at ").unwrap_or_else(|| panic!("startup line: {line:?}")).to_owned();
-        let port = url.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
-        WebServer { child, url, port, stderr_path, _dir: dir }
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("smtp-web: compose page at ")
+            .unwrap_or_else(|| panic!("startup line: {line:?}"))
+            .to_owned();
+        let port = url
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        WebServer {
+            child,
+            url,
+            port,
+            stderr_path,
+            _dir: dir,
+        }
     }
 
     /// What the server logged so far.
@@ -58,5 +82,8 @@ impl Drop for WebServer {
 
 /// A blocking HTTP client that returns 4xx/5xx responses instead of errors.
 pub fn http() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }

@@ -12,10 +12,13 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// Paths of the browser and its driver, or why the test cannot run.
 pub fn find_browser() -> Result<(String, String), String> {
     let browser = std::env::var("SMTP_WEB_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let driver = std::env::var("SMTP_WEB_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let driver =
+        std::env::var("SMTP_WEB_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     for path in [&browser, &driver] {
         if !std::path::Path::new(path).exists() {
-            return Err(format!("{path} is missing (scripts/test installs chromium and chromium-driver)"));
+            return Err(format!(
+                "{path} is missing (scripts/test installs chromium and chromium-driver)"
+            ));
         }
     }
     Ok((browser, driver))
@@ -37,7 +40,11 @@ pub struct Element(String);
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless session.
     pub fn start(browser: &str, driver: &str) -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(driver)
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
             .stdin(Stdio::null())
@@ -79,12 +86,25 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": browser, "args": args}
         }}});
-        let mut browser = Browser { driver, base, session: String::new(), agent, _profile: profile };
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+            agent,
+            _profile: profile,
+        };
         let value = browser.call("POST", "/session", Some(caps));
-        browser.session = value["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {value}")).to_owned();
+        browser.session = value["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {value}"))
+            .to_owned();
         // A click that submits a form may return before the next page is
         // there (seen under load in CI): let every find wait for its element.
-        browser.session_call("POST", "/timeouts", Some(json!({"implicit": 30_000, "pageLoad": 60_000})));
+        browser.session_call(
+            "POST",
+            "/timeouts",
+            Some(json!({"implicit": 30_000, "pageLoad": 60_000})),
+        );
         browser
     }
 
@@ -93,11 +113,19 @@ impl Browser {
         let response = match method {
             "GET" => self.agent.get(&url).call(),
             "DELETE" => self.agent.delete(&url).call(),
-            _ => self.agent.post(&url).send_json(body.unwrap_or_else(|| json!({}))),
+            _ => self
+                .agent
+                .post(&url)
+                .send_json(body.unwrap_or_else(|| json!({}))),
         };
         let mut response = response.unwrap_or_else(|err| panic!("{method} {path}: {err}"));
         let status = response.status().as_u16();
-        let value: Value = response.body_mut().with_config().limit(50 << 20).read_json().unwrap();
+        let value: Value = response
+            .body_mut()
+            .with_config()
+            .limit(50 << 20)
+            .read_json()
+            .unwrap();
         assert!(status < 400, "{method} {path} -> {status}: {value}");
         value["value"].clone()
     }
@@ -113,62 +141,101 @@ impl Browser {
 
     /// The element matching a CSS selector.
     pub fn find(&self, css: &str) -> Element {
-        let value = self.session_call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        Element(value[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {value}")).to_owned())
+        let value = self.session_call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        Element(
+            value[ELEMENT]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element {css}: {value}"))
+                .to_owned(),
+        )
     }
 
     /// How many elements match a CSS selector.
     pub fn count(&self, css: &str) -> usize {
         // No implicit wait here: zero matches is a valid answer.
         self.session_call("POST", "/timeouts", Some(json!({"implicit": 0})));
-        let value = self.session_call("POST", "/elements", Some(json!({"using": "css selector", "value": css})));
+        let value = self.session_call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        );
         self.session_call("POST", "/timeouts", Some(json!({"implicit": 30_000})));
         value.as_array().map_or(0, Vec::len)
     }
 
     /// Types text into an element (for a file input: the file's path).
     pub fn type_into(&self, element: &Element, text: &str) {
-        self.session_call("POST", &format!("/element/{}/value", element.0), Some(json!({ "text": text })));
+        self.session_call(
+            "POST",
+            &format!("/element/{}/value", element.0),
+            Some(json!({ "text": text })),
+        );
     }
 
     /// Clicks an element (a navigation it starts is waited for).
     pub fn click(&self, element: &Element) {
-        self.session_call("POST", &format!("/element/{}/click", element.0), Some(json!({})));
+        self.session_call(
+            "POST",
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        );
     }
 
     /// The element's visible text.
     pub fn text(&self, element: &Element) -> String {
-        self.session_call("GET", &format!("/element/{}/text", element.0), None).as_str().unwrap_or_default().to_owned()
+        self.session_call("GET", &format!("/element/{}/text", element.0), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A property such as `value`.
     pub fn property(&self, element: &Element, name: &str) -> String {
-        let value = self.session_call("GET", &format!("/element/{}/property/{name}", element.0), None);
+        let value = self.session_call(
+            "GET",
+            &format!("/element/{}/property/{name}", element.0),
+            None,
+        );
         value.as_str().unwrap_or_default().to_owned()
     }
 
     /// The page's HTML as the browser holds it.
     pub fn source(&self) -> String {
-        self.session_call("GET", "/source", None).as_str().unwrap_or_default().to_owned()
+        self.session_call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The page's title.
     pub fn title(&self) -> String {
-        self.session_call("GET", "/title", None).as_str().unwrap_or_default().to_owned()
+        self.session_call("GET", "/title", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Vec<u8> {
         use base64::Engine as _;
         let b64 = self.session_call("GET", "/screenshot", None);
-        base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or_default()).unwrap()
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap_or_default())
+            .unwrap()
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = self.agent.delete(&format!("{}/session/{}", self.base, self.session)).call();
+            let _ = self
+                .agent
+                .delete(&format!("{}/session/{}", self.base, self.session))
+                .call();
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -73,7 +73,10 @@ impl Entry {
 
 impl Write for Entry {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let spool = self.spool.as_mut().ok_or_else(|| io::Error::other("the file is finished"))?;
+        let spool = self
+            .spool
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file is finished"))?;
         let spill = matches!(spool, Spool::Memory(bytes) if bytes.len() + buf.len() > IN_MEMORY);
         if spill {
             let mut file = BufWriter::with_capacity(256 * 1024, File::create(&self.temp)?);
@@ -130,12 +133,18 @@ fn write_temp(job: Job) -> io::Result<Written> {
             file.write_all(&bytes)?;
             file
         }
-        Spool::File(writer) => writer.into_inner().map_err(io::IntoInnerError::into_error)?,
+        Spool::File(writer) => writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?,
     };
     if !cfg!(target_os = "linux") {
         file.sync_all()?;
     }
-    Ok(Written { name: job.name, temp: job.temp, size: job.size })
+    Ok(Written {
+        name: job.name,
+        temp: job.temp,
+        size: job.size,
+    })
 }
 
 /// Makes every file written so far on the directory's file system durable.
@@ -184,14 +193,21 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
             // Nothing of this batch counts as saved; no temporary file stays.
             for written in batch {
                 let _ = fs::remove_file(&written.temp);
-                let _ = done.send((written.name, Err(io::Error::new(err.kind(), err.to_string()))));
+                let _ = done.send((
+                    written.name,
+                    Err(io::Error::new(err.kind(), err.to_string())),
+                ));
             }
         }
     }
 }
 
 /// The committer thread: gathers written files into batches.
-fn committer(dir: &Path, written: &Receiver<(String, io::Result<Written>)>, done: &Sender<Outcome>) {
+fn committer(
+    dir: &Path,
+    written: &Receiver<(String, io::Result<Written>)>,
+    done: &Sender<Outcome>,
+) {
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
     for (name, result) in written {
@@ -252,7 +268,10 @@ impl Batch {
         fs::create_dir_all(dir)?;
         let stale = remove_stale_temporaries(dir);
         if stale > 0 {
-            log::warn!("removed {stale} temporary files left by an interrupted download in {}", dir.display());
+            log::warn!(
+                "removed {stale} temporary files left by an interrupted download in {}",
+                dir.display()
+            );
         }
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
         let (to_commit, written) = mpsc::channel();
@@ -278,8 +297,16 @@ impl Batch {
             .collect();
         drop(to_commit);
         let commit_dir = dir.to_owned();
-        threads.push(std::thread::spawn(move || committer(&commit_dir, &written, &done)));
-        Ok(Batch { dir: dir.to_owned(), jobs: Some(jobs), threads, results, opened: 0 })
+        threads.push(std::thread::spawn(move || {
+            committer(&commit_dir, &written, &done)
+        }));
+        Ok(Batch {
+            dir: dir.to_owned(),
+            jobs: Some(jobs),
+            threads,
+            results,
+            opened: 0,
+        })
     }
 
     /// The directory.
@@ -297,8 +324,17 @@ impl Batch {
     pub fn create(&mut self, name: &str) -> Entry {
         // Unique per file, so a retried download never shares a temporary file.
         self.opened += 1;
-        let temp = self.dir.join(format!(".{name}.part-{}-{}", std::process::id(), self.opened));
-        Entry { name: name.to_owned(), temp, spool: Some(Spool::Memory(Vec::with_capacity(32 * 1024))), size: 0 }
+        let temp = self.dir.join(format!(
+            ".{name}.part-{}-{}",
+            std::process::id(),
+            self.opened
+        ));
+        Entry {
+            name: name.to_owned(),
+            temp,
+            spool: Some(Spool::Memory(Vec::with_capacity(32 * 1024))),
+            size: 0,
+        }
     }
 
     /// Hands a complete file over; it gets its final name once its batch is
@@ -307,11 +343,23 @@ impl Batch {
     /// # Errors
     /// When the writer threads have stopped.
     pub fn finish(&mut self, mut entry: Entry) -> io::Result<u64> {
-        let spool = entry.spool.take().ok_or_else(|| io::Error::other("the file is finished"))?;
+        let spool = entry
+            .spool
+            .take()
+            .ok_or_else(|| io::Error::other("the file is finished"))?;
         let size = entry.size;
-        let job = Job { name: std::mem::take(&mut entry.name), temp: entry.temp.clone(), spool, size };
-        let jobs = self.jobs.as_ref().ok_or_else(|| io::Error::other("the download is closed"))?;
-        jobs.send(job).map_err(|_| io::Error::other("the writer threads stopped"))?;
+        let job = Job {
+            name: std::mem::take(&mut entry.name),
+            temp: entry.temp.clone(),
+            spool,
+            size,
+        };
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the download is closed"))?;
+        jobs.send(job)
+            .map_err(|_| io::Error::other("the writer threads stopped"))?;
         Ok(size)
     }
 
@@ -358,12 +406,19 @@ pub fn remove_stale_temporaries(dir: &Path) -> usize {
     if !cfg!(target_os = "linux") {
         return 0;
     }
-    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temporary_owner) else { continue };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() && fs::remove_file(entry.path()).is_ok() {
+        let Some(pid) = name.to_str().and_then(temporary_owner) else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+            && fs::remove_file(entry.path()).is_ok()
+        {
             removed += 1;
         }
     }
@@ -401,7 +456,11 @@ mod tests {
         for i in 1..=600u32 {
             let mut w = batch.create(&format!("m{i}.eml"));
             // File 7 is large enough to be spilled to its file on the way.
-            let body = if i == 7 { vec![b'x'; IN_MEMORY * 3] } else { format!("message {i}\r\n").into_bytes() };
+            let body = if i == 7 {
+                vec![b'x'; IN_MEMORY * 3]
+            } else {
+                format!("message {i}\r\n").into_bytes()
+            };
             for chunk in body.chunks(1000) {
                 w.write_all(chunk).unwrap();
             }
@@ -414,9 +473,19 @@ mod tests {
         let saved = batch.close();
         assert!(saved.error.is_none(), "{:?}", saved.error);
         assert_eq!(saved.names.len(), 600);
-        assert_eq!(fs::read(dir.path().join("m42.eml")).unwrap(), b"message 42\r\n");
-        assert_eq!(fs::read(dir.path().join("m7.eml")).unwrap().len(), IN_MEMORY * 3);
-        assert_eq!(fs::read(dir.path().join("m1.eml")).unwrap(), b"message 1\r\n", "the dropped retry left m1 alone");
+        assert_eq!(
+            fs::read(dir.path().join("m42.eml")).unwrap(),
+            b"message 42\r\n"
+        );
+        assert_eq!(
+            fs::read(dir.path().join("m7.eml")).unwrap().len(),
+            IN_MEMORY * 3
+        );
+        assert_eq!(
+            fs::read(dir.path().join("m1.eml")).unwrap(),
+            b"message 1\r\n",
+            "the dropped retry left m1 alone"
+        );
         assert_eq!(count(dir.path()), 600, "temporary files left behind");
     }
 
@@ -426,34 +495,58 @@ mod tests {
         let mut batch = Batch::open(dir.path()).unwrap();
         let mut big = batch.create("big.eml");
         big.write_all(&vec![b'z'; IN_MEMORY * 2]).unwrap();
-        assert!(!batch.contains("big.eml"), "a half-written file has no final name");
+        assert!(
+            !batch.contains("big.eml"),
+            "a half-written file has no final name"
+        );
         assert_eq!(count(dir.path()), 1, "only its hidden temporary file");
         batch.finish(big).unwrap();
         let mut small = batch.create("small.eml");
         small.write_all(b"half").unwrap();
         drop(small);
         drop(batch);
-        assert!(dir.path().join("big.eml").is_file(), "a finished file is committed when the batch is dropped");
+        assert!(
+            dir.path().join("big.eml").is_file(),
+            "a finished file is committed when the batch is dropped"
+        );
         assert_eq!(count(dir.path()), 1);
     }
 
     #[test]
     fn stale_temporaries_of_dead_processes_are_removed() {
-        assert_eq!(temporary_owner(".0000007c6b02694d.eml.part-4242-17"), Some(4242));
+        assert_eq!(
+            temporary_owner(".0000007c6b02694d.eml.part-4242-17"),
+            Some(4242)
+        );
         assert_eq!(temporary_owner(".1-9.eml.part-4242"), Some(4242));
-        for name in ["0000007c.eml", ".hidden", ".x.part-a-1", "x.part-1-1", ".x.part-1-b"] {
+        for name in [
+            "0000007c.eml",
+            ".hidden",
+            ".x.part-a-1",
+            "x.part-1-1",
+            ".x.part-1-b",
+        ] {
             assert_eq!(temporary_owner(name), None, "{name}");
         }
         let dir = tempfile::tempdir().unwrap();
         let ours = format!(".b.eml.part-{}-1", std::process::id());
         // pid_max is at most 4194304 on Linux: these processes cannot exist.
-        for name in [".a.eml.part-4194305-1", ".d.eml.part-4194306", ours.as_str(), "c.eml", ".keep"] {
+        for name in [
+            ".a.eml.part-4194305-1",
+            ".d.eml.part-4194306",
+            ours.as_str(),
+            "c.eml",
+            ".keep",
+        ] {
             fs::write(dir.path().join(name), b"x").unwrap();
         }
         let expected = if cfg!(target_os = "linux") { 2 } else { 0 };
         assert_eq!(remove_stale_temporaries(dir.path()), expected);
         assert_eq!(count(dir.path()), 5 - expected);
-        assert!(dir.path().join(&ours).exists(), "a live process keeps its files");
+        assert!(
+            dir.path().join(&ours).exists(),
+            "a live process keeps its files"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 use super::*;
 
 fn parse(bytes: &[u8]) -> Response {
-    let (r, used) = parse_response(bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)));
+    let (r, used) =
+        parse_response(bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)));
     assert_eq!(used, bytes.len(), "{}", String::from_utf8_lossy(bytes));
     r
 }
@@ -75,7 +76,12 @@ fn every_prefix_is_incomplete() {
     for bytes in VALID {
         for end in 0..bytes.len() {
             let prefix = &bytes[..end];
-            assert_eq!(parse_response(prefix), Err(ParseError::Incomplete), "{:?}", String::from_utf8_lossy(prefix));
+            assert_eq!(
+                parse_response(prefix),
+                Err(ParseError::Incomplete),
+                "{:?}",
+                String::from_utf8_lossy(prefix)
+            );
         }
     }
 }
@@ -86,7 +92,11 @@ fn known_answers() {
     assert_eq!(untagged(b"* 44 EXPUNGE\r\n"), Untagged::Expunge(SeqNum(44)));
     assert_eq!(
         untagged(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n"),
-        Untagged::Capability(vec!["IMAP4rev1".into(), "STARTTLS".into(), "AUTH=PLAIN".into()])
+        Untagged::Capability(vec![
+            "IMAP4rev1".into(),
+            "STARTTLS".into(),
+            "AUTH=PLAIN".into()
+        ])
     );
     assert_eq!(
         untagged(b"* LIST (\\HasNoChildren) \".\" \"&sLSsjMT0ulTHfNVo-\"\r\n"),
@@ -96,19 +106,37 @@ fn known_answers() {
             name: "&sLSsjMT0ulTHfNVo-".into()
         })
     );
-    let Untagged::List(item) = untagged(b"* LIST () \".\" {6}\r\nmy box\r\n") else { panic!() };
+    let Untagged::List(item) = untagged(b"* LIST () \".\" {6}\r\nmy box\r\n") else {
+        panic!()
+    };
     assert_eq!(item.name, "my box");
     assert_eq!(
         untagged(b"* STATUS \"a b\" (MESSAGES 231 UIDNEXT 44292)\r\n"),
-        Untagged::MailboxStatus { mailbox: "a b".into(), items: vec![("MESSAGES".into(), 231), ("UIDNEXT".into(), 44292)] }
+        Untagged::MailboxStatus {
+            mailbox: "a b".into(),
+            items: vec![("MESSAGES".into(), 231), ("UIDNEXT".into(), 44292)]
+        }
     );
-    assert_eq!(untagged(b"* SEARCH 2 3 6 (MODSEQ 917162500)\r\n"), Untagged::Search { numbers: vec![2, 3, 6], modseq: Some(917_162_500) });
-    let Untagged::Esearch(e) = untagged(b"* ESEARCH (TAG \"A284\") UID ALL 1:3,5:4294967295 COUNT 9\r\n") else { panic!() };
+    assert_eq!(
+        untagged(b"* SEARCH 2 3 6 (MODSEQ 917162500)\r\n"),
+        Untagged::Search {
+            numbers: vec![2, 3, 6],
+            modseq: Some(917_162_500)
+        }
+    );
+    let Untagged::Esearch(e) =
+        untagged(b"* ESEARCH (TAG \"A284\") UID ALL 1:3,5:4294967295 COUNT 9\r\n")
+    else {
+        panic!()
+    };
     assert_eq!(e.tag.as_deref(), Some("A284"));
     assert!(e.uid);
     assert_eq!(e.all().unwrap().to_string(), "1:3,5:4294967295");
     assert_eq!(e.count(), Some(9));
-    let Response::Tagged(t) = parse(b"A004 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n") else { panic!() };
+    let Response::Tagged(t) = parse(b"A004 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n")
+    else {
+        panic!()
+    };
     assert_eq!(
         t.text.code,
         Some(Code::CopyUid {
@@ -118,13 +146,38 @@ fn known_answers() {
         })
     );
     assert_eq!(t.text.text, "Done");
-    let Response::Tagged(t) = parse(b"a1 NO [REFERRAL IMAP://user;AUTH=*@SERVER2/] Remote Server\r\n") else { panic!() };
-    assert_eq!(t.text.code, Some(Code::Referral("IMAP://user;AUTH=*@SERVER2/".into())));
-    assert_eq!(parse(b"+ idling\r\n"), Response::Continuation("idling".into()));
-    let Untagged::Id(id) = untagged(b"* ID (\"name\" \"Dovecot\" \"os\" NIL)\r\n") else { panic!() };
-    assert_eq!(id, vec![("name".into(), Some("Dovecot".into())), ("os".into(), None)]);
-    let Untagged::Namespace([personal, other, shared]) = untagged(b"* NAMESPACE ((\"\" \".\")) NIL NIL\r\n") else { panic!() };
-    assert_eq!(personal, vec![Namespace { prefix: String::new(), delimiter: Some('.') }]);
+    let Response::Tagged(t) =
+        parse(b"a1 NO [REFERRAL IMAP://user;AUTH=*@SERVER2/] Remote Server\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        t.text.code,
+        Some(Code::Referral("IMAP://user;AUTH=*@SERVER2/".into()))
+    );
+    assert_eq!(
+        parse(b"+ idling\r\n"),
+        Response::Continuation("idling".into())
+    );
+    let Untagged::Id(id) = untagged(b"* ID (\"name\" \"Dovecot\" \"os\" NIL)\r\n") else {
+        panic!()
+    };
+    assert_eq!(
+        id,
+        vec![("name".into(), Some("Dovecot".into())), ("os".into(), None)]
+    );
+    let Untagged::Namespace([personal, other, shared]) =
+        untagged(b"* NAMESPACE ((\"\" \".\")) NIL NIL\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        personal,
+        vec![Namespace {
+            prefix: String::new(),
+            delimiter: Some('.')
+        }]
+    );
     assert!(other.is_empty() && shared.is_empty());
 }
 
@@ -138,21 +191,52 @@ fn fetch_items_parse() {
     assert_eq!(f.seq, SeqNum(12));
     assert_eq!(f.uid(), Some(Uid(345)));
     assert_eq!(f.flags().unwrap().len(), 2);
-    assert!(f.items.contains(&FetchItem::InternalDate("17-Jul-1996 02:44:25 -0700".into())));
+    assert!(f.items.contains(&FetchItem::InternalDate(
+        "17-Jul-1996 02:44:25 -0700".into()
+    )));
     assert!(f.items.contains(&FetchItem::Size(4286)));
     assert!(f.items.contains(&FetchItem::ModSeq(65402)));
     assert_eq!(
         f.items[5],
-        FetchItem::Body { section: "BODY[HEADER.FIELDS (FROM)]".into(), origin: Some(0), data: NString::Bytes(b"From: a@example.test".to_vec()) }
+        FetchItem::Body {
+            section: "BODY[HEADER.FIELDS (FROM)]".into(),
+            origin: Some(0),
+            data: NString::Bytes(b"From: a@example.test".to_vec())
+        }
     );
-    assert_eq!(f.items[6], FetchItem::Body { section: "BODY[]".into(), origin: None, data: NString::Nil });
+    assert_eq!(
+        f.items[6],
+        FetchItem::Body {
+            section: "BODY[]".into(),
+            origin: None,
+            data: NString::Nil
+        }
+    );
 }
 
 #[test]
 fn two_literals_in_one_fetch() {
-    let Untagged::Fetch(f) = untagged(b"* 1 FETCH (BODY[HEADER] {4}\r\nH\r\n\r BODY[TEXT] {5}\r\nbody\n UID 9)\r\n") else { panic!() };
-    assert_eq!(f.items[0], FetchItem::Body { section: "BODY[HEADER]".into(), origin: None, data: NString::Bytes(b"H\r\n\r".to_vec()) });
-    assert_eq!(f.items[1], FetchItem::Body { section: "BODY[TEXT]".into(), origin: None, data: NString::Bytes(b"body\n".to_vec()) });
+    let Untagged::Fetch(f) =
+        untagged(b"* 1 FETCH (BODY[HEADER] {4}\r\nH\r\n\r BODY[TEXT] {5}\r\nbody\n UID 9)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        f.items[0],
+        FetchItem::Body {
+            section: "BODY[HEADER]".into(),
+            origin: None,
+            data: NString::Bytes(b"H\r\n\r".to_vec())
+        }
+    );
+    assert_eq!(
+        f.items[1],
+        FetchItem::Body {
+            section: "BODY[TEXT]".into(),
+            origin: None,
+            data: NString::Bytes(b"body\n".to_vec())
+        }
+    );
     assert_eq!(f.uid(), Some(Uid(9)));
 }
 
@@ -160,25 +244,70 @@ fn two_literals_in_one_fetch() {
 fn envelope_and_bodystructure_parse() {
     // RFC 3501 §8 example.
     let bytes = b"* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n";
-    let Untagged::Fetch(f) = untagged(bytes) else { panic!() };
-    let FetchItem::Envelope(env) = &f.items[3] else { panic!() };
-    assert_eq!(env.subject.as_deref(), Some(&b"IMAP4rev1 WG mtg summary and minutes"[..]));
+    let Untagged::Fetch(f) = untagged(bytes) else {
+        panic!()
+    };
+    let FetchItem::Envelope(env) = &f.items[3] else {
+        panic!()
+    };
+    assert_eq!(
+        env.subject.as_deref(),
+        Some(&b"IMAP4rev1 WG mtg summary and minutes"[..])
+    );
     assert_eq!(env.cc.len(), 2);
     assert_eq!(env.cc[1].mailbox.as_deref(), Some(&b"KLENSIN"[..]));
-    assert_eq!(env.message_id.as_deref(), Some(&b"<B27397-0100000@cac.washington.edu>"[..]));
-    let FetchItem::BodyStructure(body) = &f.items[4] else { panic!() };
-    let BodyStructure::Single { media_type, size, lines, params, .. } = body.as_ref() else { panic!() };
-    assert_eq!((media_type.as_str(), *size, *lines), ("TEXT", 3028, Some(92)));
-    assert_eq!(params, &vec![("CHARSET".to_string(), "US-ASCII".to_string())]);
+    assert_eq!(
+        env.message_id.as_deref(),
+        Some(&b"<B27397-0100000@cac.washington.edu>"[..])
+    );
+    let FetchItem::BodyStructure(body) = &f.items[4] else {
+        panic!()
+    };
+    let BodyStructure::Single {
+        media_type,
+        size,
+        lines,
+        params,
+        ..
+    } = body.as_ref()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (media_type.as_str(), *size, *lines),
+        ("TEXT", 3028, Some(92))
+    );
+    assert_eq!(
+        params,
+        &vec![("CHARSET".to_string(), "US-ASCII".to_string())]
+    );
 
     let multi = b"* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL)(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 300 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1) 9) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL))\r\n";
-    let Untagged::Fetch(f) = untagged(multi) else { panic!() };
-    let FetchItem::BodyStructure(body) = &f.items[0] else { panic!() };
-    let BodyStructure::Multipart { parts, subtype, extension } = body.as_ref() else { panic!() };
+    let Untagged::Fetch(f) = untagged(multi) else {
+        panic!()
+    };
+    let FetchItem::BodyStructure(body) = &f.items[0] else {
+        panic!()
+    };
+    let BodyStructure::Multipart {
+        parts,
+        subtype,
+        extension,
+    } = body.as_ref()
+    else {
+        panic!()
+    };
     assert_eq!(subtype, "MIXED");
     assert_eq!(parts.len(), 2);
     assert_eq!(extension.len(), 4);
-    let BodyStructure::Single { message: Some(inner), lines, .. } = &parts[1] else { panic!() };
+    let BodyStructure::Single {
+        message: Some(inner),
+        lines,
+        ..
+    } = &parts[1]
+    else {
+        panic!()
+    };
     assert_eq!(*lines, Some(9));
     assert_eq!(inner.0.subject.as_deref(), Some(&b"s"[..]));
 }
@@ -191,18 +320,29 @@ fn malformed_responses_are_errors() {
         (b"* 1 FETCH FLAGS\r\n", "`(` opening FETCH data"),
         (b"a1 MAYBE ok\r\n", "OK, NO or BAD after a tag"),
         (b"a1 OK [UIDNEXT x] y\r\n", "a number"),
-        (b"* LIST (\\X) \"ab\" INBOX\r\n", "a one-character delimiter"),
-        (b"* 1 FETCH (ENVELOPE (NIL))\r\n", "an envelope of ten fields"),
+        (
+            b"* LIST (\\X) \"ab\" INBOX\r\n",
+            "a one-character delimiter",
+        ),
+        (
+            b"* 1 FETCH (ENVELOPE (NIL))\r\n",
+            "an envelope of ten fields",
+        ),
         (b"* 1 FETCH (BODY (\"TEXT\"))\r\n", "a body structure"),
         (b"* 1 FETCH (FLAGS (\\Seen)\r\n", "a space"),
-        (b"* 1 FETCH (RFC822.SIZE 99999999999999999999999)\r\n", "a number below 2^64"),
+        (
+            b"* 1 FETCH (RFC822.SIZE 99999999999999999999999)\r\n",
+            "a number below 2^64",
+        ),
         (b"* FLAGS (\\Seen \"x\")\r\n", "a flag"),
         (b"* 1 FETCH (INTERNALDATE \"a\nb\")\r\n", "a closing quote"),
         (b"* OK [COPYUID 1 0:3 4] x\r\n", "a sequence set"),
     ];
     for (bytes, expected) in table {
         match parse_response(bytes) {
-            Err(ParseError::Malformed { expected: e, .. }) => assert_eq!(e, *expected, "{}", String::from_utf8_lossy(bytes)),
+            Err(ParseError::Malformed { expected: e, .. }) => {
+                assert_eq!(e, *expected, "{}", String::from_utf8_lossy(bytes))
+            }
             other => panic!("{}: {other:?}", String::from_utf8_lossy(bytes)),
         }
     }
@@ -219,13 +359,18 @@ fn streamed_literals_are_reported_by_size() {
     let text = b"* 3 FETCH (UID 8 BODY[] {52428800}\r\n)\r\n";
     let at = text.iter().position(|&b| b == b')').unwrap();
     let (r, _) = parse_with_streamed(text, &[at]).unwrap();
-    let Response::Untagged(Untagged::Fetch(f)) = r else { panic!() };
+    let Response::Untagged(Untagged::Fetch(f)) = r else {
+        panic!()
+    };
     assert_eq!(f.body(), Some(&NString::Streamed(52_428_800)));
 }
 
 #[test]
 fn huge_announced_literal_without_bytes_is_only_incomplete() {
-    assert_eq!(parse_response(b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc"), Err(ParseError::Incomplete));
+    assert_eq!(
+        parse_response(b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc"),
+        Err(ParseError::Incomplete)
+    );
 }
 
 #[test]
@@ -267,7 +412,11 @@ fn deeply_nested_lists_do_not_overflow() {
 
 #[test]
 fn recorded_dovecot_responses_parse() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/imap/dovecot-fetch.txt")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/imap/dovecot-fetch.txt"
+    ))
+    .unwrap();
     let mut parsed = 0;
     let mut envelopes = 0;
     let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("S: ")).collect();
@@ -280,7 +429,9 @@ fn recorded_dovecot_responses_parse() {
             i += 1;
             bytes.extend_from_slice(line.as_bytes());
             bytes.extend_from_slice(b"\r\n");
-            let Some(open) = line.strip_suffix('}').and_then(|l| l.rfind('{')) else { break };
+            let Some(open) = line.strip_suffix('}').and_then(|l| l.rfind('{')) else {
+                break;
+            };
             let size: usize = line[open + 1..line.len() - 1].parse().unwrap();
             let start = bytes.len();
             while bytes.len() - start < size {
@@ -300,10 +451,14 @@ fn recorded_dovecot_responses_parse() {
             i -= 1;
             bytes.truncate(bytes.len() - rest.len() - 2);
         }
-        let (response, used) = parse_response(&bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+        let (response, used) = parse_response(&bytes)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
         assert_eq!(used, bytes.len());
         if let Response::Untagged(Untagged::Fetch(f)) = &response {
-            if f.items.iter().any(|i| matches!(i, FetchItem::Envelope(e) if e.cc.len() == 1 && e.to.len() == 2)) {
+            if f.items
+                .iter()
+                .any(|i| matches!(i, FetchItem::Envelope(e) if e.cc.len() == 1 && e.to.len() == 2))
+            {
                 envelopes += 1;
             }
         }

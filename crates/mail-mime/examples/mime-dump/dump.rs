@@ -14,7 +14,9 @@ pub fn json_str(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -94,7 +96,10 @@ pub fn dump(file: &str, bytes: &[u8]) -> String {
         out.push_str("{\"content_type\":");
         json_str(part.content_type(), &mut out);
         out.push_str(",\"charset\":");
-        json_opt(part.charset().map(str::to_ascii_lowercase).as_deref(), &mut out);
+        json_opt(
+            part.charset().map(str::to_ascii_lowercase).as_deref(),
+            &mut out,
+        );
         out.push_str(",\"filename\":");
         json_opt(part.filename(), &mut out);
         out.push_str(",\"disposition\":");

@@ -110,7 +110,11 @@ where
     let mut report = MxReport::default();
     for plan in plans {
         let domain = deliver_domain(plan, options.port, |host, addr, pending| {
-            let envelope = Envelope { from: from.to_owned(), recipients: pending.to_vec(), options: mail.clone() };
+            let envelope = Envelope {
+                from: from.to_owned(),
+                recipients: pending.to_vec(),
+                options: mail.clone(),
+            };
             session(host, addr, &envelope, &mut body, size, options)
         });
         report.domains.push(domain);
@@ -145,11 +149,17 @@ pub(crate) fn deliver_domain<F>(plan: &DomainPlan, port: u16, mut session: F) ->
 where
     F: FnMut(&MxHost, SocketAddr, &[String]) -> SessionResult,
 {
-    let mut report = DomainReport { domain: plan.domain.clone(), attempts: Vec::new(), recipients: Vec::new() };
+    let mut report = DomainReport {
+        domain: plan.domain.clone(),
+        attempts: Vec::new(),
+        recipients: Vec::new(),
+    };
     let hosts = match &plan.plan {
         Ok(MxPlan::Hosts(hosts)) => hosts.as_slice(),
         Ok(MxPlan::NullMx) => {
-            let failure = Failure::NullMx { domain: plan.domain.clone() };
+            let failure = Failure::NullMx {
+                domain: plan.domain.clone(),
+            };
             report.recipients = refuse_all(&plan.recipients, &failure);
             return report;
         }
@@ -160,25 +170,36 @@ where
             } else {
                 plan.recipients
                     .iter()
-                    .map(|r| RecipientReport { recipient: r.clone(), outcome: Outcome::Deferred(failure.clone()) })
+                    .map(|r| RecipientReport {
+                        recipient: r.clone(),
+                        outcome: Outcome::Deferred(failure.clone()),
+                    })
                     .collect()
             };
             return report;
         }
     };
     // Recipients still waiting, each with its last failure.
-    let mut pending: Vec<(String, Option<Failure>)> = plan.recipients.iter().map(|r| (r.clone(), None)).collect();
+    let mut pending: Vec<(String, Option<Failure>)> =
+        plan.recipients.iter().map(|r| (r.clone(), None)).collect();
     let mut done: Vec<RecipientReport> = Vec::new();
     'hosts: for host in hosts {
         let addrs = match &host.addrs {
             Ok(addrs) => addrs.as_slice(),
             Err(error) => {
-                let failure = Failure::HostUnresolved { host: host.name.clone(), error: error.clone() };
+                let failure = Failure::HostUnresolved {
+                    host: host.name.clone(),
+                    error: error.clone(),
+                };
                 log::info!("{failure}");
                 for (_, last) in &mut pending {
                     *last = Some(failure.clone());
                 }
-                report.attempts.push(Attempt { host: host.name.clone(), addr: None, result: Err(failure) });
+                report.attempts.push(Attempt {
+                    host: host.name.clone(),
+                    addr: None,
+                    result: Err(failure),
+                });
                 continue;
             }
         };
@@ -194,7 +215,11 @@ where
                     for (_, last) in &mut pending {
                         *last = Some(failure.clone());
                     }
-                    report.attempts.push(Attempt { host: host.name.clone(), addr: Some(addr), result: Err(failure) });
+                    report.attempts.push(Attempt {
+                        host: host.name.clone(),
+                        addr: Some(addr),
+                        result: Err(failure),
+                    });
                 }
                 SessionResult::Abort(failure) => {
                     report.attempts.push(Attempt {
@@ -203,24 +228,41 @@ where
                         result: Err(failure.clone()),
                     });
                     for (recipient, _) in pending.drain(..) {
-                        done.push(RecipientReport { recipient, outcome: Outcome::Deferred(failure.clone()) });
+                        done.push(RecipientReport {
+                            recipient,
+                            outcome: Outcome::Deferred(failure.clone()),
+                        });
                     }
                     break 'hosts;
                 }
                 SessionResult::Transaction { tls, verdicts } => {
-                    report.attempts.push(Attempt { host: host.name.clone(), addr: Some(addr), result: Ok(tls) });
+                    report.attempts.push(Attempt {
+                        host: host.name.clone(),
+                        addr: Some(addr),
+                        result: Ok(tls),
+                    });
                     let mut still = Vec::new();
                     let mut verdicts = verdicts.into_iter();
                     for (recipient, last) in pending.drain(..) {
                         match verdicts.next() {
                             Some(Verdict::Delivered(reply)) => done.push(RecipientReport {
                                 recipient,
-                                outcome: Outcome::Delivered { host: host.name.clone(), addr, tls, reply },
+                                outcome: Outcome::Delivered {
+                                    host: host.name.clone(),
+                                    addr,
+                                    tls,
+                                    reply,
+                                },
                             }),
                             Some(Verdict::NotTaken(failure)) if failure.is_permanent() => {
-                                done.push(RecipientReport { recipient, outcome: Outcome::Refused(failure) });
+                                done.push(RecipientReport {
+                                    recipient,
+                                    outcome: Outcome::Refused(failure),
+                                });
                             }
-                            Some(Verdict::NotTaken(failure)) => still.push((recipient, Some(failure))),
+                            Some(Verdict::NotTaken(failure)) => {
+                                still.push((recipient, Some(failure)))
+                            }
                             None => still.push((recipient, last)),
                         }
                     }
@@ -230,16 +272,27 @@ where
         }
     }
     for (recipient, last) in pending {
-        let failure =
-            last.unwrap_or_else(|| Failure::Dns(super::ResolveError::NoMailHost { domain: plan.domain.clone() }));
-        let outcome = if failure.is_permanent() { Outcome::Refused(failure) } else { Outcome::Deferred(failure) };
+        let failure = last.unwrap_or_else(|| {
+            Failure::Dns(super::ResolveError::NoMailHost {
+                domain: plan.domain.clone(),
+            })
+        });
+        let outcome = if failure.is_permanent() {
+            Outcome::Refused(failure)
+        } else {
+            Outcome::Deferred(failure)
+        };
         done.push(RecipientReport { recipient, outcome });
     }
     // Report in the order given, not the order of decisions.
     report.recipients = plan
         .recipients
         .iter()
-        .filter_map(|r| done.iter().position(|d| &d.recipient == r).map(|at| done.swap_remove(at)))
+        .filter_map(|r| {
+            done.iter()
+                .position(|d| &d.recipient == r)
+                .map(|at| done.swap_remove(at))
+        })
         .collect();
     report
 }
@@ -247,7 +300,10 @@ where
 fn refuse_all(recipients: &[String], failure: &Failure) -> Vec<RecipientReport> {
     recipients
         .iter()
-        .map(|r| RecipientReport { recipient: r.clone(), outcome: Outcome::Refused(failure.clone()) })
+        .map(|r| RecipientReport {
+            recipient: r.clone(),
+            outcome: Outcome::Refused(failure.clone()),
+        })
         .collect()
 }
 
@@ -293,7 +349,11 @@ fn session<R: Read>(
                 log::info!(
                     "{failure}; trying {} again {}",
                     host.name,
-                    if next == Stage::Plain { "without TLS" } else { "without certificate checks" }
+                    if next == Stage::Plain {
+                        "without TLS"
+                    } else {
+                        "without certificate checks"
+                    }
                 );
                 stage = next;
             }
@@ -322,10 +382,22 @@ fn connect(
     let mut server = Server::new(addr.ip().to_string(), addr.port());
     server.tls_name = Some(tls_name);
     server.timeout = options.timeout;
-    let transcript = options.transcript.as_mut().and_then(|make| make(&host.name, addr));
-    let client_options = ClientOptions { helo_name: options.helo_name.clone(), transcript, ..ClientOptions::default() };
+    let transcript = options
+        .transcript
+        .as_mut()
+        .and_then(|make| make(&host.name, addr));
+    let client_options = ClientOptions {
+        helo_name: options.helo_name.clone(),
+        transcript,
+        ..ClientOptions::default()
+    };
     log::debug!("connecting to MX {} [{addr}]", host.name);
-    let mut client = match Client::connect(&server, Security::Plain, &options.tls_config, client_options) {
+    let mut client = match Client::connect(
+        &server,
+        Security::Plain,
+        &options.tls_config,
+        client_options,
+    ) {
         Ok(client) => client,
         Err(err) => return Err(Connected::Failed(host_failure(&host.name, Some(addr), err))),
     };
@@ -336,7 +408,9 @@ fn connect(
         return match options.tls {
             TlsPolicy::Required => {
                 let _ = client.quit();
-                Err(Connected::Failed(Failure::TlsUnavailable { host: host.name.clone() }))
+                Err(Connected::Failed(Failure::TlsUnavailable {
+                    host: host.name.clone(),
+                }))
             }
             TlsPolicy::Opportunistic | TlsPolicy::Disabled => Ok((client, TlsUse::None)),
         };
@@ -351,15 +425,25 @@ fn connect(
         Ok(()) if tls.accepts_invalid_certs() => Ok((client, TlsUse::Unverified)),
         Ok(()) => Ok((client, TlsUse::Verified)),
         Err(Error::Wire(mail_wire::Error::Tls { reason, .. })) => {
-            Err(Connected::Retry(Failure::Tls { host: host.name.clone(), reason }))
+            Err(Connected::Retry(Failure::Tls {
+                host: host.name.clone(),
+                reason,
+            }))
         }
         // STARTTLS refused (not the EHLO after it): the session goes on in
         // clear when TLS is optional (RFC 3207 §4.1).
-        Err(Error::Rejected { command: "STARTTLS", reply }) if !client.is_tls() => match options.tls {
+        Err(Error::Rejected {
+            command: "STARTTLS",
+            reply,
+        }) if !client.is_tls() => match options.tls {
             TlsPolicy::Opportunistic | TlsPolicy::Disabled => Ok((client, TlsUse::None)),
             TlsPolicy::Required => {
                 let _ = client.quit();
-                Err(Connected::Failed(Failure::Reply { host: host.name.clone(), command: "STARTTLS", reply }))
+                Err(Connected::Failed(Failure::Reply {
+                    host: host.name.clone(),
+                    command: "STARTTLS",
+                    reply,
+                }))
             }
         },
         Err(err) => Err(Connected::Failed(host_failure(&host.name, Some(addr), err))),
@@ -377,32 +461,47 @@ pub(crate) fn transaction<S: Read + io::Write, R: Read>(
 ) -> SessionResult {
     let mut reader = match body() {
         Ok(reader) => reader,
-        Err(err) => return SessionResult::Abort(Failure::Body { reason: err.to_string() }),
+        Err(err) => {
+            return SessionResult::Abort(Failure::Body {
+                reason: err.to_string(),
+            })
+        }
     };
     let all = |failure: Failure| vec![Verdict::NotTaken(failure); envelope.recipients.len()];
     let verdicts = match client.send(envelope, &mut reader, size) {
         Ok(delivery) => envelope
             .recipients
             .iter()
-            .map(|recipient| match delivery.recipients.iter().find(|r| &r.address == recipient) {
-                Some(r) if r.is_accepted() => Verdict::Delivered(delivery.reply.clone()),
-                Some(r) => {
-                    Verdict::NotTaken(Failure::Reply { host: host.to_owned(), command: "RCPT", reply: r.reply.clone() })
-                }
-                None => Verdict::NotTaken(Failure::Session {
-                    host: host.to_owned(),
-                    reason: "no reply for this recipient".to_owned(),
-                    permanent: false,
-                }),
-            })
+            .map(
+                |recipient| match delivery.recipients.iter().find(|r| &r.address == recipient) {
+                    Some(r) if r.is_accepted() => Verdict::Delivered(delivery.reply.clone()),
+                    Some(r) => Verdict::NotTaken(Failure::Reply {
+                        host: host.to_owned(),
+                        command: "RCPT",
+                        reply: r.reply.clone(),
+                    }),
+                    None => Verdict::NotTaken(Failure::Session {
+                        host: host.to_owned(),
+                        reason: "no reply for this recipient".to_owned(),
+                        permanent: false,
+                    }),
+                },
+            )
             .collect(),
         Err(Error::AllRecipientsRejected { rejected }) => envelope
             .recipients
             .iter()
             .map(|recipient| {
-                let reply = rejected.iter().find(|(r, _)| r == recipient).map(|(_, reply)| reply.clone());
+                let reply = rejected
+                    .iter()
+                    .find(|(r, _)| r == recipient)
+                    .map(|(_, reply)| reply.clone());
                 Verdict::NotTaken(match reply {
-                    Some(reply) => Failure::Reply { host: host.to_owned(), command: "RCPT", reply },
+                    Some(reply) => Failure::Reply {
+                        host: host.to_owned(),
+                        command: "RCPT",
+                        reply,
+                    },
                     None => Failure::Session {
                         host: host.to_owned(),
                         reason: "no reply for this recipient".to_owned(),
@@ -412,10 +511,20 @@ pub(crate) fn transaction<S: Read + io::Write, R: Read>(
             })
             .collect(),
         // MAIL, DATA or BDAT refused: the same answer for every recipient.
-        Err(Error::Rejected { command, reply }) => all(Failure::Reply { host: host.to_owned(), command, reply }),
-        Err(Error::Body(err)) => return SessionResult::Abort(Failure::Body { reason: err.to_string() }),
+        Err(Error::Rejected { command, reply }) => all(Failure::Reply {
+            host: host.to_owned(),
+            command,
+            reply,
+        }),
+        Err(Error::Body(err)) => {
+            return SessionResult::Abort(Failure::Body {
+                reason: err.to_string(),
+            })
+        }
         // An address that cannot go on the wire: no host will take it.
-        Err(err @ Error::Invalid(_)) => all(Failure::Invalid { reason: err.to_string() }),
+        Err(err @ Error::Invalid(_)) => all(Failure::Invalid {
+            reason: err.to_string(),
+        }),
         Err(err) => return SessionResult::HostFailed(host_failure(host, None, err)),
     };
     SessionResult::Transaction { tls, verdicts }
@@ -425,17 +534,37 @@ pub(crate) fn transaction<S: Read + io::Write, R: Read>(
 fn host_failure(host: &str, addr: Option<SocketAddr>, err: Error) -> Failure {
     let host = host.to_owned();
     match err {
-        Error::Rejected { command, reply } => Failure::Reply { host, command, reply },
+        Error::Rejected { command, reply } => Failure::Reply {
+            host,
+            command,
+            reply,
+        },
         Error::Wire(mail_wire::Error::Connect { source, .. }) => match addr {
-            Some(addr) => Failure::Connect { host, addr, reason: source.to_string() },
-            None => Failure::Session { host, reason: source.to_string(), permanent: false },
+            Some(addr) => Failure::Connect {
+                host,
+                addr,
+                reason: source.to_string(),
+            },
+            None => Failure::Session {
+                host,
+                reason: source.to_string(),
+                permanent: false,
+            },
         },
         Error::Wire(mail_wire::Error::Tls { reason, .. }) => Failure::Tls { host, reason },
-        Error::Invalid(err) => Failure::Invalid { reason: err.to_string() },
-        err @ (Error::Unsupported(_) | Error::TooLarge { .. }) => {
-            Failure::Session { host, reason: err.to_string(), permanent: true }
-        }
-        err => Failure::Session { host, reason: err.to_string(), permanent: false },
+        Error::Invalid(err) => Failure::Invalid {
+            reason: err.to_string(),
+        },
+        err @ (Error::Unsupported(_) | Error::TooLarge { .. }) => Failure::Session {
+            host,
+            reason: err.to_string(),
+            permanent: true,
+        },
+        err => Failure::Session {
+            host,
+            reason: err.to_string(),
+            permanent: false,
+        },
     }
 }
 
@@ -468,11 +597,19 @@ mod tests {
     }
 
     fn rcpt_failure(host: &str, code: u16) -> Failure {
-        Failure::Reply { host: host.to_owned(), command: "RCPT", reply: reply(code, "no") }
+        Failure::Reply {
+            host: host.to_owned(),
+            command: "RCPT",
+            reply: reply(code, "no"),
+        }
     }
 
     fn connect_failure(host: &str) -> Failure {
-        Failure::Connect { host: host.to_owned(), addr: "127.0.0.3:25".parse().unwrap(), reason: "refused".to_owned() }
+        Failure::Connect {
+            host: host.to_owned(),
+            addr: "127.0.0.3:25".parse().unwrap(),
+            reason: "refused".to_owned(),
+        }
     }
 
     fn delivered_at(outcome: &Outcome) -> Option<&str> {
@@ -486,25 +623,41 @@ mod tests {
     fn a_4xx_recipient_moves_to_the_next_host_alone() {
         let plan = domain_plan(
             &["a@x.test", "b@x.test"],
-            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+            Ok(MxPlan::Hosts(vec![
+                host("one", &["127.0.0.1"]),
+                host("two", &["127.0.0.2"]),
+            ])),
         );
         let mut calls: Vec<(String, Vec<String>)> = Vec::new();
         let report = deliver_domain(&plan, 25, |host, _, pending| {
             calls.push((host.name.clone(), pending.to_vec()));
             let verdicts = match host.name.as_str() {
-                "one" => vec![Verdict::Delivered(reply(250, "ok")), Verdict::NotTaken(rcpt_failure("one", 452))],
+                "one" => vec![
+                    Verdict::Delivered(reply(250, "ok")),
+                    Verdict::NotTaken(rcpt_failure("one", 452)),
+                ],
                 _ => vec![Verdict::Delivered(reply(250, "ok"))],
             };
-            SessionResult::Transaction { tls: TlsUse::None, verdicts }
+            SessionResult::Transaction {
+                tls: TlsUse::None,
+                verdicts,
+            }
         });
         assert_eq!(
             calls,
             [
-                ("one".to_owned(), vec!["a@x.test".to_owned(), "b@x.test".to_owned()]),
+                (
+                    "one".to_owned(),
+                    vec!["a@x.test".to_owned(), "b@x.test".to_owned()]
+                ),
                 ("two".to_owned(), vec!["b@x.test".to_owned()])
             ]
         );
-        let hosts: Vec<Option<&str>> = report.recipients.iter().map(|r| delivered_at(&r.outcome)).collect();
+        let hosts: Vec<Option<&str>> = report
+            .recipients
+            .iter()
+            .map(|r| delivered_at(&r.outcome))
+            .collect();
         assert_eq!(hosts, [Some("one"), Some("two")]);
         assert_eq!(report.attempts.len(), 2);
         if let Outcome::Delivered { addr, .. } = &report.recipients[1].outcome {
@@ -516,7 +669,10 @@ mod tests {
     fn a_5xx_recipient_is_refused_and_no_other_host_is_asked() {
         let plan = domain_plan(
             &["a@x.test"],
-            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+            Ok(MxPlan::Hosts(vec![
+                host("one", &["127.0.0.1"]),
+                host("two", &["127.0.0.2"]),
+            ])),
         );
         let mut calls = 0;
         let report = deliver_domain(&plan, 25, |_, _, _| {
@@ -527,14 +683,20 @@ mod tests {
             }
         });
         assert_eq!(calls, 1);
-        assert_eq!(report.recipients[0].outcome, Outcome::Refused(rcpt_failure("one", 550)));
+        assert_eq!(
+            report.recipients[0].outcome,
+            Outcome::Refused(rcpt_failure("one", 550))
+        );
     }
 
     #[test]
     fn every_address_of_every_host_is_tried_then_the_last_failure_defers() {
         let plan = domain_plan(
             &["a@x.test", "b@x.test"],
-            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1", "::1"]), host("two", &["127.0.0.2"])])),
+            Ok(MxPlan::Hosts(vec![
+                host("one", &["127.0.0.1", "::1"]),
+                host("two", &["127.0.0.2"]),
+            ])),
         );
         let mut tried = Vec::new();
         let report = deliver_domain(&plan, 2525, |host, addr, _| {
@@ -550,9 +712,18 @@ mod tests {
 
     #[test]
     fn a_permanent_last_failure_refuses() {
-        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"])])));
-        let greeting = Failure::Reply { host: "one".into(), command: "the connection", reply: reply(554, "go away") };
-        let report = deliver_domain(&plan, 25, |_, _, _| SessionResult::HostFailed(greeting.clone()));
+        let plan = domain_plan(
+            &["a@x.test"],
+            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"])])),
+        );
+        let greeting = Failure::Reply {
+            host: "one".into(),
+            command: "the connection",
+            reply: reply(554, "go away"),
+        };
+        let report = deliver_domain(&plan, 25, |_, _, _| {
+            SessionResult::HostFailed(greeting.clone())
+        });
         assert_eq!(report.recipients[0].outcome, Outcome::Refused(greeting));
     }
 
@@ -560,16 +731,34 @@ mod tests {
     fn plans_without_hosts_never_open_a_session() {
         let cases = [
             (Ok(MxPlan::NullMx), true),
-            (Err(ResolveError::NoSuchDomain { domain: "x.test".into() }), true),
-            (Err(ResolveError::Lookup { name: "x.test".into(), reason: "SERVFAIL".into() }), false),
+            (
+                Err(ResolveError::NoSuchDomain {
+                    domain: "x.test".into(),
+                }),
+                true,
+            ),
+            (
+                Err(ResolveError::Lookup {
+                    name: "x.test".into(),
+                    reason: "SERVFAIL".into(),
+                }),
+                false,
+            ),
             (Ok(MxPlan::Hosts(Vec::new())), true),
         ];
         for (plan, permanent) in cases {
             let plan = domain_plan(&["a@x.test"], plan);
             let report = deliver_domain(&plan, 25, |_, _, _| panic!("no session expected"));
             let outcome = &report.recipients[0].outcome;
-            assert_eq!(matches!(outcome, Outcome::Refused(_)), permanent, "{outcome:?}");
-            assert!(matches!(outcome, Outcome::Refused(_) | Outcome::Deferred(_)), "{outcome:?}");
+            assert_eq!(
+                matches!(outcome, Outcome::Refused(_)),
+                permanent,
+                "{outcome:?}"
+            );
+            assert!(
+                matches!(outcome, Outcome::Refused(_) | Outcome::Deferred(_)),
+                "{outcome:?}"
+            );
         }
     }
 
@@ -578,15 +767,23 @@ mod tests {
         let dangling = MxHost {
             name: "gone".into(),
             preference: Some(5),
-            addrs: Err(ResolveError::NoSuchDomain { domain: "gone".into() }),
+            addrs: Err(ResolveError::NoSuchDomain {
+                domain: "gone".into(),
+            }),
         };
-        let plan = domain_plan(&["a@x.test"], Ok(MxPlan::Hosts(vec![dangling, host("two", &["127.0.0.2"])])));
+        let plan = domain_plan(
+            &["a@x.test"],
+            Ok(MxPlan::Hosts(vec![dangling, host("two", &["127.0.0.2"])])),
+        );
         let report = deliver_domain(&plan, 25, |_, _, _| SessionResult::Transaction {
             tls: TlsUse::None,
             verdicts: vec![Verdict::Delivered(reply(250, "ok"))],
         });
         assert_eq!(report.attempts[0].addr, None);
-        assert!(matches!(report.attempts[0].result, Err(Failure::HostUnresolved { .. })));
+        assert!(matches!(
+            report.attempts[0].result,
+            Err(Failure::HostUnresolved { .. })
+        ));
         assert_eq!(delivered_at(&report.recipients[0].outcome), Some("two"));
     }
 
@@ -594,23 +791,37 @@ mod tests {
     fn a_local_body_failure_stops_the_domain() {
         let plan = domain_plan(
             &["a@x.test"],
-            Ok(MxPlan::Hosts(vec![host("one", &["127.0.0.1"]), host("two", &["127.0.0.2"])])),
+            Ok(MxPlan::Hosts(vec![
+                host("one", &["127.0.0.1"]),
+                host("two", &["127.0.0.2"]),
+            ])),
         );
         let mut calls = 0;
         let report = deliver_domain(&plan, 25, |_, _, _| {
             calls += 1;
-            SessionResult::Abort(Failure::Body { reason: "disk on fire".into() })
+            SessionResult::Abort(Failure::Body {
+                reason: "disk on fire".into(),
+            })
         });
         assert_eq!(calls, 1);
-        assert!(matches!(report.recipients[0].outcome, Outcome::Deferred(Failure::Body { .. })));
+        assert!(matches!(
+            report.recipients[0].outcome,
+            Outcome::Deferred(Failure::Body { .. })
+        ));
     }
 
     // ---- one transaction against a scripted server ----
 
     fn client(script: &str) -> (Client<ScriptedStream>, ScriptedStream) {
         let server = ScriptedStream::from_transcript(script);
-        let options = ClientOptions { helo_name: "client.example".into(), ..ClientOptions::default() };
-        (Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap(), server)
+        let options = ClientOptions {
+            helo_name: "client.example".into(),
+            ..ClientOptions::default()
+        };
+        (
+            Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap(),
+            server,
+        )
     }
 
     const HELLO: &str = "S: 220 mx.example ESMTP\nC: EHLO client.example\nS: 250 mx.example\n";
@@ -637,8 +848,13 @@ mod tests {
             TlsUse::None,
         );
         server.assert_done();
-        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
-        assert_eq!(verdicts[0], Verdict::Delivered(reply(250, "2.0.0 queued as X1")));
+        let SessionResult::Transaction { verdicts, .. } = result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(
+            verdicts[0],
+            Verdict::Delivered(reply(250, "2.0.0 queued as X1"))
+        );
         assert!(
             matches!(&verdicts[1], Verdict::NotTaken(f) if f.is_permanent() && f.reply().unwrap().code().to_string() == "550")
         );
@@ -652,10 +868,20 @@ mod tests {
              C: DATA\nS: 354 go\nC: hi\nC: .\nS: 250 2.0.0 queued\n"
         ))
         .one_byte_reads();
-        let options = ClientOptions { helo_name: "client.example".into(), ..ClientOptions::default() };
-        let mut client = Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap();
-        let result =
-            transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::Verified);
+        let options = ClientOptions {
+            helo_name: "client.example".into(),
+            ..ClientOptions::default()
+        };
+        let mut client =
+            Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap();
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["b@x.test"]),
+            &mut || Ok(&b"hi"[..]),
+            None,
+            TlsUse::Verified,
+        );
         server.assert_done();
         assert!(
             matches!(&result, SessionResult::Transaction { tls: TlsUse::Verified, verdicts } if matches!(verdicts[..], [Verdict::Delivered(_)])),
@@ -670,9 +896,17 @@ mod tests {
                 "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250 Ok\nC: RCPT TO:<b@x.test>\nS: 250 Ok\n\
                  C: DATA\nS: 354 go\nC: hi\nC: .\nS: {code} no thanks\n"
             ));
-            let result =
-                transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
-            let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+            let result = transaction(
+                &mut client,
+                "mx",
+                &envelope(&["b@x.test"]),
+                &mut || Ok(&b"hi"[..]),
+                None,
+                TlsUse::None,
+            );
+            let SessionResult::Transaction { verdicts, .. } = result else {
+                panic!("{result:?}")
+            };
             match &verdicts[0] {
                 Verdict::NotTaken(f @ Failure::Reply { command, .. }) => {
                     assert_eq!(*command, "DATA");
@@ -685,7 +919,9 @@ mod tests {
 
     #[test]
     fn a_421_after_mail_defers_to_the_next_host() {
-        let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 421 4.3.2 shutting down\n"));
+        let (mut client, _) = client(&format!(
+            "{HELLO}C: MAIL FROM:<a@client.example>\nS: 421 4.3.2 shutting down\n"
+        ));
         let result = transaction(
             &mut client,
             "mx",
@@ -694,16 +930,28 @@ mod tests {
             None,
             TlsUse::None,
         );
-        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
+        let SessionResult::Transaction { verdicts, .. } = result else {
+            panic!("{result:?}")
+        };
         assert_eq!(verdicts.len(), 2);
-        assert!(verdicts.iter().all(|v| matches!(v, Verdict::NotTaken(f) if !f.is_permanent())));
+        assert!(verdicts
+            .iter()
+            .all(|v| matches!(v, Verdict::NotTaken(f) if !f.is_permanent())));
     }
 
     #[test]
     fn a_connection_lost_mid_reply_fails_the_host() {
-        let (mut client, _) = client(&format!("{HELLO}C: MAIL FROM:<a@client.example>\nS: 250-2.1.0 half\n"));
-        let result =
-            transaction(&mut client, "mx", &envelope(&["b@x.test"]), &mut || Ok(&b"hi"[..]), None, TlsUse::None);
+        let (mut client, _) = client(&format!(
+            "{HELLO}C: MAIL FROM:<a@client.example>\nS: 250-2.1.0 half\n"
+        ));
+        let result = transaction(
+            &mut client,
+            "mx",
+            &envelope(&["b@x.test"]),
+            &mut || Ok(&b"hi"[..]),
+            None,
+            TlsUse::None,
+        );
         assert!(
             matches!(&result, SessionResult::HostFailed(f @ Failure::Session { .. }) if !f.is_permanent()),
             "{result:?}"
@@ -721,7 +969,10 @@ mod tests {
             None,
             TlsUse::None,
         );
-        assert!(matches!(result, SessionResult::Abort(Failure::Body { .. })), "{result:?}");
+        assert!(
+            matches!(result, SessionResult::Abort(Failure::Body { .. })),
+            "{result:?}"
+        );
         server.assert_done();
     }
 
@@ -736,8 +987,12 @@ mod tests {
             None,
             TlsUse::None,
         );
-        let SessionResult::Transaction { verdicts, .. } = result else { panic!("{result:?}") };
-        assert!(matches!(&verdicts[0], Verdict::NotTaken(f @ Failure::Invalid { .. }) if f.is_permanent()));
+        let SessionResult::Transaction { verdicts, .. } = result else {
+            panic!("{result:?}")
+        };
+        assert!(
+            matches!(&verdicts[0], Verdict::NotTaken(f @ Failure::Invalid { .. }) if f.is_permanent())
+        );
         server.assert_done();
     }
 }

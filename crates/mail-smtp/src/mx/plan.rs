@@ -51,9 +51,17 @@ impl fmt::Display for DomainPlan {
     ///   2. mx2.example.com (preference 20): skipped, domain mx2.example.com does not exist
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let domain = if self.domain.is_empty() { "(no domain)" } else { &self.domain };
+        let domain = if self.domain.is_empty() {
+            "(no domain)"
+        } else {
+            &self.domain
+        };
         let count = self.recipients.len();
-        write!(f, "{domain} ({count} recipient{}):", if count == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{domain} ({count} recipient{}):",
+            if count == 1 { "" } else { "s" }
+        )?;
         match &self.plan {
             Ok(MxPlan::Hosts(hosts)) if hosts.is_empty() => write!(f, "\n  no host to try"),
             Ok(MxPlan::Hosts(hosts)) => {
@@ -163,9 +171,10 @@ pub(crate) fn parse_address_literal(domain: &str) -> Option<Result<IpAddr, Strin
         return Some(Err("unclosed address literal".to_owned()));
     };
     let parsed = match inner.get(..5) {
-        Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => {
-            inner.get(5..).and_then(|v6| v6.parse::<std::net::Ipv6Addr>().ok()).map(IpAddr::V6)
-        }
+        Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => inner
+            .get(5..)
+            .and_then(|v6| v6.parse::<std::net::Ipv6Addr>().ok())
+            .map(IpAddr::V6),
         _ => inner.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
     };
     Some(parsed.ok_or_else(|| format!("{inner:?} is not an IPv4 or IPv6: address")))
@@ -201,7 +210,12 @@ mod tests {
     use super::*;
 
     fn records(list: &[(u16, &str)]) -> Vec<MxRecord> {
-        list.iter().map(|&(preference, exchange)| MxRecord { preference, exchange: exchange.to_owned() }).collect()
+        list.iter()
+            .map(|&(preference, exchange)| MxRecord {
+                preference,
+                exchange: exchange.to_owned(),
+            })
+            .collect()
     }
 
     fn names(exchanges: &Exchanges) -> Vec<&str> {
@@ -215,11 +229,20 @@ mod tests {
     fn records_are_ordered_by_ascending_preference() {
         type Case<'a> = (&'a [(u16, &'a str)], &'a [&'a str]);
         let table: &[Case] = &[
-            (&[(20, "b.example."), (10, "a.example.")], &["a.example", "b.example"]),
-            (&[(0, "z.example"), (65535, "y.example"), (5, "x.example")], &["z.example", "x.example", "y.example"]),
+            (
+                &[(20, "b.example."), (10, "a.example.")],
+                &["a.example", "b.example"],
+            ),
+            (
+                &[(0, "z.example"), (65535, "y.example"), (5, "x.example")],
+                &["z.example", "x.example", "y.example"],
+            ),
             (&[(10, "MX.Example.COM.")], &["mx.example.com"]),
             // The same host twice keeps its best preference.
-            (&[(30, "a.example"), (20, "b.example"), (10, "a.example")], &["a.example", "b.example"]),
+            (
+                &[(30, "a.example"), (20, "b.example"), (10, "a.example")],
+                &["a.example", "b.example"],
+            ),
         ];
         for (input, expected) in table {
             let got = order_records(&records(input), &mut fastrand::Rng::with_seed(7));
@@ -255,31 +278,63 @@ mod tests {
 
     #[test]
     fn a_root_exchange_beside_real_hosts_is_dropped() {
-        let got = order_records(&records(&[(0, "."), (10, "mx.example")]), &mut fastrand::Rng::with_seed(1));
+        let got = order_records(
+            &records(&[(0, "."), (10, "mx.example")]),
+            &mut fastrand::Rng::with_seed(1),
+        );
         assert_eq!(names(&got), ["mx.example"]);
     }
 
     #[test]
     fn no_records_is_an_empty_order_not_a_null_mx() {
-        assert_eq!(order_records(&[], &mut fastrand::Rng::with_seed(1)), Exchanges::Ordered(vec![]));
+        assert_eq!(
+            order_records(&[], &mut fastrand::Rng::with_seed(1)),
+            Exchanges::Ordered(vec![])
+        );
     }
 
     #[test]
     fn address_literals_parse() {
         assert_eq!(parse_address_literal("example.com"), None);
-        assert_eq!(parse_address_literal("[192.0.2.1]"), Some(Ok("192.0.2.1".parse().unwrap())));
-        assert_eq!(parse_address_literal("[IPv6:2001:db8::1]"), Some(Ok("2001:db8::1".parse().unwrap())));
-        assert_eq!(parse_address_literal("[ipv6:::1]"), Some(Ok("::1".parse().unwrap())));
-        for bad in ["[192.0.2.1", "[2001:db8::1]", "[IPv6:192.0.2.1]", "[]", "[IPv6:]", "[x\u{e9}]"] {
+        assert_eq!(
+            parse_address_literal("[192.0.2.1]"),
+            Some(Ok("192.0.2.1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_address_literal("[IPv6:2001:db8::1]"),
+            Some(Ok("2001:db8::1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_address_literal("[ipv6:::1]"),
+            Some(Ok("::1".parse().unwrap()))
+        );
+        for bad in [
+            "[192.0.2.1",
+            "[2001:db8::1]",
+            "[IPv6:192.0.2.1]",
+            "[]",
+            "[IPv6:]",
+            "[x\u{e9}]",
+        ] {
             assert!(matches!(parse_address_literal(bad), Some(Err(_))), "{bad}");
         }
     }
 
     #[test]
     fn recipients_group_by_domain_in_first_seen_order() {
-        let groups = group_by_domain(&["a@B.test", "x@a.test", "c@b.TEST.", "<d@a.test>", "postmaster", "e@x@c.test"]);
+        let groups = group_by_domain(&[
+            "a@B.test",
+            "x@a.test",
+            "c@b.TEST.",
+            "<d@a.test>",
+            "postmaster",
+            "e@x@c.test",
+        ]);
         let shape: Vec<(&str, usize)> = groups.iter().map(|(d, r)| (d.as_str(), r.len())).collect();
-        assert_eq!(shape, [("b.test", 2), ("a.test", 2), ("", 1), ("c.test", 1)]);
+        assert_eq!(
+            shape,
+            [("b.test", 2), ("a.test", 2), ("", 1), ("c.test", 1)]
+        );
         // Recipients keep their spelling; only the grouping key is folded.
         assert_eq!(groups[0].1, ["a@B.test", "c@b.TEST."]);
     }
@@ -289,16 +344,30 @@ mod tests {
         let host = MxHost {
             name: "mx1.example.com".into(),
             preference: Some(10),
-            addrs: Ok(vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()]),
+            addrs: Ok(vec![
+                "192.0.2.1".parse().unwrap(),
+                "2001:db8::1".parse().unwrap(),
+            ]),
         };
-        assert_eq!(host.to_string(), "mx1.example.com (preference 10): 192.0.2.1, 2001:db8::1");
-        let implicit =
-            MxHost { name: "example.com".into(), preference: None, addrs: Ok(vec!["192.0.2.2".parse().unwrap()]) };
-        assert_eq!(implicit.to_string(), "example.com (no MX record: the domain's own address): 192.0.2.2");
+        assert_eq!(
+            host.to_string(),
+            "mx1.example.com (preference 10): 192.0.2.1, 2001:db8::1"
+        );
+        let implicit = MxHost {
+            name: "example.com".into(),
+            preference: None,
+            addrs: Ok(vec!["192.0.2.2".parse().unwrap()]),
+        };
+        assert_eq!(
+            implicit.to_string(),
+            "example.com (no MX record: the domain's own address): 192.0.2.2"
+        );
         let dangling = MxHost {
             name: "gone.example.com".into(),
             preference: Some(20),
-            addrs: Err(ResolveError::NoSuchDomain { domain: "gone.example.com".into() }),
+            addrs: Err(ResolveError::NoSuchDomain {
+                domain: "gone.example.com".into(),
+            }),
         };
         assert_eq!(
             dangling.to_string(),
@@ -319,6 +388,9 @@ mod tests {
             recipients: vec!["a@n.example".into(), "b@n.example".into()],
             plan: Ok(MxPlan::NullMx),
         };
-        assert_eq!(null.to_string(), "n.example (2 recipients):\n  accepts no mail (null MX, RFC 7505)");
+        assert_eq!(
+            null.to_string(),
+            "n.example (2 recipients):\n  accepts no mail (null MX, RFC 7505)"
+        );
     }
 }

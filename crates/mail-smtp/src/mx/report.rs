@@ -136,11 +136,21 @@ impl fmt::Display for Failure {
             Failure::Dns(err) => err.fmt(f),
             Failure::NullMx { domain } => write!(f, "domain {domain} accepts no mail (null MX)"),
             Failure::HostUnresolved { host, error } => write!(f, "MX host {host} skipped: {error}"),
-            Failure::Connect { host, addr, reason } => write!(f, "cannot connect to {host} [{addr}]: {reason}"),
-            Failure::Reply { host, command, reply } => write!(f, "{host} rejected {command}: {reply}"),
-            Failure::TlsUnavailable { host } => write!(f, "{host} does not offer STARTTLS, and TLS is required"),
+            Failure::Connect { host, addr, reason } => {
+                write!(f, "cannot connect to {host} [{addr}]: {reason}")
+            }
+            Failure::Reply {
+                host,
+                command,
+                reply,
+            } => write!(f, "{host} rejected {command}: {reply}"),
+            Failure::TlsUnavailable { host } => {
+                write!(f, "{host} does not offer STARTTLS, and TLS is required")
+            }
             Failure::Tls { host, reason } => write!(f, "TLS with {host} failed: {reason}"),
-            Failure::Session { host, reason, .. } => write!(f, "session with {host} failed: {reason}"),
+            Failure::Session { host, reason, .. } => {
+                write!(f, "session with {host} failed: {reason}")
+            }
             Failure::Invalid { reason } => f.write_str(reason),
             Failure::Body { reason } => write!(f, "cannot read the message body: {reason}"),
         }
@@ -181,7 +191,12 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Delivered { host, addr, tls, reply } => {
+            Outcome::Delivered {
+                host,
+                addr,
+                tls,
+                reply,
+            } => {
                 write!(f, "delivered to {host} [{}] {tls}: {reply}", addr.ip())
             }
             Outcome::Refused(failure) => write!(f, "refused: {failure}"),
@@ -233,7 +248,9 @@ pub struct MxReport {
 impl MxReport {
     /// Every recipient with its outcome, domain by domain.
     pub fn recipients(&self) -> impl Iterator<Item = &RecipientReport> {
-        self.domains.iter().flat_map(|domain| domain.recipients.iter())
+        self.domains
+            .iter()
+            .flat_map(|domain| domain.recipients.iter())
     }
 
     /// True when every recipient was delivered.
@@ -243,6 +260,8 @@ impl MxReport {
 
     /// The outcome for one recipient (exact spelling as given).
     pub fn outcome(&self, recipient: &str) -> Option<&Outcome> {
-        self.recipients().find(|r| r.recipient == recipient).map(|r| &r.outcome)
+        self.recipients()
+            .find(|r| r.recipient == recipient)
+            .map(|r| &r.outcome)
     }
 }

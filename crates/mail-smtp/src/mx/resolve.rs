@@ -7,7 +7,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hickory_resolver::config::{LookupIpStrategy, NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts,
+};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::Name;
@@ -60,7 +62,9 @@ impl ResolveError {
     pub fn is_permanent(&self) -> bool {
         matches!(
             self,
-            ResolveError::InvalidDomain { .. } | ResolveError::NoSuchDomain { .. } | ResolveError::NoMailHost { .. }
+            ResolveError::InvalidDomain { .. }
+                | ResolveError::NoSuchDomain { .. }
+                | ResolveError::NoMailHost { .. }
         )
     }
 }
@@ -68,12 +72,19 @@ impl ResolveError {
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ResolveError::InvalidDomain { domain, reason } => write!(f, "{domain:?} is not a mail domain: {reason}"),
+            ResolveError::InvalidDomain { domain, reason } => {
+                write!(f, "{domain:?} is not a mail domain: {reason}")
+            }
             ResolveError::NoSuchDomain { domain } => write!(f, "domain {domain} does not exist"),
             ResolveError::NoMailHost { domain } => {
-                write!(f, "domain {domain} has no MX and no address record, so no mail host")
+                write!(
+                    f,
+                    "domain {domain} has no MX and no address record, so no mail host"
+                )
             }
-            ResolveError::Lookup { name, reason } => write!(f, "DNS lookup of {name} failed: {reason}"),
+            ResolveError::Lookup { name, reason } => {
+                write!(f, "DNS lookup of {name} failed: {reason}")
+            }
             ResolveError::Setup { reason } => write!(f, "cannot set up the DNS resolver: {reason}"),
         }
     }
@@ -111,8 +122,12 @@ impl Resolver {
     /// # Errors
     /// [`ResolveError::Setup`] when the configuration cannot be read.
     pub fn system() -> Result<Self, ResolveError> {
-        let (config, mut options) = hickory_resolver::system_conf::read_system_conf()
-            .map_err(|err| ResolveError::Setup { reason: err.to_string() })?;
+        let (config, mut options) =
+            hickory_resolver::system_conf::read_system_conf().map_err(|err| {
+                ResolveError::Setup {
+                    reason: err.to_string(),
+                }
+            })?;
         tune(&mut options);
         Resolver::build(config, options, None)
     }
@@ -131,13 +146,26 @@ impl Resolver {
         Resolver::build(config, options, Some(server))
     }
 
-    fn build(config: ResolverConfig, options: ResolverOpts, server: Option<SocketAddr>) -> Result<Self, ResolveError> {
+    fn build(
+        config: ResolverConfig,
+        options: ResolverOpts,
+        server: Option<SocketAddr>,
+    ) -> Result<Self, ResolveError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|err| ResolveError::Setup { reason: err.to_string() })?;
+            .map_err(|err| ResolveError::Setup {
+                reason: err.to_string(),
+            })?;
         let dns = hickory(&runtime, &config, &options);
-        Ok(Resolver { runtime, dns, config, options, rng: Mutex::new(fastrand::Rng::new()), server })
+        Ok(Resolver {
+            runtime,
+            dns,
+            config,
+            options,
+            rng: Mutex::new(fastrand::Rng::new()),
+            server,
+        })
     }
 
     /// Sets the time limit of one DNS question (5 s by default; each is
@@ -173,7 +201,10 @@ impl Resolver {
     pub fn mx_hosts(&self, domain: &str) -> Result<MxPlan, ResolveError> {
         let domain = domain.trim_end_matches('.');
         if let Some(literal) = plan::parse_address_literal(domain) {
-            let addr = literal.map_err(|reason| ResolveError::InvalidDomain { domain: domain.to_owned(), reason })?;
+            let addr = literal.map_err(|reason| ResolveError::InvalidDomain {
+                domain: domain.to_owned(),
+                reason,
+            })?;
             return Ok(MxPlan::Hosts(vec![MxHost {
                 name: domain.to_owned(),
                 preference: None,
@@ -184,7 +215,10 @@ impl Resolver {
         let records = match self.runtime.block_on(self.dns.mx_lookup(name.clone())) {
             Ok(lookup) => lookup
                 .iter()
-                .map(|mx| MxRecord { preference: mx.preference(), exchange: mx.exchange().to_ascii() })
+                .map(|mx| MxRecord {
+                    preference: mx.preference(),
+                    exchange: mx.exchange().to_ascii(),
+                })
                 .collect(),
             Err(err) => match classify(domain, &err) {
                 Answer::NoData => Vec::new(),
@@ -192,7 +226,10 @@ impl Resolver {
             },
         };
         let exchanges = {
-            let mut rng = self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut rng = self
+                .rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             plan::order_records(&records, &mut rng)
         };
         match exchanges {
@@ -204,7 +241,9 @@ impl Resolver {
                 // RFC 5321 §5.1: no MX, so the domain itself is the host.
                 log::debug!("{domain}: no MX record, trying its address records");
                 let addrs = self.host_addrs(domain).map_err(|err| match err {
-                    ResolveError::NoSuchDomain { .. } => ResolveError::NoMailHost { domain: domain.to_owned() },
+                    ResolveError::NoSuchDomain { .. } => ResolveError::NoMailHost {
+                        domain: domain.to_owned(),
+                    },
                     other => other,
                 })?;
                 Ok(MxPlan::Hosts(vec![MxHost {
@@ -218,7 +257,11 @@ impl Resolver {
                     .into_iter()
                     .map(|(name, preference)| {
                         let addrs = self.host_addrs(&name);
-                        MxHost { name, preference: Some(preference), addrs }
+                        MxHost {
+                            name,
+                            preference: Some(preference),
+                            addrs,
+                        }
                     })
                     .collect();
                 Ok(MxPlan::Hosts(hosts))
@@ -235,7 +278,11 @@ impl Resolver {
             .into_iter()
             .map(|(domain, recipients)| {
                 let plan = self.mx_hosts(&domain);
-                DomainPlan { domain, recipients, plan }
+                DomainPlan {
+                    domain,
+                    recipients,
+                    plan,
+                }
             })
             .collect()
     }
@@ -253,13 +300,17 @@ impl Resolver {
                 addrs.sort_by_key(|addr| addr.is_ipv6());
                 addrs.dedup();
                 if addrs.is_empty() {
-                    Err(ResolveError::NoSuchDomain { domain: host.to_owned() })
+                    Err(ResolveError::NoSuchDomain {
+                        domain: host.to_owned(),
+                    })
                 } else {
                     Ok(addrs)
                 }
             }
             Err(err) => match classify(host, &err) {
-                Answer::NoData => Err(ResolveError::NoSuchDomain { domain: host.to_owned() }),
+                Answer::NoData => Err(ResolveError::NoSuchDomain {
+                    domain: host.to_owned(),
+                }),
                 Answer::Failed(err) => Err(err),
             },
         }
@@ -275,21 +326,33 @@ fn tune(options: &mut ResolverOpts) {
 }
 
 /// A hickory resolver whose background tasks live on `runtime`.
-fn hickory(runtime: &tokio::runtime::Runtime, config: &ResolverConfig, options: &ResolverOpts) -> TokioResolver {
+fn hickory(
+    runtime: &tokio::runtime::Runtime,
+    config: &ResolverConfig,
+    options: &ResolverOpts,
+) -> TokioResolver {
     let _context = runtime.enter();
-    hickory_resolver::Resolver::builder_with_config(config.clone(), TokioConnectionProvider::default())
-        .with_options(options.clone())
-        .build()
+    hickory_resolver::Resolver::builder_with_config(
+        config.clone(),
+        TokioConnectionProvider::default(),
+    )
+    .with_options(options.clone())
+    .build()
 }
 
 /// The absolute DNS name of a domain, internationalized names as A-labels.
 fn fqdn(domain: &str) -> Result<Name, ResolveError> {
-    let invalid = |reason: String| ResolveError::InvalidDomain { domain: domain.to_owned(), reason };
+    let invalid = |reason: String| ResolveError::InvalidDomain {
+        domain: domain.to_owned(),
+        reason,
+    };
     if domain.is_empty() {
         return Err(invalid("empty domain".to_owned()));
     }
     if domain.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("contains a space or a control character".to_owned()));
+        return Err(invalid(
+            "contains a space or a control character".to_owned(),
+        ));
     }
     let mut name = Name::from_utf8(domain).map_err(|err| invalid(err.to_string()))?;
     name.set_fqdn(true);
@@ -306,13 +369,21 @@ fn classify(name: &str, err: &hickory_resolver::ResolveError) -> Answer {
     if let Some(proto) = err.proto() {
         if let ProtoErrorKind::NoRecordsFound { response_code, .. } = proto.kind() {
             return match *response_code {
-                ResponseCode::NXDomain => Answer::Failed(ResolveError::NoSuchDomain { domain: name.to_owned() }),
+                ResponseCode::NXDomain => Answer::Failed(ResolveError::NoSuchDomain {
+                    domain: name.to_owned(),
+                }),
                 ResponseCode::NoError => Answer::NoData,
-                other => Answer::Failed(ResolveError::Lookup { name: name.to_owned(), reason: other.to_string() }),
+                other => Answer::Failed(ResolveError::Lookup {
+                    name: name.to_owned(),
+                    reason: other.to_string(),
+                }),
             };
         }
     }
-    Answer::Failed(ResolveError::Lookup { name: name.to_owned(), reason: err.to_string() })
+    Answer::Failed(ResolveError::Lookup {
+        name: name.to_owned(),
+        reason: err.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -322,9 +393,15 @@ mod tests {
     #[test]
     fn names_become_absolute_a_labels() {
         assert_eq!(fqdn("Example.COM").unwrap().to_ascii(), "example.com.");
-        assert_eq!(fqdn("bücher.example").unwrap().to_ascii(), "xn--bcher-kva.example.");
+        assert_eq!(
+            fqdn("bücher.example").unwrap().to_ascii(),
+            "xn--bcher-kva.example."
+        );
         for bad in ["", "a b.example", "a\r\nb.example", "a..b"] {
-            assert!(matches!(fqdn(bad), Err(ResolveError::InvalidDomain { .. })), "{bad:?}");
+            assert!(
+                matches!(fqdn(bad), Err(ResolveError::InvalidDomain { .. })),
+                "{bad:?}"
+            );
         }
     }
 
@@ -332,7 +409,11 @@ mod tests {
     fn permanence_follows_the_rfc() {
         assert!(ResolveError::NoSuchDomain { domain: "x".into() }.is_permanent());
         assert!(ResolveError::NoMailHost { domain: "x".into() }.is_permanent());
-        assert!(!ResolveError::Lookup { name: "x".into(), reason: "SERVFAIL".into() }.is_permanent());
+        assert!(!ResolveError::Lookup {
+            name: "x".into(),
+            reason: "SERVFAIL".into()
+        }
+        .is_permanent());
     }
 
     #[test]
@@ -341,8 +422,14 @@ mod tests {
         let mut resolver = Resolver::system().unwrap();
         resolver.set_timeout(Duration::from_secs(1));
         assert_eq!(resolver.server(), None);
-        assert!(format!("{resolver:?}").contains("timeout: 1s"), "{resolver:?}");
-        assert_eq!(resolver.mx_hosts("[192.0.2.7]").unwrap().hosts()[0].name, "[192.0.2.7]");
+        assert!(
+            format!("{resolver:?}").contains("timeout: 1s"),
+            "{resolver:?}"
+        );
+        assert_eq!(
+            resolver.mx_hosts("[192.0.2.7]").unwrap().hosts()[0].name,
+            "[192.0.2.7]"
+        );
     }
 
     #[test]
@@ -351,7 +438,13 @@ mod tests {
         let resolver = Resolver::with_server("127.0.0.1:9".parse().unwrap()).unwrap();
         let plan = resolver.mx_hosts("[127.0.0.1]").unwrap();
         assert_eq!(plan.hosts().len(), 1);
-        assert_eq!(plan.hosts()[0].addrs, Ok(vec!["127.0.0.1".parse().unwrap()]));
-        assert!(matches!(resolver.mx_hosts("[300.1.1.1]"), Err(ResolveError::InvalidDomain { .. })));
+        assert_eq!(
+            plan.hosts()[0].addrs,
+            Ok(vec!["127.0.0.1".parse().unwrap()])
+        );
+        assert!(matches!(
+            resolver.mx_hosts("[300.1.1.1]"),
+            Err(ResolveError::InvalidDomain { .. })
+        ));
     }
 }

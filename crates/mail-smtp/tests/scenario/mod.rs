@@ -24,12 +24,18 @@ pub fn envelopes() -> [Envelope; 3] {
 
 /// Runs the scenario and checks what any server must answer.
 pub fn run<S: Read + Write>(mut client: Client<S>, user: &str, pass: &Secret) {
-    client.auth(user, pass, Some(mail_smtp::Mechanism::Plain)).unwrap();
+    client
+        .auth(user, pass, Some(mail_smtp::Mechanism::Plain))
+        .unwrap();
     let envelopes = envelopes();
     let results: Vec<Result<Delivery, Error>> =
         client.send_all(envelopes.iter().zip(BODIES)).unwrap();
     assert!(results[0].as_ref().unwrap().queue_id().is_some());
-    assert!(matches!(results[1], Err(Error::AllRecipientsRejected { .. })), "{:?}", results[1]);
+    assert!(
+        matches!(results[1], Err(Error::AllRecipientsRejected { .. })),
+        "{:?}",
+        results[1]
+    );
     assert!(results[2].as_ref().unwrap().queue_id().is_some());
     client.noop().unwrap();
     client.quit().unwrap();
@@ -40,7 +46,10 @@ pub fn run<S: Read + Write>(mut client: Client<S>, user: &str, pass: &Secret) {
 pub fn to_script(lines: &[String], chunking: bool) -> String {
     let mut out = String::new();
     for line in lines {
-        let Some(n) = line.strip_prefix("C: <message body: ").and_then(|r| r.strip_suffix(" bytes>")) else {
+        let Some(n) = line
+            .strip_prefix("C: <message body: ")
+            .and_then(|r| r.strip_suffix(" bytes>"))
+        else {
             out.push_str(line);
             out.push('\n');
             continue;
@@ -49,7 +58,11 @@ pub fn to_script(lines: &[String], chunking: bool) -> String {
         let wire = BODIES
             .iter()
             .map(|body| {
-                let mut encoder = if chunking { BodyEncoder::bdat() } else { BodyEncoder::data() };
+                let mut encoder = if chunking {
+                    BodyEncoder::bdat()
+                } else {
+                    BodyEncoder::data()
+                };
                 let mut wire = Vec::new();
                 encoder.push(body, &mut wire);
                 encoder.finish(&mut wire);
