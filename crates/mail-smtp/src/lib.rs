@@ -8,8 +8,12 @@
 //! no bare CR or LF and no early end-of-data can leave the client (SMTP
 //! smuggling), and a blocking [`Client`] over `mail_wire::Connection` that
 //! sends many messages over one connection with a result per recipient.
-//! Out of scope: building messages (`mail-mime`), MX lookup, queues and
-//! retries, and the server side.
+//! Out of scope: building messages (`mail-mime`), queues and retries, and
+//! the server side.
+//!
+//! Cargo feature `mx` (off by default): the [`mx`] module delivers straight
+//! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
+//! runtime, which a submission client does not need.
 //!
 //! RFCs: [5321](https://www.rfc-editor.org/rfc/rfc5321) SMTP,
 //! [3207](https://www.rfc-editor.org/rfc/rfc3207) STARTTLS,
@@ -114,6 +118,7 @@ pub mod command;
 pub mod dot;
 mod envelope;
 mod error;
+#[cfg(feature = "mx")]
 pub mod mx;
 mod raw;
 pub mod reply;
