@@ -23,10 +23,15 @@
     clippy::expect_used
 )]
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 
 use crate::transcript::MASK;
+
+mod mailbox;
+mod servers;
+pub use servers::Protocol;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -369,41 +374,38 @@ impl crate::Encrypted for ScriptedStream {
     }
 }
 
-/// The real servers started by `scripts/mailserver/start.sh`, described by
-/// its `MAILTEST_*` variables (from the process environment, or from the
-/// file named by `MAILTEST_ENV_FILE`).
+/// A real server started by `scripts/servers`, described by its `MAILTEST_*`
+/// variables (from the process environment, or from the file named by
+/// `MAILTEST_ENV_FILE`; see [`TestEnv::each`] for every server at once).
 #[derive(Debug, Clone)]
 pub struct TestEnv {
-    vars: std::collections::HashMap<String, String>,
+    vars: HashMap<String, String>,
 }
 
 impl TestEnv {
     /// The servers, or `None` (with a loud note on stderr) when none are
     /// configured. Under `CI=true` a missing server is a failure, never a skip.
     pub fn load() -> Option<TestEnv> {
-        let mut vars: std::collections::HashMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("MAILTEST_"))
-            .collect();
+        let mut vars = process_vars();
         if let Ok(path) = std::env::var("MAILTEST_ENV_FILE") {
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|err| panic!("MAILTEST_ENV_FILE={path}: {err}"));
-            for line in text.lines() {
-                if let Some((key, value)) = line.split_once('=') {
-                    vars.entry(key.trim().to_owned())
-                        .or_insert_with(|| unquote(value.trim()));
-                }
+            for (key, value) in read_env_file(&path) {
+                vars.entry(key).or_insert(value);
             }
         }
         if vars.contains_key("MAILTEST_HOST") {
             return Some(TestEnv { vars });
         }
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
         assert!(
-            !ci,
+            !in_ci(),
             "CI=true but no mail servers: run the tests through scripts/test"
         );
         eprintln!("SKIPPED: no MAILTEST_* servers configured; run scripts/test to start them");
         None
+    }
+
+    /// A variable, or `None` when this server's scripts do not set it.
+    pub fn var_opt(&self, key: &str) -> Option<String> {
+        self.vars.get(key).cloned()
     }
 
     /// A variable; panics with its name when missing.
@@ -531,33 +533,30 @@ impl TestEnv {
     /// # Panics
     /// When it cannot start or fails.
     pub fn doveadm(&self, args: &[&str], stdin: Option<&[u8]>) {
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(self.var("MAILTEST_DOVEADM"))
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run doveadm: {err}"));
-        if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(bytes).unwrap();
-        }
-        assert!(child.wait().unwrap().success(), "doveadm {args:?} failed");
+        mailbox::run(&self.var("MAILTEST_DOVEADM"), args, stdin);
     }
+}
 
-    /// Expunges every message in the INBOX of `who`.
-    pub fn empty_mailbox(&self, who: &str) {
-        let (user, _) = self.account(who);
-        self.doveadm(&["expunge", "-u", &user, "mailbox", "INBOX", "all"], None);
-    }
+/// The `MAILTEST_*` variables of the process environment.
+fn process_vars() -> HashMap<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("MAILTEST_"))
+        .collect()
+}
 
-    /// Stores `message` in the INBOX of `who` directly (no SMTP).
-    pub fn save(&self, who: &str, message: &[u8]) {
-        let (user, _) = self.account(who);
-        self.doveadm(&["save", "-u", &user, "-m", "INBOX"], Some(message));
-    }
+/// The `KEY=value` lines of an env file written by the server scripts.
+fn read_env_file(path: &str) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("env file {path}: {err}"));
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim().to_owned(), unquote(value.trim())))
+        .collect()
+}
+
+/// Whether this is a CI run, where a missing server fails instead of skipping.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// Undoes the shell quoting of the env file: `'a b'` and `'it'\''s'`.
