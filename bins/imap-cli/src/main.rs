@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use mail_cli::exit::{AUTH, CONNECTION, PROTOCOL, REJECTED, USAGE};
-use mail_cli::{wire_exit_code, CliError, NetArgs, Protocol};
-use mail_imap::{Client, Error};
+use mail_cli::{login, wire_exit_code, AuthArg, CliError, NetArgs, Protocol};
+use mail_imap::{Client, Error, Session};
+use mail_wire::{NetStream, Secret};
 
 #[derive(Parser)]
 #[command(version, about = "IMAP console, scripted commands and bulk download")]
@@ -22,6 +23,10 @@ struct Args {
     pw: Option<String>,
     #[command(flatten)]
     net: NetArgs,
+    /// Log in with AUTHENTICATE and this SASL mechanism (default: LOGIN,
+    /// or the best mechanism offered when the server lists LOGINDISABLED).
+    #[arg(long, value_enum, value_name = "MECH")]
+    auth: Option<AuthArg>,
     /// Run this command and exit (repeatable).
     #[arg(short = 'c', long = "command", value_name = "CMD")]
     commands: Vec<String>,
@@ -61,7 +66,8 @@ fn main() -> ExitCode {
 /// Maps a library error to DESIGN.md's exit codes.
 pub(crate) fn cli_error(err: Error) -> CliError {
     let code = match &err {
-        Error::Rejected { .. } if err.is_auth_failure() => AUTH,
+        Error::Rejected { .. } | Error::SaslRejected { .. } if err.is_auth_failure() => AUTH,
+        Error::TlsRequired => CONNECTION,
         Error::Rejected { .. } | Error::Referral { .. } => REJECTED,
         Error::Invalid(_) => USAGE,
         Error::Unsupported(_) | Error::Bye { .. } => CONNECTION,
@@ -97,9 +103,7 @@ fn run(args: Args) -> Result<(), CliError> {
         patience,
     )
     .map_err(cli_error)?;
-    let session = client
-        .login(&endpoint.user, &password)
-        .map_err(|(err, _)| cli_error(err))?;
+    let session = log_in(client, args.auth, &endpoint.user, &password)?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
         println!("{summary}");
@@ -110,4 +114,38 @@ fn run(args: Args) -> Result<(), CliError> {
         args.commands,
         args.idle_secs.map(Duration::from_secs),
     )
+}
+
+/// `--auth` asks for one mechanism; without it the capabilities decide.
+fn log_in(
+    client: Client<NetStream>,
+    auth: Option<AuthArg>,
+    user: &str,
+    password: &Secret,
+) -> Result<Session<NetStream>, CliError> {
+    let result = match auth {
+        Some(auth) => client.authenticate(auth.mechanism(), user, password),
+        None => client.login_auto(user, password),
+    };
+    result.map_err(|(err, client)| {
+        let mut offered = login::with_prefix("AUTHENTICATE ", client.auth_mechanisms());
+        if !client
+            .capabilities()
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("LOGINDISABLED"))
+        {
+            offered.push("LOGIN".to_owned());
+        }
+        if matches!(err, Error::Unsupported(_) | Error::TlsRequired) {
+            // Nothing was sent for the login: leave politely.
+            let _ = client.logout();
+        }
+        match (&err, auth) {
+            (Error::Unsupported(_), Some(auth)) => {
+                login::not_offered(&format!("AUTHENTICATE {}", auth.mechanism()), &offered)
+            }
+            (Error::Unsupported(what), None) => login::not_offered(what, &offered),
+            _ => cli_error(err),
+        }
+    })
 }

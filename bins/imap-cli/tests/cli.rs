@@ -419,3 +419,207 @@ fn fetch_displays_are_annotated_and_show_decodes_a_korean_message() {
     assert!(text.contains(shown), "{text}");
     assert!(!text.contains(&pass));
 }
+
+// Issue 10: the login is chosen from the capabilities seen after TLS.
+
+#[test]
+fn issue_10_auth_plain_and_login_log_in() {
+    let Some(env) = TestEnv::load() else { return };
+    for (auth, shown) in [
+        ("plain", "C: a1 AUTHENTICATE PLAIN ********"),
+        ("login", "C: a1 AUTHENTICATE LOGIN\n"),
+    ] {
+        let (out, _) = imap_cli(&env, "CAROL", &["--auth", auth, "-c", "NOOP"], None);
+        assert_eq!(out.status.code(), Some(0), "{auth}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains(shown), "{auth}: {text}");
+        assert!(!text.contains("C: a1 LOGIN"), "{auth}: {text}");
+        assert!(text.contains("C: a2 NOOP\nS: a2 OK"), "{auth}: {text}");
+    }
+}
+
+#[test]
+fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
+    let Some(env) = TestEnv::load() else { return };
+    let (out, _) = imap_cli(&env, "ALICE", &["--auth", "xoauth2", "-c", "NOOP"], None);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("imap-cli: the server does not offer AUTHENTICATE XOAUTH2; it offers AUTHENTICATE PLAIN, AUTHENTICATE LOGIN"),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with(" and LOGIN"), "{err}");
+    assert!(
+        !stdout(&out).contains("AUTHENTICATE"),
+        "nothing tried: {}",
+        stdout(&out)
+    );
+}
+
+/// A one-connection IMAP server on loopback that answers with `respond`
+/// and hands back every line it received.
+fn scripted_server(
+    greeting: &'static str,
+    respond: fn(&str) -> &'static str,
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut received = Vec::new();
+        if out.write_all(greeting.as_bytes()).is_err() {
+            return received;
+        }
+        for line in std::io::BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let reply = respond(&line);
+            received.push(line);
+            if reply.is_empty() || out.write_all(reply.as_bytes()).is_err() {
+                break;
+            }
+        }
+        received
+    });
+    (port, handle)
+}
+
+#[test]
+fn issue_10_logindisabled_on_a_plain_connection_exits_3_and_sends_no_credential() {
+    let (port, server) = scripted_server(
+        "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED AUTH=PLAIN] ready\r\n",
+        |line| {
+            if line.ends_with("LOGOUT") {
+                "* BYE bye\r\na1 OK done\r\n"
+            } else {
+                ""
+            }
+        },
+    );
+    let out = Command::new(BIN)
+        .args([
+            "tester@example.test",
+            "secret-pw",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--tls",
+            "none",
+        ])
+        .args(["--timeout", "10", "-c", "NOOP"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let received = server.join().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("requires TLS"), "{}", stderr(&out));
+    assert_eq!(received, ["a1 LOGOUT"], "no credential on the wire");
+    assert!(!stdout(&out).contains("secret-pw") && !stderr(&out).contains("secret-pw"));
+}
+
+#[test]
+fn issue_10_search_with_korean_text_goes_as_a_literal_in_the_console() {
+    let (port, server) =
+        scripted_server("* OK [CAPABILITY IMAP4rev1] ready\r\n", |line| match line {
+            "a1 LOGIN tester@example.test \"secret-pw\"" => "a1 OK [CAPABILITY IMAP4rev1] hi\r\n",
+            "a2 SELECT INBOX" => "* 2 EXISTS\r\na2 OK [READ-WRITE] done\r\n",
+            "a3 SEARCH CHARSET UTF-8 subject {6}" => "+ go on\r\n",
+            "안녕" => "* SEARCH 2\r\na3 OK done\r\n",
+            "a4 LOGOUT" => "* BYE bye\r\na4 OK done\r\n",
+            _ => "",
+        });
+    let out = Command::new(BIN)
+        .args([
+            "tester@example.test",
+            "secret-pw",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--tls",
+            "none",
+        ])
+        .args([
+            "--timeout",
+            "10",
+            "-c",
+            "SELECT INBOX",
+            "-c",
+            "search subject 안녕",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let received = server.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        stdout(&out)
+    );
+    assert_eq!(
+        received[2..],
+        ["a3 SEARCH CHARSET UTF-8 subject {6}", "안녕", "a4 LOGOUT"]
+    );
+    assert!(stdout(&out).contains("S: * SEARCH 2"), "{}", stdout(&out));
+}
+
+#[test]
+fn issue_10_korean_search_and_korean_mailbox_in_one_console_against_dovecot() {
+    let Some(env) = TestEnv::load() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = unique("검색함");
+    let file = dir.path().join("in.eml");
+    let raw =
+        b"From: bob@example.test\r\nSubject: =?UTF-8?B?7JWI64WV7ZWY7IS47JqU?=\r\n\r\nhello\r\n";
+    std::fs::write(&file, raw).unwrap();
+    let (out, _) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-c",
+            &format!("create {mbox}"),
+            "-c",
+            &format!(":append {mbox} {}", file.display()),
+            "-c",
+            &format!("select {mbox}"),
+            "-c",
+            "search subject 안녕",
+            "-c",
+            "uid search subject 없는말",
+            "-c",
+            "close",
+            "-c",
+            &format!("delete {mbox}"),
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let encoded = mail_imap::utf7::encode(&mbox);
+    assert!(
+        text.contains(&format!("C: a4 select {encoded}")),
+        "mailbox in modified UTF-7: {text}"
+    );
+    // Dovecot offers LITERAL+, so the literals do not wait for `+`.
+    assert!(
+        text.contains("C: a5 SEARCH CHARSET UTF-8 subject {6+}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("S: * SEARCH 1\n"),
+        "Dovecot found the Korean subject: {text}"
+    );
+    assert!(
+        text.contains("C: a6 UID SEARCH CHARSET UTF-8 subject {9+}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("S: * SEARCH\n"),
+        "nothing found for other text: {text}"
+    );
+}

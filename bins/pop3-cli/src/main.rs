@@ -8,9 +8,9 @@ mod store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
-use mail_cli::{exit, CliError, NetArgs, Protocol};
-use mail_pop3::{Client, Error, Mechanism, Session};
+use clap::Parser;
+use mail_cli::{exit, login, AuthArg, CliError, NetArgs, Protocol};
+use mail_pop3::{Client, Error, Session};
 use mail_wire::{NetStream, Secret};
 
 #[derive(Parser)]
@@ -25,7 +25,8 @@ struct Args {
     /// Log in with APOP (the password never travels).
     #[arg(long, conflicts_with = "auth")]
     apop: bool,
-    /// Log in with AUTH and this SASL mechanism instead of USER/PASS.
+    /// Log in with AUTH and this SASL mechanism (default: chosen from the
+    /// capabilities after TLS: USER/PASS when offered, else the best SASL).
     #[arg(long, value_enum, value_name = "MECH")]
     auth: Option<AuthArg>,
     /// Run this POP3 command (repeatable), then QUIT.
@@ -37,15 +38,6 @@ struct Args {
     /// With --fetch-all: delete each message on the server once its file is safely on disk.
     #[arg(long, requires = "fetch_all")]
     delete: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum AuthArg {
-    Plain,
-    Login,
-    CramMd5,
-    /// The password is an OAuth 2.0 access token (Gmail, Outlook).
-    Xoauth2,
 }
 
 fn main() -> ExitCode {
@@ -90,25 +82,48 @@ fn log_in(
     let result = if args.apop {
         client.apop(user, pass)
     } else if let Some(auth) = args.auth {
-        let mechanism = match auth {
-            AuthArg::Plain => Mechanism::Plain,
-            AuthArg::Login => Mechanism::Login,
-            AuthArg::CramMd5 => Mechanism::CramMd5,
-            AuthArg::Xoauth2 => Mechanism::XOAuth2,
-        };
-        client.auth(mechanism, user, pass)
+        client.auth(auth.mechanism(), user, pass)
     } else {
-        client.login(user, pass)
+        client.login_auto(user, pass)
     };
     result.map_err(|(err, client)| {
+        let offered = offered_logins(&client);
         // Say goodbye politely; the login error is what matters.
         let _ = client.quit();
-        let code = match &err {
-            Error::Rejected { .. } | Error::Unsupported(_) => exit::AUTH,
-            other => exit_code(other),
-        };
-        CliError::new(code, format!("login failed: {err}"))
+        match &err {
+            Error::Unsupported(_) if !args.apop => {
+                let asked = match args.auth {
+                    Some(auth) => format!("AUTH {}", auth.mechanism()),
+                    None => "USER/PASS or AUTH PLAIN, LOGIN or CRAM-MD5".to_owned(),
+                };
+                login::not_offered(&asked, &offered)
+            }
+            Error::Rejected { .. } | Error::Unsupported(_) => {
+                CliError::new(exit::AUTH, format!("login failed: {err}"))
+            }
+            other => CliError::new(exit_code(other), format!("login failed: {err}")),
+        }
     })
+}
+
+/// The login methods the server showed: its SASL mechanisms, USER/PASS, APOP.
+fn offered_logins(client: &Client<NetStream>) -> Vec<String> {
+    let caps = client.capabilities();
+    let mut offered = login::with_prefix(
+        "AUTH ",
+        caps.map(|c| c.sasl_mechanisms())
+            .unwrap_or_default()
+            .iter()
+            .map(String::as_str),
+    );
+    // No CAPA at all (an RFC 1939 server): USER/PASS is the baseline.
+    if caps.is_none_or(|c| c.has("USER") || c.names().next().is_none()) {
+        offered.push("USER/PASS".to_owned());
+    }
+    if client.greeting().timestamp.is_some() {
+        offered.push("APOP".to_owned());
+    }
+    offered
 }
 
 /// DESIGN.md's exit code for a library error.
@@ -118,8 +133,9 @@ pub(crate) fn exit_code(err: &Error) -> u8 {
         Error::Rejected { .. } => exit::REJECTED,
         Error::Protocol(_) => exit::PROTOCOL,
         Error::Invalid(_) => exit::USAGE,
-        // STLS missing when TLS was asked: the connection cannot be secured.
-        Error::Unsupported(_) => exit::CONNECTION,
+        // STLS missing when TLS was asked, or TLS needed before login: the
+        // connection cannot be (or is not) secured.
+        Error::Unsupported(_) | Error::TlsRequired => exit::CONNECTION,
         // A local file could not be written: no code of its own in DESIGN.md.
         Error::Output(_) => 1,
         Error::Wire(wire) => mail_cli::wire_exit_code(wire),

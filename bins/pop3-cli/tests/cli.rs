@@ -539,3 +539,86 @@ fn top_is_annotated_and_show_decodes_a_korean_message() {
     assert!(out.contains(shown), "{out}");
     assert!(!out.contains(env.account("BOB").1.expose()));
 }
+
+// Issue 10: the login is chosen from the capabilities; a mechanism the
+// server does not offer is refused with one sentence naming what it offers.
+
+#[test]
+fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
+    let Some(env) = TestEnv::load() else { return };
+    let output = pop3_cli(
+        &env,
+        "ALICE",
+        "pop3s",
+        &["--auth", "xoauth2", "-c", "stat"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "pop3-cli: the server does not offer AUTH XOAUTH2; it offers AUTH PLAIN, AUTH LOGIN"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("USER/PASS"), "{err}");
+    assert!(
+        !stdout(&output).contains("C: AUTH"),
+        "nothing tried: {}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn issue_10_no_user_before_stls_sends_no_user_name_and_exits_3() {
+    let (port, server) = scripted_server(|line, out| {
+        let reply: &[u8] = match line {
+            "CAPA" => b"+OK\r\nTOP\r\nSTLS\r\nSASL\r\n.\r\n",
+            "QUIT" => b"+OK bye\r\n",
+            _ => b"-ERR unexpected\r\n",
+        };
+        out.write_all(reply).is_ok() && line != "QUIT"
+    });
+    let output = fake_pop3_cli(port, &["--tls", "none", "-c", "stat"]);
+    let received = server.join().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("requires TLS"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(received, ["CAPA", "QUIT"], "no USER, no credential");
+}
+
+#[test]
+fn issue_10_sasl_without_user_logs_in_with_auth() {
+    let (port, server) = scripted_server(|line, out| {
+        let reply: &[u8] = match line {
+            "CAPA" => b"+OK\r\nTOP\r\nSASL PLAIN LOGIN\r\n.\r\n",
+            // base64("\0tester@example.test\0secret-pw")
+            "AUTH PLAIN AHRlc3RlckBleGFtcGxlLnRlc3QAc2VjcmV0LXB3" => b"+OK logged in\r\n",
+            "STAT" => b"+OK 0 0\r\n",
+            "QUIT" => b"+OK bye\r\n",
+            _ => b"-ERR unexpected\r\n",
+        };
+        out.write_all(reply).is_ok() && line != "QUIT"
+    });
+    // CRAM-MD5 is not offered, so PLAIN is the choice even without TLS.
+    let output = fake_pop3_cli(port, &["--tls", "none", "-c", "STAT"]);
+    let received = server.join().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        received[1],
+        "AUTH PLAIN AHRlc3RlckBleGFtcGxlLnRlc3QAc2VjcmV0LXB3"
+    );
+    assert!(
+        !received.iter().any(|l| l.starts_with("USER")),
+        "{received:?}"
+    );
+    assert!(
+        stdout(&output).contains("C: AUTH PLAIN ********"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -2,21 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
-use mail_cli::NetArgs;
-
-/// `--auth` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthArg {
-    /// AUTH PLAIN (RFC 4616).
-    Plain,
-    /// AUTH LOGIN.
-    Login,
-    /// AUTH CRAM-MD5 (RFC 2195).
-    CramMd5,
-    /// AUTH XOAUTH2 (the password is an OAuth 2 access token).
-    Xoauth2,
-}
+use clap::Parser;
+use mail_cli::{AuthArg, NetArgs};
 
 /// Send one message through an SMTP server, printing the C:/S: transcript.
 #[derive(Debug, Parser)]

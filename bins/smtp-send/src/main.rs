@@ -9,11 +9,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mail_cli::{exit, CliError, Protocol};
-use mail_smtp::{Client, ClientOptions, Envelope, Mechanism};
+use mail_cli::{exit, login, AuthArg, CliError, Protocol};
+use mail_smtp::{Client, ClientOptions, Envelope};
 use mail_wire::Security;
 
-use crate::args::{Args, AuthArg};
+use crate::args::Args;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -61,9 +61,20 @@ fn run(args: Args) -> Result<(), CliError> {
     };
     let mut client =
         Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;
-    if client.capabilities().has("AUTH") || args.auth.is_some() {
+    let asked = args.auth.map(AuthArg::mechanism);
+    if let Some(mechanism) = asked.filter(|m| !client.capabilities().auth_mechanisms().contains(m))
+    {
+        let offered = client.capabilities().params("AUTH").unwrap_or_default();
+        let err = login::not_offered(
+            &format!("AUTH {mechanism}"),
+            &login::with_prefix("AUTH ", offered.iter().map(String::as_str)),
+        );
+        let _ = client.quit();
+        return Err(err);
+    }
+    if client.capabilities().has("AUTH") || asked.is_some() {
         client
-            .auth(&endpoint.user, &password, args.auth.map(mechanism))
+            .auth(&endpoint.user, &password, asked)
             .map_err(smtp_error)?;
     } else {
         // A relay such as a port-25 service: there is nothing to log in to.
@@ -108,15 +119,6 @@ fn plural(n: usize) -> String {
         "1 recipient".to_owned()
     } else {
         format!("{n} recipients")
-    }
-}
-
-fn mechanism(arg: AuthArg) -> Mechanism {
-    match arg {
-        AuthArg::Plain => Mechanism::Plain,
-        AuthArg::Login => Mechanism::Login,
-        AuthArg::CramMd5 => Mechanism::CramMd5,
-        AuthArg::Xoauth2 => Mechanism::XOAuth2,
     }
 }
 

@@ -447,3 +447,36 @@ fn korean_subject_dot_lines_and_attachment_arrive_intact() {
         "attachment bytes differ"
     );
 }
+
+/// Issue 10: a mechanism the server does not offer is refused with one
+/// sentence naming what it offers, before any secret is sent.
+#[test]
+fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, alice_pw) = env.account("ALICE");
+    let mut args = vec![alice, alice_pw.expose().to_owned()];
+    args.extend(server_args(&env, "MAILTEST_SUBMISSION_PORT"));
+    args.extend(
+        [
+            "--auth",
+            "xoauth2",
+            "--to",
+            "bob@example.test",
+            "--body",
+            "x",
+        ]
+        .map(String::from),
+    );
+    let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "smtp-send: the server does not offer AUTH XOAUTH2; it offers AUTH PLAIN, AUTH LOGIN"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("C: AUTH"), "{}", run.stdout);
+    assert_no_secret(&run, alice_pw.expose());
+}

@@ -29,6 +29,7 @@
 pub mod console;
 pub mod download;
 pub mod exit;
+pub mod login;
 mod net_args;
 mod password;
 pub mod preset;
@@ -36,6 +37,7 @@ mod printer;
 pub mod show;
 
 pub use exit::{wire_exit_code, CliError};
+pub use login::AuthArg;
 pub use net_args::{Endpoint, NetArgs, TlsMode};
 pub use password::{password, PASSWORD_ENV};
 pub use preset::Protocol;

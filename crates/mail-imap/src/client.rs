@@ -6,10 +6,10 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use mail_wire::sasl;
-use mail_wire::{Connection, Limits, NetStream, Secret, Security, Server, TlsConfig};
+use mail_wire::sasl::{self, Mechanism};
+use mail_wire::{Connection, Encrypted, Limits, NetStream, Secret, Security, Server, TlsConfig};
 
-use crate::command::{check_search, Command};
+use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::{Core, FetchStream};
 use crate::mailbox::Mailbox;
@@ -252,44 +252,48 @@ impl<S: Read + Write> Client<S> {
     /// AUTHENTICATE PLAIN (RFC 4616), with SASL-IR when offered.
     ///
     /// # Errors
-    /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
-    /// the user or password holds NUL.
+    /// As [`authenticate`](Self::authenticate).
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_plain(
         self,
         user: &str,
         password: &Secret,
     ) -> Result<Session<S>, (Error, Self)> {
-        match sasl::plain(user, password) {
-            Ok(response) => self.authenticate("PLAIN", &response),
-            Err(err) => Err((Error::Invalid(err.into()), self)),
-        }
+        self.authenticate(Mechanism::Plain, user, password)
     }
 
     /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism).
     ///
     /// # Errors
-    /// `(error, self)` on rejection; [`Error::Invalid`] (nothing sent) when
-    /// the user or token holds `\x01` or NUL.
+    /// As [`authenticate`](Self::authenticate).
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn authenticate_xoauth2(
         self,
         user: &str,
         token: &Secret,
     ) -> Result<Session<S>, (Error, Self)> {
-        match sasl::xoauth2(user, token) {
-            Ok(response) => self.authenticate("XOAUTH2", &response),
-            Err(err) => Err((Error::Invalid(err.into()), self)),
-        }
+        self.authenticate(Mechanism::XOAuth2, user, token)
     }
 
+    /// AUTHENTICATE (RFC 3501 §6.2.2) with `mechanism`. PLAIN and XOAUTH2
+    /// send their response with the command when the server offers SASL-IR
+    /// (RFC 4959), else after the first `+`; LOGIN and CRAM-MD5 answer the
+    /// server's challenges. An XOAUTH2 failure comes as a challenge holding
+    /// base64 JSON: it is answered with an empty line, and the decoded text
+    /// joins the rejection ([`Error::SaslRejected`]).
+    ///
+    /// # Errors
+    /// `(error, self)`: [`Error::Unsupported`] when the capabilities do not
+    /// list `AUTH=<mechanism>` (nothing sent); [`Error::Invalid`] (nothing
+    /// sent) for NUL in PLAIN or `\x01` in XOAUTH2; a rejection.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
-    fn authenticate(
+    pub fn authenticate(
         mut self,
-        mechanism: &'static str,
-        response: &Secret,
+        mechanism: Mechanism,
+        user: &str,
+        password: &Secret,
     ) -> Result<Session<S>, (Error, Self)> {
-        match self.sasl(mechanism, response) {
+        match self.sasl(mechanism, user, password) {
             Ok(done) => match self.after_auth(&done) {
                 Ok(()) => Ok(Session { core: self.core }),
                 Err(err) => Err((err, self)),
@@ -298,49 +302,95 @@ impl<S: Read + Write> Client<S> {
         }
     }
 
-    fn sasl(&mut self, mechanism: &'static str, response: &Secret) -> Result<Tagged, Error> {
-        let tag = self.core.next_tag();
-        let mut seen = Vec::new();
-        let head = format!("{tag} AUTHENTICATE {mechanism}");
-        if self.core.has_capability("SASL-IR") {
-            self.core.conn.send(mail_wire::Line::with_secret(
-                format!("{head} ").as_bytes(),
-                response,
-            ))?;
-        } else {
-            self.core
-                .conn
-                .send(mail_wire::Line::public(head.as_bytes()))?;
-            match self.core.read_response()? {
-                Response::Continuation(_) => self
-                    .core
-                    .conn
-                    .send(mail_wire::Line::with_secret(b"", response))?,
-                Response::Tagged(t) if t.tag == tag => {
-                    return Err(crate::error::rejection("AUTHENTICATE", t))
-                }
-                other => {
-                    return Err(Error::Unexpected(format!(
-                        "{other:?} instead of a continuation"
-                    )))
-                }
-            }
+    /// The SASL mechanisms the capabilities list (`AUTH=PLAIN` → `PLAIN`).
+    pub fn auth_mechanisms(&self) -> Vec<&str> {
+        auth_mechanisms(&self.core.capabilities)
+    }
+
+    fn sasl(
+        &mut self,
+        mechanism: Mechanism,
+        user: &str,
+        password: &Secret,
+    ) -> Result<Tagged, Error> {
+        if self.core.capabilities.is_empty() {
+            self.capability()?;
         }
+        let name = mechanism.name();
+        if !self
+            .auth_mechanisms()
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::Unsupported(name));
+        }
+        let mut initial = match mechanism {
+            Mechanism::Plain => {
+                Some(sasl::plain(user, password).map_err(|e| Error::Invalid(e.into()))?)
+            }
+            Mechanism::XOAuth2 => {
+                Some(sasl::xoauth2(user, password).map_err(|e| Error::Invalid(e.into()))?)
+            }
+            Mechanism::Login | Mechanism::CramMd5 => None,
+        };
+        let tag = self.core.next_tag();
+        let head = format!("{tag} AUTHENTICATE {name}");
+        match initial.take_if(|_| self.core.has_capability("SASL-IR")) {
+            Some(response) => self.core.conn.send(mail_wire::Line::with_secret(
+                format!("{head} ").as_bytes(),
+                &response,
+            ))?,
+            None => self
+                .core
+                .conn
+                .send(mail_wire::Line::public(head.as_bytes()))?,
+        }
+        let mut challenges = 0;
+        let mut error_challenge = None;
         loop {
             match self.core.read_response()? {
-                // An error challenge (XOAUTH2): answer empty to get the tagged NO.
-                Response::Continuation(_) => self.core.conn.send(mail_wire::Line::public(b""))?,
-                Response::Untagged(u) => {
-                    self.core.absorb(&u);
-                    seen.push(u);
+                Response::Continuation(challenge) => {
+                    challenges += 1;
+                    let response = match mechanism {
+                        Mechanism::Plain | Mechanism::XOAuth2 => initial.take(),
+                        Mechanism::Login if challenges == 1 => Some(sasl::login_step(user)),
+                        Mechanism::Login if challenges == 2 => {
+                            Some(sasl::login_step(password.expose()))
+                        }
+                        Mechanism::CramMd5 if challenges == 1 => {
+                            sasl::cram_md5(user, password, &challenge).ok()
+                        }
+                        Mechanism::Login | Mechanism::CramMd5 => None,
+                    };
+                    match response {
+                        Some(response) => self
+                            .core
+                            .conn
+                            .send(mail_wire::Line::with_secret(b"", &response))?,
+                        None if mechanism == Mechanism::XOAuth2 => {
+                            // The server's JSON error: an empty response asks
+                            // for the tagged NO (Google's XOAUTH2 notes).
+                            error_challenge = sasl::decode_challenge(&challenge);
+                            self.core.conn.send(mail_wire::Line::public(b""))?;
+                        }
+                        // A challenge the mechanism has no answer for: cancel
+                        // (RFC 3501 §6.2.2); the server answers BAD.
+                        None => self.core.conn.send(mail_wire::Line::public(b"*"))?,
+                    }
                 }
+                Response::Untagged(u) => self.core.absorb(&u),
                 Response::Tagged(t) if t.tag == tag => {
                     if let Some(Code::Capability(c)) = &t.text.code {
                         self.core.capabilities = c.clone();
                     }
-                    return match t.status {
-                        Status::Ok => Ok(t),
-                        _ => Err(crate::error::rejection("AUTHENTICATE", t)),
+                    return match (t.status, error_challenge) {
+                        (Status::Ok, _) => Ok(t),
+                        (_, Some(detail)) => Err(Error::SaslRejected {
+                            mechanism: name,
+                            detail,
+                            reply: Box::new(t),
+                        }),
+                        (_, None) => Err(crate::error::rejection("AUTHENTICATE", t)),
                     };
                 }
                 Response::Tagged(t) => {
@@ -385,6 +435,65 @@ impl<S: Read + Write> Client<S> {
     /// The connection.
     pub fn logout(mut self) -> Result<(), Error> {
         logout(&mut self.core)
+    }
+}
+
+/// `AUTH=PLAIN AUTH=LOGIN` → `["PLAIN", "LOGIN"]` (RFC 3501 §6.2.2).
+fn auth_mechanisms(capabilities: &[String]) -> Vec<&str> {
+    capabilities
+        .iter()
+        .filter_map(|c| {
+            c.get(..5)
+                .filter(|p| p.eq_ignore_ascii_case("AUTH="))
+                .and_then(|_| c.get(5..))
+        })
+        .collect()
+}
+
+#[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
+impl<S: Read + Write + Encrypted> Client<S> {
+    /// Logs in the way the capabilities seen on this connection allow
+    /// (asking CAPABILITY first when none are known): LOGIN, unless
+    /// `LOGINDISABLED` is listed (RFC 3501 §6.2.3); then AUTHENTICATE with
+    /// the best mechanism listed (PLAIN, then LOGIN, then CRAM-MD5; SASL-IR
+    /// when offered).
+    ///
+    /// # Errors
+    /// `(error, self)`: [`Error::TlsRequired`] for `LOGINDISABLED` on a
+    /// connection without TLS, [`Error::Unsupported`] when no listed
+    /// mechanism is usable (nothing sent in either case); as
+    /// [`login`](Self::login) and [`authenticate`](Self::authenticate).
+    pub fn login_auto(
+        mut self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<Session<S>, (Error, Self)> {
+        if self.core.capabilities.is_empty() {
+            if let Err(err) = self.capability() {
+                return Err((err, self));
+            }
+        }
+        if !self.core.has_capability("LOGINDISABLED") {
+            return self.login(user, password);
+        }
+        if !self.core.conn.is_encrypted() {
+            return Err((Error::TlsRequired, self));
+        }
+        let offered: Vec<Mechanism> = self
+            .auth_mechanisms()
+            .into_iter()
+            .filter_map(Mechanism::from_name)
+            .collect();
+        match Mechanism::best(&offered, true) {
+            Some(mechanism) => {
+                log::debug!("LOGINDISABLED; logging in with AUTHENTICATE {mechanism}");
+                self.authenticate(mechanism, user, password)
+            }
+            None => Err((
+                Error::Unsupported("AUTHENTICATE PLAIN, LOGIN or CRAM-MD5 (LOGIN is disabled)"),
+                self,
+            )),
+        }
     }
 }
 
@@ -913,12 +1022,9 @@ impl<S: Read + Write> Selected<S> {
     }
 
     fn search_cmd(&mut self, verb: &'static str, criteria: &str) -> Result<Vec<u32>, Error> {
-        check_search(criteria)?;
-        let mut cmd = Command::new(verb);
-        if !criteria.is_ascii() {
-            cmd = cmd.raw("CHARSET UTF-8", "charset")?;
-        }
-        let (seen, _) = self.core().run(cmd.raw(criteria, "search criteria")?)?;
+        let core = self.core();
+        let cmd = Command::new(verb).search_keys(criteria, core.utf8(), !core.utf8_accept())?;
+        let (seen, _) = core.run(cmd)?;
         // Only `* SEARCH` answers a plain SEARCH; an ESEARCH set is never
         // expanded here (see `uid_esearch`).
         Ok(seen
@@ -942,10 +1048,10 @@ impl<S: Read + Write> Selected<S> {
         if !self.core().has_capability("ESEARCH") && !self.core().has_capability("IMAP4rev2") {
             return Err(Error::Unsupported("ESEARCH"));
         }
-        check_search(criteria)?;
+        let core = self.core();
         let cmd = Command::new("UID SEARCH")
             .raw("RETURN (MIN MAX COUNT ALL)", "return options")?
-            .raw(criteria, "search criteria")?;
+            .search_keys(criteria, core.utf8(), !core.utf8_accept())?;
         let (seen, _) = self.core().run(cmd)?;
         Ok(seen
             .into_iter()

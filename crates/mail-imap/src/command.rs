@@ -200,6 +200,49 @@ impl Command {
         Ok(self)
     }
 
+    /// Appends ` ` and search keys typed by the caller (`UNSEEN SUBJECT 안녕`,
+    /// `OR (FROM "김") TO bob`). ASCII goes as typed; a word or quoted
+    /// string holding non-ASCII goes as a string: a literal, or a quoted
+    /// string when `utf8` (UTF8=ACCEPT or IMAP4rev2 enabled). Never modified
+    /// UTF-7, which is for mailbox names only. With `charset`, such a string
+    /// gets `CHARSET UTF-8` in front of the keys (RFC 3501 §6.4.4) unless
+    /// they already start with CHARSET; pass false once UTF8=ACCEPT is
+    /// enabled (RFC 6855 §3 forbids it then) and for SORT and THREAD,
+    /// whose charset is a mandatory argument the caller writes.
+    ///
+    /// # Errors
+    /// [`EncodeError::LineBreak`] for CR, LF or NUL; [`EncodeError::Empty`].
+    pub fn search_keys(
+        mut self,
+        criteria: &str,
+        utf8: bool,
+        charset: bool,
+    ) -> Result<Self, EncodeError> {
+        check_search(criteria)?;
+        let criteria = criteria.trim();
+        let pieces = search_pieces(criteria);
+        let has_string = pieces.iter().any(|p| matches!(p, SearchPiece::String(_)));
+        let typed_charset = criteria
+            .split(' ')
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("CHARSET"));
+        if charset && has_string && !typed_charset {
+            self.text(b" CHARSET UTF-8");
+        }
+        self.text(b" ");
+        for piece in pieces {
+            match piece {
+                SearchPiece::Verbatim(text) => self.text(text.as_bytes()),
+                SearchPiece::String(text) if utf8 => self.text(&quote(text.as_bytes())),
+                SearchPiece::String(text) => self.parts.push(Part::Literal {
+                    bytes: text.into_bytes(),
+                    secret: false,
+                }),
+            }
+        }
+        Ok(self)
+    }
+
     /// Appends ` ` and a mailbox name: modified UTF-7 unless `utf8`; `INBOX`
     /// in any case is sent as `INBOX` (RFC 3501 §5.1).
     ///
@@ -292,6 +335,74 @@ impl Command {
         out.extend_from_slice(b"\r\n");
         out
     }
+}
+
+/// A piece of typed search keys.
+#[derive(Debug, PartialEq, Eq)]
+enum SearchPiece<'a> {
+    /// ASCII as typed: keys, spaces, parentheses, ASCII strings.
+    Verbatim(&'a str),
+    /// A non-ASCII word or quoted string, unquoted.
+    String(String),
+}
+
+/// Splits typed search keys into verbatim ASCII and non-ASCII strings.
+fn search_pieces(criteria: &str) -> Vec<SearchPiece<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = criteria;
+    while let Some(first) = rest.chars().next() {
+        let (token, after) = if first == '"' {
+            let end = quoted_end(rest).unwrap_or(rest.len());
+            rest.split_at(end)
+        } else if matches!(first, ' ' | '(' | ')') {
+            rest.split_at(1)
+        } else {
+            rest.split_at(rest.find([' ', '(', ')', '"']).unwrap_or(rest.len()))
+        };
+        if token.is_ascii() {
+            pieces.push(SearchPiece::Verbatim(token));
+        } else if let Some(inner) = token
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|_| token.len() >= 2)
+        {
+            pieces.push(SearchPiece::String(unquote(inner)));
+        } else {
+            pieces.push(SearchPiece::String(token.to_owned()));
+        }
+        rest = after;
+    }
+    pieces
+}
+
+/// The byte after the closing quote of the quoted string `text` starts
+/// with, honouring `\` escapes; `None` when it is not closed.
+pub(crate) fn quoted_end(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The text of a quoted string's inside, escapes removed.
+pub(crate) fn unquote(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut escaped = false;
+    for c in inner.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        escaped = false;
+        out.push(c);
+    }
+    out
 }
 
 /// A search key list typed by the caller (`UNSEEN FROM "bob"`); checked for
@@ -430,6 +541,85 @@ mod tests {
             plus.to_bytes("a1", true),
             "a1 LOGIN u {2+}\r\né\r\n".as_bytes()
         );
+    }
+
+    #[test]
+    fn non_ascii_search_strings_are_literals_with_charset_never_utf7() {
+        let table: &[(&str, bool, bool, &str)] = &[
+            (
+                "SUBJECT 안녕",
+                false,
+                true,
+                "a1 SEARCH CHARSET UTF-8 SUBJECT {6}\r\n안녕\r\n",
+            ),
+            (
+                "subject \"안녕 하세요\" UNSEEN",
+                false,
+                true,
+                "a1 SEARCH CHARSET UTF-8 subject {16}\r\n안녕 하세요 UNSEEN\r\n",
+            ),
+            (
+                "OR (FROM 김) TO bob",
+                false,
+                true,
+                "a1 SEARCH CHARSET UTF-8 OR (FROM {3}\r\n김) TO bob\r\n",
+            ),
+            (
+                "CHARSET UTF-8 BODY 안녕",
+                false,
+                true,
+                "a1 SEARCH CHARSET UTF-8 BODY {6}\r\n안녕\r\n",
+            ),
+            (
+                "SUBJECT \"a\\\"b\"",
+                false,
+                true,
+                "a1 SEARCH SUBJECT \"a\\\"b\"\r\n",
+            ),
+            ("UNSEEN", false, true, "a1 SEARCH UNSEEN\r\n"),
+            // UTF8=ACCEPT enabled: a quoted string, and no CHARSET (RFC 6855 §3).
+            (
+                "SUBJECT 안녕",
+                true,
+                false,
+                "a1 SEARCH SUBJECT \"안녕\"\r\n",
+            ),
+            // IMAP4rev2 without UTF8=ACCEPT: quoted, CHARSET kept.
+            (
+                "SUBJECT 안녕",
+                true,
+                true,
+                "a1 SEARCH CHARSET UTF-8 SUBJECT \"안녕\"\r\n",
+            ),
+        ];
+        for (criteria, utf8, charset, expected) in table {
+            let got = wire(
+                Command::new("SEARCH")
+                    .search_keys(criteria, *utf8, *charset)
+                    .unwrap(),
+            );
+            assert_eq!(got, *expected, "{criteria}");
+            assert!(!got.contains('&'), "never modified UTF-7: {got}");
+        }
+        assert!(Command::new("SEARCH")
+            .search_keys("SUBJECT 안\r\n녕", false, true)
+            .is_err());
+        assert!(Command::new("SEARCH")
+            .search_keys(" ", false, true)
+            .is_err());
+    }
+
+    #[test]
+    fn search_pieces_survive_unterminated_quotes() {
+        assert_eq!(
+            search_pieces("SUBJECT \"안녕"),
+            [
+                SearchPiece::Verbatim("SUBJECT"),
+                SearchPiece::Verbatim(" "),
+                SearchPiece::String("\"안녕".into())
+            ]
+        );
+        assert_eq!(unquote(r#"a\"b\\c"#), r#"a"b\c"#);
     }
 
     #[test]

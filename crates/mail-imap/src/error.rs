@@ -16,6 +16,19 @@ pub enum Error {
         /// The tagged completion.
         reply: Box<Tagged>,
     },
+    /// The server rejected AUTHENTICATE after an error challenge (XOAUTH2
+    /// sends its reason as base64 JSON before the tagged NO).
+    SaslRejected {
+        /// The mechanism.
+        mechanism: &'static str,
+        /// The decoded challenge.
+        detail: String,
+        /// The tagged completion.
+        reply: Box<Tagged>,
+    },
+    /// The server disabled LOGIN (`LOGINDISABLED`) on a connection without
+    /// TLS: credentials would travel in clear (RFC 3501 §6.2.3).
+    TlsRequired,
     /// The server answered with a referral (RFC 2221), which is never followed.
     Referral {
         /// The command's verb.
@@ -61,7 +74,7 @@ impl Error {
     /// The tagged completion of a rejection.
     pub fn reply(&self) -> Option<&Tagged> {
         match self {
-            Error::Rejected { reply, .. } => Some(reply),
+            Error::Rejected { reply, .. } | Error::SaslRejected { reply, .. } => Some(reply),
             _ => None,
         }
     }
@@ -73,7 +86,7 @@ impl Error {
             Error::Rejected {
                 command: "LOGIN" | "AUTHENTICATE",
                 ..
-            }
+            } | Error::SaslRejected { .. }
         )
     }
 
@@ -110,6 +123,20 @@ impl fmt::Display for Error {
                     reply.status, reply.text.text
                 )
             }
+            Error::SaslRejected {
+                mechanism,
+                detail,
+                reply,
+            } => write!(
+                f,
+                "server rejected AUTHENTICATE {mechanism}: {} {} ({})",
+                reply.status,
+                reply.text.text,
+                mail_wire::escape_for_display(detail.as_bytes())
+            ),
+            Error::TlsRequired => f.write_str(
+                "the server requires TLS before login (LOGINDISABLED on a connection without TLS)",
+            ),
             Error::Referral { command, url } => write!(
                 f,
                 "server referred {command} to {url} (referrals are not followed)"

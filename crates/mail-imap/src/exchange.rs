@@ -203,6 +203,13 @@ impl<S: Read + Write> Core<S> {
             .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT") || c.eq_ignore_ascii_case("IMAP4rev2"))
     }
 
+    /// UTF8=ACCEPT itself is enabled (RFC 6855 §3: no CHARSET in SEARCH then).
+    pub(crate) fn utf8_accept(&self) -> bool {
+        self.enabled
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT"))
+    }
+
     pub(crate) fn next_tag(&mut self) -> Tag {
         let tag = Tag(format!("a{}", self.next_tag));
         self.next_tag = self.next_tag.wrapping_add(1).max(1);

@@ -7,7 +7,11 @@
 //! ([RFC 7888] LITERAL+ used when offered), [RFC 2177] IDLE, [RFC 4315]
 //! UIDPLUS codes, [RFC 5161] ENABLE, [RFC 2971] ID, [RFC 2342] NAMESPACE,
 //! [RFC 4731] ESEARCH, [RFC 6851] MOVE, [RFC 6855] UTF8=ACCEPT, [RFC 7162]
-//! MODSEQ data, [RFC 3691] UNSELECT, SASL PLAIN ([RFC 4616]) and XOAUTH2.
+//! MODSEQ data, [RFC 3691] UNSELECT, AUTHENTICATE with SASL PLAIN
+//! ([RFC 4616], [RFC 4959] SASL-IR), LOGIN, CRAM-MD5 and XOAUTH2, and a
+//! login chosen from the capabilities ([`Client::login_auto`]: AUTHENTICATE
+//! under LOGINDISABLED, which without TLS is refused before any credential
+//! is sent).
 //! Out of scope: following REFERRALs (reported as [`Error::Referral`]),
 //! CONDSTORE/QRESYNC resynchronization, COMPRESS, and MIME decoding
 //! (that is `mail-mime`'s job).
@@ -28,6 +32,7 @@
 //! [RFC 6855]: https://www.rfc-editor.org/rfc/rfc6855
 //! [RFC 7162]: https://www.rfc-editor.org/rfc/rfc7162
 //! [RFC 3691]: https://www.rfc-editor.org/rfc/rfc3691
+//! [RFC 4959]: https://www.rfc-editor.org/rfc/rfc4959
 //! [RFC 4616]: https://www.rfc-editor.org/rfc/rfc4616
 //!
 //! Offline, against a scripted server:

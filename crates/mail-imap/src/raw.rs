@@ -125,55 +125,155 @@ pub fn split_line(line: &str, next_tag: impl FnOnce() -> String) -> (String, Str
     (first.to_owned(), cmd.to_owned(), rest.to_owned())
 }
 
-/// Commands whose arguments include mailbox names.
-const MAILBOX_COMMANDS: &[&str] = &[
-    "SELECT",
-    "EXAMINE",
-    "CREATE",
-    "DELETE",
-    "RENAME",
-    "SUBSCRIBE",
-    "UNSUBSCRIBE",
-    "LIST",
-    "LSUB",
-    "STATUS",
-    "APPEND",
-    "COPY",
-    "MOVE",
-    "UID",
-];
+/// Which arguments of a typed command are mailbox names (0-based, after
+/// the command word; for UID, after the word that follows it).
+fn mailbox_positions(command: &str) -> &'static [usize] {
+    const COMMANDS: &[(&str, &[usize])] = &[
+        ("SELECT", &[0]),
+        ("EXAMINE", &[0]),
+        ("CREATE", &[0]),
+        ("DELETE", &[0]),
+        ("RENAME", &[0, 1]),
+        ("SUBSCRIBE", &[0]),
+        ("UNSUBSCRIBE", &[0]),
+        ("LIST", &[0, 1]),
+        ("LSUB", &[0, 1]),
+        ("XLIST", &[0, 1]),
+        ("STATUS", &[0]),
+        ("APPEND", &[0]),
+        ("COPY", &[1]),
+        ("MOVE", &[1]),
+        ("GETQUOTAROOT", &[0]),
+        ("GETACL", &[0]),
+        ("SETACL", &[0]),
+        ("DELETEACL", &[0]),
+        ("MYRIGHTS", &[0]),
+        ("LISTRIGHTS", &[0]),
+    ];
+    COMMANDS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(command))
+        .map_or(&[], |(_, at)| at)
+}
 
-/// Rewrites typed non-ASCII words of a mailbox command in modified UTF-7
-/// (`select 내게쓴메일함` → `select &sLSsjMT0ulTHfNVo-`), for servers
-/// without UTF8=ACCEPT.
-pub fn encode_mailbox_words(command: &str, rest: &str) -> String {
-    if rest.is_ascii()
-        || !MAILBOX_COMMANDS
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(command))
-    {
-        return rest.to_owned();
-    }
-    let mut out = Vec::new();
-    for word in rest.split(' ') {
-        if word.is_ascii() {
-            out.push(word.to_owned());
+/// The byte ranges of the arguments in `rest`: atoms, quoted strings and
+/// parenthesized lists (with quotes inside) each count as one.
+fn argument_spans(rest: &str) -> Vec<(usize, usize)> {
+    let bytes = rest.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) == Some(&b' ') {
+            i += 1;
             continue;
         }
-        let quoted = word.len() >= 2 && word.starts_with('"') && word.ends_with('"');
-        let inner = if quoted {
-            word.get(1..word.len() - 1).unwrap_or_default()
-        } else {
-            word
-        };
-        let encoded = crate::utf7::encode(inner);
-        out.push(if quoted {
-            format!("\"{encoded}\"")
-        } else {
-            encoded
-        });
+        let start = i;
+        let mut depth = 0usize;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => {
+                    i += rest
+                        .get(i..)
+                        .and_then(crate::command::quoted_end)
+                        .unwrap_or(bytes.len() - i)
+                }
+                b'(' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b')' => {
+                    depth = depth.saturating_sub(1);
+                    i += 1;
+                }
+                b' ' if depth == 0 => break,
+                _ => i += 1,
+            }
+        }
+        spans.push((start, i));
     }
-    out.join(" ")
+    spans
+}
+
+/// Rewrites the typed mailbox-name arguments of a command that hold
+/// non-ASCII in modified UTF-7 (`select 내게쓴메일함` → `select
+/// &sLSsjMT0ulTHfNVo-`), for servers without UTF8=ACCEPT. Only mailbox
+/// arguments: a search string or a flag stays as typed.
+pub fn encode_mailbox_arguments(command: &str, rest: &str) -> String {
+    let spans = argument_spans(rest);
+    let (positions, mut skip) = if command.eq_ignore_ascii_case("UID") {
+        let sub = spans
+            .first()
+            .and_then(|&(a, b)| rest.get(a..b))
+            .unwrap_or_default();
+        (mailbox_positions(sub), 1)
+    } else {
+        (mailbox_positions(command), 0)
+    };
+    // LIST-EXTENDED (RFC 5258): selection options come first.
+    let listing = ["LIST", "LSUB", "XLIST"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(command));
+    if listing
+        && spans
+            .first()
+            .is_some_and(|&(a, _)| rest.as_bytes().get(a) == Some(&b'('))
+    {
+        skip += 1;
+    }
+    let mut out = String::with_capacity(rest.len());
+    let mut copied = 0;
+    for (index, &(start, end)) in spans.iter().enumerate() {
+        let arg = rest.get(start..end).unwrap_or_default();
+        let is_mailbox = index
+            .checked_sub(skip)
+            .is_some_and(|i| positions.contains(&i));
+        if !is_mailbox || arg.is_ascii() {
+            continue;
+        }
+        out.push_str(rest.get(copied..start).unwrap_or_default());
+        match arg
+            .strip_prefix('"')
+            .and_then(|a| a.strip_suffix('"'))
+            .filter(|_| arg.len() >= 2)
+        {
+            Some(inner) => {
+                let encoded = crate::utf7::encode(&crate::command::unquote(inner));
+                out.push('"');
+                out.push_str(&encoded.replace('\\', "\\\\").replace('"', "\\\""));
+                out.push('"');
+            }
+            None => out.push_str(&crate::utf7::encode(arg)),
+        }
+        copied = end;
+    }
+    out.push_str(rest.get(copied..).unwrap_or_default());
+    out
+}
+
+/// The command that takes search keys, for a typed command and its first
+/// argument: SEARCH gets `CHARSET UTF-8` added for a non-ASCII string,
+/// SORT and THREAD carry their charset as a typed argument.
+fn search_command(command: &str, rest: &str) -> Option<(&'static str, bool, usize)> {
+    const SEARCHES: &[(&str, &str, bool)] = &[
+        ("SEARCH", "SEARCH", true),
+        ("SORT", "SORT", false),
+        ("THREAD", "THREAD", false),
+    ];
+    const UID_SEARCHES: &[(&str, &str, bool)] = &[
+        ("SEARCH", "UID SEARCH", true),
+        ("SORT", "UID SORT", false),
+        ("THREAD", "UID THREAD", false),
+    ];
+    let (table, word, keys_at) = if command.eq_ignore_ascii_case("UID") {
+        let sub = rest.split(' ').next().unwrap_or_default();
+        (UID_SEARCHES, sub, sub.len())
+    } else {
+        (SEARCHES, command, 0)
+    };
+    table
+        .iter()
+        .find(|(typed, _, _)| typed.eq_ignore_ascii_case(word))
+        .map(|&(_, name, charset)| (name, charset, keys_at))
 }
 
 /// Where the secret part of a typed LOGIN starts in `rest` (after the user name).
@@ -241,10 +341,21 @@ impl<S: Read + Write> Console<S> {
         });
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
+        if !rest.is_ascii() {
+            if let Some((name, charset, keys_at)) = search_command(&upper, &rest) {
+                let keys = rest.get(keys_at..).unwrap_or_default();
+                let cmd = Command::new(name).search_keys(
+                    keys,
+                    self.core.utf8(),
+                    charset && !self.core.utf8_accept(),
+                )?;
+                return self.send_typed(Tag(tag), &cmd);
+            }
+        }
         let rest = if self.core.utf8() {
             rest
         } else {
-            encode_mailbox_words(&upper, &rest)
+            encode_mailbox_arguments(&upper, &rest)
         };
         let secret_from = match upper.as_str() {
             "LOGIN" => login_secret_start(&rest),
@@ -266,6 +377,23 @@ impl<S: Read + Write> Console<S> {
                 .send(Line::public(format!("{head} {rest}").as_bytes()))?,
         }
         self.read_reply(Tag(tag), upper == "AUTHENTICATE")
+    }
+
+    /// Sends a command built from a typed line (literals wait for their
+    /// continuation) and reads its reply; a NO to a literal is the reply.
+    fn send_typed(&mut self, tag: Tag, cmd: &Command) -> Result<Reply, Error> {
+        let mut seen = Vec::new();
+        let mut reply = match self.core.send_tagged(&tag, cmd, &mut seen) {
+            Ok(()) => self.read_reply(tag, false)?,
+            Err(Error::Rejected { reply, .. }) => Reply {
+                tagged: Some(*reply),
+                ..Reply::default()
+            },
+            Err(err) => return Err(err),
+        };
+        seen.append(&mut reply.untagged);
+        reply.untagged = seen;
+        Ok(reply)
     }
 
     fn read_reply(&mut self, tag: Tag, secret_continuation: bool) -> Result<Reply, Error> {
@@ -415,23 +543,79 @@ mod tests {
 
     #[test]
     fn typed_korean_mailbox_names_are_encoded() {
+        let table = [
+            ("CREATE", "내게쓴메일함", "&sLSsjMT0ulTHfNVo-"),
+            ("select", "\"내게쓴 메일함\"", "\"&sLSsjMT0- &ulTHfNVo-\""),
+            ("RENAME", "a&b 한", "a&b &1Vw-"),
+            ("UID", "move 1:3 휴지통", "move 1:3 &1zTJwNG1-"),
+            ("COPY", "1:3 휴지통", "1:3 &1zTJwNG1-"),
+            ("LIST", "\"\" 내게*", "\"\" &sLSsjA-*"),
+            (
+                "LIST",
+                "(SUBSCRIBED) \"\" 내게*",
+                "(SUBSCRIBED) \"\" &sLSsjA-*",
+            ),
+            ("STATUS", "내게 (MESSAGES)", "&sLSsjA- (MESSAGES)"),
+        ];
+        for (command, rest, expected) in table {
+            assert_eq!(
+                encode_mailbox_arguments(command, rest),
+                expected,
+                "{command} {rest}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_mailbox_arguments_are_modified_utf7() {
+        for (command, rest) in [
+            ("SEARCH", "SUBJECT 한글"),
+            ("UID", "search subject 한글"),
+            ("UID", "store 1 +FLAGS (한글)"),
+            ("STORE", "1 +FLAGS (한글)"),
+            ("APPEND", "INBOX (\\Seen) \"한글\""),
+            ("COPY", "한글 INBOX"),
+            ("FETCH", "1 BODY[HEADER.FIELDS (한글)]"),
+        ] {
+            assert_eq!(
+                encode_mailbox_arguments(command, rest),
+                rest,
+                "{command} {rest}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_commands_are_recognized_with_and_without_uid() {
         assert_eq!(
-            encode_mailbox_words("CREATE", "내게쓴메일함"),
-            "&sLSsjMT0ulTHfNVo-"
+            search_command("SEARCH", "subject 안녕"),
+            Some(("SEARCH", true, 0))
         );
         assert_eq!(
-            encode_mailbox_words("select", "\"내게쓴 메일함\""),
-            "\"&sLSsjMT0- &ulTHfNVo-\""
-        );
-        assert_eq!(encode_mailbox_words("RENAME", "a&b 한"), "a&b &1Vw-");
-        assert_eq!(
-            encode_mailbox_words("UID", "move 1:3 휴지통"),
-            "move 1:3 &1zTJwNG1-"
+            search_command("UID", "search subject 안녕"),
+            Some(("UID SEARCH", true, 6))
         );
         assert_eq!(
-            encode_mailbox_words("SEARCH", "SUBJECT 한글"),
-            "SUBJECT 한글"
+            search_command("UID", "SORT (DATE) UTF-8 안녕"),
+            Some(("UID SORT", false, 4))
         );
+        assert_eq!(
+            search_command("THREAD", "REFS UTF-8 안녕"),
+            Some(("THREAD", false, 0))
+        );
+        assert_eq!(search_command("UID", "fetch 1 flags"), None);
+        assert_eq!(search_command("SELECT", "안녕"), None);
+    }
+
+    #[test]
+    fn argument_spans_keep_quotes_and_lists_whole() {
+        let rest = "(a \"b c\") \"x \\\" y\"  z";
+        let spans: Vec<&str> = argument_spans(rest)
+            .into_iter()
+            .map(|(a, b)| &rest[a..b])
+            .collect();
+        assert_eq!(spans, ["(a \"b c\")", "\"x \\\" y\"", "z"]);
+        assert_eq!(argument_spans("\"unterminated"), [(0, 13)]);
     }
 
     #[test]

@@ -380,3 +380,69 @@ fn a_large_message_streams_within_a_small_limit_of_memory() {
     s.delete(&mbox).unwrap();
     s.logout().unwrap();
 }
+
+/// Issue 10: every SASL mechanism Dovecot offers that the client speaks logs
+/// in, and the login chosen from the capabilities works over STARTTLS.
+#[test]
+fn issue_10_authenticate_login_and_cram_md5_and_login_auto() {
+    let Some(env) = TestEnv::load() else { return };
+    let (user, pass) = env.account("CAROL");
+    for mechanism in [
+        mail_wire::sasl::Mechanism::Login,
+        mail_wire::sasl::Mechanism::CramMd5,
+    ] {
+        let session = imaps(&env)
+            .authenticate(mechanism, &user, &pass)
+            .map_err(|(e, _)| e)
+            .unwrap();
+        session.logout().unwrap();
+    }
+    let client = Client::connect(
+        &env.server("MAILTEST_IMAP_PORT"),
+        Security::StartTls,
+        &env.tls(),
+    )
+    .unwrap();
+    client
+        .login_auto(&user, &pass)
+        .map_err(|(e, _)| e)
+        .unwrap()
+        .logout()
+        .unwrap();
+    let (err, client) = imaps(&env)
+        .authenticate_xoauth2(&user, &pass)
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Unsupported("XOAUTH2")), "{err}");
+    client.logout().unwrap();
+}
+
+/// Issue 10: Korean search text reaches Dovecot as a literal with CHARSET
+/// UTF-8 and finds the message whose subject is an encoded-word.
+#[test]
+fn issue_10_search_with_korean_text_finds_the_message() {
+    let Some(env) = TestEnv::load() else { return };
+    let mut s = login(&env, "ALICE");
+    let name = unique("search");
+    s.create(&name).unwrap();
+    s.append(
+        &name,
+        &[],
+        b"From: bob@example.test\r\nSubject: =?UTF-8?B?7JWI64WV7ZWY7IS47JqU?=\r\n\r\nhi\r\n"
+            .to_vec(),
+    )
+    .unwrap();
+    s.append(&name, &[], message("plain-ascii", 1)).unwrap();
+    let mut selected = s.select(&name).map_err(|(e, _)| e).unwrap();
+    assert_eq!(selected.search("SUBJECT 안녕").unwrap(), [1]);
+    assert_eq!(
+        selected
+            .search("OR SUBJECT \"하세요\" SUBJECT plain-ascii")
+            .unwrap(),
+        [1, 2]
+    );
+    assert!(selected.uid_search("SUBJECT 없는말").unwrap().is_empty());
+    let mut s = selected.close().unwrap();
+    s.delete(&name).unwrap();
+    s.logout().unwrap();
+}

@@ -617,3 +617,261 @@ fn a_malformed_response_names_what_was_expected() {
         "server broke the IMAP protocol: expected a number at byte 15 of the response, found \"abc)\\x0d\\x0a\""
     );
 }
+
+// Issue 10: the login is chosen from the capabilities seen after TLS.
+
+fn encrypted_client(script: &str) -> (Client<ScriptedStream>, ScriptedStream) {
+    let stream = ScriptedStream::from_transcript(script).encrypted();
+    (client(stream.clone()), stream)
+}
+
+#[test]
+fn issue_10_logindisabled_after_starttls_authenticates_plain_with_sasl_ir() {
+    let (c, stream) = encrypted_client(
+        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR LOGINDISABLED AUTH=PLAIN AUTH=LOGIN] ready\n\
+         C: a1 AUTHENTICATE PLAIN ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    c.login_auto("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+    let written = String::from_utf8(stream.written()).unwrap();
+    assert!(
+        written.contains("a1 AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n"),
+        "{written}"
+    );
+    assert!(!written.contains("LOGIN"), "{written}");
+}
+
+#[test]
+fn issue_10_logindisabled_without_sasl_ir_sends_plain_after_the_continuation() {
+    let (c, stream) = encrypted_client(
+        "S: * OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN] ready\n\
+         C: a1 AUTHENTICATE PLAIN\nS: +\nC: ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    c.login_auto("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+    assert!(String::from_utf8(stream.written())
+        .unwrap()
+        .ends_with("a1 AUTHENTICATE PLAIN\r\nAGFsaWNlAHB3\r\n"));
+}
+
+#[test]
+fn issue_10_capabilities_are_asked_when_the_greeting_has_none() {
+    let (c, stream) = encrypted_client(
+        "S: * OK ready\nC: a1 CAPABILITY\nS: * CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=LOGIN AUTH=CRAM-MD5\nS: a1 OK done\n\
+         C: a2 AUTHENTICATE LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: + UGFzc3dvcmQ6\nC: ********\n\
+         S: a2 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    c.login_auto("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+    assert!(String::from_utf8(stream.written())
+        .unwrap()
+        .ends_with("YWxpY2U=\r\ncHc=\r\n"));
+}
+
+#[test]
+fn issue_10_logindisabled_on_a_plain_connection_sends_no_credential() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED AUTH=PLAIN] ready\nC: a1 LOGOUT\nS: * BYE bye\nS: a1 OK done\n",
+    );
+    let (err, back) = client(stream.clone())
+        .login_auto("alice", &Secret::new("pw"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::TlsRequired), "{err}");
+    assert!(err.to_string().contains("requires TLS"), "{err}");
+    assert!(
+        stream.written().is_empty(),
+        "nothing may be sent before LOGOUT"
+    );
+    back.logout().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn issue_10_without_logindisabled_login_is_used() {
+    let (c, stream) =
+        encrypted_client("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\nC: a1 LOGIN alice \"pw\"\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n");
+    c.login_auto("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn issue_10_a_mechanism_not_offered_is_unsupported_and_sends_nothing() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN] ready\n",
+    );
+    let (err, back) = client(stream.clone())
+        .authenticate(mail_wire::sasl::Mechanism::CramMd5, "a", &Secret::new("b"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Unsupported("CRAM-MD5")), "{err}");
+    assert_eq!(back.auth_mechanisms(), ["PLAIN", "LOGIN"]);
+    assert!(stream.written().is_empty());
+}
+
+#[test]
+fn issue_10_cram_md5_answers_the_rfc_2195_challenge() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready\nC: a1 AUTHENTICATE CRAM-MD5\n\
+         S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    client(stream.clone())
+        .authenticate(
+            mail_wire::sasl::Mechanism::CramMd5,
+            "tim",
+            &Secret::new("tanstaaftanstaaf"),
+        )
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+    assert!(String::from_utf8(stream.written())
+        .unwrap()
+        .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
+}
+
+#[test]
+fn issue_10_xoauth2_error_challenge_is_answered_empty_and_decoded_in_the_error() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\nC: a1 AUTHENTICATE XOAUTH2 ********\n\
+         S: + eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIn0=\nC:\nS: a1 NO [AUTHENTICATIONFAILED] Invalid credentials\n",
+    );
+    let (err, _) = client(stream.clone())
+        .authenticate_xoauth2("a@gmail.com", &Secret::new("expired"))
+        .err()
+        .unwrap();
+    stream.assert_done();
+    assert!(err.is_auth_failure(), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::SaslRejected {
+                mechanism: "XOAUTH2",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("server rejected AUTHENTICATE XOAUTH2: NO"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"{"status":"401","schemes":"Bearer"}"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn issue_10_an_extra_challenge_to_plain_is_cancelled() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\nC: a1 AUTHENTICATE PLAIN ********\nS: + more?\nC: *\n\
+         S: a1 BAD [AUTHENTICATIONFAILED] cancelled\n",
+    );
+    let (err, _) = client(stream.clone())
+        .authenticate_plain("alice", &Secret::new("pw"))
+        .err()
+        .unwrap();
+    stream.assert_done();
+    assert!(err.is_auth_failure(), "{err}");
+}
+
+#[test]
+fn issue_10_capabilities_after_starttls_decide_the_login() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\nC: a1 STARTTLS\nS: a1 OK go\n\
+         C: a2 CAPABILITY\nS: * CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN\nS: a2 OK done\n\
+         C: a3 AUTHENTICATE PLAIN\nS: +\nC: ********\nS: a3 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    let upgraded = client(stream.clone())
+        .starttls_with(|_| {
+            // Clones share the script's state: the stream now reports TLS.
+            let _ = stream.clone().encrypted();
+            Ok(())
+        })
+        .unwrap();
+    upgraded
+        .login_auto("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+}
+
+// Issue 10: modified UTF-7 is for mailbox names only; non-ASCII search text
+// goes as a literal with CHARSET UTF-8.
+
+#[test]
+fn issue_10_console_search_with_korean_text_is_a_literal_with_charset() {
+    let (session, stream) = logged_in(&format!(
+        "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: + go on\nC: 안녕\nS: * SEARCH 2 3\nS: a3 OK done\n\
+         C: x4 UID SEARCH CHARSET UTF-8 FROM {{3}}\nS: + go on\nC: 김 UNSEEN\nS: * SEARCH 7\nS: x4 OK done\n\
+         C: a4 SELECT &sLSsjMT0ulTHfNVo-\nS: a4 OK [READ-WRITE] done\n"
+    ));
+    let mut console = session.into_console();
+    assert!(console.execute("SELECT INBOX").unwrap().is_ok());
+    let reply = console.execute("search subject 안녕").unwrap();
+    assert!(reply.is_ok(), "{reply:?}");
+    assert!(
+        matches!(reply.untagged.as_slice(), [Untagged::Search { numbers, .. }] if numbers == &[2, 3]),
+        "{reply:?}"
+    );
+    assert!(console
+        .execute("x4 uid search FROM 김 UNSEEN")
+        .unwrap()
+        .is_ok());
+    assert!(console.execute("SELECT 내게쓴메일함").unwrap().is_ok());
+    stream.assert_done();
+    let written = String::from_utf8(stream.written()).unwrap();
+    assert!(
+        !written.contains("&1UjVbQ"),
+        "no modified UTF-7 for 안녕: {written}"
+    );
+}
+
+#[test]
+fn issue_10_console_search_literal_refused_is_a_reply() {
+    let (session, stream) = logged_in(&format!(
+        "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: a3 NO [BADCHARSET (US-ASCII)] no\n"
+    ));
+    let mut console = session.into_console();
+    assert!(console.execute("SELECT INBOX").unwrap().is_ok());
+    let reply = console.execute("search subject 안녕").unwrap();
+    assert_eq!(reply.tagged.unwrap().status, Status::No);
+    stream.assert_done();
+}
+
+#[test]
+fn issue_10_library_search_with_korean_text_is_a_literal_with_charset() {
+    let (s, stream) = logged_in(&format!(
+        "{SELECT}C: a3 SEARCH CHARSET UTF-8 SUBJECT {{6}}\nS: + go on\nC: 안녕 UNSEEN\nS: * SEARCH 1\nS: a3 OK done\n"
+    ));
+    let mut selected = s.select("INBOX").map_err(|(e, _)| e).unwrap();
+    assert_eq!(selected.search("SUBJECT 안녕 UNSEEN").unwrap(), [1]);
+    stream.assert_done();
+}
+
+#[test]
+fn issue_10_with_utf8_accept_search_text_is_quoted_without_charset() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] ready\nC: a1 LOGIN alice \"pw\"\n\
+         S: a1 OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] hi\n\
+         C: a2 ENABLE UTF8=ACCEPT\nS: * ENABLED UTF8=ACCEPT\nS: a2 OK enabled\n\
+         C: a3 SELECT INBOX\nS: * 1 EXISTS\nS: a3 OK [READ-WRITE] done\n\
+         C: a4 SEARCH SUBJECT \"안녕\"\nS: * SEARCH 1\nS: a4 OK done\n",
+    );
+    let session = client(stream.clone())
+        .login("alice", &Secret::new("pw"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let mut selected = session.select("INBOX").map_err(|(e, _)| e).unwrap();
+    assert_eq!(selected.search("SUBJECT 안녕").unwrap(), [1]);
+    stream.assert_done();
+}

@@ -4,7 +4,9 @@
 use std::io::{Read, Write};
 
 use mail_wire::sasl::{self, Mechanism};
-use mail_wire::{Connection, NetStream, Secret, Security, Server, TlsConfig, Transcript};
+use mail_wire::{
+    Connection, Encrypted, NetStream, Secret, Security, Server, TlsConfig, Transcript,
+};
 
 use crate::command::{check_text, Command};
 use crate::error::Error;
@@ -21,6 +23,17 @@ pub struct Client<S> {
     link: Link<S>,
     greeting: Greeting,
     capabilities: Option<Capabilities>,
+    /// The server answered CAPA with -ERR: an RFC 1939 server without RFC 2449.
+    capa_refused: bool,
+}
+
+/// The login [`Client::login_auto`] chose from the capabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// `USER` and `PASS` (RFC 1939 §7).
+    UserPass,
+    /// `AUTH` with this mechanism (RFC 5034).
+    Sasl(Mechanism),
 }
 
 // The failed logins hand the client back (STYLE.md §3), which makes the
@@ -39,6 +52,7 @@ impl<S: Read + Write> Client<S> {
             link,
             greeting,
             capabilities: None,
+            capa_refused: false,
         })
     }
 
@@ -63,12 +77,51 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub fn capa(&mut self) -> Result<&Capabilities, Error> {
+        self.capa_refused = false;
         let caps = match self.link.command(&Command::Capa) {
             Ok(_) => Capabilities::from_lines(self.link.read_listing()?.iter().map(Vec::as_slice)),
-            Err(Error::Rejected { .. }) => Capabilities::default(),
+            Err(Error::Rejected { .. }) => {
+                self.capa_refused = true;
+                Capabilities::default()
+            }
             Err(err) => return Err(err),
         };
         Ok(self.capabilities.insert(caps))
+    }
+
+    /// The login the capabilities allow (RFC 2449 §6.8, RFC 5034), on a
+    /// connection that is (`tls`) or is not protected by TLS:
+    ///
+    /// - CAPA refused (an RFC 1939 server): `USER`/`PASS`;
+    /// - `USER` listed: `USER`/`PASS`;
+    /// - otherwise `AUTH` with the best SASL mechanism listed
+    ///   ([`Mechanism::best`]: PLAIN, LOGIN, CRAM-MD5 over TLS; CRAM-MD5
+    ///   first without it). XOAUTH2 needs a token, so it is never chosen.
+    ///
+    /// # Errors
+    /// Without TLS, when the server offers neither `USER` nor a mechanism
+    /// but offers `STLS`: [`Error::TlsRequired`]. Otherwise, with no way
+    /// to log in listed: [`Error::Unsupported`]. Nothing is sent.
+    pub fn choose_login(&self, tls: bool) -> Result<LoginMethod, Error> {
+        let caps = match &self.capabilities {
+            Some(caps) if !self.capa_refused => caps,
+            _ => return Ok(LoginMethod::UserPass),
+        };
+        if caps.has("USER") {
+            return Ok(LoginMethod::UserPass);
+        }
+        let offered: Vec<Mechanism> = caps
+            .sasl_mechanisms()
+            .iter()
+            .filter_map(|m| Mechanism::from_name(m))
+            .collect();
+        if let Some(mechanism) = Mechanism::best(&offered, tls) {
+            return Ok(LoginMethod::Sasl(mechanism));
+        }
+        if !tls && caps.has("STLS") {
+            return Err(Error::TlsRequired);
+        }
+        Err(Error::Unsupported("USER or SASL PLAIN, LOGIN or CRAM-MD5"))
     }
 
     /// Sends `STLS` after checking that the server offers it and reads the
@@ -89,6 +142,24 @@ impl<S: Read + Write> Client<S> {
             }));
         }
         Ok(())
+    }
+
+    /// Sends `STLS` (RFC 2595 §4) after checking CAPA, runs `upgrade` on the
+    /// connection after the go-ahead, forgets the old capabilities and asks
+    /// `CAPA` again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] without STLS in CAPA; injected bytes after the
+    /// go-ahead (`BufferedAfterStartTls`); the upgrade's error.
+    pub fn stls_with(
+        mut self,
+        upgrade: impl FnOnce(&mut Connection<S>) -> Result<(), Error>,
+    ) -> Result<Self, Error> {
+        self.request_stls()?;
+        upgrade(&mut self.link.conn)?;
+        self.capabilities = None;
+        self.capa()?;
+        Ok(self)
     }
 
     /// Logs in with `USER` and `PASS` (RFC 1939 §7). On failure the client
@@ -278,6 +349,33 @@ fn expect_continue(reply: crate::response::Reply) -> Result<String, Error> {
     }
 }
 
+#[allow(clippy::result_large_err)] // the client comes back with the error (STYLE.md §3)
+impl<S: Read + Write + Encrypted> Client<S> {
+    /// Logs in the way the capabilities seen on this connection allow
+    /// ([`choose_login`](Self::choose_login)), asking CAPA first if it was
+    /// not asked yet. Never sends `USER` when CAPA lists SASL but not
+    /// `USER`, so no user name travels in clear before STLS.
+    ///
+    /// # Errors
+    /// As [`choose_login`](Self::choose_login) (nothing sent), then as
+    /// [`login`](Self::login) or [`auth`](Self::auth).
+    pub fn login_auto(mut self, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
+        if self.capabilities.is_none() {
+            if let Err(err) = self.capa() {
+                return Err((err, self));
+            }
+        }
+        match self.choose_login(self.link.conn.is_encrypted()) {
+            Ok(LoginMethod::UserPass) => self.login(user, pass),
+            Ok(LoginMethod::Sasl(mechanism)) => {
+                log::debug!("CAPA lists no USER; logging in with AUTH {mechanism}");
+                self.auth(mechanism, user, pass)
+            }
+            Err(err) => Err((err, self)),
+        }
+    }
+}
+
 impl Client<NetStream> {
     /// Connects, reads the greeting and asks CAPA; for
     /// [`Security::StartTls`] it upgrades with [`stls`](Self::stls) first. The transcript, if given, sees everything
@@ -311,12 +409,8 @@ impl Client<NetStream> {
     /// # Errors
     /// [`Error::Unsupported`] without STLS in CAPA; injected bytes after the
     /// go-ahead (`BufferedAfterStartTls`); TLS and certificate failures.
-    pub fn stls(mut self, server: &Server, tls: &TlsConfig) -> Result<Self, Error> {
-        self.request_stls()?;
-        self.link.conn.start_tls(server, tls)?;
-        self.capabilities = None;
-        self.capa()?;
-        Ok(self)
+    pub fn stls(self, server: &Server, tls: &TlsConfig) -> Result<Self, Error> {
+        self.stls_with(|conn| conn.start_tls(server, tls).map_err(Error::from))
     }
 }
 

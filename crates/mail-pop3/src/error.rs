@@ -89,6 +89,9 @@ pub enum Error {
     Invalid(EncodeError),
     /// The server does not offer what was asked (`STLS`, `APOP`, a SASL mechanism).
     Unsupported(&'static str),
+    /// The server offers no way to log in before TLS and offers STLS: the
+    /// connection must be protected first (RFC 2595 §4).
+    TlsRequired,
     /// Writing a message to the caller's writer (a file, say) failed; the
     /// connection itself is still fine.
     Output(io::Error),
@@ -134,6 +137,9 @@ impl fmt::Display for Error {
             Error::Protocol(err) => write!(f, "malformed POP3 reply: {err}"),
             Error::Invalid(err) => write!(f, "cannot send the command: {err}"),
             Error::Unsupported(what) => write!(f, "the server does not offer {what}"),
+            Error::TlsRequired => f.write_str(
+                "the server requires TLS before login (it offers STLS and no login without it)",
+            ),
             Error::Output(err) => write!(f, "cannot write the message: {err}"),
             Error::Wire(err) => err.fmt(f),
         }
@@ -147,7 +153,7 @@ impl std::error::Error for Error {
             Error::Invalid(err) => Some(err),
             Error::Output(err) => Some(err),
             Error::Wire(err) => Some(err),
-            Error::Rejected { .. } | Error::Unsupported(_) => None,
+            Error::Rejected { .. } | Error::Unsupported(_) | Error::TlsRequired => None,
         }
     }
 }

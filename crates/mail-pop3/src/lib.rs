@@ -1,5 +1,6 @@
 //! A blocking POP3 client: greeting, CAPA, STLS, the logins (USER/PASS,
-//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2), and the TRANSACTION commands, with
+//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2, and [`Client::login_auto`], which
+//! chooses among them from CAPA), and the TRANSACTION commands, with
 //! multi-line replies read to their terminating line, unstuffed and streamed
 //! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
 //!
@@ -67,7 +68,7 @@ mod raw;
 mod response;
 mod session;
 
-pub use client::Client;
+pub use client::{Client, LoginMethod};
 pub use command::{expects_multiline, Command};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
