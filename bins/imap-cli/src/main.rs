@@ -3,6 +3,7 @@
 
 mod console;
 mod fetch_all;
+mod typed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,11 +110,11 @@ fn run(args: Args) -> Result<(), CliError> {
         println!("{summary}");
         return Ok(());
     }
-    console::run(
-        session.into_console(),
-        args.commands,
-        args.idle_secs.map(Duration::from_secs),
-    )
+    let options = console::Options {
+        idle_limit: args.idle_secs.map(Duration::from_secs),
+        quiet: args.net.quiet,
+    };
+    console::run(session.into_console(), args.commands, &options)
 }
 
 /// `--auth` asks for one mechanism; without it the capabilities decide.

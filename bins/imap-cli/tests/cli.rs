@@ -131,7 +131,7 @@ fn the_original_scripts_session_through_stdin_shows_complete_replies() {
 }
 
 #[test]
-fn dash_c_runs_commands_and_a_rejection_exits_5() {
+fn dash_c_stops_at_the_first_rejected_command_with_exit_5() {
     let Some(env) = TestEnv::load() else { return };
     let (out, _) = imap_cli(
         &env,
@@ -154,13 +154,254 @@ fn dash_c_runs_commands_and_a_rejection_exits_5() {
     );
     assert!(text.contains("S: x9 NO"), "{text}");
     assert!(
-        text.contains("C: a3 capability"),
-        "later commands still run: {text}"
+        !text.contains("capability"),
+        "nothing runs after the rejection: {text}"
+    );
+    assert!(
+        text.contains("C: a3 LOGOUT"),
+        "the session still ends politely: {text}"
     );
     assert!(
         stderr(&out).starts_with("imap-cli: server rejected SELECT: NO"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn a_stdin_script_stops_at_the_first_rejected_command_too() {
+    let Some(env) = TestEnv::load() else { return };
+    let (out, _) = imap_cli(
+        &env,
+        "CAROL",
+        &[],
+        Some("noop\nexamine no-such-box\ncapability\n"),
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("C: a3 examine no-such-box"), "{text}");
+    assert!(!text.contains("capability"), "{text}");
+    assert!(text.contains("C: a4 LOGOUT"), "{text}");
+    assert!(
+        stderr(&out).starts_with("imap-cli: server rejected EXAMINE: NO"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_typo_is_reported_locally_and_never_sent() {
+    let Some(env) = TestEnv::load() else { return };
+    let (out, _) = imap_cli(
+        &env,
+        "CAROL",
+        &["-c", "noop", "-c", "selct inbox", "-c", "capability"],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a typo in a script is a usage error: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        !text.to_ascii_lowercase().contains("selct"),
+        "the typo went out: {text}"
+    );
+    assert!(!text.contains("inbox"), "{text}");
+    assert!(!text.contains("capability"), "the script stopped: {text}");
+    assert!(text.contains("C: a3 LOGOUT"), "{text}");
+    assert_eq!(
+        stderr(&out).trim(),
+        "imap-cli: unknown command \"selct\" (did you mean select?); :help lists the known ones"
+    );
+}
+
+#[test]
+fn capitals_send_an_extension_command_and_raw_sends_a_line_as_typed() {
+    let Some(env) = TestEnv::load() else { return };
+    let (out, _) = imap_cli(&env, "CAROL", &[], Some("XNOSUCHCMD 1\n"));
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("C: a2 XNOSUCHCMD 1\nS: a2 BAD"),
+        "{}",
+        stdout(&out)
+    );
+    let (out, _) = imap_cli(&env, "CAROL", &["-c", ":raw t7 noop"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("C: t7 noop\nS: t7 OK"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn enable_of_something_the_server_lacks_says_so() {
+    let Some(env) = TestEnv::load() else { return };
+    let (out, _) = imap_cli(
+        &env,
+        "CAROL",
+        &["-c", "capability", "-c", "enable IMAP4rev2"],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let caps = stdout(&out);
+    assert!(
+        !caps.contains("IMAP4rev2 "),
+        "this test needs a server without IMAP4rev2: {caps}"
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "imap-cli: the server did not enable IMAP4rev2: it does not offer it"
+    );
+}
+
+#[test]
+fn quiet_fetch_writes_the_message_bytes_exactly() {
+    let Some(env) = TestEnv::load() else { return };
+    let mbox = unique("quiet");
+    let mut s = session(&env, "BOB");
+    s.create(&mbox).unwrap();
+    // What a terminal or a line-based reader would change: escapes, 8-bit
+    // text, lines that look like IMAP, no line end at the very end.
+    let first = b"From: bob@example.test\r\nSubject: quiet \xed\x95\x9c\r\n\r\n\x1b[31mred\x1b[0m\r\n* 1 EXISTS\r\na1 OK fake\r\n)\r\n{5}\r\n.\r\nlast line".to_vec();
+    let second = message("quiet second", 2000);
+    s.append(&mbox, &[], first.clone()).unwrap();
+    s.append(&mbox, &[], second.clone()).unwrap();
+    let (out, _) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-q",
+            "-c",
+            &format!("select {mbox}"),
+            "-c",
+            "fetch 1 body[]",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, first, "stdout is the message, nothing else");
+    assert_eq!(stderr(&out), "");
+    // Several messages: each section's bytes, in order; header and text
+    // fetched apart make the message again.
+    let (out, _) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-q",
+            "-c",
+            &format!("examine {mbox}"),
+            "-c",
+            "fetch 1:2 body.peek[]",
+        ],
+        None,
+    );
+    assert_eq!(out.stdout, [first.clone(), second.clone()].concat());
+    let (out, _) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-q",
+            "-c",
+            &format!("examine {mbox}"),
+            "-c",
+            "fetch 2 (body.peek[header] body.peek[text])",
+        ],
+        None,
+    );
+    assert_eq!(out.stdout, second);
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}
+
+/// A full disk under `-q` is stdout's failure, not the server's.
+#[cfg(target_os = "linux")]
+#[test]
+fn quiet_fetch_into_a_full_disk_says_so() {
+    let Some(env) = TestEnv::load() else { return };
+    let mbox = unique("full");
+    let mut s = session(&env, "BOB");
+    s.create(&mbox).unwrap();
+    s.append(&mbox, &[], message("full disk", 5000)).unwrap();
+    let (user, pass) = env.account("BOB");
+    let out = Command::new(BIN)
+        .arg(&user)
+        .args([
+            "--host",
+            &env.var("MAILTEST_TLS_NAME"),
+            "--port",
+            &env.var("MAILTEST_IMAPS_PORT"),
+            "--tls",
+            "implicit",
+        ])
+        .args([
+            "--ca-file",
+            &env.var("MAILTEST_CA_FILE"),
+            "-q",
+            "-c",
+            &format!("examine {mbox}"),
+            "-c",
+            "fetch 1 body.peek[]",
+        ])
+        .env("MAIL_PASSWORD", pass.expose())
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("imap-cli: cannot write to stdout: "),
+        "{}",
+        stderr(&out)
+    );
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}
+
+#[test]
+fn quoted_korean_names_for_append_and_decoded_names_in_status() {
+    let Some(env) = TestEnv::load() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("my message.eml");
+    std::fs::write(&file, message("sent folder", 3)).unwrap();
+    let name = unique("보낸 편지함");
+    let encoded = mail_imap::utf7::encode(&name);
+    let (out, _) = imap_cli(
+        &env,
+        "BOB",
+        &[
+            "-c",
+            &format!("create \"{name}\""),
+            "-c",
+            &format!(":append \"{name}\" \"{}\"", file.display()),
+            "-c",
+            &format!("status \"{name}\" (messages)"),
+            "-c",
+            &format!("delete \"{name}\""),
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("appended: "), "{text}");
+    assert!(
+        text.contains(&format!("C: a3 APPEND \"{encoded}\" {{")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("S: * STATUS \"{encoded}\" (MESSAGES 1)\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\n   {encoded} = {name}\nC: a5 delete")),
+        "STATUS names decoded: {text}"
     );
 }
 
@@ -295,6 +536,14 @@ fn local_commands_append_show_and_save() {
     assert!(text.contains("From: 친구 <friend@example.test>"), "{text}");
     assert!(text.contains("Subject: 안녕"), "{text}");
     assert!(text.contains("\n안녕하세요\n"), "{text}");
+    assert!(
+        !text.contains("7JWI64WV7ZWY7IS47JqU"),
+        ":show and :save leave the raw message out: {text}"
+    );
+    assert!(
+        text.contains(&format!("S: <literal of {} bytes>", raw.len())),
+        "{text}"
+    );
     assert_eq!(std::fs::read(&saved).unwrap(), raw);
 }
 
@@ -417,6 +666,14 @@ fn fetch_displays_are_annotated_and_show_decodes_a_korean_message() {
                  Cc: 박영희 <park@example.test>\nDate: Sun, 22 Nov 2026 13:00:00 +0900\nSubject: 회의 자료 안내\n\n\
                  안녕하세요.\n회의 자료를 보냅니다.\n[attachment: 회의 자료.pdf (application/pdf, 265 bytes)]\n";
     assert!(text.contains(shown), "{text}");
+    assert!(
+        !text.contains("vsiz58fPvLy/5C4NCsi4wMcgwNq34bimILq4s8C0z7TZLg0K"),
+        ":show is the decoded view only: {text}"
+    );
+    assert!(
+        !text.contains("Content-Transfer-Encoding"),
+        ":show is the decoded view only: {text}"
+    );
     assert!(!text.contains(&pass));
 }
 

@@ -230,3 +230,77 @@ fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(!screen.contains(pass.expose()), "password on screen");
 }
+
+#[test]
+fn each_line_shows_once_as_sent_and_a_typo_gets_a_suggestion() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("CAROL");
+    let tmux = Tmux {
+        socket: format!("imap-cli-typo-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_IMAPS_PORT"),
+        env.var("MAILTEST_CA_FILE")
+    );
+    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
+    // 60 columns: the long line below wraps over three rows.
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "60",
+        "-y",
+        "60",
+        "-e",
+        &password_env,
+        &command,
+    ]);
+    tmux.wait_for(":help for more");
+    std::thread::sleep(Duration::from_millis(300));
+
+    tmux.keys(&["capability", "Enter"]);
+    tmux.wait_for("OK Capability completed");
+    // A typo: not sent, the likely command named; the session goes on.
+    tmux.keys(&["selct inbox", "Enter"]);
+    tmux.wait_for("did you mean select?");
+    let long = format!("noop {}", "x".repeat(120));
+    tmux.keys(&[&long, "Enter"]);
+    tmux.wait_for("S: a3 ");
+    tmux.keys(&["examine inbox", "Enter"]);
+    tmux.wait_for("Examine completed");
+    tmux.keys(&["C-d"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(
+        screen.contains("EXIT=0"),
+        "a person's session is not failed by a typo: {screen}"
+    );
+    // Each command once, as it went on the wire (with its tag).
+    assert_eq!(screen.matches("capability").count(), 1, "{screen}");
+    assert!(screen.contains("C: a2 capability\n"), "{screen}");
+    assert_eq!(screen.matches("examine inbox").count(), 1, "{screen}");
+    assert!(screen.contains("C: a4 examine inbox\n"), "{screen}");
+    assert_eq!(
+        screen.matches("noop x").count(),
+        1,
+        "a wrapped line is taken off whole: {screen}"
+    );
+    assert!(screen.contains(&format!("C: a3 {long}\n")), "{screen}");
+    // The typo stays as typed, with the sentence under it; nothing went out.
+    assert!(
+        screen
+            .contains("C: selct inbox\nimap-cli: unknown command \"selct\" (did you mean select?)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("a3 selct") && !screen.contains("selct INBOX"),
+        "{screen}"
+    );
+    assert!(!screen.contains(pass.expose()), "password on screen");
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use mail_cli::console::Input;
 use mail_cli::download::DownloadDir;
+use mail_cli::escaped::EscapedLines;
 use mail_cli::{exit, CliError};
 use mail_pop3::{Error, MsgNum, Session};
 use mail_wire::{Direction, NetStream, Transcript};
@@ -20,7 +21,16 @@ DELE n, RSET, NOOP, CAPA, QUIT. Local commands:
   :help           this text
   :show N         message N decoded (headers and text)
   :save N PATH    message N into the file PATH (written safely: temporary name, sync, rename)
+  :raw LINE       send LINE as typed, unchecked (a command this console does not know)
+An unknown command is not sent (a typo gets a suggestion); one typed in capitals
+(XTND, X-FOO) is taken for a server extension and sent.
 End of input (Ctrl-D) ends the session with QUIT.";
+
+/// The commands of RFC 1939, RFC 2449, RFC 2595, RFC 5034 and RFC 6856.
+const COMMANDS: &[&str] = &[
+    "USER", "PASS", "APOP", "AUTH", "STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "QUIT", "TOP",
+    "UIDL", "CAPA", "STLS", "UTF8", "LANG",
+];
 
 /// At a terminal the editor already shows the typed line after `C: `; the
 /// transcript's copy of it is skipped so each command appears once.
@@ -38,44 +48,30 @@ impl Transcript for TypedEcho {
     }
 }
 
-/// Writes server bytes to a terminal line by line, control characters
-/// escaped, so a message cannot send escape sequences to the terminal.
-struct EscapedLines<'a, W: Write> {
-    out: &'a mut W,
-    partial: Vec<u8>,
-}
-
-impl<W: Write> EscapedLines<'_, W> {
-    fn finish(&mut self) {
-        if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            let _ = writeln!(self.out, "{}", mail_wire::escape_for_display(&line));
-        }
-    }
-}
-
-impl<W: Write> Write for EscapedLines<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        for &b in buf {
-            if b == b'\n' {
-                let line = std::mem::take(&mut self.partial);
-                let line = line.strip_suffix(b"\r").unwrap_or(&line);
-                writeln!(self.out, "{}", mail_wire::escape_for_display(line))?;
-            } else {
-                self.partial.push(b);
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
 enum Flow {
     Continue,
+    /// The server sent a `+` challenge: the next line answers it.
+    Challenge,
     Closed,
+}
+
+/// The error for a line whose first word is no POP3 command, unless it is
+/// typed in capitals (an extension the server may know).
+fn known_command(line: &str) -> Option<CliError> {
+    let verb = line.split_ascii_whitespace().next().unwrap_or_default();
+    if COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(verb)) {
+        return None;
+    }
+    if mail_cli::typo::looks_like_extension(verb)
+        && mail_cli::typo::closest(verb, COMMANDS).is_none()
+    {
+        return None;
+    }
+    Some(CliError::usage(mail_cli::typo::unknown_command(
+        verb,
+        COMMANDS,
+        "and :raw LINE sends a line unchecked",
+    )))
 }
 
 /// Runs commands from `input` until it ends (then QUIT) or the user quits.
@@ -95,22 +91,32 @@ pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliE
         }
         eprintln!("pop3-cli: logged in; type POP3 commands, :help for more, Ctrl-D to quit");
     }
+    // After a `+` challenge the next line is SASL data, not a command.
+    let mut sasl_pending = false;
     while let Some(line) = input.next_line() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let outcome = match line.strip_prefix(':') {
+        let (line, checked) = match line.strip_prefix(":raw ") {
+            Some(raw) => (raw.trim(), false),
+            None => (line, !sasl_pending),
+        };
+        let outcome = match line.strip_prefix(':').filter(|_| checked) {
             Some(local) => local_command(&mut session, local),
-            None => {
-                skip_next.store(interactive, Ordering::Relaxed);
-                let outcome = remote(&mut session, line, interactive, quiet);
-                skip_next.store(false, Ordering::Relaxed);
-                outcome
-            }
+            None => match known_command(line).filter(|_| checked) {
+                Some(unknown) => Err(unknown),
+                None => {
+                    skip_next.store(interactive, Ordering::Relaxed);
+                    let outcome = remote(&mut session, line, interactive, quiet);
+                    skip_next.store(false, Ordering::Relaxed);
+                    sasl_pending = matches!(outcome, Ok(Flow::Challenge));
+                    outcome
+                }
+            },
         };
         match outcome {
-            Ok(Flow::Continue) => {}
+            Ok(Flow::Continue | Flow::Challenge) => {}
             Ok(Flow::Closed) => return Ok(()),
             Err(err) if matches!(err.code, exit::CONNECTION | exit::PROTOCOL) => return Err(err),
             Err(err) if interactive => eprintln!("pop3-cli: {err}"),
@@ -135,10 +141,7 @@ fn remote(
     let raw = if quiet {
         let mut stdout = io::stdout().lock();
         let raw = if stdout.is_terminal() {
-            let mut escaped = EscapedLines {
-                out: &mut stdout,
-                partial: Vec::new(),
-            };
+            let mut escaped = EscapedLines::new(&mut stdout);
             let raw = session.raw(line, &mut escaped);
             escaped.finish();
             raw
@@ -158,6 +161,9 @@ fn remote(
     if raw.closed {
         return Ok(Flow::Closed);
     }
+    if raw.reply.status == mail_pop3::Status::Continue {
+        return Ok(Flow::Challenge);
+    }
     if raw.reply.status == mail_pop3::Status::Err && !interactive {
         let verb = line
             .split_ascii_whitespace()
@@ -175,7 +181,10 @@ fn remote(
 fn local_command(session: &mut Session<NetStream>, command: &str) -> Result<Flow, CliError> {
     let mut words = command.split_ascii_whitespace();
     match (words.next(), words.next(), words.next()) {
-        (Some("help"), None, None) => println!("{HELP}"),
+        (Some("help"), None, None) => println!(
+            "{HELP}\nPOP3 commands known here:\n{}",
+            mail_cli::typo::command_list(COMMANDS)
+        ),
         (Some("show"), Some(n), None) => {
             let msg = msg_num(n)?;
             let mut raw = Vec::new();
@@ -254,28 +263,5 @@ fn save(session: &mut Session<NetStream>, msg: MsgNum, path: &Path) -> Result<u6
         Ok(_) => Ok(size),
         Err(SaveError::File(err)) => Err(file_error(err)),
         Err(SaveError::Server(err)) => Err(cli_error(&err)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_bytes_reach_a_terminal_escaped_line_by_line() {
-        let mut screen = Vec::new();
-        let mut escaped = EscapedLines {
-            out: &mut screen,
-            partial: Vec::new(),
-        };
-        escaped
-            .write_all(b"Subject: \x1b]0;owned\x07\r\nbo")
-            .unwrap();
-        escaped.write_all(b"dy\r\nno line end").unwrap();
-        escaped.finish();
-        assert_eq!(
-            String::from_utf8(screen).unwrap(),
-            "Subject: \\x1b]0;owned\\x07\nbody\nno line end\n"
-        );
     }
 }

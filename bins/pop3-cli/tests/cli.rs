@@ -221,6 +221,79 @@ fn apop_login_and_a_rejected_command_exits_5() {
 }
 
 #[test]
+fn dash_c_stops_at_the_first_rejected_command_with_exit_5() {
+    let Some(env) = TestEnv::load() else { return };
+    let _turn = lock("BOB");
+    fill(&env, "BOB", &[message(1, "one\r\n")]);
+    let output = pop3_cli(
+        &env,
+        "BOB",
+        "pop3s",
+        &["-c", "stat", "-c", "dele 9", "-c", "list"],
+        "",
+    );
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(5), "{out}");
+    assert_eq!(
+        stderr(&output).trim(),
+        "pop3-cli: server rejected DELE: -ERR There's no message 9."
+    );
+    assert!(
+        !out.contains("C: list"),
+        "nothing runs after the rejection: {out}"
+    );
+    assert!(
+        out.trim_end().ends_with("C: QUIT\nS: +OK Logging out."),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_typo_is_reported_locally_and_capitals_or_raw_send_what_the_console_does_not_know() {
+    let Some(env) = TestEnv::load() else { return };
+    let _turn = lock("BOB");
+    fill(&env, "BOB", &[message(1, "one\r\n")]);
+    let output = pop3_cli(
+        &env,
+        "BOB",
+        "pop3s",
+        &["-c", "stat", "-c", "stta", "-c", "list"],
+        "",
+    );
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert_eq!(
+        stderr(&output).trim(),
+        "pop3-cli: unknown command \"stta\" (did you mean stat?); :help lists the known ones"
+    );
+    assert!(!out.contains("stta") && !out.contains("C: list"), "{out}");
+    assert!(
+        out.trim_end().ends_with("C: QUIT\nS: +OK Logging out."),
+        "{out}"
+    );
+
+    let output = pop3_cli(&env, "BOB", "pop3s", &[], "XNOSUCH 1\n");
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "an extension command is sent: {}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("C: XNOSUCH 1\nS: -ERR"),
+        "{}",
+        stdout(&output)
+    );
+    let output = pop3_cli(&env, "BOB", "pop3s", &["-c", ":raw frob"], "");
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        stdout(&output).contains("C: frob\nS: -ERR"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn show_and_save_decode_and_store_a_message() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");

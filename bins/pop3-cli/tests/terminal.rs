@@ -175,3 +175,68 @@ fn a_person_logs_in_types_commands_recalls_history_and_leaves_with_ctrl_d() {
         "the password is on the screen:\n{screen}"
     );
 }
+
+#[test]
+fn a_typo_at_the_terminal_is_not_sent_and_gets_a_suggestion() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("ALICE");
+    let tmux = Tmux {
+        socket: format!("pop3-cli-typo-test-{}", std::process::id()),
+    };
+    let program = format!(
+        "{} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        env.var("MAILTEST_HOST"),
+        env.var("MAILTEST_POP3S_PORT"),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let password = format!("MAIL_PASSWORD={}", pass.expose());
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "-e",
+        &password,
+        "sh",
+        "-c",
+        &program,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    tmux.wait_for(":help for more", 1);
+    std::thread::sleep(Duration::from_millis(300));
+
+    tmux.keys(&["-l", "stta"]);
+    tmux.keys(&["Enter"]);
+    let before = tmux
+        .wait_for("did you mean stat?", 1)
+        .matches("S: +OK ")
+        .count();
+    tmux.keys(&["-l", "stat"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("S: +OK ", before + 1);
+    tmux.keys(&["C-d"]);
+    let screen = tmux.wait_for("EXIT=", 1);
+    assert!(screen.contains("C: stta\npop3-cli: unknown command \"stta\" (did you mean stat?); :help lists the known ones\n"), "{screen}");
+    assert!(
+        !screen.contains("-ERR"),
+        "the typo never reached the server:\n{screen}"
+    );
+    assert_eq!(screen.matches("C: stat").count(), 1, "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        !screen.contains(pass.expose()),
+        "the password is on the screen:\n{screen}"
+    );
+}

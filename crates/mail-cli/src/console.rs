@@ -2,7 +2,7 @@
 //! person at a terminal (line editing and history).
 
 use std::collections::VecDeque;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
@@ -74,5 +74,55 @@ impl Input {
                 Err(_) => None,
             },
         }
+    }
+
+    /// Takes the line just typed (`typed`, as [`next_line`](Self::next_line)
+    /// returned it) off the terminal, so that the transcript's copy of what
+    /// went on the wire (with its tag) is the only one shown. Does nothing
+    /// unless a person types at a terminal.
+    pub fn erase_typed(&mut self, typed: &str) {
+        let Input::Editor(editor) = self else { return };
+        let Some((columns, _)) = editor.dimensions() else {
+            return;
+        };
+        let rows = typed_rows(typed, columns);
+        // Up to the prompt's row, then clear from there to the end of the screen.
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "\x1b[{rows}A\r\x1b[J");
+        let _ = out.flush();
+    }
+}
+
+/// Terminal rows the prompt and `typed` took on a screen `columns` wide
+/// (a wide character that does not fit at the end of a row starts the next).
+fn typed_rows(typed: &str, columns: usize) -> usize {
+    let columns = columns.max(2);
+    let (mut rows, mut column) = (1, 0);
+    for c in PROMPT.chars().chain(typed.chars()) {
+        let width = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if column + width > columns {
+            rows += 1;
+            column = 0;
+        }
+        column += width;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_lines_wrap_by_display_width() {
+        assert_eq!(typed_rows("capability", 80), 1);
+        assert_eq!(typed_rows(&"x".repeat(77), 80), 1);
+        assert_eq!(typed_rows(&"x".repeat(78), 80), 2);
+        // Hangul takes two columns each.
+        assert_eq!(typed_rows(&"한".repeat(38), 80), 1);
+        assert_eq!(typed_rows(&"한".repeat(39), 80), 2);
+        // 3 + 76 columns, then a wide character moves to the next row.
+        assert_eq!(typed_rows(&format!("{}한", "x".repeat(76)), 80), 2);
+        assert_eq!(typed_rows("", 80), 1);
     }
 }

@@ -1,7 +1,8 @@
 //! What the mail command-line programs (`smtp-send`, `pop3-cli`,
 //! `imap-cli`) share, so each binary stays a thin layer: the connection flags
 //! ([`NetArgs`]) and provider presets, the password sources, the `C:`/`S:`
-//! [`Printer`], the console input, decoded message views, durable downloads, and the exit codes of
+//! [`Printer`], the console input (with typo suggestions for unknown commands), decoded message views,
+//! server data escaped for a terminal, durable downloads, and the exit codes of
 //! DESIGN.md.
 //!
 //! In scope: turning command-line arguments into library values and
@@ -28,6 +29,7 @@
 
 pub mod console;
 pub mod download;
+pub mod escaped;
 pub mod exit;
 pub mod login;
 mod net_args;
@@ -35,6 +37,7 @@ mod password;
 pub mod preset;
 mod printer;
 pub mod show;
+pub mod typo;
 
 pub use exit::{wire_exit_code, CliError};
 pub use login::AuthArg;

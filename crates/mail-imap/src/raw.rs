@@ -1,10 +1,13 @@
 //! Console mode: one line typed by a person, one complete reply.
 //!
-//! A line that starts with a command name gets a tag; a line that starts
-//! with anything else is taken to carry the user's own tag. The reply is
-//! read to its tagged completion, literals included (streamed through the
-//! transcript, never held whole). The password of a typed LOGIN and the
-//! data of AUTHENTICATE are masked in the transcript.
+//! [`Console::execute`]: a line that starts with a command name gets a
+//! tag; a line that starts with anything else is taken to carry the user's
+//! own tag. A program that decides tag and command itself (imap-cli tells
+//! typos from tags) calls [`Console::execute_parts`]. The reply is read to
+//! its tagged completion, literals included (streamed through the
+//! transcript, never held whole; FETCH body sections also to a writer of
+//! the caller's). The password of a typed LOGIN and the data of
+//! AUTHENTICATE are masked in the transcript.
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -14,7 +17,7 @@ use mail_wire::{Direction, Line, Secret};
 use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::{Core, Frame, Piece};
-use crate::response::{Response, Status, Tag, Tagged, Untagged};
+use crate::response::{FetchItem, NString, Response, Status, Tag, Tagged, Untagged};
 use crate::{Client, Session};
 
 /// Commands that get a tag added (RFC 3501, RFC 9051 and common extensions).
@@ -63,7 +66,13 @@ pub const COMMANDS: &[&str] = &[
     "THREAD",
     "COMPRESS",
     "XLIST",
-    "ESEARCH",
+    "UNAUTHENTICATE",
+    "REPLACE",
+    "NOTIFY",
+    "URLFETCH",
+    "GENURLAUTH",
+    "RESETKEY",
+    "CANCELUPDATE",
 ];
 
 /// The reply to one console line.
@@ -108,6 +117,16 @@ impl<S: Read + Write> Session<S> {
             core: self.into_core(),
             pending: None,
         }
+    }
+}
+
+fn check_line(text: &str) -> Result<(), Error> {
+    match text.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        Some(at) => Err(Error::Invalid(crate::EncodeError::LineBreak {
+            what: "console line",
+            at,
+        })),
+        None => Ok(()),
     }
 }
 
@@ -316,29 +335,70 @@ impl<S: Read + Write> Console<S> {
     /// CR/LF in the line, a broken response, a tagged reply for another
     /// tag, the connection. A NO or BAD is a reply, not an error.
     pub fn execute(&mut self, line: &str) -> Result<Reply, Error> {
-        if let Some(at) = line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(Error::Invalid(crate::EncodeError::LineBreak {
-                what: "console line",
-                at,
-            }));
+        if self.pending.is_some() {
+            return self.send_data(line, &mut io::sink());
         }
-        if let Some((tag, secret)) = self.pending.take() {
-            // Data for a command waiting on a continuation.
-            if secret {
-                self.core
-                    .conn
-                    .send(Line::with_secret(b"", &Secret::new(line)))?;
-            } else {
-                self.core.conn.send(Line::public(line.as_bytes()))?;
-            }
-            return self.read_reply(tag, secret);
+        let (tag, command, rest) = split_line(line, String::new);
+        let tag = Some(tag).filter(|t| !t.is_empty());
+        self.execute_parts(tag.as_deref(), &command, &rest, &mut io::sink())
+    }
+
+    /// True when the last reply was a continuation request: the next line
+    /// is data for that command ([`send_data`](Self::send_data)).
+    pub fn awaits_data(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Sends a line of data for the command waiting on a continuation
+    /// (masked in the transcript after AUTHENTICATE) and reads on; FETCH
+    /// body sections go to `fetched` as for
+    /// [`execute_parts`](Self::execute_parts).
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute); no command waits for data.
+    pub fn send_data(&mut self, line: &str, fetched: &mut dyn Write) -> Result<Reply, Error> {
+        check_line(line)?;
+        let Some((tag, secret)) = self.pending.take() else {
+            return Err(Error::Unexpected(
+                "a data line while no command waits for one".into(),
+            ));
+        };
+        if secret {
+            self.core
+                .conn
+                .send(Line::with_secret(b"", &Secret::new(line)))?;
+        } else {
+            self.core.conn.send(Line::public(line.as_bytes()))?;
         }
-        let mut counter = None;
-        let (tag, command, rest) = split_line(line, || {
-            let t = self.core.next_tag();
-            counter = Some(t.0.clone());
-            t.0
-        });
+        self.read_reply(tag, secret, fetched)
+    }
+
+    /// Sends `command rest` under `tag` (a new one when `None`) and reads
+    /// the complete reply. The contents of FETCH body sections (`BODY[...]`,
+    /// `BINARY[...]`, `RFC822...`) are also written to `fetched`, byte for
+    /// byte, in the order received.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute).
+    pub fn execute_parts(
+        &mut self,
+        tag: Option<&str>,
+        command: &str,
+        rest: &str,
+        fetched: &mut dyn Write,
+    ) -> Result<Reply, Error> {
+        for part in [tag.unwrap_or_default(), command, rest] {
+            check_line(part)?;
+        }
+        if self.pending.is_some() {
+            return Err(Error::Unexpected(
+                "a command while the last one waits for data".into(),
+            ));
+        }
+        let tag = match tag {
+            Some(tag) => tag.to_owned(),
+            None => self.core.next_tag().0,
+        };
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
         if !rest.is_ascii() {
@@ -349,13 +409,13 @@ impl<S: Read + Write> Console<S> {
                     self.core.utf8(),
                     charset && !self.core.utf8_accept(),
                 )?;
-                return self.send_typed(Tag(tag), &cmd);
+                return self.send_typed(Tag(tag), &cmd, fetched);
             }
         }
         let rest = if self.core.utf8() {
-            rest
+            rest.to_owned()
         } else {
-            encode_mailbox_arguments(&upper, &rest)
+            encode_mailbox_arguments(&upper, rest)
         };
         let secret_from = match upper.as_str() {
             "LOGIN" => login_secret_start(&rest),
@@ -376,15 +436,20 @@ impl<S: Read + Write> Console<S> {
                 .conn
                 .send(Line::public(format!("{head} {rest}").as_bytes()))?,
         }
-        self.read_reply(Tag(tag), upper == "AUTHENTICATE")
+        self.read_reply(Tag(tag), upper == "AUTHENTICATE", fetched)
     }
 
     /// Sends a command built from a typed line (literals wait for their
     /// continuation) and reads its reply; a NO to a literal is the reply.
-    fn send_typed(&mut self, tag: Tag, cmd: &Command) -> Result<Reply, Error> {
+    fn send_typed(
+        &mut self,
+        tag: Tag,
+        cmd: &Command,
+        fetched: &mut dyn Write,
+    ) -> Result<Reply, Error> {
         let mut seen = Vec::new();
         let mut reply = match self.core.send_tagged(&tag, cmd, &mut seen) {
-            Ok(()) => self.read_reply(tag, false)?,
+            Ok(()) => self.read_reply(tag, false, fetched)?,
             Err(Error::Rejected { reply, .. }) => Reply {
                 tagged: Some(*reply),
                 ..Reply::default()
@@ -396,17 +461,33 @@ impl<S: Read + Write> Console<S> {
         Ok(reply)
     }
 
-    fn read_reply(&mut self, tag: Tag, secret_continuation: bool) -> Result<Reply, Error> {
+    fn read_reply(
+        &mut self,
+        tag: Tag,
+        secret_continuation: bool,
+        fetched: &mut dyn Write,
+    ) -> Result<Reply, Error> {
         let mut reply = Reply::default();
         let mut frame = Frame::default();
         loop {
             match self.core.advance(&mut frame, true)? {
                 Piece::Body(ctx) => {
                     let mut done = 0;
-                    self.core
-                        .copy_literal(ctx.size, &mut io::sink(), &mut done)?;
+                    self.core.copy_literal(ctx.size, fetched, &mut done)?;
                 }
                 Piece::Done(Response::Untagged(u)) => {
+                    // A short section may come as a quoted string, read with the line.
+                    if let Untagged::Fetch(f) = &u {
+                        for item in &f.items {
+                            if let FetchItem::Body {
+                                data: NString::Bytes(bytes),
+                                ..
+                            } = item
+                            {
+                                fetched.write_all(bytes).map_err(mail_wire::Error::from)?;
+                            }
+                        }
+                    }
                     self.core.absorb(&u);
                     reply.untagged.push(u);
                 }
@@ -469,14 +550,15 @@ impl<S: Read + Write> Console<S> {
             }
         }
         self.core.conn.send(Line::public(b"DONE"))?;
-        let rest = self.read_reply(tag, false)?;
+        let rest = self.read_reply(tag, false, &mut io::sink())?;
         reply.untagged.extend(rest.untagged);
         reply.tagged = rest.tagged;
         reply.continuation = None;
         Ok(reply)
     }
 
-    /// FETCH n BODY.PEEK[] into memory (for `:show` and `:save`).
+    /// FETCH n BODY.PEEK[] into memory (for `:show` and `:save`); the
+    /// transcript notes the literal's size instead of showing the raw message.
     ///
     /// # Errors
     /// Rejection (no mailbox selected), limits, the connection.
@@ -484,7 +566,10 @@ impl<S: Read + Write> Console<S> {
         let cmd = Command::new("FETCH")
             .raw(&seq.to_string(), "message number")?
             .raw("BODY.PEEK[]", "items")?;
-        let (seen, _) = self.core.run(cmd)?;
+        let echo = std::mem::replace(&mut self.core.echo_literals, false);
+        let result = self.core.run(cmd);
+        self.core.echo_literals = echo;
+        let (seen, _) = result?;
         seen.into_iter()
             .find_map(|u| match u {
                 Untagged::Fetch(f) => f.body().and_then(|b| b.bytes().map(<[u8]>::to_vec)),
@@ -539,6 +624,40 @@ mod tests {
         );
         let (t, c, _) = split_line("uid fetch 1:* flags", || "a2".into());
         assert_eq!((t.as_str(), c.as_str()), ("a2", "uid"));
+    }
+
+    fn console(script: &str) -> Console<mail_wire::testing::ScriptedStream> {
+        let stream = mail_wire::testing::ScriptedStream::from_transcript(&format!(
+            "S: * OK [CAPABILITY IMAP4rev1] ready\nC: a1 LOGIN u ********\nS: a1 OK [CAPABILITY IMAP4rev1] done\n{script}"
+        ));
+        let client =
+            Client::new(mail_wire::Connection::new(stream, crate::default_limits())).unwrap();
+        client
+            .login("u", &Secret::new("p"))
+            .map_err(|(e, _)| e)
+            .unwrap()
+            .into_console()
+    }
+
+    #[test]
+    fn fetched_sections_are_written_byte_for_byte_in_order() {
+        let mut c = console(
+            "C: a2 fetch 1:2 body[]\nS: * 1 FETCH (BODY[] {4}\nS: hi\nS: )\nS: * 2 FETCH (FLAGS (\\Seen) BODY[] \"x\\\"y\")\n\
+             S: a2 OK done\nC: t1 XFOO 1\nS: t1 BAD what\nC: a3 XBAR\nS: a3 OK fine\n",
+        );
+        let mut out = Vec::new();
+        let reply = c
+            .execute_parts(None, "fetch", "1:2 body[]", &mut out)
+            .unwrap();
+        assert!(reply.is_ok());
+        assert_eq!(out, b"hi\r\nx\"y");
+        let reply = c.execute_parts(Some("t1"), "XFOO", "1", &mut out).unwrap();
+        assert_eq!(reply.tagged.unwrap().status, Status::Bad);
+        assert!(c.execute_parts(None, "XBAR", "", &mut out).unwrap().is_ok());
+        assert!(
+            c.execute_parts(None, "NOOP", "a\r\nb", &mut out).is_err(),
+            "no line break reaches the wire"
+        );
     }
 
     #[test]
