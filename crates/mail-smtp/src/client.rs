@@ -359,6 +359,48 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         }
     }
 
+    /// `STARTTLS` (RFC 3207) with the handshake done by `upgrade` (a
+    /// stream other than [`NetStream`], e.g. a scripted one in tests):
+    /// sends STARTTLS, runs `upgrade` after the go-ahead, forgets what was
+    /// learnt before (§4.2) and sends EHLO again.
+    ///
+    /// # Errors
+    /// As [`Client::starttls`], with `upgrade`'s error as [`Error::Wire`].
+    pub fn starttls_with(
+        &mut self,
+        upgrade: impl FnOnce(&mut Connection<S>) -> Result<(), mail_wire::Error>,
+    ) -> Result<(), Error> {
+        self.check_usable()?;
+        if self.tls {
+            return Err(Error::Wire(mail_wire::Error::AlreadyTls));
+        }
+        if !self.caps.starttls() {
+            return Err(Error::Unsupported("STARTTLS"));
+        }
+        let reply = self.command(&Command::StartTls)?;
+        if reply.code() != ReplyCode::SERVICE_READY {
+            return Err(Error::Rejected {
+                command: "STARTTLS",
+                reply,
+            });
+        }
+        let buffered = self.conn.buffered().len();
+        if buffered > 0 {
+            self.broken = true;
+            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
+                bytes: buffered,
+            }));
+        }
+        if let Err(err) = upgrade(&mut self.conn) {
+            self.broken = true;
+            return Err(Error::Wire(err));
+        }
+        self.tls = true;
+        self.caps = Capabilities::default();
+        self.ehlo()?;
+        Ok(())
+    }
+
     /// Authenticates with `mechanism`, or the best one offered when `None`
     /// (see [`Mechanism::best`]). For XOAUTH2 `secret` is the access token.
     /// Returns the mechanism used.
@@ -1263,28 +1305,7 @@ impl Client<NetStream> {
     /// `BufferedAfterStartTls` when bytes followed the go-ahead (a response
     /// injection attempt), `Tls` when the handshake or certificate check fails.
     pub fn starttls(&mut self, server: &Server, tls: &TlsConfig) -> Result<(), Error> {
-        self.check_usable()?;
-        if self.tls {
-            return Err(Error::Wire(mail_wire::Error::AlreadyTls));
-        }
-        if !self.caps.starttls() {
-            return Err(Error::Unsupported("STARTTLS"));
-        }
-        let reply = self.command(&Command::StartTls)?;
-        if reply.code() != ReplyCode::SERVICE_READY {
-            return Err(Error::Rejected {
-                command: "STARTTLS",
-                reply,
-            });
-        }
-        if let Err(err) = self.conn.start_tls(server, tls) {
-            self.broken = true;
-            return Err(Error::Wire(err));
-        }
-        self.tls = true;
-        self.caps = Capabilities::default();
-        self.ehlo()?;
-        Ok(())
+        self.starttls_with(|conn| conn.start_tls(server, tls))
     }
 }
 

@@ -1257,3 +1257,48 @@ fn send_all_adds_8bitmime_for_8bit_bodies_and_refuses_utf8_headers_without_smtpu
     );
     stream.assert_done();
 }
+
+#[test]
+fn starttls_with_forgets_the_plain_text_capabilities() {
+    let stream = ScriptedStream::from_transcript(
+        "S: 220 mail.example.test ESMTP\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250-STARTTLS\nS: 250 SIZE 10\n\
+         C: STARTTLS\nS: 220 2.0.0 Ready to start TLS\n\
+         C: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 AUTH PLAIN\n",
+    );
+    let (mut client, _) = start(&stream);
+    let mut upgraded = false;
+    client
+        .starttls_with(|_| {
+            upgraded = true;
+            Ok(())
+        })
+        .unwrap();
+    assert!(upgraded && client.is_tls());
+    assert!(client.capabilities().has("AUTH") && !client.capabilities().has("SIZE"));
+    stream.assert_done();
+}
+
+#[test]
+fn starttls_with_refuses_bytes_injected_after_the_go_ahead() {
+    // The injected line arrives with the go-ahead, as in one TCP segment.
+    let stream = ScriptedStream::from_transcript(
+        "S: 220 mail.example.test ESMTP\nC: EHLO client.example.test\nS: 250-mail.example.test\nS: 250 STARTTLS\nC: STARTTLS\n",
+    )
+    .then_serve(b"220 2.0.0 Ready to start TLS\r\n250-injected\r\n");
+    let (mut client, _) = start(&stream);
+    let err = client
+        .starttls_with(|_| panic!("no handshake after injected bytes"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Wire(mail_wire::Error::BufferedAfterStartTls { .. })
+        ),
+        "{err}"
+    );
+    assert!(!client.is_tls());
+    assert!(
+        matches!(client.noop(), Err(Error::Broken)),
+        "the session is unusable"
+    );
+}

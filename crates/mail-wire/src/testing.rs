@@ -3,7 +3,9 @@
 //!
 //! A script is written in the transcript format users already read: `S:`
 //! lines are served, `C:` lines are what the client must send, byte for byte
-//! (CRLF added to both); `********` in a `C:` line matches any secret.
+//! (CRLF added to both); `********` in a `C:` line matches any secret, and
+//! the line `C: <message body>` matches any client lines up to the next `C:`
+//! line (a message whose date and id vary from run to run).
 //!
 //! ```
 //! use mail_wire::testing::ScriptedStream;
@@ -32,6 +34,9 @@ use crate::transcript::MASK;
 mod mailbox;
 mod servers;
 pub use servers::Protocol;
+/// The script line that stands for any client lines up to the next `C:`
+/// line, such as a message body whose headers (date, message id) vary.
+pub const ANY_LINES: &str = "C: <message body>";
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -39,6 +44,9 @@ enum Step {
     Serve(Vec<u8>),
     /// Bytes the client must send; `MASK` inside matches anything up to CRLF.
     Expect(Vec<u8>),
+    /// Any number of whole client lines, up to the line that matches the
+    /// next `Expect` step (`C: <message body>` in a transcript).
+    AnyLines,
 }
 
 #[derive(Debug, Default)]
@@ -79,6 +87,8 @@ impl ScriptedStream {
                 .or_else(|| (line == "S:").then_some(""))
             {
                 stream.push(Step::Serve(format!("{text}\r\n").into_bytes()));
+            } else if line == ANY_LINES {
+                stream.push(Step::AnyLines);
             } else if let Some(text) = line
                 .strip_prefix("C: ")
                 .or_else(|| (line == "C:").then_some(""))
@@ -156,6 +166,47 @@ impl ScriptedStream {
         self.state.lock().unwrap().written.clone()
     }
 
+    /// Plays the server for a program under test: serves this script to the
+    /// first client that connects to `listener` (within 30 s, else the
+    /// thread panics rather than hang the test), in a thread. `S:` bytes go
+    /// to the socket; bytes from the socket are matched against the `C:`
+    /// lines (a mismatch panics the thread). When the script ends the
+    /// server closes its side and still checks that nothing more came.
+    /// Joining the handle gives the script back for [`assert_done`](Self::assert_done).
+    pub fn serve_on(
+        self,
+        listener: std::net::TcpListener,
+    ) -> std::thread::JoinHandle<ScriptedStream> {
+        std::thread::spawn(move || {
+            let mut socket = accept_within(&listener, PEER_PATIENCE);
+            socket.set_read_timeout(Some(PEER_PATIENCE)).unwrap();
+            let mut script = self;
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                match script.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => socket.write_all(&buf[..n]).expect("the client reads"),
+                    // The script waits for the client to send.
+                    Err(_) => match socket
+                        .read(&mut buf)
+                        .expect("the client sends or closes in time")
+                    {
+                        0 => return script,
+                        n => script.write_all(&buf[..n]).unwrap(),
+                    },
+                }
+            }
+            let _ = socket.shutdown(std::net::Shutdown::Write);
+            while let Ok(n) = socket.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                script.write_all(&buf[..n]).unwrap();
+            }
+            script
+        })
+    }
+
     /// Panics unless every step of the script was served and matched.
     pub fn assert_done(&self) {
         let state = self.state.lock().unwrap();
@@ -170,17 +221,66 @@ impl ScriptedStream {
     }
 }
 
+/// How long [`ScriptedStream::serve_on`] waits for the client to connect or send.
+const PEER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The first connection to `listener`, waiting at most `patience`.
+fn accept_within(
+    listener: &std::net::TcpListener,
+    patience: std::time::Duration,
+) -> std::net::TcpStream {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        match listener.accept() {
+            Ok((socket, _)) => {
+                socket.set_nonblocking(false).unwrap();
+                return socket;
+            }
+            Err(err)
+                if err.kind() == io::ErrorKind::WouldBlock
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(err) => panic!("no client connected to the scripted server: {err}"),
+        }
+    }
+}
+
 fn describe(step: &Step) -> String {
     match step {
         Step::Serve(bytes) => format!("S: {:?}", String::from_utf8_lossy(bytes)),
         Step::Expect(bytes) => format!("C: {:?}", String::from_utf8_lossy(bytes)),
+        Step::AnyLines => ANY_LINES.to_owned(),
     }
 }
 
 impl State {
     /// Matches pending client bytes against `Expect` steps as far as possible.
     fn match_pending(&mut self) {
-        while let Some(Step::Expect(expected)) = self.steps.get(self.next) {
+        loop {
+            let expected = match self.steps.get(self.next) {
+                Some(Step::Expect(expected)) => expected,
+                Some(Step::AnyLines) => {
+                    let Some(end) = self.pending.windows(2).position(|w| w == b"\r\n") else {
+                        return;
+                    };
+                    let line_ends_skip = match self.steps.get(self.next + 1) {
+                        Some(Step::Expect(next)) => {
+                            matches!(match_expected(next, &self.pending), Match::Mismatch)
+                        }
+                        _ => true,
+                    };
+                    if line_ends_skip {
+                        self.pending.drain(..end + 2);
+                    } else {
+                        self.next += 1;
+                    }
+                    continue;
+                }
+                _ => break,
+            };
             match match_expected(expected, &self.pending) {
                 Match::Consumed(n) => {
                     self.pending.drain(..n);
@@ -257,6 +357,11 @@ impl Read for ScriptedStream {
             let next = state.next;
             match state.steps.get(next).cloned() {
                 None => return Ok(0),
+                Some(Step::AnyLines) => {
+                    return Err(io::Error::other(
+                        "scripted server: client reads while the script waits for its message body",
+                    ))
+                }
                 Some(Step::Expect(expected)) => {
                     return Err(io::Error::other(format!(
                         "scripted server: client reads while the script waits for it to send {:?}",
@@ -322,6 +427,29 @@ impl Write for ScriptedStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_body_matches_any_lines_up_to_the_next_client_line() {
+        let mut s =
+            ScriptedStream::from_transcript("S: 354 go\nC: <message body>\nC: .\nS: 250 ok\n");
+        let mut buf = [0u8; 32];
+        let n = s.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"354 go\r\n");
+        assert!(s.read(&mut buf).is_err(), "the script waits for the body");
+        for byte in b"Date: today\r\n\r\n..a dot\r\n.\r\n" {
+            s.write_all(&[*byte]).unwrap();
+        }
+        let n = s.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"250 ok\r\n");
+        s.assert_done();
+    }
+
+    #[test]
+    #[should_panic(expected = "after the script ended")]
+    fn message_body_still_ends_at_the_next_client_line() {
+        let mut s = ScriptedStream::from_transcript("C: <message body>\nC: .\n");
+        s.write_all(b"body\r\n.\r\nQUIT\r\n").unwrap();
+    }
 
     #[test]
     fn wildcard_matches_any_secret() {
