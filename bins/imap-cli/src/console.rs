@@ -8,11 +8,11 @@ use mail_cli::exit::REJECTED;
 use mail_cli::CliError;
 use mail_imap::raw::{split_line, Console, Reply};
 use mail_imap::{Status, Untagged};
-use mail_wire::NetStream;
+use mail_wire::{escape_for_display, NetStream};
 
 use crate::cli_error;
 
-const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Type IMAP commands; a tag is added when the line starts with a command name
 (`select inbox`), and kept when you type one (`x1 select inbox`).
 IDLE shows updates until you press Enter (DONE is sent then).
@@ -70,14 +70,19 @@ pub(crate) fn run(
         }
         .map_err(cli_error)?;
         for alert in console.take_alerts() {
-            eprintln!("imap-cli: [ALERT] from the server: {alert}");
+            eprintln!(
+                "imap-cli: [ALERT] from the server: {}",
+                escape_for_display(alert.as_bytes())
+            );
         }
         annotate(&reply);
         if let Some(t) = &reply.tagged {
             if t.status != Status::Ok && rejected.is_none() {
                 rejected = Some(format!(
-                    "server rejected {command}: {} {}",
-                    t.status, t.text.text
+                    "server rejected {}: {} {}",
+                    command_name(&command, line),
+                    t.status,
+                    t.text
                 ));
             }
         }
@@ -92,6 +97,18 @@ pub(crate) fn run(
     match rejected {
         Some(message) if !interactive => Err(CliError::new(REJECTED, message)),
         _ => Ok(()),
+    }
+}
+
+/// The command to name in an error sentence: the command word, else the
+/// line's first word (a tag alone, or data sent after a continuation).
+fn command_name(command: &str, line: &str) -> String {
+    match command {
+        "" => line
+            .split_whitespace()
+            .next()
+            .map_or_else(|| "the command".to_owned(), str::to_ascii_uppercase),
+        command => command.to_owned(),
     }
 }
 
@@ -134,7 +151,11 @@ fn annotate(reply: &Reply) {
     for u in &reply.untagged {
         if let Untagged::List(item) | Untagged::Lsub(item) = u {
             if let Some(decoded) = mail_imap::utf7::decoded_if_different(&item.name) {
-                println!("   {} = {}", item.name, decoded);
+                println!(
+                    "   {} = {}",
+                    escape_for_display(item.name.as_bytes()),
+                    escape_for_display(decoded.as_bytes())
+                );
             }
         }
     }
@@ -164,7 +185,7 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
             let done = console.append(mailbox, bytes).map_err(cli_error)?;
-            println!("appended: {}", done.text.text);
+            println!("appended: {}", done.text);
         }
         _ => {
             return Err(CliError::usage(format!(
@@ -173,4 +194,16 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_name;
+
+    #[test]
+    fn an_error_never_names_an_empty_command() {
+        assert_eq!(command_name("SELECT", "select inbox"), "SELECT");
+        assert_eq!(command_name("", "x1"), "X1");
+        assert_eq!(command_name("", ""), "the command");
+    }
 }

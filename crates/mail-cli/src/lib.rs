@@ -29,6 +29,7 @@
 pub mod console;
 pub mod download;
 pub mod exit;
+pub mod help;
 mod net_args;
 mod password;
 pub mod preset;
