@@ -14,7 +14,7 @@ use mail_wire::{escape_for_display, NetStream};
 use crate::cli_error;
 use crate::typed::{self, Typed};
 
-const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Type IMAP commands: a tag is added when the line starts with a command name
 (`select inbox`), and kept when you type one before it (`x1 select inbox`).
 A line whose first word is no IMAP command is not sent (`selct inbox`: did you
@@ -164,7 +164,7 @@ pub(crate) fn run(
             Ok(Some((command, reply))) => match rejection(&command, &reply) {
                 Some(message) if !interactive => Err(CliError::new(REJECTED, message)),
                 Some(message) if options.quiet => {
-                    eprintln!("imap-cli: {message}");
+                    eprintln!("imap-cli: {}", escape_for_display(message.as_bytes()));
                     Ok(false)
                 }
                 _ => Ok(command == "LOGOUT" && reply.is_ok()),
@@ -202,7 +202,7 @@ fn erase_if_shown(input: &mut Input, typed: &str, options: &Options) {
 fn rejection(command: &str, reply: &Reply) -> Option<String> {
     let t = reply.tagged.as_ref()?;
     (t.status != Status::Ok)
-        .then(|| format!("server rejected {command}: {} {}", t.status, t.text.text))
+        .then(|| format!("server rejected {command}: {} {}", t.status, t.text))
 }
 
 /// Sends a classified line; returns the command's name (upper case) and its reply.
@@ -247,7 +247,10 @@ fn remote(
             .map_err(|err| fetched.error(err))?
     };
     for alert in console.take_alerts() {
-        eprintln!("imap-cli: [ALERT] from the server: {alert}");
+        eprintln!(
+            "imap-cli: [ALERT] from the server: {}",
+            escape_for_display(alert.as_bytes())
+        );
     }
     if !options.quiet {
         annotate(&reply);
@@ -370,7 +373,7 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
             let done = console.append(mailbox, bytes).map_err(cli_error)?;
-            println!("appended: {}", done.text.text);
+            println!("appended: {}", done.text);
         }
         _ => {
             return Err(CliError::usage(format!(

@@ -16,7 +16,7 @@ use mail_imap::{Client, Error, Session};
 use mail_wire::{NetStream, Secret};
 
 #[derive(Parser)]
-#[command(version, about = "IMAP console, scripted commands and bulk download")]
+#[command(version, about = "IMAP console, scripted commands and bulk download", after_help = after_help())]
 struct Args {
     /// Account: `name` (Naver) or `name@domain` (a provider preset).
     id: String,
@@ -50,6 +50,16 @@ struct Args {
     /// after this (default 29 minutes, RFC 2177).
     #[arg(long, value_name = "SECS")]
     idle_secs: Option<u64>,
+}
+
+fn after_help() -> String {
+    mail_cli::help::after_help(
+        "imap-cli hong                      console on Naver's IMAP server (password prompted)\n\
+         imap-cli bob@gmail.com -q -c 'select inbox' -c 'fetch 1 body[]' > m.eml\n\
+         MAIL_PASSWORD=... imap-cli bob@example.test --host 127.0.0.1 --port 10143 --tls starttls\n\
+         imap-cli bob@gmail.com --fetch-all mail/ --mailbox INBOX",
+        Some(console::HELP),
+    )
 }
 
 fn main() -> ExitCode {

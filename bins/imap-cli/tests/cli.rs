@@ -434,6 +434,11 @@ fn a_wrong_password_exits_4_with_one_sentence() {
         err.starts_with("imap-cli: server rejected LOGIN: NO"),
         "{err}"
     );
+    // Dovecot's response code survives into the sentence (issue 10 item 3).
+    assert!(
+        err.contains("NO [AUTHENTICATIONFAILED] Authentication failed."),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1);
     assert!(!stdout(&out).contains("wrong pass word") && !err.contains("wrong pass word"));
 }

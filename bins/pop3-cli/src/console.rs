@@ -15,7 +15,7 @@ use mail_wire::{Direction, NetStream, Transcript};
 
 use crate::cli_error;
 
-const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 POP3 commands are sent as typed, e.g. STAT, LIST [n], UIDL [n], RETR n, TOP n lines,
 DELE n, RSET, NOOP, CAPA, QUIT. Local commands:
   :help           this text
@@ -136,11 +136,14 @@ fn remote(
     interactive: bool,
     quiet: bool,
 ) -> Result<Flow, CliError> {
-    // With -q there is no transcript: the data itself goes to stdout, as
-    // is into a file or pipe, escaped on a terminal.
+    // With -q there is no transcript: the data itself goes to stdout. A
+    // message (RETR, TOP) goes as is into a file or pipe, so `> m.eml` keeps
+    // it exact; every other server line is escaped wherever it goes.
     let raw = if quiet {
         let mut stdout = io::stdout().lock();
-        let raw = if stdout.is_terminal() {
+        let verb = line.split_ascii_whitespace().next().unwrap_or_default();
+        let message = verb.eq_ignore_ascii_case("RETR") || verb.eq_ignore_ascii_case("TOP");
+        let raw = if stdout.is_terminal() || !message {
             let mut escaped = EscapedLines::new(&mut stdout);
             let raw = session.raw(line, &mut escaped);
             escaped.finish();

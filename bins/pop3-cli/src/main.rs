@@ -14,7 +14,7 @@ use mail_pop3::{Client, Error, Session};
 use mail_wire::{NetStream, Secret};
 
 #[derive(Parser)]
-#[command(version, about = "POP3 console, scripted commands and bulk download")]
+#[command(version, about = "POP3 console, scripted commands and bulk download", after_help = after_help())]
 struct Args {
     /// Account: `name` (default provider) or `name@domain`.
     id: String,
@@ -38,6 +38,16 @@ struct Args {
     /// With --fetch-all: delete each message on the server once its file is safely on disk.
     #[arg(long, requires = "fetch_all")]
     delete: bool,
+}
+
+fn after_help() -> String {
+    mail_cli::help::after_help(
+        "pop3-cli hong                      console on Naver's POP3 server (password prompted)\n\
+         pop3-cli bob@gmail.com -q -c 'retr 1' > m.eml\n\
+         MAIL_PASSWORD=... pop3-cli bob@example.test --host 127.0.0.1 --port 10110 --tls starttls -c stat\n\
+         pop3-cli bob@gmail.com --fetch-all mail/ --delete",
+        Some(console::HELP),
+    )
 }
 
 fn main() -> ExitCode {

@@ -5,9 +5,19 @@ use std::path::PathBuf;
 use clap::Parser;
 use mail_cli::{AuthArg, NetArgs};
 
+fn after_help() -> String {
+    mail_cli::help::after_help(
+        "smtp-send hong --to bob@example.com --subject hi --body 'hello'\n\
+         smtp-send bob@gmail.com --to a@example.com --to b@example.com --attach report.pdf < body.txt\n\
+         MAIL_PASSWORD=... smtp-send bob@example.test --host 127.0.0.1 --port 10587 --to x@example.test --body hi\n\
+         smtp-send hong --to bob@example.com --body hi --dry-run",
+        None,
+    )
+}
+
 /// Send one message through an SMTP server, printing the C:/S: transcript.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = after_help())]
 pub struct Args {
     /// Account: `name` (Naver, like the original scripts) or `name@domain` (a built-in provider).
     pub id: String,

@@ -105,7 +105,7 @@ fn run(args: Args) -> Result<(), CliError> {
         return Err(CliError::new(
             exit::REJECTED,
             format!(
-                "sent, but the server rejected {}: {}",
+                "sent, but the server rejected RCPT for {}: {}",
                 plural(rejected.len()),
                 rejected.join("; ")
             ),

@@ -33,7 +33,7 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     let plans = resolver.plan_recipients(&recipients);
     if args.dry_run {
         for plan in &plans {
-            println!("{plan}");
+            println!("{}", shown(&plan));
         }
         return Ok(());
     }
@@ -46,7 +46,7 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     if !args.net.quiet {
         let net = args.net.clone();
         options.transcript = Some(Box::new(move |host: &str, addr| {
-            println!("--- {host} [{}]", addr.ip());
+            println!("--- {} [{}]", shown(&host), addr.ip());
             net.transcript()
         }));
     }
@@ -66,7 +66,11 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
 
     let mut worst = exit::OK;
     for recipient in report.recipients() {
-        println!("{}: {}", recipient.recipient, recipient.outcome);
+        println!(
+            "{}: {}",
+            shown(&recipient.recipient),
+            shown(&recipient.outcome)
+        );
         let code = match &recipient.outcome {
             Outcome::Delivered { .. } => exit::OK,
             Outcome::Refused(_) => exit::REJECTED,
@@ -88,4 +92,10 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
             ))
         }
     }
+}
+
+/// Host names come from DNS and outcomes quote the hosts' replies: escaped
+/// before they reach the terminal.
+fn shown(value: &impl std::fmt::Display) -> String {
+    mail_wire::escape_for_display(value.to_string().as_bytes())
 }

@@ -13,7 +13,8 @@ use smtp_web::{App, ComposeForm, Config, SendDefaults, SmtpMailer};
 #[derive(Parser)]
 #[command(
     version,
-    about = "Serve a local web form that composes a mail and sends it through SMTP"
+    about = "Serve a local web form that composes a mail and sends it through SMTP",
+    after_help = after_help()
 )]
 struct Args {
     /// Address to listen on; anything but loopback makes the form reachable
@@ -27,6 +28,17 @@ struct Args {
     /// and --timeout apply to every send; -q hides the startup line.
     #[command(flatten)]
     net: NetArgs,
+}
+
+fn after_help() -> String {
+    let text = mail_cli::help::after_help(
+        "smtp-web                           then open http://127.0.0.1:2345/\n\
+         smtp-web --listen 127.0.0.1:8080 --host smtp.example.test --port 587\n\
+         smtp-web --ca-file ca.pem --max-upload 10M",
+        None,
+    );
+    // A send that fails is reported on the page; the exit code is about the program itself.
+    format!("{text}\n(smtp-web reports a failed send on the page; it exits with 2 when it cannot listen.)")
 }
 
 fn main() -> ExitCode {

@@ -39,9 +39,11 @@ impl CliError {
     }
 }
 
+/// The sentence escaped for a terminal: it may quote a server's words, and
+/// escaping text that is already escaped changes nothing.
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&mail_wire::escape_for_display(self.message.as_bytes()))
     }
 }
 

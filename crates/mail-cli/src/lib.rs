@@ -32,6 +32,7 @@ pub mod download;
 pub mod escaped;
 pub mod exit;
 pub mod login;
+pub mod help;
 mod net_args;
 mod password;
 pub mod preset;

@@ -74,14 +74,16 @@ pub struct Endpoint {
 
 impl NetArgs {
     /// Installs the logger on stderr: warnings by default, debug with `-v`,
-    /// or whatever `RUST_LOG` says.
+    /// or whatever `RUST_LOG` says. Every message is escaped, at every
+    /// level: log lines may quote what a server sent.
     pub fn init_logging(&self, program: &'static str) {
         let level = if self.verbose { "debug" } else { "warn" };
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
             .format(move |buf, record| {
                 use std::io::Write;
                 let level = record.level().to_string().to_lowercase();
-                writeln!(buf, "{program}: {level}: {}", record.args())
+                let message = mail_wire::escape_for_display(record.args().to_string().as_bytes());
+                writeln!(buf, "{program}: {level}: {message}")
             })
             .try_init()
             .ok();
@@ -127,7 +129,7 @@ impl NetArgs {
             (None, Some((host, port))) => (host.to_owned(), Some(port)),
             (None, None) => {
                 return Err(CliError::usage(format!(
-                    "no built-in server for {domain} ({protocol:?}); give --host (and --port)"
+                    "no built-in {protocol} server for {domain}; give --host (and --port)"
                 )))
             }
         };

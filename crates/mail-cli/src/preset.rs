@@ -11,6 +11,16 @@ pub enum Protocol {
     Imap,
 }
 
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Pop3 => "POP3",
+            Protocol::Imap => "IMAP",
+        })
+    }
+}
+
 impl Protocol {
     /// The conventional port for a TLS mode: implicit TLS, STARTTLS, or plain.
     pub fn default_port(self, security: mail_wire::Security) -> u16 {

@@ -116,21 +116,31 @@ impl<S: Read + Write> Client<S> {
                     Untagged::Status {
                         status: Status::Bye,
                         text,
-                    } => return Err(Error::Bye { text: text.text }),
+                    } => {
+                        return Err(Error::Bye {
+                            text: text.to_string(),
+                        })
+                    }
                     Untagged::Status {
                         status: status @ (Status::Ok | Status::Preauth),
                         text,
                     } => Greeting { status, text },
-                    other => return Err(Error::Unexpected(format!("greeting {other:?}"))),
+                    other => {
+                        return Err(Error::Unexpected(format!(
+                            "greeting {}",
+                            Response::Untagged(other).describe()
+                        )))
+                    }
                 }
             }
             other => {
                 return Err(Error::Unexpected(format!(
-                    "a greeting that is not OK/PREAUTH/BYE: {other:?}"
+                    "a greeting that is not OK/PREAUTH/BYE: {}",
+                    other.describe()
                 )))
             }
         };
-        log::debug!("greeting: {} {}", greeting.status, greeting.text.text);
+        log::debug!("greeting: {} {}", greeting.status, greeting.text);
         Ok(Client { core, greeting })
     }
 
@@ -937,7 +947,12 @@ impl<S: Read + Write> Session<S> {
                         break;
                     }
                 }
-                (other, _) => return Err(Error::Unexpected(format!("{other:?} during IDLE"))),
+                (other, _) => {
+                    return Err(Error::Unexpected(format!(
+                        "{} during IDLE",
+                        other.describe()
+                    )))
+                }
             }
         }
         self.core.conn.send(mail_wire::Line::public(b"DONE"))?;

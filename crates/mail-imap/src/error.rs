@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use mail_wire::escape_for_display;
+
 use crate::command::EncodeError;
 use crate::response::{Code, ParseError, Status, Tagged};
 
@@ -120,7 +122,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "server {status} {command}: {} {}",
-                    reply.status, reply.text.text
+                    reply.status, reply.text
                 )
             }
             Error::SaslRejected {
@@ -131,25 +133,37 @@ impl fmt::Display for Error {
                 f,
                 "server rejected AUTHENTICATE {mechanism}: {} {} ({})",
                 reply.status,
-                reply.text.text,
-                mail_wire::escape_for_display(detail.as_bytes())
+                reply.text,
+                escape_for_display(detail.as_bytes())
             ),
             Error::TlsRequired => f.write_str(
                 "the server requires TLS before login (LOGINDISABLED on a connection without TLS)",
             ),
-            Error::Referral { command, url } => write!(
+            Error::Referral { command, url } => {
+                write!(
+                    f,
+                    "server referred {command} to {} (referrals are not followed)",
+                    escape_for_display(url.as_bytes())
+                )
+            }
+            Error::Bye { text } => write!(
                 f,
-                "server referred {command} to {url} (referrals are not followed)"
+                "server closed the connection: BYE {}",
+                escape_for_display(text.as_bytes())
             ),
-            Error::Bye { text } => write!(f, "server closed the connection: BYE {text}"),
             Error::Protocol(err) => write!(f, "server broke the IMAP protocol: {err}"),
             Error::UnexpectedTag { expected, got } => {
                 write!(
                     f,
-                    "server answered tag {got} while tag {expected} was pending"
+                    "server answered tag {} while tag {expected} was pending",
+                    escape_for_display(got.as_bytes())
                 )
             }
-            Error::Unexpected(what) => write!(f, "unexpected server response: {what}"),
+            Error::Unexpected(what) => write!(
+                f,
+                "unexpected server response: {}",
+                escape_for_display(what.as_bytes())
+            ),
             Error::PreauthWithoutTls => {
                 f.write_str("server greeted with PREAUTH although STARTTLS was required")
             }
@@ -167,13 +181,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    // Display already says the cause, so the cause is not also returned
+    // here: a chain printer (`{:#}`, anyhow) would print it twice.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Protocol(err) => Some(err),
-            Error::Invalid(err) => Some(err),
-            Error::Wire(err) => Some(err),
-            _ => None,
-        }
+        None
     }
 }
 

@@ -338,7 +338,7 @@ impl<S: Read + Write> Core<S> {
             Untagged::Enabled(caps) => self.enabled.extend(caps.iter().cloned()),
             Untagged::Status { status, text } => {
                 if *status == Status::Bye {
-                    self.bye = Some(text.text.clone());
+                    self.bye = Some(text.to_string());
                 }
                 self.absorb_code(text.code.as_ref(), &text.text);
             }
@@ -349,7 +349,10 @@ impl<S: Read + Write> Core<S> {
     fn absorb_code(&mut self, code: Option<&Code>, text: &str) {
         match code {
             Some(Code::Alert) => {
-                log::warn!("server alert: {text}");
+                log::warn!(
+                    "server alert: {}",
+                    mail_wire::escape_for_display(text.as_bytes())
+                );
                 self.alerts.push(text.to_owned());
             }
             Some(Code::Capability(caps)) => self.capabilities = caps.clone(),

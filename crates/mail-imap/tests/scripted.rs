@@ -160,7 +160,7 @@ fn rejected_login_hands_the_client_back() {
     assert!(err.is_auth_failure());
     assert_eq!(
         err.to_string(),
-        "server rejected LOGIN: NO Authentication failed."
+        "server rejected LOGIN: NO [AUTHENTICATIONFAILED] Authentication failed."
     );
     back.logout().unwrap();
     stream.assert_done();
@@ -378,6 +378,29 @@ fn bye_mid_session_is_reported_with_its_text() {
     assert_eq!(
         err.to_string(),
         "server closed the connection: BYE Server shutting down"
+    );
+}
+
+/// Issue 10: an error sentence keeps the response code and escapes every
+/// control character the server put in its text.
+#[test]
+fn rejection_keeps_the_code_and_escapes_control_characters() {
+    let (s, _stream) =
+        logged_in("C: a2 SELECT INBOX\nS: a2 NO [NONEXISTENT] \x1b]0;owned\x07 \u{9b}2J gone\n");
+    let (err, _) = s.select("INBOX").err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "server rejected SELECT: NO [NONEXISTENT] \\x1b]0;owned\\x07 \\x9b2J gone"
+    );
+}
+
+#[test]
+fn bye_keeps_its_code_and_is_escaped() {
+    let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE [UNAVAILABLE] \x1b[31mdown\n");
+    let (err, _) = s.select("INBOX").err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "server closed the connection: BYE [UNAVAILABLE] \\x1b[31mdown"
     );
 }
 

@@ -75,10 +75,9 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {
+    // Display already says the cause, so the cause is not also returned
+    // here: a chain printer (`{:#}`, anyhow) would print it twice.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            BuildError::Io { source, .. } => Some(source),
-            _ => None,
-        }
+        None
     }
 }

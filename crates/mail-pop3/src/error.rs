@@ -147,14 +147,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    // Display already says the cause, so the cause is not also returned
+    // here: a chain printer (`{:#}`, anyhow) would print it twice.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Protocol(err) => Some(err),
-            Error::Invalid(err) => Some(err),
-            Error::Output(err) => Some(err),
-            Error::Wire(err) => Some(err),
-            Error::Rejected { .. } | Error::Unsupported(_) | Error::TlsRequired => None,
-        }
+        None
     }
 }
 

@@ -244,7 +244,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::AllRecipientsRejected { rejected } => {
-                f.write_str("server rejected every recipient")?;
+                f.write_str("server rejected RCPT for every recipient")?;
                 for (i, (rcpt, reply)) in rejected.iter().enumerate() {
                     let sep = if i == 0 { ": " } else { "; " };
                     write!(
@@ -278,14 +278,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    // Display already says the cause, so the cause is not also returned
+    // here: a chain printer (`{:#}`, anyhow) would print it twice.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Protocol(err) => Some(err),
-            Error::Invalid(err) => Some(err),
-            Error::Body(err) => Some(err),
-            Error::Wire(err) => Some(err),
-            _ => None,
-        }
+        None
     }
 }
 
@@ -344,5 +340,41 @@ mod tests {
             reply: reply(421, "bye")
         }
         .is_transient());
+    }
+
+    /// What `{:#}` and anyhow print: the error, then each `source()`.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut next = err.source();
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_cause_is_printed_once_in_a_chain() {
+        let refused =
+            || std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let connect = mail_wire::Error::Connect {
+            server: "mx.example.test:25".into(),
+            source: refused(),
+        };
+        let errors = [
+            Error::Wire(connect),
+            Error::Body(refused()),
+            Error::Protocol(ParseError::TooManyLines { limit: 1 }),
+            Error::Wire(mail_wire::Error::Io(refused())),
+        ];
+        for err in &errors {
+            let shown = chain(err);
+            assert_eq!(shown, err.to_string(), "one sentence, causes included");
+            assert!(shown.matches("connection refused").count() <= 1, "{shown}");
+        }
+        assert!(errors[0]
+            .to_string()
+            .ends_with("cannot connect to mx.example.test:25: connection refused"));
     }
 }

@@ -254,7 +254,7 @@ fn all_recipients_rejected_resets_and_errs() {
     );
     assert_eq!(
         err.to_string(),
-        "server rejected every recipient: bob@example.test (550 5.1.1 unknown)"
+        "server rejected RCPT for every recipient: bob@example.test (550 5.1.1 unknown)"
     );
     client.noop().unwrap();
     stream.assert_done();

@@ -123,12 +123,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    // Display already says the cause, so the cause is not also returned
+    // here: a chain printer (`{:#}`, anyhow) would print it twice.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Resolve { source, .. } | Error::Connect { source, .. } => Some(source),
-            Error::Io(err) => Some(err),
-            _ => None,
-        }
+        None
     }
 }
 

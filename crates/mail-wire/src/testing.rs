@@ -1,5 +1,6 @@
 //! `ScriptedStream`: an in-memory server for unit tests of protocol clients
-//! (feature `testing`).
+//! (feature `testing`); [`LineServer`], a loopback TCP server that answers
+//! line by line, for tests that run the programs.
 //!
 //! A script is written in the transcript format users already read: `S:`
 //! lines are served, `C:` lines are what the client must send, byte for byte
@@ -37,6 +38,10 @@ pub use servers::Protocol;
 /// The script line that stands for any client lines up to the next `C:`
 /// line, such as a message body whose headers (date, message id) vary.
 pub const ANY_LINES: &str = "C: <message body>";
+mod line_server;
+pub use line_server::{
+    assert_terminal_safe, LineServer, HOSTILE, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
+};
 
 #[derive(Debug, Clone)]
 enum Step {

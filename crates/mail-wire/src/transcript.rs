@@ -197,6 +197,19 @@ mod tests {
     }
 
     #[test]
+    fn hostile_text_is_escaped_and_escaping_twice_changes_nothing() {
+        let once = escape_for_display(crate::testing::HOSTILE);
+        assert_eq!(once, crate::testing::HOSTILE_ESCAPED);
+        assert_eq!(escape_for_display(once.as_bytes()), once);
+        crate::testing::assert_terminal_safe(once.as_bytes(), "escaped");
+        let lossy = String::from_utf8_lossy(crate::testing::HOSTILE);
+        assert_eq!(
+            escape_for_display(lossy.as_bytes()),
+            crate::testing::HOSTILE_TEXT_ESCAPED
+        );
+    }
+
+    #[test]
     fn recording_keeps_lines_in_order() {
         let rec = Recording::new();
         let mut sink = rec.clone();

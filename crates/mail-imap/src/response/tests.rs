@@ -467,3 +467,43 @@ fn recorded_dovecot_responses_parse() {
     assert!(parsed > 20, "{parsed}");
     assert_eq!(envelopes, 3);
 }
+
+/// Issue 10: a response text shows its code in wire form and its words
+/// escaped, so an error sentence keeps the whole reply.
+#[test]
+fn response_text_display_keeps_the_code_and_escapes_the_words() {
+    let cases: &[(&[u8], &str)] = &[
+        (
+            b"a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n",
+            "a1 NO [AUTHENTICATIONFAILED] Authentication failed.",
+        ),
+        (
+            b"a1 OK [APPENDUID 38505 3955:3957] APPEND completed\r\n",
+            "a1 OK [APPENDUID 38505 3955:3957] APPEND completed",
+        ),
+        (
+            b"a1 OK [COPYUID 7 1,3 10:11] done\r\n",
+            "a1 OK [COPYUID 7 1,3 10:11] done",
+        ),
+        (
+            b"a1 OK [READ-WRITE] SELECT completed\r\n",
+            "a1 OK [READ-WRITE] SELECT completed",
+        ),
+        (
+            b"a1 OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n",
+            "a1 OK [CAPABILITY IMAP4rev1 IDLE] hi",
+        ),
+        (b"a1 NO [TRYCREATE]\r\n", "a1 NO [TRYCREATE]"),
+        (
+            b"a1 NO [X-ODD arg\x1b] no\x1b[2J \xc2\x9b bell\x07\r\n",
+            "a1 NO [X-ODD arg\\x1b] no\\x1b[2J \\x9b bell\\x07",
+        ),
+        (b"a1 NO plain\r\n", "a1 NO plain"),
+    ];
+    for (bytes, want) in cases {
+        match parse(bytes) {
+            Response::Tagged(t) => assert_eq!(t.to_string(), *want),
+            other => panic!("{other:?}"),
+        }
+    }
+}
