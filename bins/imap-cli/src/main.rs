@@ -77,10 +77,11 @@ pub(crate) fn cli_error(err: Error) -> CliError {
 /// It also bounds each read of the TLS handshake, hence not shorter.
 const TICK: Duration = Duration::from_secs(1);
 
+#[allow(clippy::result_large_err)] // the client comes back with a rejected login (STYLE §3)
 fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Imap)?;
     let tls = args.net.tls_config()?;
-    let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let mut server = endpoint.server.clone();
     let patience = if args.fetch_all.is_none() {
         let total = server.timeout;
@@ -97,8 +98,12 @@ fn run(args: Args) -> Result<(), CliError> {
         patience,
     )
     .map_err(cli_error)?;
-    let session = client
-        .login(&endpoint.user, &password)
+    let session = password
+        .log_in(
+            client,
+            |client, secret| client.login(&endpoint.user, secret),
+            |err| err.is_auth_failure(),
+        )
         .map_err(|(err, _)| cli_error(err))?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;

@@ -51,7 +51,7 @@ fn run(args: Args) -> Result<(), CliError> {
             .map_err(|err| CliError::usage(err.to_string()))?;
         return Ok(());
     }
-    let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let tls = args.net.tls_config()?;
     let options = ClientOptions {
         helo_name: args.helo.clone().unwrap_or_else(local_host_name),
@@ -62,9 +62,17 @@ fn run(args: Args) -> Result<(), CliError> {
     let mut client =
         Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;
     if client.capabilities().has("AUTH") || args.auth.is_some() {
-        client
-            .auth(&endpoint.user, &password, args.auth.map(mechanism))
-            .map_err(smtp_error)?;
+        // A password typed at the prompt is asked again after a rejection.
+        let rejected =
+            |err: &mail_smtp::Error| matches!(err, mail_smtp::Error::AuthRejected { .. });
+        let attempt = |(), secret: &mail_wire::Secret| {
+            client
+                .auth(&endpoint.user, secret, args.auth.map(mechanism))
+                .map_err(|err| (err, ()))
+        };
+        password
+            .log_in((), attempt, rejected)
+            .map_err(|(err, ())| smtp_error(err))?;
     } else {
         // A relay such as a port-25 service: there is nothing to log in to.
         log::warn!(

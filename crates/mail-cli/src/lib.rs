@@ -37,6 +37,6 @@ pub mod show;
 
 pub use exit::{wire_exit_code, CliError};
 pub use net_args::{Endpoint, NetArgs, TlsMode};
-pub use password::{password, PASSWORD_ENV};
+pub use password::{password, Password, PASSWORD_ENV, PROMPT_TRIES};
 pub use preset::Protocol;
 pub use printer::Printer;
