@@ -201,8 +201,7 @@ fn erase_if_shown(input: &mut Input, typed: &str, options: &Options) {
 /// The sentence for a tagged NO or BAD.
 fn rejection(command: &str, reply: &Reply) -> Option<String> {
     let t = reply.tagged.as_ref()?;
-    (t.status != Status::Ok)
-        .then(|| format!("server rejected {command}: {} {}", t.status, t.text))
+    (t.status != Status::Ok).then(|| format!("server rejected {command}: {} {}", t.status, t.text))
 }
 
 /// Sends a classified line; returns the command's name (upper case) and its reply.

@@ -13,7 +13,7 @@ use clap::Parser;
 use mail_cli::exit::{AUTH, CONNECTION, PROTOCOL, REJECTED, USAGE};
 use mail_cli::{login, wire_exit_code, AuthArg, CliError, NetArgs, Protocol};
 use mail_imap::{Client, Error, Session};
-use mail_wire::{NetStream, Secret};
+use mail_wire::NetStream;
 
 #[derive(Parser)]
 #[command(version, about = "IMAP console, scripted commands and bulk download", after_help = after_help())]
@@ -94,10 +94,11 @@ pub(crate) fn cli_error(err: Error) -> CliError {
 /// It also bounds each read of the TLS handshake, hence not shorter.
 const TICK: Duration = Duration::from_secs(1);
 
+#[allow(clippy::result_large_err)] // the client comes back with a rejected login (STYLE §3)
 fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Imap)?;
     let tls = args.net.tls_config()?;
-    let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let mut server = endpoint.server.clone();
     let patience = if args.fetch_all.is_none() {
         let total = server.timeout;
@@ -114,7 +115,7 @@ fn run(args: Args) -> Result<(), CliError> {
         patience,
     )
     .map_err(cli_error)?;
-    let session = log_in(client, args.auth, &endpoint.user, &password)?;
+    let session = log_in(client, args.auth, &endpoint.user, &mut password)?;
     if let Some(dir) = &args.fetch_all {
         let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
         println!("{summary}");
@@ -132,12 +133,16 @@ fn log_in(
     client: Client<NetStream>,
     auth: Option<AuthArg>,
     user: &str,
-    password: &Secret,
+    password: &mut mail_cli::Password,
 ) -> Result<Session<NetStream>, CliError> {
-    let result = match auth {
-        Some(auth) => client.authenticate(auth.mechanism(), user, password),
-        None => client.login_auto(user, password),
-    };
+    let result = password.log_in(
+        client,
+        |client, secret| match auth {
+            Some(auth) => client.authenticate(auth.mechanism(), user, secret),
+            None => client.login_auto(user, secret),
+        },
+        Error::is_auth_failure,
+    );
     result.map_err(|(err, client)| {
         let mut offered = login::with_prefix("AUTHENTICATE ", client.auth_mechanisms());
         if !client

@@ -304,3 +304,65 @@ fn each_line_shows_once_as_sent_and_a_typo_gets_a_suggestion() {
     );
     assert!(!screen.contains(pass.expose()), "password on screen");
 }
+
+/// Issue 12.3: a wrong password typed at the prompt is asked again (three
+/// tries, as mutt does); a right one then opens the session.
+#[test]
+fn issue_12_a_wrong_password_at_the_prompt_is_asked_again() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("BOB");
+    let tmux = Tmux {
+        socket: format!("imap-cli-retry-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u MAIL_PASSWORD {BIN} {user} --host {} --port {} --tls implicit --ca-file {} -c noop; echo EXIT=$?; sleep 60",
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_IMAPS_PORT"),
+        env.var("MAILTEST_CA_FILE")
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "220",
+        "-y",
+        "60",
+        &command,
+    ]);
+    tmux.wait_for("password for bob@example.test:");
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys(&["-l", "not-the-password"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("try again (2 of 3)");
+    assert!(screen.contains("LOGIN"), "{screen}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tmux
+        .screen()
+        .matches("password for bob@example.test:")
+        .count()
+        < 2
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no second prompt:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys(&["-l", pass.expose()]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("Logged in"), "{screen}");
+    assert!(screen.contains("OK NOOP completed"), "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        !screen.contains(pass.expose()) && !screen.contains("not-the-password"),
+        "a password is on the screen"
+    );
+}

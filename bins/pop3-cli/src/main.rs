@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mail_cli::{exit, login, AuthArg, CliError, NetArgs, Protocol};
+use mail_cli::{exit, login, AuthArg, CliError, NetArgs, Password, Protocol};
 use mail_pop3::{Client, Error, Session};
 use mail_wire::{NetStream, Secret};
 
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<(), CliError> {
     let endpoint = args.net.resolve(&args.id, Protocol::Pop3)?;
     let tls = args.net.tls_config()?;
-    let pass = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut pass = Password::obtain(args.pw.clone(), &endpoint.user)?;
     let client = Client::connect(
         &endpoint.server,
         endpoint.security,
@@ -73,7 +73,7 @@ fn run(args: Args) -> Result<(), CliError> {
         args.net.transcript().map(mail_cli::show::Annotated::wrap),
     )
     .map_err(|err| cli_error(&err))?;
-    let session = log_in(client, &args, &endpoint.user, &pass)?;
+    let session = log_in(client, &args, &endpoint.user, &mut pass)?;
     match &args.fetch_all {
         Some(dir) => fetch::fetch_all(session, dir, args.delete, !args.net.quiet),
         None => console::run(
@@ -83,19 +83,20 @@ fn run(args: Args) -> Result<(), CliError> {
     }
 }
 
+/// Logs in, asking again for a password typed at the prompt that the server rejects.
+#[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
 fn log_in(
     client: Client<NetStream>,
     args: &Args,
     user: &str,
-    pass: &Secret,
+    pass: &mut Password,
 ) -> Result<Session<NetStream>, CliError> {
-    let result = if args.apop {
-        client.apop(user, pass)
-    } else if let Some(auth) = args.auth {
-        client.auth(auth.mechanism(), user, pass)
-    } else {
-        client.login_auto(user, pass)
-    };
+    let rejected = |err: &Error| matches!(err, Error::Rejected { .. });
+    let result = pass.log_in(
+        client,
+        |client, pass| attempt(client, args, user, pass),
+        rejected,
+    );
     result.map_err(|(err, client)| {
         let offered = offered_logins(&client);
         // Say goodbye politely; the login error is what matters.
@@ -114,6 +115,23 @@ fn log_in(
             other => CliError::new(exit_code(other), format!("login failed: {err}")),
         }
     })
+}
+
+/// One login with the mechanism the flags ask for.
+#[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
+fn attempt(
+    client: Client<NetStream>,
+    args: &Args,
+    user: &str,
+    pass: &Secret,
+) -> Result<Session<NetStream>, (Error, Client<NetStream>)> {
+    if args.apop {
+        client.apop(user, pass)
+    } else if let Some(auth) = args.auth {
+        client.auth(auth.mechanism(), user, pass)
+    } else {
+        client.login_auto(user, pass)
+    }
 }
 
 /// The login methods the server showed: its SASL mechanisms, USER/PASS, APOP.

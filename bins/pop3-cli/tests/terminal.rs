@@ -240,3 +240,121 @@ fn a_typo_at_the_terminal_is_not_sent_and_gets_a_suggestion() {
         "the password is on the screen:\n{screen}"
     );
 }
+
+/// Issue 12.3: a wrong password typed at the prompt is asked again (three
+/// tries, as mutt does); a right one then opens the session.
+#[test]
+fn issue_12_a_wrong_password_at_the_prompt_is_asked_again() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("BOB");
+    let tmux = Tmux {
+        socket: format!("pop3-cli-retry-{}", std::process::id()),
+    };
+    let program = format!(
+        "{} {user} --host {} --port {} --tls implicit --ca-file {} -c stat; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        env.var("MAILTEST_HOST"),
+        env.var("MAILTEST_POP3S_PORT"),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "env",
+        "-u",
+        "MAIL_PASSWORD",
+        "sh",
+        "-c",
+        &program,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+
+    tmux.wait_for("password for bob@example.test:", 1);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys(&["-l", "not-the-password"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("password for bob@example.test:", 2);
+    assert!(screen.contains("try again (2 of 3)"), "{screen}");
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys(&["-l", pass.expose()]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("EXIT=", 1);
+    assert!(screen.contains("S: +OK Logged in."), "{screen}");
+    assert!(
+        screen.contains("C: stat") || screen.contains("C: STAT"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        !screen.contains(pass.expose()) && !screen.contains("not-the-password"),
+        "a password is on the screen:\n{screen}"
+    );
+}
+
+/// Issue 12.3: after three wrong passwords at the prompt the login fails
+/// with exit 4, as a password from the argument does at once.
+#[test]
+fn issue_12_three_wrong_passwords_at_the_prompt_exit_4() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, _) = env.account("BOB");
+    let tmux = Tmux {
+        socket: format!("pop3-cli-retry3-{}", std::process::id()),
+    };
+    let program = format!(
+        "{} {user} --host {} --port {} --tls implicit --ca-file {} -c stat; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        env.var("MAILTEST_HOST"),
+        env.var("MAILTEST_POP3S_PORT"),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "env",
+        "-u",
+        "MAIL_PASSWORD",
+        "sh",
+        "-c",
+        &program,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    for n in 1..=3 {
+        tmux.wait_for("password for bob@example.test:", n);
+        std::thread::sleep(Duration::from_millis(200));
+        tmux.keys(&["-l", "wrong"]);
+        tmux.keys(&["Enter"]);
+    }
+    let screen = tmux.wait_for("EXIT=", 1);
+    assert!(screen.contains("EXIT=4"), "{screen}");
+    assert_eq!(
+        screen.matches("password for bob@example.test:").count(),
+        3,
+        "{screen}"
+    );
+}

@@ -51,7 +51,7 @@ fn run(args: Args) -> Result<(), CliError> {
             .map_err(|err| CliError::usage(err.to_string()))?;
         return Ok(());
     }
-    let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
+    let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let tls = args.net.tls_config()?;
     let options = ClientOptions {
         helo_name: args.helo.clone().unwrap_or_else(local_host_name),
@@ -73,9 +73,17 @@ fn run(args: Args) -> Result<(), CliError> {
         return Err(err);
     }
     if client.capabilities().has("AUTH") || asked.is_some() {
-        client
-            .auth(&endpoint.user, &password, asked)
-            .map_err(smtp_error)?;
+        // A password typed at the prompt is asked again after a rejection.
+        let rejected =
+            |err: &mail_smtp::Error| matches!(err, mail_smtp::Error::AuthRejected { .. });
+        let attempt = |(), secret: &mail_wire::Secret| {
+            client
+                .auth(&endpoint.user, secret, asked)
+                .map_err(|err| (err, ()))
+        };
+        password
+            .log_in((), attempt, rejected)
+            .map_err(|(err, ())| smtp_error(err))?;
     } else {
         // A relay such as a port-25 service: there is nothing to log in to.
         log::warn!(

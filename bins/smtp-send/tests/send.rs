@@ -162,7 +162,11 @@ fn untrusted_certificate_exits_3() {
         "x",
     ]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("TLS"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("certificate") && run.stderr.contains("--ca-file PEM"),
+        "{}",
+        run.stderr
+    );
     assert_no_secret(&run, pw.expose());
 }
 

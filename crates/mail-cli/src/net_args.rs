@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use mail_wire::{Security, Server, TlsConfig};
+use mail_wire::{ModeSwitch, Security, Server, TlsConfig};
 
 use crate::exit::CliError;
 use crate::preset::{self, Protocol};
@@ -89,7 +89,9 @@ impl NetArgs {
             .ok();
     }
 
-    /// Trust settings from `--ca-file` and `--insecure`.
+    /// Trust settings from `--ca-file` and `--insecure`, with the server's
+    /// TLS mode detected when `--tls` (or the port's default) is wrong; what
+    /// was detected is one line on stderr naming the right `--tls`.
     ///
     /// # Errors
     /// A usage error for a CA file that cannot be read.
@@ -102,7 +104,9 @@ impl NetArgs {
         if self.insecure {
             log::warn!("--insecure: certificates are not checked; anyone on the path can read this session");
         }
-        Ok(tls.danger_accept_invalid_certs(self.insecure))
+        Ok(tls
+            .danger_accept_invalid_certs(self.insecure)
+            .detect_mode(|found| log::warn!("{}", mode_notice(found))))
     }
 
     /// Resolves the account id and the flags to a server, per DESIGN.md:
@@ -150,6 +154,19 @@ impl NetArgs {
             server,
             security,
         })
+    }
+}
+
+/// The line that tells the user which `--tls` the server wants.
+fn mode_notice(found: &ModeSwitch) -> String {
+    match found {
+        ModeSwitch::ToImplicit { server } => {
+            format!("{server} speaks TLS from the first byte: using implicit TLS (next time give --tls implicit)")
+        }
+        ModeSwitch::ToStartTls { server, greeting } => format!(
+            "{server} answered in plain text (\"{greeting}\"), not TLS: using STARTTLS instead (next time give --tls starttls)"
+        ),
+        other => format!("{other:?}"),
     }
 }
 

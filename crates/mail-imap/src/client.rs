@@ -86,6 +86,7 @@ impl Client<NetStream> {
         patience: Option<Duration>,
     ) -> Result<Self, Error> {
         let mut conn = Connection::connect(server, security, tls)?;
+        let security = conn.get_ref().security();
         conn.set_limits(default_limits());
         conn.set_transcript(transcript);
         let mut core = Core::new(conn);

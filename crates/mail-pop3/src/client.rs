@@ -392,6 +392,7 @@ impl Client<NetStream> {
         transcript: Option<Box<dyn Transcript + Send>>,
     ) -> Result<Self, Error> {
         let mut conn = Connection::connect(server, security, tls)?;
+        let security = conn.get_ref().security();
         conn.set_transcript(transcript);
         let mut client = Client::new(conn)?;
         match security {

@@ -211,7 +211,10 @@ fn an_untrusted_certificate_is_refused() {
         None,
     );
     assert!(
-        matches!(result, Err(Error::Wire(mail_wire::Error::Tls { .. }))),
+        matches!(
+            result,
+            Err(Error::Wire(mail_wire::Error::Certificate { .. }))
+        ),
         "{result:?}"
     );
 }

@@ -1287,6 +1287,7 @@ impl Client<NetStream> {
         options: ClientOptions,
     ) -> Result<Self, Error> {
         let conn = Connection::connect(server, security, tls)?;
+        let security = conn.get_ref().security();
         let mut client = Client::new(conn, options)?;
         match security {
             Security::Implicit => client.tls = true,

@@ -2,6 +2,8 @@
 
 use std::{fmt, io, path::PathBuf};
 
+use crate::CertProblem;
+
 /// What can go wrong below the protocol: reaching the server, TLS, time,
 /// and the limits that protect us from a hostile peer.
 #[derive(Debug)]
@@ -27,6 +29,13 @@ pub enum Error {
         host: String,
         /// The TLS library's reason.
         reason: String,
+    },
+    /// The server's certificate was refused.
+    Certificate {
+        /// The name the certificate was checked against.
+        host: String,
+        /// Why, with what to do about it.
+        problem: CertProblem,
     },
     /// A CA file given for extra trust could not be read or parsed.
     CaFile {
@@ -69,6 +78,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The TLS library's reason, for [`Error::Tls`].
+    pub fn tls_reason(&self) -> Option<&str> {
+        match self {
+            Error::Tls { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     /// True for a timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout)
@@ -104,6 +121,9 @@ impl fmt::Display for Error {
             Error::Resolve { host, source } => write!(f, "cannot resolve {host}: {source}"),
             Error::Connect { server, source } => write!(f, "cannot connect to {server}: {source}"),
             Error::Tls { host, reason } => write!(f, "TLS with {host} failed: {reason}"),
+            Error::Certificate { host, problem } => {
+                write!(f, "cannot trust the certificate of {host}: it is {problem}; {}", problem.remedy())
+            }
             Error::CaFile { path, reason } => write!(f, "cannot use CA file {}: {reason}", path.display()),
             Error::Timeout => f.write_str("the server did not answer in time"),
             Error::Closed => f.write_str("the server closed the connection"),

@@ -6,7 +6,10 @@
 //! certificate and host-name checks on by default, the STARTTLS upgrade with
 //! its response-injection defence, reading lines and exact byte counts
 //! within [`Limits`], queueing lines for pipelining, and the `C:`/`S:`
-//! [`Transcript`], and the protocol-independent [`sasl`] responses. Out of scope: any protocol's grammar; that lives in
+//! [`Transcript`], and the protocol-independent [`sasl`] responses. On
+//! request ([`TlsConfig::detect_mode`]) a server in the other TLS mode is
+//! detected ([`ModeSwitch`]); a refused certificate is explained
+//! ([`CertProblem`]) with the names and dates it carries. Out of scope: any protocol's grammar; that lives in
 //! `mail-smtp`, `mail-pop3` and `mail-imap`.
 //!
 //! Every line sent is checked for CR, LF and NUL before a byte is written, so
@@ -46,7 +49,9 @@
 //! ```
 #![deny(missing_docs)]
 
+mod certificate;
 mod connection;
+mod detect;
 mod error;
 mod net;
 pub mod sasl;
@@ -55,7 +60,9 @@ mod secret;
 pub mod testing;
 mod transcript;
 
+pub use certificate::CertProblem;
 pub use connection::{Connection, Limits};
+pub use detect::ModeSwitch;
 pub use error::Error;
 pub use net::{Encrypted, NetStream, Security, Server, TlsConfig};
 pub use secret::Secret;

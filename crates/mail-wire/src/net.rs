@@ -3,10 +3,13 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use native_tls::{Certificate, HandshakeError, TlsConnector, TlsStream};
 
+use crate::certificate::CertProblem;
+use crate::detect::{self, ModeSwitch, GREETING_WAIT};
 use crate::{Connection, Error, Limits};
 
 /// How TLS is used on a connection.
@@ -62,6 +65,9 @@ impl Server {
     }
 }
 
+/// Told what [`TlsConfig::detect_mode`] found.
+type ModeNotice = dyn Fn(&ModeSwitch) + Send + Sync;
+
 /// TLS trust settings. Certificate and host-name checks are on unless
 /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs) is called.
 #[derive(Clone, Default)]
@@ -70,6 +76,9 @@ pub struct TlsConfig {
     accept_invalid_certs: bool,
     /// Unchecked on purpose (opportunistic STARTTLS): log at debug, not warn.
     opportunistic: bool,
+    /// Set by [`TlsConfig::detect_mode`]: told when the server's TLS mode
+    /// differs from the one asked for.
+    detect: Option<Arc<ModeNotice>>,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -78,6 +87,7 @@ impl std::fmt::Debug for TlsConfig {
             .field("extra_roots", &self.extra_roots.len())
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("opportunistic", &self.opportunistic)
+            .field("detect_mode", &self.detect.is_some())
             .finish()
     }
 }
@@ -138,6 +148,24 @@ impl TlsConfig {
         self
     }
 
+    /// Finds the TLS mode the server really speaks when the one asked for
+    /// is wrong, and tells `notice` what it found:
+    /// - a plain or STARTTLS connection that receives no greeting within
+    ///   two seconds tries a TLS handshake on that connection (certificate
+    ///   checked as always) and goes on as implicit TLS if it succeeds;
+    ///   if the server answers in plain text after all (a slow greeting),
+    ///   a new connection waits for it in the mode asked for;
+    /// - implicit TLS that meets a plain-text greeting goes on over a new
+    ///   connection in STARTTLS mode, where the protocol requires STARTTLS.
+    ///
+    /// The protocol crates read the mode in effect from
+    /// [`NetStream::security`]. Off by default: a library caller or an MX
+    /// delivery gets exactly the mode it asked for.
+    pub fn detect_mode(mut self, notice: impl Fn(&ModeSwitch) + Send + Sync + 'static) -> Self {
+        self.detect = Some(Arc::new(notice));
+        self
+    }
+
     /// True for [`opportunistic`](Self::opportunistic) settings.
     pub fn is_opportunistic(&self) -> bool {
         self.accept_invalid_certs && self.opportunistic
@@ -174,16 +202,82 @@ impl TlsConfig {
                 log::debug!("TLS established with {tls_name}");
                 Ok(stream)
             }
-            Err(HandshakeError::Failure(err)) => Err(tls_error(err.to_string())),
+            Err(HandshakeError::Failure(err)) => {
+                let raw = err.to_string();
+                log::debug!("TLS handshake with {tls_name} failed: {raw}");
+                Err(match CertProblem::from_reason(&raw) {
+                    Some(problem) => Error::Certificate { host: tls_name.to_owned(), problem },
+                    None if detect::is_plain_text_reply(&raw) => tls_error(format!(
+                        "{}; the server does not speak TLS from the first byte (try --tls starttls)",
+                        short_reason(&raw)
+                    )),
+                    None => tls_error(short_reason(&raw)),
+                })
+            }
             Err(HandshakeError::WouldBlock(_)) => Err(Error::Timeout),
         }
     }
+}
+
+/// OpenSSL's `error:0A00010B:SSL routines:ssl3_get_record:wrong version
+/// number:../ssl/record/ssl3_record.c:350:` as `wrong version number`: no
+/// codes or source paths in a message meant for people.
+fn short_reason(raw: &str) -> String {
+    let fields: Vec<&str> = raw.trim().split(':').collect();
+    match (fields.first(), fields.get(4)) {
+        (Some(&"error"), Some(reason)) if !reason.is_empty() => {
+            let detail = fields
+                .get(7..)
+                .map(|rest| rest.join(":"))
+                .unwrap_or_default();
+            let detail = detail.trim();
+            if detail.is_empty() {
+                (*reason).to_owned()
+            } else {
+                format!("{reason} {detail}")
+            }
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// Adds the names and dates a refused certificate carries, read over a
+/// second connection that does nothing but the handshake.
+fn with_certificate_details(err: Error, server: &Server) -> Error {
+    match err {
+        Error::Certificate { host, problem } if problem.wants_details() => {
+            let problem = match peer_certificate(server) {
+                Some(der) => problem.with_details(&der),
+                None => problem,
+            };
+            Error::Certificate { host, problem }
+        }
+        other => other,
+    }
+}
+
+fn peer_certificate(server: &Server) -> Option<Vec<u8>> {
+    let tcp = open_tcp(server).ok()?;
+    let connector = TlsConnector::builder()
+        .danger_accept_invalid_certs(true)
+        .danger_accept_invalid_hostnames(true)
+        .build()
+        .ok()?;
+    let mut stream = connector.connect(server.tls_name(), tcp).ok()?;
+    let der = stream
+        .peer_certificate()
+        .ok()
+        .flatten()
+        .and_then(|cert| cert.to_der().ok());
+    let _ = stream.shutdown();
+    der
 }
 
 /// A TCP stream that is plain or TLS, so one connection type survives STARTTLS.
 #[derive(Debug)]
 pub struct NetStream {
     inner: Inner,
+    security: Security,
 }
 
 #[derive(Debug)]
@@ -198,6 +292,12 @@ impl NetStream {
     /// True once TLS protects the stream.
     pub fn is_tls(&self) -> bool {
         matches!(self.inner, Inner::Tls(_))
+    }
+
+    /// The TLS mode in effect: the one asked for, unless
+    /// [`TlsConfig::detect_mode`] found the server speaking another.
+    pub fn security(&self) -> Security {
+        self.security
     }
 
     fn tcp(&self) -> Option<&TcpStream> {
@@ -319,6 +419,93 @@ fn open_tcp(server: &Server) -> Result<TcpStream, Error> {
     })
 }
 
+/// Connects in exactly the mode asked for.
+fn open_as(server: &Server, security: Security, tls: &TlsConfig) -> Result<NetStream, Error> {
+    let tcp = open_tcp(server)?;
+    let inner = match security {
+        Security::Implicit => match tls.handshake(server.tls_name(), tcp) {
+            Ok(stream) => Inner::Tls(Box::new(stream)),
+            Err(err) => return Err(with_certificate_details(err, server)),
+        },
+        Security::StartTls | Security::Plain => Inner::Plain(tcp),
+    };
+    Ok(NetStream { inner, security })
+}
+
+fn host_port(server: &Server) -> String {
+    format!(
+        "{}:{}",
+        crate::escape_for_display(server.host.as_bytes()),
+        server.port
+    )
+}
+
+/// Implicit TLS; on a plain-text greeting, a new connection for STARTTLS.
+fn implicit_or_starttls(
+    server: &Server,
+    tls: &TlsConfig,
+    notice: &ModeNotice,
+) -> Result<NetStream, Error> {
+    let err = match open_as(server, Security::Implicit, tls) {
+        Ok(stream) => return Ok(stream),
+        Err(err) if err.tls_reason().is_some_and(detect::is_plain_text_reply) => err,
+        Err(err) => return Err(err),
+    };
+    let tcp = open_tcp(server)?;
+    let Some(greeting) = detect::peek_text_greeting(&tcp, GREETING_WAIT) else {
+        return Err(err);
+    };
+    log::debug!("implicit TLS met a plain-text greeting; switching to STARTTLS");
+    notice(&ModeSwitch::ToStartTls {
+        server: host_port(server),
+        greeting,
+    });
+    Ok(NetStream {
+        inner: Inner::Plain(tcp),
+        security: Security::StartTls,
+    })
+}
+
+/// Plain or STARTTLS; when the greeting does not come, a TLS handshake.
+fn plain_or_implicit(
+    server: &Server,
+    security: Security,
+    tls: &TlsConfig,
+    notice: &ModeNotice,
+) -> Result<NetStream, Error> {
+    let tcp = open_tcp(server)?;
+    if !detect::is_silent(&tcp, GREETING_WAIT)? {
+        return Ok(NetStream {
+            inner: Inner::Plain(tcp),
+            security,
+        });
+    }
+    log::debug!("no greeting within {GREETING_WAIT:?}; trying a TLS handshake");
+    match tls.handshake(server.tls_name(), tcp) {
+        Ok(stream) => {
+            notice(&ModeSwitch::ToImplicit {
+                server: host_port(server),
+            });
+            Ok(NetStream {
+                inner: Inner::Tls(Box::new(stream)),
+                security: Security::Implicit,
+            })
+        }
+        Err(err) if err.tls_reason().is_some_and(detect::is_plain_text_reply) => {
+            log::debug!("the server answered in plain text after all; reconnecting to wait for its greeting");
+            open_as(server, security, tls)
+        }
+        Err(err @ (Error::Tls { .. } | Error::Certificate { .. })) => {
+            // A TLS server (it answered the ClientHello) that failed the handshake.
+            notice(&ModeSwitch::ToImplicit {
+                server: host_port(server),
+            });
+            Err(with_certificate_details(err, server))
+        }
+        Err(err) => Err(err),
+    }
+}
+
 impl Connection<NetStream> {
     /// Connects over TCP, with a TLS handshake first for [`Security::Implicit`].
     /// For [`Security::StartTls`] the protocol crate sends its command and then
@@ -326,13 +513,20 @@ impl Connection<NetStream> {
     ///
     /// # Errors
     /// [`Error::Resolve`], [`Error::Connect`], [`Error::Tls`], [`Error::Timeout`].
+    /// With [`TlsConfig::detect_mode`], a server in the other mode is
+    /// detected; [`NetStream::security`] then tells the mode in effect.
+    ///
+    /// # Errors
+    /// [`Error::Resolve`], [`Error::Connect`], [`Error::Tls`], [`Error::Timeout`].
     pub fn connect(server: &Server, security: Security, tls: &TlsConfig) -> Result<Self, Error> {
-        let tcp = open_tcp(server)?;
-        let inner = match security {
-            Security::Implicit => Inner::Tls(Box::new(tls.handshake(server.tls_name(), tcp)?)),
-            Security::StartTls | Security::Plain => Inner::Plain(tcp),
+        let stream = match (&tls.detect, security) {
+            (None, _) => open_as(server, security, tls)?,
+            (Some(notice), Security::Implicit) => {
+                implicit_or_starttls(server, tls, notice.as_ref())?
+            }
+            (Some(notice), _) => plain_or_implicit(server, security, tls, notice.as_ref())?,
         };
-        Ok(Connection::new(NetStream { inner }, Limits::default()))
+        Ok(Connection::new(stream, Limits::default()))
     }
 
     /// Upgrades to TLS after the server's go-ahead to STARTTLS/STLS.
@@ -384,6 +578,41 @@ mod tests {
             .danger_accept_invalid_certs(false);
         assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
         assert!(format!("{:?}", TlsConfig::new().opportunistic()).contains("opportunistic: true"));
+    }
+
+    #[test]
+    fn tls_reasons_lose_openssl_codes_and_source_paths() {
+        let raw = "error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:350:";
+        assert_eq!(short_reason(raw), "wrong version number");
+        let raw = "error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1584:SSL alert number 40";
+        assert_eq!(
+            short_reason(raw),
+            "sslv3 alert handshake failure SSL alert number 40"
+        );
+        assert_eq!(short_reason("connection reset"), "connection reset");
+    }
+
+    #[test]
+    fn implicit_tls_meeting_plain_text_names_the_starttls_flag() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = Server::new("127.0.0.1", listener.local_addr().unwrap().port());
+        let peer = std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            tcp.write_all(b"+OK POP3 ready\r\n").unwrap();
+            let _ = tcp.read(&mut [0u8; 512]);
+        });
+        let err = Connection::connect(&server, Security::Implicit, &TlsConfig::new()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("TLS with 127.0.0.1 failed: wrong version number;"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("(try --tls starttls)") && !text.contains(".c:"),
+            "{text}"
+        );
+        peer.join().unwrap();
     }
 
     #[test]

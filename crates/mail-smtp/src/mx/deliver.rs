@@ -430,6 +430,12 @@ fn connect(
                 reason,
             }))
         }
+        Err(Error::Wire(mail_wire::Error::Certificate { problem, .. })) => {
+            Err(Connected::Retry(Failure::Tls {
+                host: host.name.clone(),
+                reason: format!("the certificate is {problem}"),
+            }))
+        }
         // STARTTLS refused (not the EHLO after it): the session goes on in
         // clear when TLS is optional (RFC 3207 §4.1).
         Err(Error::Rejected {
@@ -552,6 +558,10 @@ fn host_failure(host: &str, addr: Option<SocketAddr>, err: Error) -> Failure {
             },
         },
         Error::Wire(mail_wire::Error::Tls { reason, .. }) => Failure::Tls { host, reason },
+        Error::Wire(mail_wire::Error::Certificate { problem, .. }) => Failure::Tls {
+            host,
+            reason: format!("the certificate is {problem}"),
+        },
         Error::Invalid(err) => Failure::Invalid {
             reason: err.to_string(),
         },
