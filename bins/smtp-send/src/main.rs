@@ -57,6 +57,9 @@ fn run(args: Args) -> Result<(), CliError> {
         helo_name: args.helo.clone().unwrap_or_else(local_host_name),
         transcript: args.net.transcript(),
         allow_plaintext_auth: endpoint.security == Security::Plain,
+        pipelining: !args.no_pipelining,
+        chunking: !args.no_chunking,
+        show_data: args.show_data,
         ..ClientOptions::default()
     };
     let mut client =

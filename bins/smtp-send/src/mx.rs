@@ -43,6 +43,9 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     options.tls = tls;
     options.tls_config = args.net.tls_config()?;
     options.timeout = Duration::from_secs(args.net.timeout.max(1));
+    options.pipelining = !args.no_pipelining;
+    options.chunking = !args.no_chunking;
+    options.show_data = args.show_data;
     if !args.net.quiet {
         let net = args.net.clone();
         options.transcript = Some(Box::new(move |host: &str, addr| {
