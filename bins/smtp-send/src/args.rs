@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use mail_cli::NetArgs;
+use mail_smtp::Mechanism;
 
 /// `--auth` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -16,6 +17,16 @@ pub enum AuthArg {
     CramMd5,
     /// AUTH XOAUTH2 (the password is an OAuth 2 access token).
     Xoauth2,
+}
+
+/// The mechanism an `--auth` value names.
+pub fn mechanism(arg: AuthArg) -> Mechanism {
+    match arg {
+        AuthArg::Plain => Mechanism::Plain,
+        AuthArg::Login => Mechanism::Login,
+        AuthArg::CramMd5 => Mechanism::CramMd5,
+        AuthArg::Xoauth2 => Mechanism::XOAuth2,
+    }
 }
 
 /// Send one message through an SMTP server, printing the C:/S: transcript.
@@ -74,7 +85,9 @@ pub struct Args {
     /// (BDAT, RFC 3030).
     #[arg(long)]
     pub no_chunking: bool,
-    /// Print the composed message (with --mx: the hosts it would try); send nothing.
+    /// Connect to nothing; print the route (server, port, TLS, AUTH; with
+    /// --mx the hosts it would try), the envelope (Bcc included), then the
+    /// message. No --host needed. With -q only the message.
     #[arg(long)]
     pub dry_run: bool,
     /// Deliver straight to each recipient domain's MX hosts (no AUTH; STARTTLS

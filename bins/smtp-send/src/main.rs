@@ -3,17 +3,17 @@
 
 mod args;
 mod compose;
+mod dry_run;
 mod mx;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use mail_cli::{exit, CliError, Protocol};
-use mail_smtp::{Client, ClientOptions, Envelope, Mechanism};
+use mail_smtp::{Client, ClientOptions, Envelope};
 use mail_wire::Security;
 
-use crate::args::{Args, AuthArg};
+use crate::args::{mechanism, Args};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -41,16 +41,11 @@ fn run(args: Args) -> Result<(), CliError> {
             args.helo.clone().unwrap_or_else(local_host_name),
         );
     }
+    if args.dry_run {
+        return dry_run(&args);
+    }
     let endpoint = args.net.resolve(&args.id, Protocol::Smtp)?;
     let message = compose::compose(&args, &endpoint.address)?;
-    if args.dry_run {
-        let mut out = std::io::stdout().lock();
-        message
-            .write_to(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|err| CliError::usage(err.to_string()))?;
-        return Ok(());
-    }
     let password = mail_cli::password(args.pw.clone(), &endpoint.user)?;
     let tls = args.net.tls_config()?;
     let options = ClientOptions {
@@ -106,20 +101,37 @@ fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `--dry-run` without `--mx`: no `--host` is needed, since nothing is
+/// contacted; the route then says that sending would need one.
+fn dry_run(args: &Args) -> Result<(), CliError> {
+    let mut net = args.net.clone();
+    let domain = args
+        .id
+        .rsplit_once('@')
+        .map_or(mail_cli::preset::DEFAULT_DOMAIN, |(_, d)| d);
+    let host_known = net.host.is_some()
+        || mail_cli::preset::find(domain)
+            .and_then(|p| p.endpoint(Protocol::Smtp))
+            .is_some();
+    if !host_known {
+        net.host = Some("HOST".to_owned());
+    }
+    let endpoint = net.resolve(&args.id, Protocol::Smtp)?;
+    let message = compose::compose(args, &endpoint.address)?;
+    let helo_name = args.helo.clone().unwrap_or_else(local_host_name);
+    let route = dry_run::Submission {
+        endpoint: &endpoint,
+        host_known,
+        helo_name: &helo_name,
+    };
+    dry_run::submission(args, &route, &message)
+}
+
 fn plural(n: usize) -> String {
     if n == 1 {
         "1 recipient".to_owned()
     } else {
         format!("{n} recipients")
-    }
-}
-
-fn mechanism(arg: AuthArg) -> Mechanism {
-    match arg {
-        AuthArg::Plain => Mechanism::Plain,
-        AuthArg::Login => Mechanism::Login,
-        AuthArg::CramMd5 => Mechanism::CramMd5,
-        AuthArg::Xoauth2 => Mechanism::XOAuth2,
     }
 }
 

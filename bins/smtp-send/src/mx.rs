@@ -32,10 +32,13 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     let recipients = message.recipients();
     let plans = resolver.plan_recipients(&recipients);
     if args.dry_run {
-        for plan in &plans {
-            println!("{plan}");
-        }
-        return Ok(());
+        let tls = match tls {
+            TlsPolicy::Opportunistic => "STARTTLS when offered",
+            TlsPolicy::Required => "STARTTLS required (--tls starttls)",
+            TlsPolicy::Disabled => "no TLS (--tls none)",
+        };
+        let hosts: Vec<String> = plans.iter().map(ToString::to_string).collect();
+        return crate::dry_run::mx(args, tls, &hosts, message);
     }
 
     let mut options = MxOptions::new(helo_name);
