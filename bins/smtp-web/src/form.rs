@@ -142,6 +142,32 @@ impl FormData {
         Ok(form)
     }
 
+    /// The text fields that are whole in the first bytes of a body too
+    /// large to read (the browser sends the fields before the files), so a
+    /// refused form can come back filled in. Files, a field cut at the end,
+    /// and fields that are not UTF-8 are left out.
+    pub fn text_fields_of_cut_body(content_type: &str, prefix: &[u8]) -> FormData {
+        let mime = content_type.split(';').next().unwrap_or_default().trim();
+        let mut form = FormData::default();
+        if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            let whole = prefix
+                .iter()
+                .rposition(|&b| b == b'&')
+                .and_then(|end| prefix.get(..end))
+                .unwrap_or_default();
+            form.fields = urlencoded::parse_urlencoded(whole).unwrap_or_default();
+        } else if let Ok(boundary) = multipart::boundary(content_type) {
+            for part in multipart::complete_parts(prefix, &boundary) {
+                if part.filename.is_none() {
+                    if let Ok(value) = String::from_utf8(part.data) {
+                        form.fields.push((part.name, value));
+                    }
+                }
+            }
+        }
+        form
+    }
+
     /// The first value of a field, or `""`.
     pub fn get(&self, name: &str) -> &str {
         self.fields
