@@ -208,14 +208,13 @@ impl App {
         let limit = human_size(self.config.max_upload);
         let form = FormData::text_fields_of_cut_body(content_type, prefix);
         if !self.token.verify(form.get("csrf")) {
-            let message = format!("Not sent: {err}. Attach smaller files (up to {limit} in total).");
+            let message =
+                format!("Not sent: {err}. Attach smaller files (up to {limit} in total).");
             return Response::html(413, page::message_page("Attachments too large", &message));
         }
         let (compose, _password, _uploads) = ComposeForm::from_form(&form);
         let notice = Notice::Failed {
-            error: format!(
-                "Not sent: {err}. Choose smaller attachments (up to {limit} in total)."
-            ),
+            error: format!("Not sent: {err}. Choose smaller attachments (up to {limit} in total)."),
             transcript: Vec::new(),
         };
         self.compose(413, &compose, &[], Some(&notice))
@@ -293,7 +292,9 @@ impl App {
 
 enum BodyError {
     /// Over the limit; `prefix` holds the first bytes, up to the limit.
-    TooLarge { prefix: Vec<u8> },
+    TooLarge {
+        prefix: Vec<u8>,
+    },
     Io(io::Error),
 }
 
