@@ -2,7 +2,8 @@
 //! chromedriver): fill the compose page with Korean text and an attachment,
 //! send through the real Postfix over verified STARTTLS, read the message
 //! back from Dovecot's maildir and compare; then a wrong password shows the
-//! server's refusal on the page.
+//! server's refusal on the page; then an attachment over the limit is
+//! refused by the page's own size check before any upload.
 //!
 //! Under CI=true a missing browser or missing servers fail the test; locally
 //! they skip it with a note. `SMTP_WEB_SCREENSHOT=docs/smtp-web.png` also
