@@ -597,6 +597,21 @@ mod tests {
         let (status, html) = call(&app, "POST", "/send", &[MP], &body);
         assert_eq!(status, 413);
         assert!(html.contains("larger than the limit of 1 KiB"), "{html}");
+        // Issue 12.16: the fields sent before the file come back, not the password.
+        assert!(html.contains("value=\"안녕 &lt;b&gt;\""), "{html}");
+        assert!(
+            html.contains("value=\"밥 &lt;bob@example.test&gt;\""),
+            "{html}"
+        );
+        assert!(!html.contains("pa55-word"), "{html}");
+        // Without this run's token in the part read, nothing is echoed.
+        let mut fields = good_fields();
+        fields.retain(|(n, _)| *n != "csrf");
+        let body = multipart(&fields, Some(("big.bin", &[b'x'; 4096])));
+        let (status, html) = call(&app, "POST", "/send", &[MP], &body);
+        assert_eq!(status, 413);
+        assert!(html.contains("larger than the limit of 1 KiB"), "{html}");
+        assert!(!html.contains("bob@example.test"), "{html}");
         let len = body.len().to_string();
         let (status, _) = call(
             &app,

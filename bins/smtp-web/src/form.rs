@@ -222,6 +222,44 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_body_gives_its_whole_text_fields_only() {
+        let full: &[u8] = b"--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n\
+--B\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n\xec\x95\x88\xeb\x85\x95\r\n\
+--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nline one\r\nline two\r\n\
+--B\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.bin\"\r\n\r\nxxxx\r\n\
+--B--\r\n";
+        let ct = "multipart/form-data; boundary=B";
+        let names = |form: &FormData| -> Vec<String> {
+            form.fields.iter().map(|(n, _)| n.clone()).collect()
+        };
+        // Cut inside the body field: it is left out, not truncated.
+        let cut = full.windows(8).position(|w| w == b"line two").unwrap();
+        let form = FormData::text_fields_of_cut_body(ct, &full[..cut]);
+        assert_eq!(names(&form), ["csrf", "subject"]);
+        assert_eq!(form.get("subject"), "안녕");
+        // Cut inside the file: every text field, no file.
+        let cut = full.windows(4).position(|w| w == b"xxxx").unwrap() + 2;
+        let form = FormData::text_fields_of_cut_body(ct, &full[..cut]);
+        assert_eq!(names(&form), ["csrf", "subject", "body"]);
+        assert_eq!(form.get("body"), "line one\r\nline two");
+        assert!(form.files.is_empty());
+        // Every prefix: no panic, never a field that is not whole.
+        for end in 0..full.len() {
+            let form = FormData::text_fields_of_cut_body(ct, &full[..end]);
+            for (name, value) in &form.fields {
+                let whole = FormData::parse(ct, full).unwrap();
+                assert_eq!(whole.get(name), value, "prefix {end}");
+            }
+        }
+        let form =
+            FormData::text_fields_of_cut_body("application/x-www-form-urlencoded", b"a=1&b=2&c=3x");
+        assert_eq!(names(&form), ["a", "b"]);
+        assert!(FormData::text_fields_of_cut_body("text/plain", full)
+            .fields
+            .is_empty());
+    }
+
+    #[test]
     fn sizes_read_well() {
         assert_eq!(human_size(10), "10 bytes");
         assert_eq!(human_size(1536), "1.5 KiB");
