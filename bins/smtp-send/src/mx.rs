@@ -22,6 +22,10 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
             ))
         }
     };
+    if args.dry_run && args.net.quiet {
+        // Only the message is printed: no need to ask DNS for the route.
+        return crate::dry_run::mx(args, "", &[], message);
+    }
     let resolver = match args.dns {
         Some(server) => Resolver::with_server(server),
         None => Resolver::system(),
