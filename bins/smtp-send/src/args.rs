@@ -26,18 +26,21 @@ pub struct Args {
     /// Sender address (default: the account's address). `Name <addr>` is allowed.
     #[arg(long, value_name = "ADDR")]
     pub from: Option<String>,
-    /// Recipient (repeatable). `Name <addr>` is allowed.
-    #[arg(long, value_name = "ADDR")]
+    /// Recipients (repeatable; a comma-separated list works too). `Name <addr>`
+    /// and `"Kim, Chul" <addr>` are allowed.
+    #[arg(long, value_name = "ADDRS")]
     pub to: Vec<String>,
-    /// Copy recipient (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    /// Copy recipients (repeatable, comma-separated like --to).
+    #[arg(long, value_name = "ADDRS")]
     pub cc: Vec<String>,
-    /// Blind copy recipient (repeatable): in the envelope, never in the headers.
-    #[arg(long, value_name = "ADDR")]
+    /// Blind copy recipients (repeatable, comma-separated like --to): in the
+    /// envelope, never in the headers.
+    #[arg(long, value_name = "ADDRS")]
     pub bcc: Vec<String>,
     /// Subject (UTF-8; sent as RFC 2047 encoded-words when not ASCII).
-    #[arg(long, default_value = "")]
-    pub subject: String,
+    /// Without it (or when empty) the message has no Subject field.
+    #[arg(long)]
+    pub subject: Option<String>,
     /// Body text; otherwise --body-file, otherwise standard input.
     #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
     pub body: Option<String>,
@@ -56,7 +59,21 @@ pub struct Args {
     /// Name sent in EHLO/HELO (default: this machine's host name).
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
-    /// Print the composed message (with --mx: the hosts it would try); send nothing.
+    /// Show the message content in the transcript line by line as sent
+    /// (dot-stuffed after DATA, chunk by chunk after BDAT).
+    #[arg(long)]
+    pub show_data: bool,
+    /// Wait for each reply before the next command, even when the server
+    /// offers PIPELINING (RFC 2920).
+    #[arg(long)]
+    pub no_pipelining: bool,
+    /// Send the message with DATA, even when the server offers CHUNKING
+    /// (BDAT, RFC 3030).
+    #[arg(long)]
+    pub no_chunking: bool,
+    /// Connect to nothing; print the route (server, port, TLS, AUTH; with
+    /// --mx the hosts it would try), the envelope (Bcc included), then the
+    /// message. No --host needed. With -q only the message.
     #[arg(long)]
     pub dry_run: bool,
     /// Deliver straight to each recipient domain's MX hosts (no AUTH; STARTTLS

@@ -10,31 +10,29 @@ use crate::args::Args;
 /// Builds the message; every problem with the user's input is a usage error
 /// (a CR or LF in a header value or address among them).
 pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
-    let mailbox = |what: &str, text: &str| {
-        Mailbox::parse(text)
-            .map_err(|err| CliError::usage(format!("invalid {what} address {text:?}: {err}")))
-    };
-    let mut builder = MessageBuilder::new()
-        .from(mailbox(
-            "--from",
-            args.from.as_deref().unwrap_or(default_from),
-        )?)
-        .subject(&args.subject);
-    if args.subject.contains(['\r', '\n', '\0']) {
-        return Err(CliError::usage("the subject contains CR, LF or NUL"));
+    let from = args.from.as_deref().unwrap_or(default_from);
+    let from = Mailbox::parse(from)
+        .map_err(|err| CliError::usage(format!("invalid --from address {from:?}: {err}")))?;
+    let mut builder = MessageBuilder::new().from(from);
+    match args.subject.as_deref() {
+        Some(subject) if subject.contains(['\r', '\n', '\0']) => {
+            return Err(CliError::usage("the subject contains CR, LF or NUL"));
+        }
+        // An empty Subject field says nothing: leave it out, as when not given.
+        Some("") | None => {}
+        Some(subject) => builder = builder.subject(subject),
     }
-    for to in &args.to {
-        builder = builder.to(mailbox("--to", to)?);
-    }
-    for cc in &args.cc {
-        builder = builder.cc(mailbox("--cc", cc)?);
-    }
-    for bcc in &args.bcc {
-        builder = builder.bcc(mailbox("--bcc", bcc)?);
-    }
-    if args.to.is_empty() && args.cc.is_empty() && args.bcc.is_empty() {
+    let (to, cc, bcc) = (
+        mailboxes("--to", &args.to)?,
+        mailboxes("--cc", &args.cc)?,
+        mailboxes("--bcc", &args.bcc)?,
+    );
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Err(CliError::usage("no recipient: give --to, --cc or --bcc"));
     }
+    builder = to.into_iter().fold(builder, MessageBuilder::to);
+    builder = cc.into_iter().fold(builder, MessageBuilder::cc);
+    builder = bcc.into_iter().fold(builder, MessageBuilder::bcc);
     for header in &args.header {
         let (name, value) = header.split_once(':').ok_or_else(|| {
             CliError::usage(format!(
@@ -54,6 +52,18 @@ pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
     builder
         .build()
         .map_err(|err| CliError::usage(format!("cannot compose the message: {err}")))
+}
+
+/// The mailboxes of a repeatable address flag, each value a list split on
+/// commas outside quoted names and `<...>` (mail-mime's list syntax).
+fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<Mailbox>, CliError> {
+    let mut out = Vec::new();
+    for value in values {
+        let list = Mailbox::parse_list(value)
+            .map_err(|err| CliError::usage(format!("{flag} {value:?}: {err}")))?;
+        out.extend(list);
+    }
+    Ok(out)
 }
 
 /// The body from `--body`, `--body-file`, or standard input.

@@ -3,9 +3,9 @@
 
 mod args;
 mod compose;
+mod dry_run;
 mod mx;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -41,22 +41,20 @@ fn run(args: Args) -> Result<(), CliError> {
             args.helo.clone().unwrap_or_else(local_host_name),
         );
     }
+    if args.dry_run {
+        return dry_run(&args);
+    }
     let endpoint = args.net.resolve(&args.id, Protocol::Smtp)?;
     let message = compose::compose(&args, &endpoint.address)?;
-    if args.dry_run {
-        let mut out = std::io::stdout().lock();
-        message
-            .write_to(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|err| CliError::usage(err.to_string()))?;
-        return Ok(());
-    }
     let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let tls = args.net.tls_config()?;
     let options = ClientOptions {
         helo_name: args.helo.clone().unwrap_or_else(local_host_name),
         transcript: args.net.transcript(),
         allow_plaintext_auth: endpoint.security == Security::Plain,
+        pipelining: !args.no_pipelining,
+        chunking: !args.no_chunking,
+        show_data: args.show_data,
         ..ClientOptions::default()
     };
     let mut client =
@@ -120,6 +118,32 @@ fn run(args: Args) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// `--dry-run` without `--mx`: no `--host` is needed, since nothing is
+/// contacted; the route then says that sending would need one.
+fn dry_run(args: &Args) -> Result<(), CliError> {
+    let mut net = args.net.clone();
+    let domain = args
+        .id
+        .rsplit_once('@')
+        .map_or(mail_cli::preset::DEFAULT_DOMAIN, |(_, d)| d);
+    let host_known = net.host.is_some()
+        || mail_cli::preset::find(domain)
+            .and_then(|p| p.endpoint(Protocol::Smtp))
+            .is_some();
+    if !host_known {
+        net.host = Some("HOST".to_owned());
+    }
+    let endpoint = net.resolve(&args.id, Protocol::Smtp)?;
+    let message = compose::compose(args, &endpoint.address)?;
+    let helo_name = args.helo.clone().unwrap_or_else(local_host_name);
+    let route = dry_run::Submission {
+        endpoint: &endpoint,
+        host_known,
+        helo_name: &helo_name,
+    };
+    dry_run::submission(args, &route, &message)
 }
 
 fn plural(n: usize) -> String {

@@ -22,6 +22,10 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
             ))
         }
     };
+    if args.dry_run && args.net.quiet {
+        // Only the message is printed: no need to ask DNS for the route.
+        return crate::dry_run::mx(args, "", &[], message);
+    }
     let resolver = match args.dns {
         Some(server) => Resolver::with_server(server),
         None => Resolver::system(),
@@ -32,10 +36,13 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     let recipients = message.recipients();
     let plans = resolver.plan_recipients(&recipients);
     if args.dry_run {
-        for plan in &plans {
-            println!("{}", shown(&plan));
-        }
-        return Ok(());
+        let tls = match tls {
+            TlsPolicy::Opportunistic => "STARTTLS when offered",
+            TlsPolicy::Required => "STARTTLS required (--tls starttls)",
+            TlsPolicy::Disabled => "no TLS (--tls none)",
+        };
+        let hosts: Vec<String> = plans.iter().map(shown).collect();
+        return crate::dry_run::mx(args, tls, &hosts, message);
     }
 
     let mut options = MxOptions::new(helo_name);
@@ -43,6 +50,9 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     options.tls = tls;
     options.tls_config = args.net.tls_config()?;
     options.timeout = Duration::from_secs(args.net.timeout.max(1));
+    options.pipelining = !args.no_pipelining;
+    options.chunking = !args.no_chunking;
+    options.show_data = args.show_data;
     if !args.net.quiet {
         let net = args.net.clone();
         options.transcript = Some(Box::new(move |host: &str, addr| {

@@ -115,10 +115,10 @@ fn dry_run_lists_the_hosts_in_preference_order() {
     let preferred = stdout.find("mail.example.test").expect(&stdout);
     let backup = stdout.find("refuse.mx.test").expect(&stdout);
     assert!(preferred < backup, "{stdout}");
-    assert!(
-        !stdout.contains("Subject:"),
-        "--dry-run --mx prints hosts, not the message: {stdout}"
-    );
+    // Issue 12.5: then the envelope and the message, as without --mx.
+    let rcpt = stdout.find("  RCPT TO:<bob@pref.test>").expect(&stdout);
+    let message = stdout.find("\nMessage (").expect(&stdout);
+    assert!(backup < rcpt && rcpt < message, "{stdout}");
 }
 
 #[test]

@@ -344,42 +344,6 @@ fn no_recipient_and_unknown_provider_are_usage_errors() {
 }
 
 #[test]
-fn dry_run_prints_the_message_without_bcc_and_connects_to_nothing() {
-    let port = closed_port();
-    let run = smtp_send(&[
-        "hong",
-        "--port",
-        &port,
-        "--to",
-        "홍길동 <bob@example.test>",
-        "--bcc",
-        "hidden@example.test",
-        "--subject",
-        "안녕하세요",
-        "--body",
-        ".dot line",
-        "--dry-run",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let message = run.stdout;
-    assert!(message.contains("From: hong@naver.com\r\n"), "{message}");
-    assert!(
-        message.contains("\r\nSubject: =?utf-8?") || message.contains("\r\nSubject: =?UTF-8?"),
-        "{message}"
-    );
-    assert!(message.contains("MIME-Version: 1.0\r\n"), "{message}");
-    assert!(message.contains("Message-ID: <"), "{message}");
-    assert!(
-        !message.contains("hidden@example.test"),
-        "Bcc leaked: {message}"
-    );
-    assert!(
-        !message.contains("안녕"),
-        "raw UTF-8 in a header: {message}"
-    );
-}
-
-#[test]
 fn attachment_that_cannot_be_read_is_a_usage_error() {
     let run = smtp_send(&[
         "hong",
@@ -483,4 +447,212 @@ fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(!run.stdout.contains("C: AUTH"), "{}", run.stdout);
     assert_no_secret(&run, alice_pw.expose());
+}
+
+/// Issue 12.5: the route and the envelope (Bcc included), then the message;
+/// nothing is connected.
+#[test]
+fn dry_run_prints_route_envelope_and_message_without_bcc_header_and_connects_to_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let run = smtp_send(&[
+        "hong",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "starttls",
+        "--to",
+        "홍길동 <bob@example.test>, \"Kim, Chul\" <kim@example.test>",
+        "--bcc",
+        "hidden@example.test",
+        "--subject",
+        "안녕하세요",
+        "--body",
+        ".dot line",
+        "--auth",
+        "login",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "--dry-run connected to the server"
+    );
+    let (route, message) = run.stdout.split_once("\nMessage (").expect(&run.stdout);
+    for expected in [
+        &format!("Server:    127.0.0.1 port {port}\n"),
+        "TLS:       STARTTLS (required",
+        "Login:     hong with AUTH LOGIN (--auth)\n",
+        "\n  MAIL FROM:<hong@naver.com> SIZE=",
+        "\n  RCPT TO:<bob@example.test>\n",
+        "\n  RCPT TO:<kim@example.test>\n",
+        "\n  RCPT TO:<hidden@example.test>   (Bcc: in the envelope only)",
+    ] {
+        assert!(route.contains(expected), "{expected:?} not in:\n{route}");
+    }
+    assert!(message.contains("From: hong@naver.com\r\n"), "{message}");
+    assert!(
+        message.contains("\r\nSubject: =?utf-8?") || message.contains("\r\nSubject: =?UTF-8?"),
+        "{message}"
+    );
+    assert!(
+        message
+            .replace("\r\n ", " ")
+            .contains("\"Kim, Chul\" <kim@example.test>"),
+        "{message}"
+    );
+    assert!(message.contains("MIME-Version: 1.0\r\n"), "{message}");
+    assert!(message.contains("Message-ID: <"), "{message}");
+    assert!(
+        !message.contains("hidden@example.test"),
+        "Bcc leaked: {message}"
+    );
+    assert!(
+        !message.contains("안녕"),
+        "raw UTF-8 in a header: {message}"
+    );
+}
+
+/// Issue 12.5: no --host is needed when nothing is contacted; the route
+/// says what sending would need, and the AUTH line does not pretend to know
+/// what only EHLO tells. With -q only the message is printed.
+#[test]
+fn dry_run_needs_no_host_and_says_what_is_known_only_after_ehlo() {
+    let args = [
+        "alice@nowhere.test",
+        "--to",
+        "bob@example.test",
+        "--body",
+        "x",
+        "--dry-run",
+    ];
+    let run = smtp_send(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Server:    none built in for nowhere.test: sending needs --host"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("known only after EHLO: PLAIN, then LOGIN"),
+        "{}",
+        run.stdout
+    );
+    let mut quiet = args.to_vec();
+    quiet.push("-q");
+    let run = smtp_send(&quiet);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Date: "), "{}", run.stdout);
+    assert!(!run.stdout.contains("Envelope"), "{}", run.stdout);
+}
+
+/// Issue 12.7: no Subject field unless --subject is given.
+#[test]
+fn no_subject_field_without_subject() {
+    for extra in [&[][..], &["--subject", ""][..]] {
+        let mut args = vec![
+            "hong",
+            "--to",
+            "b@example.test",
+            "--body",
+            "x",
+            "--dry-run",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let run = smtp_send(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains("Subject:"), "{}", run.stdout);
+    }
+}
+
+/// Issue 12.6 and 12.7 against Postfix: --show-data prints the content lines
+/// (dot-stuffing visible), --no-pipelining gives one reply after each
+/// command, --no-chunking sends DATA although Postfix offers CHUNKING; one
+/// --to takes a comma list with a comma inside a quoted name.
+#[test]
+fn show_data_without_pipelining_and_chunking_shows_the_classic_exchange() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let marker = unique("showdata");
+    let to = format!(
+        "{}, \"Kim, Chul\" <{}>",
+        env.var("MAILTEST_BOB_USER"),
+        env.var("MAILTEST_CAROL_USER")
+    );
+    let mut args = vec![alice.clone(), pw.expose().to_owned()];
+    args.extend(server_args(&env, "MAILTEST_SUBMISSION_PORT"));
+    args.extend(
+        [
+            "--to",
+            &to,
+            "--body",
+            &format!("{marker}\n.dot line\nlast"),
+            "--show-data",
+            "--no-pipelining",
+            "--no-chunking",
+        ]
+        .map(String::from),
+    );
+    let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines.contains(&"S: 250-PIPELINING"), "{}", run.stdout);
+    assert!(lines.contains(&"S: 250 CHUNKING"), "{}", run.stdout);
+    assert!(!run.stdout.contains("C: BDAT"), "{}", run.stdout);
+    let mail = lines
+        .iter()
+        .position(|l| l.starts_with("C: MAIL FROM:"))
+        .unwrap();
+    let data = lines.iter().position(|l| *l == "C: DATA").unwrap();
+    let envelope = &lines[mail..=data];
+    assert_eq!(envelope.len(), 7, "{envelope:?}");
+    for pair in envelope.chunks(2) {
+        assert!(pair[0].starts_with("C: "), "{envelope:?}");
+    }
+    for (command, reply) in envelope.iter().zip(&lines[mail + 1..]).step_by(2) {
+        assert!(command.starts_with("C: "), "{command}");
+        assert!(
+            reply.starts_with("S: "),
+            "{command} not followed by its reply: {reply}"
+        );
+    }
+    assert_eq!(lines[data + 1], "S: 354 End data with <CR><LF>.<CR><LF>");
+    let content = &lines[data + 2..];
+    let end = content
+        .iter()
+        .position(|l| *l == "C: .")
+        .expect(&run.stdout);
+    let content = &content[..end];
+    assert!(content.contains(&"C: ..dot line"), "{content:?}");
+    assert!(content.contains(&"C: last"), "{content:?}");
+    assert!(
+        content.iter().any(|l| l.starts_with("C: To: bob@")),
+        "{content:?}"
+    );
+    assert!(
+        !content.iter().any(|l| l.starts_with("C: Subject:")),
+        "{content:?}"
+    );
+    assert!(content.iter().all(|l| l.starts_with("C: ")), "{content:?}");
+    assert!(
+        lines[data + 2 + end + 1].starts_with("S: 250 "),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("<message body"), "{}", run.stdout);
+    assert_no_secret(&run, pw.expose());
+
+    let raw = env.wait_for_mail("BOB", &marker, Duration::from_secs(15));
+    let message = mail_mime::ParsedMessage::parse(&raw);
+    assert_eq!(message.subject(), None);
+    let to = message.to();
+    assert_eq!(to.len(), 2);
+    assert_eq!(to[1].name(), Some("Kim, Chul"));
+    env.wait_for_mail("CAROL", &marker, Duration::from_secs(15));
 }

@@ -59,36 +59,15 @@ pub fn parse_mailbox(entry: &str) -> Result<String, AddressError> {
     }
 }
 
-/// Splits on top-level `,` and `;`, keeping quoted names and `<...>` whole.
+/// Splits on top-level `,` and `;` with mail-mime's list splitter.
 fn split_list(text: &str) -> Result<Vec<&str>, AddressError> {
-    let mut entries = Vec::new();
-    let (mut start, mut in_quotes, mut escaped, mut in_angle) = (0, false, false, false);
-    for (at, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            '<' if !in_quotes => in_angle = true,
-            '>' if !in_quotes => in_angle = false,
-            ',' | ';' if !in_quotes && !in_angle => {
-                entries.push(text.get(start..at).unwrap_or_default());
-                start = at + 1;
-            }
-            _ => {}
-        }
-    }
-    if in_quotes {
-        return Err(AddressError {
-            entry: text.trim().to_owned(),
-            reason: "a quote without its closing quote",
-        });
-    }
-    entries.push(text.get(start..).unwrap_or_default());
-    Ok(entries
-        .into_iter()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .collect())
+    Mailbox::split_list(text).map_err(|err| AddressError {
+        entry: text.trim().to_owned(),
+        reason: match err {
+            BuildError::InvalidAddress { reason, .. } => reason,
+            _ => "not a list of mailboxes",
+        },
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The web application without the socket: a request in, a response out.
 //! [`crate::server`] connects it to `tiny_http`; tests call it directly.
 //!
-//! Routes: `GET /` (the compose page), `GET /style.css` and
-//! `GET /favicon.svg` (embedded in the binary), `POST /send`. Nothing else
+//! Routes: `GET /` (the compose page), `GET /style.css`, `GET /compose.js`
+//! and `GET /favicon.svg` (embedded in the binary), `POST /send`. Nothing else
 //! exists: no path from a request ever reaches the file system, and a GET
 //! can never send mail.
 
@@ -15,13 +15,13 @@ use crate::form::{human_size, FormData, FormError};
 use crate::mailer::Mailer;
 use crate::page::{self, ComposeView, Notice};
 
-/// Headers sent with every response: no scripts, styles and images only
-/// from this server, forms only to this server, no framing, no caching of
+/// Headers sent with every response: scripts, styles and images only from
+/// this server (no inline script), forms only to this server, no framing, no caching of
 /// pages that may hold addresses, no referrer to other sites.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     (
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
@@ -114,7 +114,7 @@ impl App {
         let method = request.method;
         let reading = matches!(method, "GET" | "HEAD");
         match path {
-            "/" | "/style.css" | "/favicon.svg" | "/send" => {}
+            "/" | "/style.css" | "/compose.js" | "/favicon.svg" | "/send" => {}
             _ => {
                 return Response::html(
                     404,
@@ -146,6 +146,12 @@ impl App {
                 content_type: "text/css; charset=utf-8",
                 allow: None,
                 body: page::STYLE_CSS.into(),
+            },
+            ("/compose.js", true) => Response {
+                status: 200,
+                content_type: "text/javascript; charset=utf-8",
+                allow: None,
+                body: page::COMPOSE_JS.into(),
             },
             ("/favicon.svg", true) => Response {
                 status: 200,
@@ -191,6 +197,29 @@ impl App {
         Response::html(status, page::compose_page(&view))
     }
 
+    /// A form over the upload limit: the compose page again with the text
+    /// fields that arrived before the files (never the password), when the
+    /// part read carries this run's CSRF token; otherwise a short page.
+    fn too_large(&self, content_type: &str, prefix: &[u8]) -> Response {
+        let err = FormError::TooLarge {
+            limit: self.config.max_upload,
+        };
+        log::warn!("refused a form: {err}");
+        let limit = human_size(self.config.max_upload);
+        let form = FormData::text_fields_of_cut_body(content_type, prefix);
+        if !self.token.verify(form.get("csrf")) {
+            let message =
+                format!("Not sent: {err}. Attach smaller files (up to {limit} in total).");
+            return Response::html(413, page::message_page("Attachments too large", &message));
+        }
+        let (compose, _password, _uploads) = ComposeForm::from_form(&form);
+        let notice = Notice::Failed {
+            error: format!("Not sent: {err}. Choose smaller attachments (up to {limit} in total)."),
+            transcript: Vec::new(),
+        };
+        self.compose(413, &compose, &[], Some(&notice))
+    }
+
     fn send(&self, request: Request<'_>) -> Response {
         let content_type = request
             .header("Content-Type")
@@ -201,17 +230,7 @@ impl App {
             .and_then(|v| v.trim().parse::<u64>().ok());
         let body = match read_bounded(request.body, declared, self.config.max_upload) {
             Ok(body) => body,
-            Err(BodyError::TooLarge) => {
-                let err = FormError::TooLarge {
-                    limit: self.config.max_upload,
-                };
-                log::warn!("refused a form: {err}");
-                let message = format!(
-                    "Not sent: {err}. Attach smaller files (up to {} in total).",
-                    human_size(self.config.max_upload)
-                );
-                return Response::html(413, page::message_page("Attachments too large", &message));
-            }
+            Err(BodyError::TooLarge { prefix }) => return self.too_large(&content_type, &prefix),
             Err(BodyError::Io(err)) => {
                 return Response::html(
                     400,
@@ -272,14 +291,18 @@ impl App {
 }
 
 enum BodyError {
-    TooLarge,
+    /// Over the limit; `prefix` holds the first bytes, up to the limit.
+    TooLarge {
+        prefix: Vec<u8>,
+    },
     Io(io::Error),
 }
 
-/// Reads at most `limit` bytes. A body declared or found larger is refused;
-/// up to four times the limit is still read and dropped first, so the
-/// browser, which is still sending, gets to show the refusal page instead of
-/// a reset connection.
+/// Reads at most `limit` bytes. A body declared or found larger is refused
+/// with its first `limit` bytes (where the text fields are, so the form can
+/// come back filled in); up to four times the limit is still read and
+/// dropped first, so the browser, which is still sending, gets to show the
+/// refusal page instead of a reset connection.
 fn read_bounded(
     body: &mut dyn Read,
     declared: Option<u64>,
@@ -288,18 +311,21 @@ fn read_bounded(
     let drain = |body: &mut dyn Read| {
         let _ = io::copy(&mut body.take(limit.saturating_mul(4)), &mut io::sink());
     };
-    if declared.is_some_and(|len| len > limit) {
-        drain(body);
-        return Err(BodyError::TooLarge);
-    }
     let mut buf =
         Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0));
+    if declared.is_some_and(|len| len > limit) {
+        // A read error here only shortens the prefix: the answer is 413 anyway.
+        let _ = body.take(limit).read_to_end(&mut buf);
+        drain(body);
+        return Err(BodyError::TooLarge { prefix: buf });
+    }
     body.take(limit.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(BodyError::Io)?;
     if buf.len() as u64 > limit {
+        buf.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         drain(body);
-        return Err(BodyError::TooLarge);
+        return Err(BodyError::TooLarge { prefix: buf });
     }
     Ok(buf)
 }
@@ -571,6 +597,21 @@ mod tests {
         let (status, html) = call(&app, "POST", "/send", &[MP], &body);
         assert_eq!(status, 413);
         assert!(html.contains("larger than the limit of 1 KiB"), "{html}");
+        // Issue 12.16: the fields sent before the file come back, not the password.
+        assert!(html.contains("value=\"안녕 &lt;b&gt;\""), "{html}");
+        assert!(
+            html.contains("value=\"밥 &lt;bob@example.test&gt;\""),
+            "{html}"
+        );
+        assert!(!html.contains("pa55-word"), "{html}");
+        // Without this run's token in the part read, nothing is echoed.
+        let mut fields = good_fields();
+        fields.retain(|(n, _)| *n != "csrf");
+        let body = multipart(&fields, Some(("big.bin", &[b'x'; 4096])));
+        let (status, html) = call(&app, "POST", "/send", &[MP], &body);
+        assert_eq!(status, 413);
+        assert!(html.contains("larger than the limit of 1 KiB"), "{html}");
+        assert!(!html.contains("bob@example.test"), "{html}");
         let len = body.len().to_string();
         let (status, _) = call(
             &app,

@@ -142,6 +142,32 @@ impl FormData {
         Ok(form)
     }
 
+    /// The text fields that are whole in the first bytes of a body too
+    /// large to read (the browser sends the fields before the files), so a
+    /// refused form can come back filled in. Files, a field cut at the end,
+    /// and fields that are not UTF-8 are left out.
+    pub fn text_fields_of_cut_body(content_type: &str, prefix: &[u8]) -> FormData {
+        let mime = content_type.split(';').next().unwrap_or_default().trim();
+        let mut form = FormData::default();
+        if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            let whole = prefix
+                .iter()
+                .rposition(|&b| b == b'&')
+                .and_then(|end| prefix.get(..end))
+                .unwrap_or_default();
+            form.fields = urlencoded::parse_urlencoded(whole).unwrap_or_default();
+        } else if let Ok(boundary) = multipart::boundary(content_type) {
+            for part in multipart::complete_parts(prefix, &boundary) {
+                if part.filename.is_none() {
+                    if let Ok(value) = String::from_utf8(part.data) {
+                        form.fields.push((part.name, value));
+                    }
+                }
+            }
+        }
+        form
+    }
+
     /// The first value of a field, or `""`.
     pub fn get(&self, name: &str) -> &str {
         self.fields
@@ -193,6 +219,44 @@ mod tests {
                 field: "body".into()
             })
         );
+    }
+
+    #[test]
+    fn a_cut_body_gives_its_whole_text_fields_only() {
+        let full: &[u8] = b"--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n\
+--B\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n\xec\x95\x88\xeb\x85\x95\r\n\
+--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nline one\r\nline two\r\n\
+--B\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.bin\"\r\n\r\nxxxx\r\n\
+--B--\r\n";
+        let ct = "multipart/form-data; boundary=B";
+        let names = |form: &FormData| -> Vec<String> {
+            form.fields.iter().map(|(n, _)| n.clone()).collect()
+        };
+        // Cut inside the body field: it is left out, not truncated.
+        let cut = full.windows(8).position(|w| w == b"line two").unwrap();
+        let form = FormData::text_fields_of_cut_body(ct, &full[..cut]);
+        assert_eq!(names(&form), ["csrf", "subject"]);
+        assert_eq!(form.get("subject"), "안녕");
+        // Cut inside the file: every text field, no file.
+        let cut = full.windows(4).position(|w| w == b"xxxx").unwrap() + 2;
+        let form = FormData::text_fields_of_cut_body(ct, &full[..cut]);
+        assert_eq!(names(&form), ["csrf", "subject", "body"]);
+        assert_eq!(form.get("body"), "line one\r\nline two");
+        assert!(form.files.is_empty());
+        // Every prefix: no panic, never a field that is not whole.
+        for end in 0..full.len() {
+            let form = FormData::text_fields_of_cut_body(ct, &full[..end]);
+            for (name, value) in &form.fields {
+                let whole = FormData::parse(ct, full).unwrap();
+                assert_eq!(whole.get(name), value, "prefix {end}");
+            }
+        }
+        let form =
+            FormData::text_fields_of_cut_body("application/x-www-form-urlencoded", b"a=1&b=2&c=3x");
+        assert_eq!(names(&form), ["a", "b"]);
+        assert!(FormData::text_fields_of_cut_body("text/plain", full)
+            .fields
+            .is_empty());
     }
 
     #[test]

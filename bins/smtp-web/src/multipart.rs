@@ -75,6 +75,22 @@ pub fn boundary(content_type: &str) -> Result<String, FormError> {
 /// header block or Content-Disposition, a body cut before the close
 /// delimiter, or more than [`MAX_PARTS`] parts / [`MAX_HEADER_BYTES`] of headers.
 pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, FormError> {
+    let mut parts = Vec::new();
+    parse_into(body, boundary, &mut parts)?;
+    Ok(parts)
+}
+
+/// The parts that are whole at the start of a body cut short (a form over
+/// the upload limit, read up to it): a part counts only when the delimiter
+/// after it was read, so no field comes back truncated.
+pub fn complete_parts(body: &[u8], boundary: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let _cut_or_malformed = parse_into(body, boundary, &mut parts);
+    parts
+}
+
+/// Parses parts into `parts` until the close delimiter or the first error.
+fn parse_into(body: &[u8], boundary: &str, parts: &mut Vec<Part>) -> Result<(), FormError> {
     let dash = [b"--", boundary.as_bytes()].concat();
     let next_delimiter = memmem::Finder::new(&[b"\r\n", dash.as_slice()].concat()).into_owned();
     // The first delimiter may open the body or follow a preamble.
@@ -86,10 +102,9 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, FormErr
             .ok_or(FormError::Multipart("the first boundary delimiter"))?;
         body.get(at + 2 + dash.len()..).unwrap_or_default()
     };
-    let mut parts = Vec::new();
     loop {
         if rest.starts_with(b"--") {
-            return Ok(parts); // close delimiter; the epilogue is ignored
+            return Ok(()); // close delimiter; the epilogue is ignored
         }
         let after_padding = rest
             .iter()

@@ -11,6 +11,8 @@ use crate::form::human_size;
 
 /// The stylesheet, served at `/style.css`.
 pub const STYLE_CSS: &str = include_str!("assets/style.css");
+/// The attachment size check run in the browser, served at `/compose.js`.
+pub const COMPOSE_JS: &str = include_str!("assets/compose.js");
 /// The icon, served at `/favicon.svg`.
 pub const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 
@@ -100,7 +102,8 @@ fn layout(title: &str, body: &str) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{} · smtp-web</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n\
-         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n\
+         <script src=\"/compose.js\" defer></script>\n</head>\n<body>\n\
          <header class=\"bar\"><img src=\"/favicon.svg\" alt=\"\"> smtp-web <span class=\"muted\">local compose</span></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         escape(title)
@@ -130,7 +133,9 @@ fn notice_html(notice: &Notice) -> String {
                 out,
                 "<section class=\"notice fail\" id=\"result\" data-result=\"failed\">\n<h2>Not sent</h2>\n\
                  <p class=\"reply\" id=\"error\">{}</p>\n\
-                 <p class=\"muted\">Your fields are kept below; enter the password and choose any attachments again.</p>\n",
+                 <p class=\"muted\" id=\"kept\">Your fields are kept below. Enter the password again \
+                 (it is never written back into a page) and choose any attachments again: \
+                 a browser cannot fill in files by itself.</p>\n",
                 escape(error)
             );
             transcript
@@ -163,9 +168,10 @@ fn form_html(view: &ComposeView<'_>) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<form class=\"card\" method=\"post\" action=\"/send\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n\
+        "<form class=\"card\" method=\"post\" action=\"/send\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\" data-max-upload=\"{}\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\n\
          <fieldset><legend>Account</legend><div class=\"grid\">\n",
+        view.max_upload,
         escape(view.token)
     );
     out.push_str(&grid_input(
@@ -301,7 +307,8 @@ fn form_html(view: &ComposeView<'_>) -> String {
         out,
         "<div class=\"attach\"><label for=\"attachments\">Attachments</label>\
          <input type=\"file\" id=\"attachments\" name=\"attachments\" multiple>\
-         <span class=\"muted\">up to {} in total</span></div>\n</fieldset>\n\
+         <span class=\"muted\">up to {} in total</span>\
+         <p class=\"error\" id=\"attachments-error\" role=\"alert\" hidden></p></div>\n</fieldset>\n\
          <div class=\"actions\"><button type=\"submit\" id=\"send\">Send</button>\
          <span class=\"muted\">The server's TLS certificate is checked; the password is used for this send only.</span></div>\n</form>\n",
         escape(&human_size(view.max_upload))

@@ -2,7 +2,8 @@
 //! chromedriver): fill the compose page with Korean text and an attachment,
 //! send through the real Postfix over verified STARTTLS, read the message
 //! back from Dovecot's maildir and compare; then a wrong password shows the
-//! server's refusal on the page.
+//! server's refusal on the page; then an attachment over the limit is
+//! refused by the page's own size check before any upload.
 //!
 //! Under CI=true a missing browser or missing servers fail the test; locally
 //! they skip it with a note. `SMTP_WEB_SCREENSHOT=docs/smtp-web.png` also
@@ -253,7 +254,8 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     );
     assert!(log.contains("not sent"), "{log}");
 
-    // --- 3. Attachments over the limit: a clear page in the browser, nothing sent.
+    // --- 3. Attachments over the limit (issue 12.16): the browser says so
+    // before uploading a byte, and the form stays as it is.
     let small = WebServer::start(&[
         "--ca-file",
         &env.var("MAILTEST_CA_FILE"),
@@ -263,6 +265,12 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
     let big = files.path().join("큰 파일.bin");
     std::fs::write(&big, vec![7u8; 200_000]).unwrap();
     browser.goto(&small.url);
+    let warning = browser.find("#attachments-error");
+    assert_eq!(
+        browser.text(&warning),
+        "",
+        "a warning before a file is chosen"
+    );
     fill_form(
         &browser,
         &Fill {
@@ -272,18 +280,42 @@ fn browser_sends_korean_mail_and_shows_a_refusal() {
             to: "bob@example.test",
             cc: "",
             bcc: "",
-            subject: "too big",
+            subject: "너무 큰 첨부",
             body: "x",
             attachment: Some(big.to_str().unwrap()),
         },
     );
+    let shown = browser.text(&warning);
+    assert_eq!(
+        shown,
+        "The attachments are 195.3 KiB in total, over the limit of 64 KiB: choose smaller files."
+    );
     browser.click(&browser.find("#send"));
-    let error = browser.text(&browser.find("#error"));
-    assert_eq!(browser.title(), "Attachments too large · smtp-web");
-    assert!(error.contains("larger than the limit of 64 KiB"), "{error}");
+    assert_eq!(browser.title(), "Compose · smtp-web");
+    assert_eq!(
+        browser.property(&browser.find("#subject"), "value"),
+        "너무 큰 첨부"
+    );
+    let log = small.stderr();
     assert!(
-        !small.stderr().contains("sending for"),
-        "{}",
+        !log.contains("refused a form") && !log.contains("sending for"),
+        "the form reached the server: {log}"
+    );
+
+    // A file within the limit clears the warning and the form goes.
+    let fits = files.path().join("작은 파일.txt");
+    std::fs::write(&fits, b"small").unwrap();
+    let input = browser.find("#attachments");
+    browser.clear(&input);
+    browser.type_into(&input, fits.to_str().unwrap());
+    assert_eq!(browser.text(&browser.find("#attachments-error")), "");
+    browser.click(&browser.find("#send"));
+    let result = browser.find("#result");
+    assert_eq!(
+        browser.property(&result, "className"),
+        "notice ok",
+        "page: {}\nlog: {}",
+        browser.source(),
         small.stderr()
     );
 }

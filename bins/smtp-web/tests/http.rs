@@ -73,6 +73,13 @@ fn serves_the_page_with_security_headers_and_nothing_from_disk() {
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
     let (status, css) = get(&web, "/style.css");
     assert_eq!((status, css.contains("font")), (200, true));
+    // The attachment size check: a script from this server only.
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let (status, js) = get(&web, "/compose.js");
+    assert_eq!((status, js.contains("data-max-upload")), (200, true));
+    let (_, page) = get(&web, "/");
+    assert!(page.contains("<script src=\"/compose.js\" defer></script>"));
+    assert!(!page.contains("<script>"), "no inline script");
     for path in [
         "/Cargo.toml",
         "/src/main.rs",
@@ -184,6 +191,133 @@ fn oversized_forms_get_a_clear_page() {
     assert_eq!(status, 413);
     assert!(page.contains("larger than the limit of 64 KiB"), "{page}");
     assert!(web.stderr().contains("larger than the limit"));
+}
+
+/// A multipart form as a browser sends it: the text fields in page order,
+/// then the attachment.
+fn compose_form(fields: &[(&str, &str)], attachment: Option<&[u8]>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some(data) = attachment {
+        body.extend_from_slice(b"--B\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--B--\r\n");
+    body
+}
+
+const MULTIPART: (&str, &str) = ("Content-Type", "multipart/form-data; boundary=B");
+
+/// The page shows the draft: every field as sent, the password empty, and
+/// the sentence about choosing attachments again.
+fn assert_draft_kept(page: &str, fields: &[(&str, &str)], password: &str) {
+    for (name, value) in fields {
+        match *name {
+            "csrf" | "password" | "tls" | "preset" => {}
+            "body" => assert!(
+                page.contains(&format!("name=\"body\" aria-label=\"Message body\" placeholder=\"Write your message\">\n{value}</textarea>")),
+                "body not kept: {page}"
+            ),
+            _ => assert!(
+                page.contains(&format!("name=\"{name}\" value=\"{value}\"")),
+                "{name} not kept: {page}"
+            ),
+        }
+    }
+    assert!(
+        page.contains("type=\"password\" id=\"password\" name=\"password\" value=\"\""),
+        "{page}"
+    );
+    assert!(!page.contains(password), "password echoed: {page}");
+    assert!(
+        page.contains("choose any attachments again: a browser cannot fill in files by itself"),
+        "{page}"
+    );
+    assert!(page.contains("data-result=\"failed\""), "{page}");
+}
+
+/// Issue 12.16: attachments over the limit and an unreachable server both
+/// give the form back filled in, with a clear message.
+#[test]
+fn the_draft_comes_back_when_too_large_or_the_server_is_unreachable() {
+    let web = WebServer::start(&["--max-upload", "64K", "--timeout", "5"]);
+    let token = csrf_token(&web);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let fields = [
+        ("csrf", token.as_str()),
+        ("account", "alice@example.test"),
+        ("password", "draft-secret-pw"),
+        ("host", "127.0.0.1"),
+        ("port", closed_port.as_str()),
+        ("tls", "starttls"),
+        ("from", "앨리스 &lt;alice@example.test&gt;"),
+        (
+            "to",
+            "bob@example.test, &quot;Kim, Chul&quot; &lt;k@example.test&gt;",
+        ),
+        ("cc", "carol@example.test"),
+        ("bcc", "dave@example.test"),
+        ("subject", "초안 제목"),
+        ("body", "첫 줄\r\n둘째 줄"),
+    ];
+    // The values as typed; `fields` holds them as the page escapes them.
+    let unescape = |v: &str| {
+        v.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+    };
+    let typed: Vec<(&str, String)> = fields.iter().map(|(n, v)| (*n, unescape(v))).collect();
+    let typed: Vec<(&str, &str)> = typed.iter().map(|(n, v)| (*n, v.as_str())).collect();
+
+    let big = vec![b'x'; 200 * 1024];
+    let (status, page) = post(&web, &[MULTIPART], &compose_form(&typed, Some(&big)));
+    assert_eq!(status, 413, "{page}");
+    assert!(page.contains("larger than the limit of 64 KiB"), "{page}");
+    assert_draft_kept(&page, &fields, "draft-secret-pw");
+
+    let (status, page) = post(&web, &[MULTIPART], &compose_form(&typed, Some(b"small")));
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("id=\"error\">"), "{page}");
+    assert_draft_kept(&page, &fields, "draft-secret-pw");
+    assert!(
+        !web.stderr().contains("draft-secret-pw"),
+        "{}",
+        web.stderr()
+    );
+}
+
+/// Issue 12.16 against Postfix: a wrong password gives the form back filled in.
+#[test]
+fn the_draft_comes_back_after_a_wrong_password() {
+    let Some(env) = mail_wire::testing::TestEnv::load() else {
+        return;
+    };
+    let web = WebServer::start(&["--ca-file", &env.var("MAILTEST_CA_FILE"), "--timeout", "20"]);
+    let token = csrf_token(&web);
+    let port = env.var("MAILTEST_SUBMISSION_PORT");
+    let fields = [
+        ("csrf", token.as_str()),
+        ("account", "alice@example.test"),
+        ("password", "wrong-draft-pw"),
+        ("host", "127.0.0.1"),
+        ("port", port.as_str()),
+        ("tls", "starttls"),
+        ("to", "bob@example.test"),
+        ("subject", "비밀번호 틀림"),
+        ("body", "본문"),
+    ];
+    let (status, page) = post(&web, &[MULTIPART], &compose_form(&fields, Some(b"file")));
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("535 5.7.8"), "{page}");
+    assert_draft_kept(&page, &fields, "wrong-draft-pw");
 }
 
 #[test]

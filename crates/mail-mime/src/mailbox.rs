@@ -68,6 +68,32 @@ impl Mailbox {
         })
     }
 
+    /// Parses a list as people type it: mailboxes separated by `,` or `;`;
+    /// a separator inside a quoted display name or inside `<...>` does not
+    /// separate (`"Kim, Chul" <k@x.org>, b@y.org` is two mailboxes). Empty
+    /// entries are skipped, so an empty text gives an empty list.
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::parse`] for the first entry that is not a mailbox;
+    /// [`BuildError::InvalidAddress`] for a quote without its closing quote.
+    pub fn parse_list(input: &str) -> Result<Vec<Mailbox>, BuildError> {
+        Mailbox::split_list(input)?
+            .into_iter()
+            .map(Mailbox::parse)
+            .collect()
+    }
+
+    /// The entries of a typed list as [`Mailbox::parse_list`] splits it,
+    /// trimmed and not yet parsed (for callers that report each entry).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::InvalidAddress`] for a quote without its closing quote.
+    pub fn split_list(input: &str) -> Result<Vec<&str>, BuildError> {
+        split_list(input)
+    }
+
     /// The display name, if there is one.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -100,6 +126,36 @@ impl fmt::Display for Mailbox {
             _ => f.write_str(&self.address),
         }
     }
+}
+
+/// Splits a typed list on top-level `,` and `;`, keeping quoted names and
+/// `<...>` whole; entries come back trimmed, empty ones dropped.
+fn split_list(input: &str) -> Result<Vec<&str>, BuildError> {
+    let mut entries = Vec::new();
+    let (mut start, mut in_quotes, mut escaped, mut in_angle) = (0, false, false, false);
+    for (at, c) in input.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            '<' if !in_quotes => in_angle = true,
+            '>' if !in_quotes => in_angle = false,
+            ',' | ';' if !in_quotes && !in_angle => {
+                entries.push(input.get(start..at).unwrap_or_default());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if in_quotes {
+        return Err(invalid(input.trim(), "a quote without its closing quote"));
+    }
+    entries.push(input.get(start..).unwrap_or_default());
+    Ok(entries
+        .into_iter()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect())
 }
 
 fn parse_display_name(raw: &str, input: &str) -> Result<Option<String>, BuildError> {
@@ -196,6 +252,46 @@ pub(crate) fn encode_phrase(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_split_on_top_level_separators() {
+        let table: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("  ,  ", &[]),
+            ("a@x.test", &["a@x.test"]),
+            (
+                "a@x.test, b@y.test; c@z.test",
+                &["a@x.test", "b@y.test", "c@z.test"],
+            ),
+            (
+                "\"Kim, Chul\" <k@x.test>, 밥 <bob@x.test>",
+                &["\"Kim, Chul\" <k@x.test>", "밥 <bob@x.test>"],
+            ),
+            ("\"a \\\" , b\" <q@x.test>", &["\"a \\\" , b\" <q@x.test>"]),
+            (
+                "<odd,one@x.test>, b@y.test",
+                &["<odd,one@x.test>", "b@y.test"],
+            ),
+        ];
+        for (text, expected) in table {
+            assert_eq!(Mailbox::split_list(text).unwrap(), *expected, "{text:?}");
+        }
+        let list = Mailbox::parse_list("\"Kim, Chul\" <k@x.test>,b@y.test").unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            (list[0].name(), list[0].address()),
+            (Some("Kim, Chul"), "k@x.test")
+        );
+        assert_eq!(list[1].address(), "b@y.test");
+        assert!(matches!(
+            Mailbox::parse_list("\"unclosed <a@x.test>"),
+            Err(BuildError::InvalidAddress {
+                reason: "a quote without its closing quote",
+                ..
+            })
+        ));
+        assert!(Mailbox::parse_list("a@x.test, nope").is_err());
+    }
 
     #[test]
     fn parses_the_forms_people_type() {

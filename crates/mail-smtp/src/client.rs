@@ -47,6 +47,10 @@ pub struct ClientOptions {
     pub pipelining: bool,
     /// Use CHUNKING/BDAT when offered (RFC 3030).
     pub chunking: bool,
+    /// Show the message content in the transcript line by line as it goes
+    /// on the wire (dot-stuffed after DATA, each chunk after its BDAT),
+    /// instead of one `<message body: N bytes>` line.
+    pub show_data: bool,
 }
 
 impl Default for ClientOptions {
@@ -59,6 +63,7 @@ impl Default for ClientOptions {
             max_reply_lines: DEFAULT_MAX_REPLY_LINES,
             pipelining: true,
             chunking: true,
+            show_data: false,
         }
     }
 }
@@ -73,6 +78,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("max_reply_lines", &self.max_reply_lines)
             .field("pipelining", &self.pipelining)
             .field("chunking", &self.chunking)
+            .field("show_data", &self.show_data)
             .finish()
     }
 }
@@ -156,6 +162,9 @@ pub struct Client<S> {
     allow_plaintext_auth: bool,
     pipelining: bool,
     chunking: bool,
+    show_data: bool,
+    /// With `show_data`: the start of a content line not yet shown.
+    content_line: Vec<u8>,
     parser: ReplyParser,
     authenticated: Option<Mechanism>,
     /// Set when a body could not be finished on the wire, or a reply could
@@ -201,6 +210,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             allow_plaintext_auth: options.allow_plaintext_auth,
             pipelining: options.pipelining,
             chunking: options.chunking,
+            show_data: options.show_data,
+            content_line: Vec::new(),
             parser: ReplyParser::new(options.max_reply_lines),
             authenticated: None,
             broken: false,
@@ -799,18 +810,11 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                             size: wire.len() as u64,
                             last: true,
                         })?;
-                        self.conn.write_raw(&wire)?;
-                        self.conn.note(
-                            Direction::Client,
-                            &format!("<message body: {} bytes>", wire.len()),
-                        );
+                        self.write_content(&wire)?;
+                        self.end_content(wire.len() as u64, false);
                     } else {
-                        self.conn.write_raw(&wire)?;
-                        self.conn.note(
-                            Direction::Client,
-                            &format!("<message body: {} bytes>", body.len()),
-                        );
-                        self.conn.note(Direction::Client, ".");
+                        self.write_content(&wire)?;
+                        self.end_content(body.len() as u64, true);
                     }
                     in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
                     self.conn.flush()?;
@@ -1055,17 +1059,53 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                 break;
             }
             encoder.push(input.get(..n).unwrap_or_default(), &mut wire);
-            self.conn.write_raw(&wire)?;
+            self.write_content(&wire)?;
             wire.clear();
         }
         encoder.finish(&mut wire);
-        self.conn.write_raw(&wire)?;
-        self.conn.note(
-            Direction::Client,
-            &format!("<message body: {} bytes>", encoder.input_bytes()),
-        );
-        self.conn.note(Direction::Client, ".");
+        self.write_content(&wire)?;
+        self.end_content(encoder.input_bytes(), true);
         Ok(encoder.input_bytes())
+    }
+
+    /// Writes message content (already stuffed or chunked); with
+    /// `show_data` the transcript shows each complete line of it, escaped.
+    fn write_content(&mut self, wire: &[u8]) -> Result<(), Error> {
+        self.conn.write_raw(wire)?;
+        if !self.show_data || !self.conn.has_transcript() {
+            return Ok(());
+        }
+        let mut rest = wire;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            self.content_line
+                .extend_from_slice(rest.get(..end).unwrap_or_default());
+            if self.content_line.last() == Some(&b'\r') {
+                self.content_line.pop();
+            }
+            self.conn.note_bytes(Direction::Client, &self.content_line);
+            self.content_line.clear();
+            rest = rest.get(end + 1..).unwrap_or_default();
+        }
+        self.content_line.extend_from_slice(rest);
+        Ok(())
+    }
+
+    /// Ends a piece of content in the transcript: with `show_data` the
+    /// rest of a line a BDAT chunk cut; otherwise a note of its size, and
+    /// `.` for the end of DATA (whose terminator `show_data` has shown).
+    fn end_content(&mut self, bytes: u64, data_end: bool) {
+        if self.show_data {
+            if !self.content_line.is_empty() {
+                self.conn.note_bytes(Direction::Client, &self.content_line);
+                self.content_line.clear();
+            }
+            return;
+        }
+        self.conn
+            .note(Direction::Client, &format!("<message body: {bytes} bytes>"));
+        if data_end {
+            self.conn.note(Direction::Client, ".");
+        }
     }
 
     /// The envelope, then the body in BDAT chunks (RFC 3030 §2). No chunk
@@ -1104,11 +1144,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                 size: wire.len() as u64,
                 last,
             })?;
-            self.conn.write_raw(&wire)?;
-            self.conn.note(
-                Direction::Client,
-                &format!("<message body: {} bytes>", wire.len()),
-            );
+            self.write_content(&wire)?;
+            self.end_content(wire.len() as u64, false);
             outstanding += 1;
             let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
             if must_read(outstanding) {

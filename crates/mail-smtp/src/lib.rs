@@ -45,6 +45,12 @@
 //! sort failures the way DESIGN.md's exit codes do; [`Client::raw_command`]
 //! serves consoles.
 //!
+//! For teaching and debugging, [`ClientOptions::pipelining`] and
+//! [`ClientOptions::chunking`] turn those extensions off although offered
+//! (one command, one reply; DATA instead of BDAT), and
+//! [`ClientOptions::show_data`] shows the message content in the transcript
+//! line by line as sent (dot-stuffed after DATA) instead of one size note.
+//!
 //! The caller knows its message: set [`MailOptions::eight_bit_mime`] for an
 //! 8-bit body and [`MailOptions::smtputf8`] for UTF-8 header fields
 //! (SMTPUTF8 is added by itself for non-ASCII addresses).

@@ -1302,3 +1302,99 @@ fn starttls_with_refuses_bytes_injected_after_the_go_ahead() {
         "the session is unusable"
     );
 }
+fn start_with(
+    stream: &ScriptedStream,
+    tweak: impl FnOnce(&mut ClientOptions),
+) -> (Client<ScriptedStream>, Recording) {
+    let transcript = Recording::new();
+    let mut options = options(&transcript);
+    tweak(&mut options);
+    let client = Client::new(Connection::new(stream.clone(), Limits::default()), options).unwrap();
+    (client, transcript)
+}
+
+#[test]
+fn show_data_puts_the_stuffed_content_lines_in_the_transcript() {
+    let stream = script(&[
+        EHLO_PLAIN,
+        "C: MAIL FROM:<alice@example.test>
+         S: 250 2.1.0 Ok
+         C: RCPT TO:<bob@example.test>
+         S: 250 2.1.5 Ok
+         C: DATA
+         S: 354 go
+         C: Subject: x
+         C: 
+         C: ..dot line
+         C: tab\there \x1b[31m
+         C: .
+         S: 250 2.0.0 Ok: queued as D",
+    ]);
+    let (mut client, transcript) = start_with(&stream, |o| o.show_data = true);
+    let body = b"Subject: x\n\n.dot line\ntab\there \x1b[31m\n";
+    client.send(&bob(), &mut &body[..], None).unwrap();
+    stream.assert_done();
+    let lines = transcript.lines();
+    let data = lines.iter().position(|l| l == "C: DATA").unwrap();
+    assert_eq!(
+        lines[data + 2..data + 7],
+        [
+            "C: Subject: x",
+            "C: ",
+            "C: ..dot line",
+            "C: tab\there \\x1b[31m",
+            "C: .",
+        ]
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("<message body")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn show_data_shows_each_bdat_chunk_after_its_command() {
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         C: RCPT TO:<bob@example.test>
+         S: 250 2.1.0 Ok
+         S: 250 2.1.5 Ok
+         C: BDAT 12 LAST
+         C: .dot
+         C: line
+         S: 250 2.0.0 Ok: queued as B",
+    ]);
+    let (mut client, transcript) = start_with(&stream, |o| o.show_data = true);
+    client
+        .send(&bob(), &mut &b".dot\nline\r\n"[..], None)
+        .unwrap();
+    stream.assert_done();
+    let lines = transcript.lines();
+    let bdat = lines.iter().position(|l| l == "C: BDAT 12 LAST").unwrap();
+    assert_eq!(lines[bdat + 1..bdat + 3], ["C: .dot", "C: line"]);
+}
+
+#[test]
+fn no_pipelining_and_no_chunking_wait_for_each_reply_and_use_data() {
+    // The server offers both; the options turn them off, so the script
+    // (which asserts the order of bytes) sees one command, one reply.
+    let stream = script(&[
+        EHLO_CHUNKING,
+        "C: MAIL FROM:<alice@example.test>
+         S: 250 2.1.0 Ok
+         C: RCPT TO:<bob@example.test>
+         S: 250 2.1.5 Ok
+         C: DATA
+         S: 354 go
+         C: hello
+         C: .
+         S: 250 2.0.0 Ok: queued as N",
+    ]);
+    let (mut client, _) = start_with(&stream, |o| {
+        o.pipelining = false;
+        o.chunking = false;
+    });
+    client.send(&bob(), &mut &b"hello\n"[..], None).unwrap();
+    stream.assert_done();
+}

@@ -302,6 +302,15 @@ impl<S: Read + Write> Connection<S> {
         }
     }
 
+    /// Shows bytes sent or received outside the line calls (a line of
+    /// message content written with [`write_raw`](Self::write_raw)) as one
+    /// transcript line, escaped like every other line.
+    pub fn note_bytes(&mut self, direction: Direction, bytes: &[u8]) {
+        if let Some(transcript) = self.transcript.as_mut() {
+            transcript.line(direction, &escape_for_display(bytes));
+        }
+    }
+
     /// The stream.
     pub fn get_ref(&self) -> &S {
         &self.stream

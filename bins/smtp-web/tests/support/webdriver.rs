@@ -176,6 +176,15 @@ impl Browser {
         );
     }
 
+    /// Clears an input (for a file input: forgets the chosen files).
+    pub fn clear(&self, element: &Element) {
+        self.session_call(
+            "POST",
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        );
+    }
+
     /// Clicks an element (a navigation it starts is waited for).
     pub fn click(&self, element: &Element) {
         self.session_call(

@@ -51,6 +51,12 @@ pub struct MxOptions {
     pub timeout: Duration,
     /// A transcript per connection, if wanted.
     pub transcript: Option<TranscriptFactory>,
+    /// See [`ClientOptions::pipelining`].
+    pub pipelining: bool,
+    /// See [`ClientOptions::chunking`].
+    pub chunking: bool,
+    /// See [`ClientOptions::show_data`].
+    pub show_data: bool,
 }
 
 impl MxOptions {
@@ -63,6 +69,9 @@ impl MxOptions {
             tls_config: TlsConfig::new(),
             timeout: Duration::from_secs(60),
             transcript: None,
+            pipelining: true,
+            chunking: true,
+            show_data: false,
         }
     }
 }
@@ -76,6 +85,9 @@ impl fmt::Debug for MxOptions {
             .field("tls_config", &self.tls_config)
             .field("timeout", &self.timeout)
             .field("transcript", &self.transcript.is_some())
+            .field("pipelining", &self.pipelining)
+            .field("chunking", &self.chunking)
+            .field("show_data", &self.show_data)
             .finish()
     }
 }
@@ -389,6 +401,9 @@ fn connect(
     let client_options = ClientOptions {
         helo_name: options.helo_name.clone(),
         transcript,
+        pipelining: options.pipelining,
+        chunking: options.chunking,
+        show_data: options.show_data,
         ..ClientOptions::default()
     };
     log::debug!("connecting to MX {} [{addr}]", host.name);
