@@ -115,7 +115,7 @@ fn gmail_with_an_app_password_shows_labels_and_ids() {
         ],
     );
     assert_eq!(code, 0, "{output}");
-    assert!(output.contains("C: a3 ENABLE UTF8=ACCEPT"), "{output}");
+    assert!(output.contains("C: a4 ENABLE UTF8=ACCEPT"), "{output}");
     assert!(
         output.contains("X-GM-LABELS (\"\\\\Important\" \"\\\\Inbox\")"),
         "{output}"

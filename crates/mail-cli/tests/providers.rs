@@ -454,8 +454,9 @@ fn pop3(
     use mail_pop3::Client;
     let mut client = Client::new(conn).unwrap();
     client.capa().unwrap();
+    // As pop3-cli does: the login chosen from CAPA.
     let login = match auth {
-        None => client.login(&e.user, secret),
+        None => client.login_auto(&e.user, secret),
         Some(mechanism) => client.auth(mechanism, &e.user, secret),
     };
     let mut session = match login {
@@ -489,10 +490,11 @@ fn imap(
 ) -> Outcome {
     use mail_imap::{Client, Code};
     let client = Client::new(conn).unwrap();
+    // As imap-cli does: the login chosen from the capabilities.
     let login = if xoauth2 {
         client.authenticate_xoauth2(&e.user, secret)
     } else {
-        client.login(&e.user, secret)
+        client.login_auto(&e.user, secret)
     };
     let session = match login {
         Ok(session) => session,
