@@ -20,7 +20,7 @@ Local commands:
   :help                    this text
   :show N                  message N of the selected mailbox, decoded
   :save N PATH             message N, raw, to PATH
-  :append MAILBOX FILE     APPEND the message in FILE to MAILBOX
+  :append MAILBOX FILE     APPEND the message in FILE to MAILBOX (in \"quotes\" if it has spaces)
 End with LOGOUT or Ctrl-D (LOGOUT is sent for you).";
 
 /// An IDLE on a terminal waits for 29 minutes at most (RFC 2177 §3).
@@ -140,6 +140,28 @@ fn annotate(reply: &Reply) {
     }
 }
 
+/// The mailbox name `text` starts with, as typed (an IMAP quoted string,
+/// `"Sent Items"`, has its quotes and `\\` escapes removed), and the rest.
+/// `None` for an unterminated quoted string.
+fn mailbox_and_rest(text: &str) -> Option<(String, &str)> {
+    let text = text.trim_start();
+    let Some(quoted) = text.strip_prefix('"') else {
+        let end = text.find(char::is_whitespace).unwrap_or(text.len());
+        let (name, rest) = text.split_at(end);
+        return (!name.is_empty()).then(|| (name.to_owned(), rest.trim()));
+    };
+    let mut name = String::new();
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => name.push(chars.next()?.1),
+            '"' => return Some((name, quoted.get(i + 1..)?.trim())),
+            _ => name.push(c),
+        }
+    }
+    None
+}
+
 fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), CliError> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let number = |s: Option<&&str>| -> Result<u32, CliError> {
@@ -160,10 +182,16 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
                 .map_err(|e| CliError::usage(format!("cannot write {path}: {e}")))?;
             println!("saved {} bytes to {path}", message.len());
         }
-        ["append", mailbox, file] => {
+        ["append", ..] => {
+            let rest = line.trim_start().strip_prefix("append").unwrap_or_default();
+            let (mailbox, file) = mailbox_and_rest(rest)
+                .filter(|(_, file)| !file.is_empty())
+                .ok_or_else(|| {
+                    CliError::usage("give a mailbox and a file, e.g. :append Drafts note.eml")
+                })?;
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
-            let done = console.append(mailbox, bytes).map_err(cli_error)?;
+            let done = console.append(&mailbox, bytes).map_err(cli_error)?;
             println!("appended: {}", done.text.text);
         }
         _ => {
@@ -173,4 +201,23 @@ fn local_command(console: &mut Console<NetStream>, line: &str) -> Result<(), Cli
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox_and_rest;
+
+    #[test]
+    fn a_typed_mailbox_may_be_quoted() {
+        let got = |text| mailbox_and_rest(text).map(|(m, r)| (m, r.to_owned()));
+        let pair = |m: &str, r: &str| Some((m.to_owned(), r.to_owned()));
+        assert_eq!(got("Drafts a.eml"), pair("Drafts", "a.eml"));
+        assert_eq!(got(" 보관함 a.eml"), pair("보관함", "a.eml"));
+        assert_eq!(got("\"Sent Items\" a b.eml"), pair("Sent Items", "a b.eml"));
+        assert_eq!(got(r#""a \"q\" \\ b" f"#), pair(r#"a "q" \ b"#, "f"));
+        assert_eq!(got("\"Drafts\""), pair("Drafts", ""));
+        assert_eq!(got("\"open a.eml"), None);
+        assert_eq!(got("\"ends in escape\\"), None);
+        assert_eq!(got("  "), None);
+    }
 }
