@@ -309,7 +309,7 @@ fn a_folder_and_a_korean_named_folder_below_it() {
     TestEnv::for_each_server(Protocol::Imap, |env| {
         let (sep, prefix) = separator_and_prefix(env);
         let archive = format!("{prefix}{}", unique("Archive"));
-        let korean = format!("{archive}{sep}보관함{}", unique("편지"));
+        let korean = format!("{archive}{sep}보관함 {}", unique("편지"));
         let dir = tempfile::tempdir().unwrap();
         let messages = [message("archived"), message("korean")];
         let files: Vec<String> = messages
@@ -324,7 +324,7 @@ fn a_folder_and_a_korean_named_folder_below_it() {
 
         for (mailbox, file) in [(&archive, &files[0]), (&korean, &files[1])] {
             let create = format!("create \"{mailbox}\"");
-            let append = format!(":append {mailbox} {file}");
+            let append = format!(":append \"{mailbox}\" {file}");
             let out = run(
                 env,
                 "BOB",
