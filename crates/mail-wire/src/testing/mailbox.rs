@@ -183,6 +183,8 @@ fn imap_tagged(
 
 /// Writes `message` into `maildir/tmp`, then moves it into `new` (the
 /// maildir protocol), owned like the maildir so the server can change it.
+/// Maildir files end lines with LF: servers add the CR when they serve
+/// them (a CRLF file would come out with CR CR LF).
 fn save_to_maildir(maildir: &Path, message: &[u8]) {
     use std::os::unix::fs::MetadataExt;
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -196,7 +198,7 @@ fn save_to_maildir(maildir: &Path, message: &[u8]) {
         maildir.join("tmp").join(&name),
         maildir.join("new").join(&name),
     );
-    std::fs::write(&tmp, message)
+    std::fs::write(&tmp, lf_line_ends(message))
         .unwrap_or_else(|err| panic!("cannot write {}: {err}", tmp.display()));
     if let Ok(meta) = std::fs::metadata(maildir) {
         // Only root may hand a file to another owner; as that owner it already is.
@@ -204,6 +206,17 @@ fn save_to_maildir(maildir: &Path, message: &[u8]) {
     }
     std::fs::rename(&tmp, &new)
         .unwrap_or_else(|err| panic!("cannot move into {}: {err}", new.display()));
+}
+
+/// `message` with every CRLF turned into LF.
+fn lf_line_ends(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len());
+    for (i, &b) in message.iter().enumerate() {
+        if !(b == b'\r' && message.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// Runs `program args`, feeding it `stdin`.
@@ -223,4 +236,15 @@ pub(super) fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) {
         pipe.write_all(bytes).unwrap();
     }
     assert!(child.wait().unwrap().success(), "{program} {args:?} failed");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn maildir_files_end_lines_with_lf() {
+        assert_eq!(
+            super::lf_line_ends(b"A: b\r\n\r\nbody\r\nbare\rcr\n"),
+            b"A: b\n\nbody\nbare\rcr\n"
+        );
+    }
 }
