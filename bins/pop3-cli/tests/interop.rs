@@ -229,6 +229,37 @@ fn quiet_retr_prints_the_message_byte_exact() {
 }
 
 #[test]
+fn delivered_mail_keeps_its_line_ends() {
+    let _turn = turn();
+    TestEnv::for_each_server(Protocol::Pop3, |env| {
+        // The server's own way in (delivery, a maildir file): it may add
+        // trace headers, but the message must come out as sent, CRLF only.
+        let sent = message("delivered");
+        env.empty_mailbox("BOB");
+        env.save("BOB", &sent);
+        let run = pop3_cli(
+            env,
+            "BOB",
+            "MAILTEST_POP3S_PORT",
+            None,
+            &["-q", "-c", "retr 1"],
+            "",
+        );
+        assert_eq!(run.code, 0, "{}", run.show());
+        assert!(run.stdout.ends_with(&sent), "{}", run.show());
+        let bare = |i: usize, b: &u8| {
+            (*b == b'\n' && (i == 0 || run.stdout[i - 1] != b'\r'))
+                || (*b == b'\r' && run.stdout.get(i + 1) != Some(&b'\n'))
+        };
+        assert!(
+            !run.stdout.iter().enumerate().any(|(i, b)| bare(i, b)),
+            "a bare CR or LF: {}",
+            run.show()
+        );
+    });
+}
+
+#[test]
 fn fetch_all_is_byte_exact_and_incremental() {
     let _turn = turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
