@@ -80,14 +80,41 @@ impl TestEnv {
             .unwrap_or_else(|| panic!("{}: no EXISTS after SELECT: {lines:?}", self.name()))
     }
 
+    /// Stores `message` (CRLF line ends) unchanged in `mailbox` of `who`
+    /// with IMAP `APPEND` over implicit TLS: every IMAP server keeps an
+    /// appended message byte for byte, unlike delivery, which adds headers.
+    /// `mailbox` is sent as an IMAP quoted string, so it must be ASCII (a
+    /// modified UTF-7 name for others).
+    ///
+    /// # Panics
+    /// When the server refuses the login or the APPEND.
+    pub fn append(&self, who: &str, mailbox: &str, message: &[u8]) {
+        let (mut conn, mut lines) = self.imap_login(who);
+        let command = format!("a1 APPEND {} {{{}}}", quoted(mailbox), message.len());
+        conn.send(crate::Line::public(command.as_bytes())).unwrap();
+        let go_ahead = String::from_utf8_lossy(conn.read_line().unwrap()).into_owned();
+        assert!(
+            go_ahead.starts_with('+'),
+            "{}: APPEND to {mailbox}: {go_ahead}",
+            self.name()
+        );
+        conn.write_raw(message).unwrap();
+        conn.send(crate::Line::public(b"")).unwrap();
+        let reply = imap_tagged(&mut conn, "a1", &mut lines);
+        assert!(
+            reply.starts_with("OK"),
+            "{}: APPEND to {mailbox}: {reply}",
+            self.name()
+        );
+        conn.send(crate::Line::public(b"z LOGOUT")).unwrap();
+    }
+
     fn imap_expunge_inbox(&self, who: &str) {
         self.imap_inbox(who, &["STORE 1:* +FLAGS.SILENT (\\Deleted)", "EXPUNGE"]);
     }
 
-    /// Logs `who` in over IMAPS, selects INBOX, runs `commands` and returns
-    /// every line received. Only `STORE` may be refused (it is, on an empty
-    /// mailbox, by some servers).
-    fn imap_inbox(&self, who: &str, commands: &[&str]) -> Vec<String> {
+    /// Logs `who` in over IMAPS; returns the connection and the lines so far.
+    fn imap_login(&self, who: &str) -> (crate::Connection<crate::NetStream>, Vec<String>) {
         let (user, password) = self.account(who);
         let server = self.server("MAILTEST_IMAPS_PORT");
         let mut conn = crate::Connection::connect(&server, crate::Security::Implicit, &self.tls())
@@ -108,6 +135,14 @@ impl TestEnv {
             "{}: LOGIN {user}: {reply}",
             self.name()
         );
+        (conn, lines)
+    }
+
+    /// Logs `who` in over IMAPS, selects INBOX, runs `commands` and returns
+    /// every line received. Only `STORE` may be refused (it is, on an empty
+    /// mailbox, by some servers).
+    fn imap_inbox(&self, who: &str, commands: &[&str]) -> Vec<String> {
+        let (mut conn, mut lines) = self.imap_login(who);
         for (n, command) in std::iter::once(&"SELECT INBOX").chain(commands).enumerate() {
             let tag = format!("t{n}");
             conn.send(crate::Line::public(format!("{tag} {command}").as_bytes()))
@@ -148,6 +183,8 @@ fn imap_tagged(
 
 /// Writes `message` into `maildir/tmp`, then moves it into `new` (the
 /// maildir protocol), owned like the maildir so the server can change it.
+/// Maildir files end lines with LF: servers add the CR when they serve
+/// them (a CRLF file would come out with CR CR LF).
 fn save_to_maildir(maildir: &Path, message: &[u8]) {
     use std::os::unix::fs::MetadataExt;
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -161,7 +198,7 @@ fn save_to_maildir(maildir: &Path, message: &[u8]) {
         maildir.join("tmp").join(&name),
         maildir.join("new").join(&name),
     );
-    std::fs::write(&tmp, message)
+    std::fs::write(&tmp, lf_line_ends(message))
         .unwrap_or_else(|err| panic!("cannot write {}: {err}", tmp.display()));
     if let Ok(meta) = std::fs::metadata(maildir) {
         // Only root may hand a file to another owner; as that owner it already is.
@@ -169,6 +206,17 @@ fn save_to_maildir(maildir: &Path, message: &[u8]) {
     }
     std::fs::rename(&tmp, &new)
         .unwrap_or_else(|err| panic!("cannot move into {}: {err}", new.display()));
+}
+
+/// `message` with every CRLF turned into LF.
+fn lf_line_ends(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len());
+    for (i, &b) in message.iter().enumerate() {
+        if !(b == b'\r' && message.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// Runs `program args`, feeding it `stdin`.
@@ -188,4 +236,15 @@ pub(super) fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) {
         pipe.write_all(bytes).unwrap();
     }
     assert!(child.wait().unwrap().success(), "{program} {args:?} failed");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn maildir_files_end_lines_with_lf() {
+        assert_eq!(
+            super::lf_line_ends(b"A: b\r\n\r\nbody\r\nbare\rcr\n"),
+            b"A: b\n\nbody\nbare\rcr\n"
+        );
+    }
 }
