@@ -11,7 +11,7 @@ use mail_wire::{
 use crate::command::{check_text, Command};
 use crate::error::Error;
 use crate::link::Link;
-use crate::response::{parse_greeting, Capabilities, Greeting, Status};
+use crate::response::{Capabilities, Greeting, Status};
 use crate::session::Session;
 
 /// RFC 5034 §4: an `AUTH` line with its initial response must fit in 255 octets.
@@ -46,8 +46,7 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Protocol`] unless the greeting is `+OK`; wire errors.
     pub fn new(conn: Connection<S>) -> Result<Self, Error> {
         let mut link = Link::new(conn);
-        let line = link.conn.read_line()?;
-        let greeting = parse_greeting(line)?;
+        let greeting = link.read_greeting()?;
         Ok(Client {
             link,
             greeting,
@@ -157,6 +156,7 @@ impl<S: Read + Write> Client<S> {
     ) -> Result<Self, Error> {
         self.request_stls()?;
         upgrade(&mut self.link.conn)?;
+        self.link.core.tls_started();
         self.capabilities = None;
         self.capa()?;
         Ok(self)
@@ -277,17 +277,13 @@ impl<S: Read + Write> Client<S> {
     }
 
     fn respond_expecting_challenge(&mut self, response: &Secret) -> Result<String, Error> {
-        self.link
-            .conn
-            .send(mail_wire::Line::with_secret(b"", response))?;
-        expect_continue(self.link.expect_ok("AUTH")?)
+        self.link.sasl_response(response)?;
+        expect_continue(self.link.expect_ok()?)
     }
 
     fn respond(&mut self, response: &Secret) -> Result<(), Error> {
-        self.link
-            .conn
-            .send(mail_wire::Line::with_secret(b"", response))?;
-        let reply = self.link.expect_ok("AUTH")?;
+        self.link.sasl_response(response)?;
+        let reply = self.link.expect_ok()?;
         self.after_response(reply)
     }
 
@@ -300,7 +296,7 @@ impl<S: Read + Write> Client<S> {
         }
         // One more challenge than the mechanism has: give up cleanly, and
         // report the server's -ERR as the rejection it is.
-        self.link.conn.send(mail_wire::Line::public(b"*"))?;
+        self.link.sasl_cancel()?;
         let answer = self.link.read_reply()?;
         match answer.status {
             Status::Err => Err(Error::Rejected {
@@ -316,7 +312,7 @@ impl<S: Read + Write> Client<S> {
 
     /// `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
     fn cancel_sasl(&mut self) -> Result<(), Error> {
-        self.link.conn.send(mail_wire::Line::public(b"*"))?;
+        self.link.sasl_cancel()?;
         self.link.read_reply().map(drop)
     }
 

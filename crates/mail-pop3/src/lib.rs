@@ -61,7 +61,7 @@
 pub mod apop;
 mod client;
 mod command;
-mod dot;
+pub mod core;
 mod error;
 mod link;
 mod raw;
