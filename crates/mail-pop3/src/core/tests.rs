@@ -456,3 +456,80 @@ fn split_secret_known_answers() {
         assert_eq!(split_secret(line, *sasl), (*public, *secret), "{line}");
     }
 }
+
+/// Events until the first error, body pieces joined; `Err` holds the
+/// events before it.
+fn events_of(chunks: &[&[u8]]) -> Result<Vec<Got>, Vec<Got>> {
+    let mut pop3 = Pop3::new(Limits {
+        max_line: 40,
+        max_literal: 200,
+    });
+    for command in [
+        Command::Capa,
+        Command::Stat,
+        Command::Retr(MsgNum(1)),
+        Command::List(None),
+        Command::Dele(MsgNum(1)),
+        Command::Quit,
+    ] {
+        pop3.send(&command).unwrap();
+    }
+    let mut events = Vec::new();
+    let mut carry: Vec<u8> = Vec::new();
+    for chunk in chunks {
+        carry.extend_from_slice(chunk);
+        let mut at = 0;
+        loop {
+            let (used, event) = match pop3.feed(carry.get(at..).unwrap_or_default()) {
+                Ok(step) => step,
+                Err(_) => return Err(events),
+            };
+            at += used;
+            let got = match event {
+                None => break,
+                Some(Event::Greeting(g)) => Got::Greeting(g),
+                Some(Event::Reply { command, reply }) => Got::Reply(command, reply),
+                Some(Event::TlsReady(reply)) => Got::TlsReady(reply),
+                Some(Event::Body(piece)) => {
+                    if let Some(Got::Body(body)) = events.last_mut() {
+                        body.extend_from_slice(piece);
+                        continue;
+                    }
+                    Got::Body(piece.to_vec())
+                }
+                Some(Event::BodyEnd { size }) => Got::BodyEnd(size),
+            };
+            events.push(got);
+        }
+        carry.drain(..at);
+    }
+    Ok(events)
+}
+
+#[test]
+fn random_sessions_give_the_same_events_in_any_two_chunks() {
+    const PIECES: &[&[u8]] = &[
+        b"+OK", b"-ERR", b" ", b"x", b"\r\n", b"\n", b"\r", b".", b"..", b".\r\n", b"1 2",
+    ];
+    let mut rng = fastrand::Rng::with_seed(1939);
+    let mut compared = 0;
+    for _ in 0..3000 {
+        let mut wire = b"+OK hi\r\n".to_vec();
+        for _ in 0..rng.usize(0..40) {
+            wire.extend_from_slice(PIECES[rng.usize(0..PIECES.len())]);
+        }
+        let whole = events_of(&[&wire]);
+        let cut = rng.usize(0..=wire.len());
+        let (head, tail) = wire.split_at(cut);
+        let split = events_of(&[head, tail]);
+        match (&whole, &split) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a, b, "wire {wire:?} cut {cut}");
+                compared += 1;
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("one errs, the other not: {wire:?} cut {cut}: {whole:?} {split:?}"),
+        }
+    }
+    assert!(compared > 300, "only {compared} sessions without errors");
+}
