@@ -58,6 +58,7 @@
 //! ```
 
 mod body;
+mod sasl;
 
 use std::collections::VecDeque;
 
@@ -68,6 +69,7 @@ use crate::error::{EncodeError, Error, ParseError};
 use crate::response::{parse_greeting, parse_reply, Greeting, Reply, Status};
 
 pub use body::{BodyDecoder, Decoded};
+pub use sasl::SaslExchange;
 
 /// Where the session stands (RFC 1939 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
