@@ -128,7 +128,7 @@ struct Expect {
 }
 
 /// The POP3 client session as a state machine (see the [module](self)).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pop3 {
     phase: Phase,
     limits: Limits,
@@ -137,6 +137,18 @@ pub struct Pop3 {
     /// A status line not yet complete.
     line: Vec<u8>,
     body: Option<BodyDecoder>,
+}
+
+// By hand: the queued output may hold a password, which `Debug` must not show.
+impl std::fmt::Debug for Pop3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pop3")
+            .field("phase", &self.phase)
+            .field("in_flight", &self.pending.len())
+            .field("output_len", &self.output.len())
+            .field("in_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pop3 {
@@ -329,7 +341,7 @@ impl Pop3 {
         let Some(newline) = memchr::memchr(b'\n', received) else {
             self.line.extend_from_slice(received);
             // One byte of slack for the CR of a line exactly at the limit.
-            if self.line.len() > self.limits.max_line + 1 {
+            if self.line.len() > self.limits.max_line.saturating_add(1) {
                 return Err(self.line_too_long());
             }
             return Ok((received.len(), None));

@@ -533,3 +533,15 @@ fn random_sessions_give_the_same_events_in_any_two_chunks() {
     }
     assert!(compared > 300, "only {compared} sessions without errors");
 }
+
+#[test]
+fn debug_never_shows_a_queued_password() {
+    let mut pop3 = Pop3::new(Limits::default());
+    let secret = Secret::new("hunter2");
+    pop3.send(&Command::Pass(&secret)).unwrap();
+    let shown = format!("{pop3:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("104, 117"),
+        "{shown}"
+    );
+}
