@@ -213,7 +213,7 @@ impl Pop3 {
     ///
     /// # Errors
     /// [`Error::Invalid`] for CR, LF or NUL in an argument (nothing is
-    /// queued); [`Error::Unsupported`] once the session is closed or while
+    /// queued); [`Error::OutOfSequence`] once the session is closed or while
     /// TLS is to be started.
     pub fn send(&mut self, command: &Command<'_>) -> Result<String, Error> {
         self.check_can_send()?;
@@ -233,7 +233,7 @@ impl Pop3 {
     /// [`sasl_cancel`](Self::sasl_cancel)); the transcript shows `********`.
     ///
     /// # Errors
-    /// [`Error::Unsupported`] when no challenge is waiting;
+    /// [`Error::OutOfSequence`] when no challenge is waiting;
     /// [`Error::Invalid`] for CR, LF or NUL in the response.
     pub fn sasl_response(&mut self, response: &Secret) -> Result<String, Error> {
         check_text("SASL response", response.expose(), true)?;
@@ -245,7 +245,7 @@ impl Pop3 {
     /// answers `-ERR`.
     ///
     /// # Errors
-    /// [`Error::Unsupported`] when no challenge is waiting.
+    /// [`Error::OutOfSequence`] when no challenge is waiting.
     pub fn sasl_cancel(&mut self) -> Result<String, Error> {
         self.answer_challenge()?;
         Ok(self.push_line(b"*", None))
@@ -404,8 +404,10 @@ impl Pop3 {
 
     fn check_can_send(&self) -> Result<(), Error> {
         match self.phase {
-            Phase::Closed => Err(Error::Unsupported("commands after QUIT")),
-            Phase::StartTls => Err(Error::Unsupported("commands before TLS is started")),
+            Phase::Closed => Err(Error::OutOfSequence("a command after QUIT")),
+            Phase::StartTls => Err(Error::OutOfSequence(
+                "a command between the STLS go-ahead and the TLS handshake",
+            )),
             _ => Ok(()),
         }
     }
@@ -416,7 +418,7 @@ impl Pop3 {
                 expect.challenged = false;
                 Ok(())
             }
-            _ => Err(Error::Unsupported("a SASL response without a challenge")),
+            _ => Err(Error::OutOfSequence("a SASL response without a challenge")),
         }
     }
 

@@ -304,7 +304,7 @@ fn stls_tells_the_driver_and_refuses_injected_bytes() {
     ));
     assert!(matches!(
         pop3.send(&Command::Capa),
-        Err(Error::Unsupported(_))
+        Err(Error::OutOfSequence(_))
     ));
     pop3.tls_started();
     assert_eq!(pop3.phase(), Phase::Authorization);
@@ -428,7 +428,7 @@ fn nothing_is_sent_after_quit() {
     run(&mut pop3, &[b"+OK bye\r\n"]).unwrap();
     assert!(matches!(
         pop3.send(&Command::Noop),
-        Err(Error::Unsupported(_))
+        Err(Error::OutOfSequence(_))
     ));
 }
 
