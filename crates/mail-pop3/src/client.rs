@@ -3,19 +3,17 @@
 
 use std::io::{Read, Write};
 
-use mail_wire::sasl::{self, Mechanism};
+use mail_wire::sasl::Mechanism;
 use mail_wire::{
     Connection, Encrypted, NetStream, Secret, Security, Server, TlsConfig, Transcript,
 };
 
 use crate::command::{check_text, Command};
+use crate::core::SaslExchange;
 use crate::error::Error;
 use crate::link::Link;
-use crate::response::{parse_greeting, Capabilities, Greeting, Status};
+use crate::response::{Capabilities, Greeting, Status};
 use crate::session::Session;
-
-/// RFC 5034 §4: an `AUTH` line with its initial response must fit in 255 octets.
-const MAX_AUTH_LINE: usize = 255;
 
 /// Connected, not yet authenticated (POP3 AUTHORIZATION state).
 #[derive(Debug)]
@@ -46,8 +44,7 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Protocol`] unless the greeting is `+OK`; wire errors.
     pub fn new(conn: Connection<S>) -> Result<Self, Error> {
         let mut link = Link::new(conn);
-        let line = link.conn.read_line()?;
-        let greeting = parse_greeting(line)?;
+        let greeting = link.read_greeting()?;
         Ok(Client {
             link,
             greeting,
@@ -157,6 +154,7 @@ impl<S: Read + Write> Client<S> {
     ) -> Result<Self, Error> {
         self.request_stls()?;
         upgrade(&mut self.link.conn)?;
+        self.link.core.tls_started();
         self.capabilities = None;
         self.capa()?;
         Ok(self)
@@ -224,83 +222,42 @@ impl<S: Read + Write> Client<S> {
         if offered == Some(false) {
             return Err(Error::Unsupported(mechanism.name()));
         }
-        check_text("user name", user, false)?;
-        check_text("password", pass.expose(), true)?;
-        let name = mechanism.name();
-        match mechanism {
-            Mechanism::Plain | Mechanism::XOAuth2 => {
-                let response = match mechanism {
-                    Mechanism::Plain => sasl::plain(user, pass),
-                    _ => sasl::xoauth2(user, pass),
-                }
-                .map_err(crate::error::EncodeError::from)?;
-                let fits =
-                    "AUTH ".len() + name.len() + 1 + response.expose().len() <= MAX_AUTH_LINE;
-                if fits {
-                    let reply = self.link.command(&Command::Auth {
-                        mechanism: name,
-                        initial: Some(&response),
-                    })?;
-                    self.after_response(reply)?;
-                } else {
-                    self.challenge(name)?;
-                    self.respond(&response)?;
+        let mut exchange = SaslExchange::new(mechanism, user, pass)?;
+        let initial = exchange.initial_response();
+        let mut reply = self.link.command(&Command::Auth {
+            mechanism: mechanism.name(),
+            initial: initial.as_ref(),
+        })?;
+        while reply.status == Status::Continue {
+            if exchange.is_done() {
+                return self.one_challenge_too_many();
+            }
+            match exchange.answer(&reply.text) {
+                Ok(response) => self.link.sasl_response(&response)?,
+                Err(err) => {
+                    // `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
+                    self.link.sasl_cancel()?;
+                    self.link.read_reply()?;
+                    return Err(err);
                 }
             }
-            Mechanism::Login => {
-                self.challenge(name)?;
-                self.respond_expecting_challenge(&sasl::login_step(user))?;
-                self.respond(&sasl::login_step(pass.expose()))?;
-            }
-            Mechanism::CramMd5 => {
-                let challenge = self.challenge(name)?;
-                let Ok(response) = sasl::cram_md5(user, pass, &challenge) else {
-                    self.cancel_sasl()?;
-                    return Err(Error::Protocol(crate::error::ParseError::new(
-                        "a base64 CRAM-MD5 challenge",
-                        challenge.as_bytes(),
-                    )));
-                };
-                self.respond(&response)?;
-            }
+            reply = self.link.expect_ok()?;
+        }
+        if !exchange.is_done() {
+            return Err(Error::Protocol(crate::error::ParseError::new(
+                "a SASL challenge (+)",
+                reply.text.as_bytes(),
+            )));
         }
         Ok(())
     }
 
-    /// Sends `AUTH mech` and returns the server's first challenge.
-    fn challenge(&mut self, mechanism: &str) -> Result<String, Error> {
-        let reply = self.link.command(&Command::Auth {
-            mechanism,
-            initial: None,
-        })?;
-        expect_continue(reply)
-    }
-
-    fn respond_expecting_challenge(&mut self, response: &Secret) -> Result<String, Error> {
-        self.link
-            .conn
-            .send(mail_wire::Line::with_secret(b"", response))?;
-        expect_continue(self.link.expect_ok("AUTH")?)
-    }
-
-    fn respond(&mut self, response: &Secret) -> Result<(), Error> {
-        self.link
-            .conn
-            .send(mail_wire::Line::with_secret(b"", response))?;
-        let reply = self.link.expect_ok("AUTH")?;
-        self.after_response(reply)
-    }
-
-    /// The server's answer to the last response: `+OK`, or a challenge too
-    /// many. XOAUTH2 sends its JSON error as a challenge (Google's XOAUTH2
-    /// notes); `*` then brings the `-ERR`.
-    fn after_response(&mut self, reply: crate::response::Reply) -> Result<(), Error> {
-        if reply.status != Status::Continue {
-            return Ok(());
-        }
-        // One more challenge than the mechanism has: give up cleanly, and
-        // report the server's -ERR as the rejection it is.
-        self.link.conn.send(mail_wire::Line::public(b"*"))?;
+    /// A challenge after the last response: give up cleanly, and report
+    /// the server's `-ERR` as the rejection it is. XOAUTH2 sends its JSON
+    /// error as a challenge (Google's XOAUTH2 notes); `*` then brings the
+    /// `-ERR`.
+    fn one_challenge_too_many(&mut self) -> Result<(), Error> {
+        self.link.sasl_cancel()?;
         let answer = self.link.read_reply()?;
         match answer.status {
             Status::Err => Err(Error::Rejected {
@@ -312,12 +269,6 @@ impl<S: Read + Write> Client<S> {
                 b"+",
             ))),
         }
-    }
-
-    /// `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
-    fn cancel_sasl(&mut self) -> Result<(), Error> {
-        self.link.conn.send(mail_wire::Line::public(b"*"))?;
-        self.link.read_reply().map(drop)
     }
 
     fn finish(self, result: Result<(), Error>) -> Result<Session<S>, (Error, Self)> {
@@ -336,16 +287,6 @@ impl<S: Read + Write> Client<S> {
     /// Wire errors; a `-ERR` to QUIT.
     pub fn quit(mut self) -> Result<(), Error> {
         self.link.command(&Command::Quit).map(drop)
-    }
-}
-
-fn expect_continue(reply: crate::response::Reply) -> Result<String, Error> {
-    match reply.status {
-        Status::Continue => Ok(reply.text),
-        _ => Err(Error::Protocol(crate::error::ParseError::new(
-            "a SASL challenge (+)",
-            reply.text.as_bytes(),
-        ))),
     }
 }
 

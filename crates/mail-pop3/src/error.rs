@@ -89,6 +89,10 @@ pub enum Error {
     Invalid(EncodeError),
     /// The server does not offer what was asked (`STLS`, `APOP`, a SASL mechanism).
     Unsupported(&'static str),
+    /// A step the session cannot take now: a command after QUIT or between
+    /// the STLS go-ahead and the TLS handshake, a SASL response without a
+    /// challenge.
+    OutOfSequence(&'static str),
     /// The server offers no way to log in before TLS and offers STLS: the
     /// connection must be protected first (RFC 2595 §4).
     TlsRequired,
@@ -137,6 +141,7 @@ impl fmt::Display for Error {
             Error::Protocol(err) => write!(f, "malformed POP3 reply: {err}"),
             Error::Invalid(err) => write!(f, "cannot send the command: {err}"),
             Error::Unsupported(what) => write!(f, "the server does not offer {what}"),
+            Error::OutOfSequence(what) => write!(f, "out of sequence: {what}"),
             Error::TlsRequired => f.write_str(
                 "the server requires TLS before login (it offers STLS and no login without it)",
             ),

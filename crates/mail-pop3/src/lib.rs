@@ -5,9 +5,11 @@
 //! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
 //!
 //! In scope: the POP3 wire format ([`Command`], [`parse_reply`] and the
-//! listing parsers), the AUTHORIZATION state ([`Client`]) and the
-//! TRANSACTION state ([`Session`]) as types, and a raw mode for consoles
-//! ([`Session::raw`]). Out of scope: sockets and TLS (`mail-wire`), parsing
+//! listing parsers), the session as a sans-I/O state machine
+//! ([`core::Pop3`]: bytes in, bytes to send and typed events out, no
+//! socket), and a blocking driver over it: the AUTHORIZATION state
+//! ([`Client`]) and the TRANSACTION state ([`Session`]) as types, and a raw
+//! mode for consoles ([`Session::raw`]). Out of scope: sockets and TLS (`mail-wire`), parsing
 //! the messages themselves (`mail-mime`), and where they are stored.
 //!
 //! RFCs: [RFC 1939](https://www.rfc-editor.org/rfc/rfc1939) (POP3),
@@ -41,6 +43,35 @@
 //! # Ok::<(), mail_pop3::Error>(())
 //! ```
 //!
+//! The same protocol without any I/O, from a byte buffer that arrives in
+//! two pieces cut inside a stuffed line (any driver, blocking or async,
+//! runs this loop):
+//!
+//! ```
+//! use mail_pop3::core::{Event, Pop3};
+//! use mail_pop3::{Command, MsgNum};
+//! use mail_wire::Limits;
+//!
+//! let mut pop3 = Pop3::new(Limits::default());
+//! let (used, greeting) = pop3.feed(b"+OK ready\r\n")?;
+//! assert!(used == 11 && matches!(greeting, Some(Event::Greeting(_))));
+//! pop3.send(&Command::Retr(MsgNum(1)))?;
+//! let to_server = pop3.take_output(); // write these bytes
+//! assert_eq!(to_server, b"RETR 1\r\n");
+//! let mut message = Vec::new();
+//! for mut chunk in [&b"+OK\r\nSubject: hi\r\n\r\n."[..], b".dot\r\n.\r\n"] {
+//!     while !chunk.is_empty() {
+//!         let (used, event) = pop3.feed(chunk)?;
+//!         chunk = &chunk[used..];
+//!         if let Some(Event::Body(piece)) = event {
+//!             message.extend_from_slice(piece);
+//!         }
+//!     }
+//! }
+//! assert_eq!(message, b"Subject: hi\r\n\r\n.dot\r\n");
+//! # Ok::<(), mail_pop3::Error>(())
+//! ```
+//!
 //! Against a real server (`no_run`):
 //!
 //! ```no_run
@@ -61,7 +92,7 @@
 pub mod apop;
 mod client;
 mod command;
-mod dot;
+pub mod core;
 mod error;
 mod link;
 mod raw;

@@ -7,11 +7,8 @@
 
 use std::io::{Read, Write};
 
-use mail_wire::{Line, Secret};
-
-use crate::command::expects_multiline;
-use crate::error::{EncodeError, Error};
-use crate::response::{Reply, Status};
+use crate::error::Error;
+use crate::response::Reply;
 use crate::session::Session;
 
 /// The answer to a raw command line.
@@ -25,35 +22,6 @@ pub struct RawReply {
     pub closed: bool,
 }
 
-/// Splits a typed line into the part shown and the secret part.
-fn split_secret(line: &str, sasl_pending: bool) -> (&str, Option<&str>) {
-    if sasl_pending {
-        return ("", Some(line));
-    }
-    let verb_end = line.find(' ').unwrap_or(line.len());
-    let verb = line
-        .get(..verb_end)
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    // The secret starts after `skip` space-separated words.
-    let skip = match verb.as_str() {
-        "PASS" => 1,
-        "APOP" | "AUTH" => 2,
-        _ => return (line, None),
-    };
-    let mut at = 0;
-    for _ in 0..skip {
-        match line.get(at..).and_then(|rest| rest.find(' ')) {
-            Some(space) => at += space + 1,
-            None => return (line, None),
-        }
-    }
-    match (line.get(..at), line.get(at..)) {
-        (Some(public), Some(secret)) if !secret.is_empty() => (public, Some(secret)),
-        _ => (line, None),
-    }
-}
-
 impl<S: Read + Write> Session<S> {
     /// Sends `line` as typed (CRLF added) and reads the complete reply; a
     /// multi-line body is streamed to `out` (and shown by the transcript).
@@ -63,35 +31,16 @@ impl<S: Read + Write> Session<S> {
     /// [`Error::Invalid`] for an empty line or CR/LF/NUL in it (nothing is
     /// sent); protocol and wire errors.
     pub fn raw(&mut self, line: &str, out: &mut dyn Write) -> Result<RawReply, Error> {
-        if let Some(at) = line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(EncodeError::LineBreak {
-                what: "command",
-                at,
-            }
-            .into());
-        }
-        if line.trim().is_empty() {
-            return Err(EncodeError::Empty { what: "command" }.into());
-        }
-        let (public, secret) = split_secret(line, self.sasl_pending);
-        let secret = secret.map(Secret::new);
-        let wire_line = match &secret {
-            Some(secret) => Line::with_secret(public.as_bytes(), secret),
-            None => Line::public(public.as_bytes()),
-        };
-        self.link.conn.send(wire_line)?;
-
+        let was_sasl = self.link.core.awaiting_sasl_response();
+        self.link.queue_raw(line)?;
+        self.link.conn.flush()?;
         let reply = self.link.read_reply()?;
-        let mut words = line.split_ascii_whitespace();
-        let verb = words.next().unwrap_or_default();
-        let has_argument = words.next().is_some();
-        let was_sasl = std::mem::replace(&mut self.sasl_pending, reply.status == Status::Continue);
-        let body_size =
-            if reply.status == Status::Ok && !was_sasl && expects_multiline(verb, has_argument) {
-                Some(self.link.read_body(out)?)
-            } else {
-                None
-            };
+        let body_size = if self.link.core.in_body() {
+            Some(self.link.read_body(out)?)
+        } else {
+            None
+        };
+        let verb = line.split_ascii_whitespace().next().unwrap_or_default();
         let closed = !was_sasl && verb.eq_ignore_ascii_case("QUIT");
         Ok(RawReply {
             reply,
@@ -105,7 +54,10 @@ impl<S: Read + Write> Session<S> {
 mod tests {
     use super::*;
     use crate::client::Client;
+    use crate::core::split_secret;
+    use crate::response::Status;
     use mail_wire::testing::ScriptedStream;
+    use mail_wire::Secret;
     use mail_wire::{Connection, Limits, Recording};
 
     fn session(script: &str) -> (Session<ScriptedStream>, ScriptedStream, Recording) {
@@ -188,9 +140,9 @@ mod tests {
         );
         s.raw("pass hunter2", &mut std::io::sink()).unwrap();
         s.raw("AUTH LOGIN", &mut std::io::sink()).unwrap();
-        assert!(s.sasl_pending);
+        assert!(s.link.core.awaiting_sasl_response());
         s.raw("YWxpY2U=", &mut std::io::sink()).unwrap();
-        assert!(!s.sasl_pending);
+        assert!(!s.link.core.awaiting_sasl_response());
         stream.assert_done();
         let shown = rec.lines().join("\n");
         assert!(

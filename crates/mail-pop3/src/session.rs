@@ -41,17 +41,11 @@ pub trait MessageSink {
 pub struct Session<S> {
     pub(crate) link: Link<S>,
     capabilities: Option<Capabilities>,
-    /// The last raw reply was a SASL challenge: the next raw line is secret.
-    pub(crate) sasl_pending: bool,
 }
 
 impl<S: Read + Write> Session<S> {
     pub(crate) fn new(link: Link<S>, capabilities: Option<Capabilities>) -> Self {
-        Session {
-            link,
-            capabilities,
-            sasl_pending: false,
-        }
+        Session { link, capabilities }
     }
 
     /// The capabilities learnt before login, if CAPA was asked.
@@ -241,8 +235,7 @@ impl<S: Read + Write> Session<S> {
                 }
                 self.link.conn.flush()?;
             }
-            let verb = make(msg).verb();
-            let reply = match self.link.expect_ok(verb) {
+            let reply = match self.link.expect_ok() {
                 Err(err) if !matches!(err, Error::Rejected { .. }) => return Err(err),
                 other => other,
             };
