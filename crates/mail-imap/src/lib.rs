@@ -95,6 +95,7 @@ mod exchange;
 mod mailbox;
 pub mod raw;
 pub mod response;
+pub mod sans_io;
 mod sequence;
 pub mod utf7;
 
@@ -103,10 +104,11 @@ pub use client::{
 };
 pub use command::{Command, EncodeError};
 pub use error::Error;
-pub use exchange::{BodyContext, BodyReader, FetchEvent, FetchStream};
+pub use exchange::{BodyReader, FetchEvent, FetchStream};
 pub use mailbox::Mailbox;
 pub use response::{
     Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged,
     Untagged,
 };
+pub use sans_io::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};

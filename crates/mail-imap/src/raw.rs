@@ -16,7 +16,7 @@ use mail_wire::{Direction, Line, Secret};
 
 use crate::command::Command;
 use crate::error::Error;
-use crate::exchange::{Core, Frame, Piece};
+use crate::exchange::{Core, Piece};
 use crate::response::{FetchItem, NString, Response, Status, Tag, Tagged, Untagged};
 use crate::{Client, Session};
 
@@ -402,7 +402,7 @@ impl<S: Read + Write> Console<S> {
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
         if !rest.is_ascii() {
-            if let Some((name, charset, keys_at)) = search_command(&upper, &rest) {
+            if let Some((name, charset, keys_at)) = search_command(&upper, rest) {
                 let keys = rest.get(keys_at..).unwrap_or_default();
                 let cmd = Command::new(name).search_keys(
                     keys,
@@ -468,12 +468,10 @@ impl<S: Read + Write> Console<S> {
         fetched: &mut dyn Write,
     ) -> Result<Reply, Error> {
         let mut reply = Reply::default();
-        let mut frame = Frame::default();
         loop {
-            match self.core.advance(&mut frame, true)? {
-                Piece::Body(ctx) => {
-                    let mut done = 0;
-                    self.core.copy_literal(ctx.size, fetched, &mut done)?;
+            match self.core.advance(true)? {
+                Piece::Body(_) => {
+                    self.core.copy_body(fetched)?;
                 }
                 Piece::Done(Response::Untagged(u)) => {
                     // A short section may come as a quoted string, read with the line.
