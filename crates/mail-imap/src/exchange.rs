@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 
 use mail_wire::{Connection, Direction, Line};
 
-use crate::command::{Command, Part};
+use crate::command::Command;
 use crate::error::{rejection, Error};
 use crate::mailbox::Mailbox;
 use crate::response::{Code, Fetch, Response, Status, Tag, Tagged, Untagged};
-use crate::sans_io::{BodyContext, FrameEvent, ResponseFramer, Wants};
+use crate::sans_io::{
+    completion, BodyContext, CommandSender, FrameEvent, LiteralMode, Received, ResponseFramer,
+    SendStep, Wants,
+};
 
 /// What reading a frame produced.
 pub(crate) enum Piece {
@@ -309,6 +312,17 @@ impl<S: Read + Write> Core<S> {
         Ok(())
     }
 
+    /// How literals go out on this connection.
+    fn literal_mode(&self) -> LiteralMode {
+        if self.has_capability("LITERAL+") {
+            LiteralMode::NonSynchronizing
+        } else if self.has_capability("LITERAL-") {
+            LiteralMode::NonSynchronizingUpTo4k
+        } else {
+            LiteralMode::Synchronizing
+        }
+    }
+
     /// As `send_tagged` without the final flush, for pipelining.
     pub(crate) fn queue_tagged(
         &mut self,
@@ -316,65 +330,38 @@ impl<S: Read + Write> Core<S> {
         cmd: &Command,
         seen: &mut Vec<Untagged>,
     ) -> Result<(), Error> {
-        let literal_plus = self.has_capability("LITERAL+");
-        let mut line = format!("{tag} ").into_bytes();
-        let mut secret = None;
-        for part in &cmd.parts {
-            match part {
-                Part::Text(t) => line.extend_from_slice(t),
-                Part::Secret(s) => secret = Some(s),
-                Part::Literal {
-                    bytes,
-                    secret: hidden,
-                } => {
-                    let plus = if literal_plus { "+" } else { "" };
-                    line.extend_from_slice(format!("{{{}{plus}}}", bytes.len()).as_bytes());
-                    self.conn.queue(Line::public(&line))?;
-                    line.clear();
-                    if !literal_plus {
-                        self.conn.flush()?;
-                        self.await_continuation(tag, cmd.name, seen)?;
-                    }
+        let mut sender = CommandSender::new(tag.clone(), cmd, self.literal_mode());
+        loop {
+            match sender.next() {
+                SendStep::Line { public, secret } => match secret {
+                    Some(s) => self.conn.queue(Line::with_secret(public, s))?,
+                    None => self.conn.queue(Line::public(public))?,
+                },
+                SendStep::Literal { bytes, secret } => {
                     self.conn.write_raw(bytes)?;
-                    let shown = if *hidden {
+                    let shown = if secret {
                         mail_wire::MASK.to_owned()
                     } else {
                         format!("<literal of {} bytes>", bytes.len())
                     };
                     self.conn.note(Direction::Client, &shown);
                 }
-            }
-        }
-        match secret {
-            Some(s) => self.conn.queue(Line::with_secret(&line, s))?,
-            None => self.conn.queue(Line::public(&line))?,
-        }
-        Ok(())
-    }
-
-    fn await_continuation(
-        &mut self,
-        tag: &Tag,
-        command: &'static str,
-        seen: &mut Vec<Untagged>,
-    ) -> Result<(), Error> {
-        loop {
-            match self.read_response()? {
-                Response::Continuation(_) => return Ok(()),
-                Response::Untagged(u) => {
-                    self.absorb(&u);
-                    seen.push(u);
+                SendStep::AwaitContinuation => {
+                    self.conn.flush()?;
+                    let response = self.read_response()?;
+                    match sender.receive(response)? {
+                        Received::Untagged(u) => {
+                            self.absorb(&u);
+                            seen.push(u);
+                        }
+                        Received::Completed(t) => {
+                            self.absorb_code(t.text.code.as_ref(), &t.text.text);
+                            return Err(rejection(cmd.name, t));
+                        }
+                        _ => {}
+                    }
                 }
-                Response::Tagged(t) if &t.tag == tag => {
-                    self.absorb_code(t.text.code.as_ref(), &t.text.text);
-                    return Err(rejection(command, t));
-                }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0.clone(),
-                        got: t.tag.0,
-                    })
-                }
+                _ => return Ok(()),
             }
         }
     }
@@ -387,12 +374,13 @@ impl<S: Read + Write> Core<S> {
         seen: &mut Vec<Untagged>,
     ) -> Result<Tagged, Error> {
         loop {
-            match self.read_response()? {
-                Response::Untagged(u) => {
+            let response = self.read_response()?;
+            match completion(tag, command, response)? {
+                Received::Untagged(u) => {
                     self.absorb(&u);
                     seen.push(u);
                 }
-                Response::Tagged(t) if &t.tag == tag => {
+                Received::Completed(t) => {
                     self.absorb_code(t.text.code.as_ref(), &t.text.text);
                     if let Some(code) = &t.text.code {
                         self.mailbox.apply_code(code);
@@ -402,17 +390,7 @@ impl<S: Read + Write> Core<S> {
                         _ => Err(rejection(command, t)),
                     };
                 }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0.clone(),
-                        got: t.tag.0,
-                    })
-                }
-                Response::Continuation(text) => {
-                    return Err(Error::Unexpected(format!(
-                        "a continuation request (+ {text}) during {command}"
-                    )))
-                }
+                _ => {}
             }
         }
     }

@@ -35,5 +35,8 @@
 //! ```
 
 mod framing;
+mod sending;
 
 pub use framing::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
+pub(crate) use sending::encode_all;
+pub use sending::{completion, CommandSender, LiteralMode, Received, SendStep};
