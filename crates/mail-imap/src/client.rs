@@ -16,6 +16,7 @@ use crate::mailbox::Mailbox;
 use crate::response::{
     Code, Fetch, Flag, ListItem, Namespace, Response, Status, Tagged, Text, Untagged,
 };
+use crate::sans_io::{Idle, IdleEvent};
 use crate::sequence::{SequenceSet, Uid};
 
 /// How the server greeted us.
@@ -892,32 +893,26 @@ impl<S: Read + Write> Session<S> {
         if !self.core.has_capability("IDLE") && !self.core.has_capability("IMAP4rev2") {
             return Err(Error::Unsupported("IDLE"));
         }
-        let mut seen = Vec::new();
-        let tag = self.core.send(&Command::new("IDLE"), &mut seen)?;
-        loop {
-            match self.core.read_response()? {
-                Response::Continuation(_) => break,
-                Response::Untagged(u) => {
+        let mut idle = Idle::new(self.core.next_tag());
+        self.core
+            .conn
+            .send(mail_wire::Line::public(&idle.command_line()))?;
+        let mut outcome = IdleOutcome {
+            updates: Vec::new(),
+            timed_out: false,
+        };
+        while !idle.is_idling() {
+            let response = self.core.read_response()?;
+            match idle.receive(response)? {
+                IdleEvent::Update(u) => {
                     self.core.absorb(&u);
-                    seen.push(u);
+                    outcome.updates.push(u);
                 }
-                Response::Tagged(t) if t.tag == tag => {
-                    return Err(crate::error::rejection("IDLE", t))
-                }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    })
-                }
+                IdleEvent::Completed(t) => return Err(crate::error::rejection("IDLE", t)),
+                _ => {}
             }
         }
         let deadline = Instant::now() + limit;
-        let mut outcome = IdleOutcome {
-            updates: seen,
-            timed_out: false,
-        };
-        let mut line = Vec::new();
         loop {
             if Instant::now() >= deadline {
                 outcome.timed_out = true;
@@ -926,38 +921,20 @@ impl<S: Read + Write> Session<S> {
             if stop_now() {
                 break;
             }
-            line.clear();
-            // Only whole lines: a time-out leaves a partial line buffered.
-            let result = self
-                .core
-                .conn
-                .read_line()
-                .map(|l| line.extend_from_slice(l));
-            match result {
-                Ok(()) => {}
-                Err(mail_wire::Error::Timeout) => continue,
-                Err(err) => return Err(err.into()),
-            }
-            line.extend_from_slice(b"\r\n");
-            match crate::response::parse_response(&line)? {
-                (Response::Untagged(u), _) => {
-                    self.core.absorb(&u);
-                    let done = stop(&u);
-                    outcome.updates.push(u);
-                    if done {
-                        break;
-                    }
-                }
-                (other, _) => {
-                    return Err(Error::Unexpected(format!(
-                        "{} during IDLE",
-                        other.describe()
-                    )))
+            let Some(response) = self.core.poll_response()? else {
+                continue;
+            };
+            if let IdleEvent::Update(u) = idle.receive(response)? {
+                self.core.absorb(&u);
+                let done = stop(&u);
+                outcome.updates.push(u);
+                if done {
+                    break;
                 }
             }
         }
-        self.core.conn.send(mail_wire::Line::public(b"DONE"))?;
-        self.core.finish(&tag, "IDLE", &mut outcome.updates)?;
+        self.core.conn.send(mail_wire::Line::public(idle.done()))?;
+        self.core.finish(idle.tag(), "IDLE", &mut outcome.updates)?;
         Ok(outcome)
     }
 

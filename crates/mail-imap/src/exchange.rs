@@ -262,6 +262,20 @@ impl<S: Read + Write> Core<S> {
         }
     }
 
+    /// Reads one response, or `None` when a socket time-out passes first
+    /// (only whole lines reach the framer, so nothing is lost); for IDLE,
+    /// where the driver's clock decides when to stop.
+    pub(crate) fn poll_response(&mut self) -> Result<Option<Response>, Error> {
+        let patience = self.patience.take();
+        let result = self.read_response();
+        self.patience = patience;
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(Error::Wire(mail_wire::Error::Timeout)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Folds an untagged response into the state.
     pub(crate) fn absorb(&mut self, u: &Untagged) {
         self.mailbox.apply(u);

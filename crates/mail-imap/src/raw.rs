@@ -18,6 +18,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::{Core, Piece};
 use crate::response::{FetchItem, NString, Response, Status, Tag, Tagged, Untagged};
+use crate::sans_io::Idle;
 use crate::{Client, Session};
 
 /// Commands that get a tag added (RFC 3501, RFC 9051 and common extensions).
@@ -527,27 +528,14 @@ impl<S: Read + Write> Console<S> {
             return Ok(reply);
         };
         let deadline = Instant::now() + limit;
-        let mut text = Vec::new();
         let before = reply.untagged.len();
         while Instant::now() < deadline && !stop_now(reply.untagged.len() - before) {
-            text.clear();
-            let result = self
-                .core
-                .conn
-                .read_line()
-                .map(|l| text.extend_from_slice(l));
-            match result {
-                Ok(()) => {}
-                Err(mail_wire::Error::Timeout) => continue,
-                Err(err) => return Err(err.into()),
-            }
-            text.extend_from_slice(b"\r\n");
-            if let (Response::Untagged(u), _) = crate::response::parse_response(&text)? {
+            if let Some(Response::Untagged(u)) = self.core.poll_response()? {
                 self.core.absorb(&u);
                 reply.untagged.push(u);
             }
         }
-        self.core.conn.send(Line::public(b"DONE"))?;
+        self.core.conn.send(Line::public(Idle::DONE))?;
         let rest = self.read_reply(tag, false, &mut io::sink())?;
         reply.untagged.extend(rest.untagged);
         reply.tagged = rest.tagged;

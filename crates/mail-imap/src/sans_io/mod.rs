@@ -35,8 +35,10 @@
 //! ```
 
 mod framing;
+mod idle;
 mod sending;
 
 pub use framing::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
+pub use idle::{Idle, IdleEvent};
 pub(crate) use sending::encode_all;
 pub use sending::{completion, CommandSender, LiteralMode, Received, SendStep};
