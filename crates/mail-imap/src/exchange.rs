@@ -132,8 +132,13 @@ impl<S: Read + Write> Core<S> {
             .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT"))
     }
 
+    /// The tag [`next_tag`](Self::next_tag) will hand out.
+    pub(crate) fn peek_tag(&self) -> Tag {
+        Tag(format!("a{}", self.next_tag))
+    }
+
     pub(crate) fn next_tag(&mut self) -> Tag {
-        let tag = Tag(format!("a{}", self.next_tag));
+        let tag = self.peek_tag();
         self.next_tag = self.next_tag.wrapping_add(1).max(1);
         tag
     }

@@ -34,10 +34,12 @@
 //! # Ok::<(), mail_imap::Error>(())
 //! ```
 
+mod authenticate;
 mod framing;
 mod idle;
 mod sending;
 
+pub use authenticate::{AuthEvent, Authenticate};
 pub use framing::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
 pub use idle::{Idle, IdleEvent};
 pub(crate) use sending::encode_all;
