@@ -33,6 +33,37 @@
 //! assert!(matches!(&responses[1], Response::Tagged(t) if t.tag.0 == "a3"));
 //! # Ok::<(), mail_imap::Error>(())
 //! ```
+//!
+//! Sending an APPEND whose literal waits for the server's `+`:
+//!
+//! ```
+//! use mail_imap::sans_io::{CommandSender, LiteralMode, Received, ResponseFramer, SendStep};
+//! use mail_imap::{Command, Tag};
+//!
+//! let cmd = Command::new("APPEND").raw("INBOX", "mailbox")?.literal(b"Hi\r\n".to_vec());
+//! let mut sender = CommandSender::new(Tag("a1".into()), &cmd, LiteralMode::Synchronizing);
+//! let mut framer = ResponseFramer::new(mail_wire::Limits::default().into());
+//! let mut server = b"+ ready\r\na1 OK [APPENDUID 7 9] done\r\n".as_slice();
+//! let mut wire = Vec::new();
+//! let completion = loop {
+//!     match sender.next() {
+//!         SendStep::AwaitContinuation | SendStep::Sent => {
+//!             // Read (here: one line from the buffer) and frame a response.
+//!             let end = server.iter().position(|&b| b == b'\n').unwrap() + 1;
+//!             framer.feed(&server[..end]);
+//!             server = &server[end..];
+//!             let mail_imap::FrameEvent::Response(response) = framer.next()? else { continue };
+//!             if let Received::Completed(tagged) = sender.receive(response)? {
+//!                 break tagged;
+//!             }
+//!         }
+//!         step => step.encode(&mut wire),
+//!     }
+//! };
+//! assert_eq!(wire, b"a1 APPEND INBOX {4}\r\nHi\r\n\r\n");
+//! assert_eq!(completion.status, mail_imap::Status::Ok);
+//! # Ok::<(), mail_imap::Error>(())
+//! ```
 
 mod authenticate;
 mod framing;
