@@ -188,7 +188,7 @@ impl<S: Read + Write> Client<S> {
             return Err(Error::Unsupported("STARTTLS"));
         }
         self.core.run(Command::new("STARTTLS"))?;
-        let buffered = self.core.conn.buffered().len();
+        let buffered = self.core.unread();
         if buffered > 0 {
             return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
                 bytes: buffered,

@@ -132,6 +132,12 @@ impl<S: Read + Write> Core<S> {
             .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT"))
     }
 
+    /// Bytes received and not yet part of a response, in the connection's
+    /// buffer or the framer's (none may remain when TLS starts).
+    pub(crate) fn unread(&self) -> usize {
+        self.conn.buffered().len() + self.framer.buffered().len()
+    }
+
     /// The tag [`next_tag`](Self::next_tag) will hand out.
     pub(crate) fn peek_tag(&self) -> Tag {
         Tag(format!("a{}", self.next_tag))
