@@ -575,6 +575,59 @@ mod tests {
         assert!(frame(&[b"* OK whole\r\n"], false).is_ok());
     }
 
+    /// Events, or the error as text, for comparing runs.
+    fn outcome(chunks: &[&[u8]], stream: bool) -> Result<Vec<Owned>, String> {
+        frame(chunks, stream).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn generated_inputs_frame_the_same_in_any_chunking() {
+        const PIECES: &[&[u8]] = &[
+            b"* ",
+            b"1 FETCH (",
+            b"UID 4 ",
+            b"BODY[] ",
+            b"BODY[1]<0> ",
+            b"{3}\r\n",
+            b"{0}\r\n",
+            b"{5+}\r\n",
+            b"abc",
+            b"\r\n",
+            b"\n",
+            b")",
+            b"a1 OK x\r\n",
+            b"+ go\r\n",
+            b"{99999}\r\n",
+            b"\"q\" ",
+            b"NIL",
+            b"* LIST () \".\" ",
+            b"\x00",
+            b"\xff",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..400 {
+            let mut input = Vec::new();
+            for _ in 0..rand() % 24 {
+                input.extend_from_slice(PIECES[(rand() % PIECES.len() as u64) as usize]);
+            }
+            let bytes: Vec<&[u8]> = input.chunks(1).collect();
+            for stream in [false, true] {
+                let whole = outcome(&[&input], stream);
+                assert_eq!(outcome(&bytes, stream), whole, "{input:?}");
+                for at in 0..=input.len() {
+                    let (a, b) = input.split_at(at);
+                    assert_eq!(outcome(&[a, b], stream), whole, "{input:?} at {at}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn malformed_responses_are_typed_errors() {
         let err = frame(&[b"garbage\r\n"], false).unwrap_err();
