@@ -495,31 +495,23 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
                         context,
                     })));
                 }
-                Piece::Done(Response::Untagged(Untagged::Fetch(fetch))) => {
-                    return Ok(Some(FetchEvent::Fetch(fetch)))
-                }
-                Piece::Done(Response::Untagged(u)) => {
-                    self.core.absorb(&u);
-                    self.core.unsolicited.push(u);
-                }
-                Piece::Done(Response::Tagged(t)) if t.tag == tag => {
-                    self.tags.pop_front();
-                    if t.status != Status::Ok {
-                        self.tags.clear();
-                        return Err(rejection(self.command, t));
+                Piece::Done(response) => match completion(&tag, self.command, response)? {
+                    Received::Untagged(Untagged::Fetch(fetch)) => {
+                        return Ok(Some(FetchEvent::Fetch(fetch)))
                     }
-                }
-                Piece::Done(Response::Tagged(t)) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    });
-                }
-                Piece::Done(Response::Continuation(text)) => {
-                    return Err(Error::Unexpected(format!(
-                        "a continuation request (+ {text}) during FETCH"
-                    )));
-                }
+                    Received::Untagged(u) => {
+                        self.core.absorb(&u);
+                        self.core.unsolicited.push(u);
+                    }
+                    Received::Completed(t) => {
+                        self.tags.pop_front();
+                        if t.status != Status::Ok {
+                            self.tags.clear();
+                            return Err(rejection(self.command, t));
+                        }
+                    }
+                    Received::Continued => {}
+                },
             }
         }
     }
