@@ -22,7 +22,7 @@ server_turns() {
                 line = $0; sub(/^S: ?/, "", line); printf "%s\r\n", line > out }'
 }
 
-for pair in smtp:smtp_reply pop3:pop3_response imap:imap_response; do
+for pair in smtp:smtp_reply pop3:pop3_response imap:imap_response imap:imap_framer; do
     proto=${pair%%:*}
     target=${pair#*:}
     mkdir -p "$fuzz/corpus/$target"
@@ -49,6 +49,6 @@ for pair in smtp:smtp_client_session pop3:pop3_client_session; do
     done
 done
 
-for target in smtp_reply pop3_response imap_response mime_message smtp_client_session pop3_client_session; do
+for target in smtp_reply pop3_response imap_response imap_framer mime_message smtp_client_session pop3_client_session; do
     echo "$target: $(ls "$fuzz/corpus/$target" | wc -l) seeds"
 done

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use mail_wire::sasl::{self, Mechanism};
+use mail_wire::sasl::Mechanism;
 use mail_wire::{Connection, Encrypted, Limits, NetStream, Secret, Security, Server, TlsConfig};
 
 use crate::command::Command;
@@ -16,6 +16,7 @@ use crate::mailbox::Mailbox;
 use crate::response::{
     Code, Fetch, Flag, ListItem, Namespace, Response, Status, Tagged, Text, Untagged,
 };
+use crate::sans_io::{AuthEvent, Authenticate, Idle, IdleEvent};
 use crate::sequence::{SequenceSet, Uid};
 
 /// How the server greeted us.
@@ -187,7 +188,7 @@ impl<S: Read + Write> Client<S> {
             return Err(Error::Unsupported("STARTTLS"));
         }
         self.core.run(Command::new("STARTTLS"))?;
-        let buffered = self.core.conn.buffered().len();
+        let buffered = self.core.unread();
         if buffered > 0 {
             return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
                 bytes: buffered,
@@ -335,80 +336,33 @@ impl<S: Read + Write> Client<S> {
         {
             return Err(Error::Unsupported(name));
         }
-        let mut initial = match mechanism {
-            Mechanism::Plain => {
-                Some(sasl::plain(user, password).map_err(|e| Error::Invalid(e.into()))?)
-            }
-            Mechanism::XOAuth2 => {
-                Some(sasl::xoauth2(user, password).map_err(|e| Error::Invalid(e.into()))?)
-            }
-            Mechanism::Login | Mechanism::CramMd5 => None,
-        };
-        let tag = self.core.next_tag();
-        let head = format!("{tag} AUTHENTICATE {name}");
-        match initial.take_if(|_| self.core.has_capability("SASL-IR")) {
-            Some(response) => self.core.conn.send(mail_wire::Line::with_secret(
-                format!("{head} ").as_bytes(),
-                &response,
-            ))?,
-            None => self
+        // The tag is taken only once the credentials are known to fit.
+        let mut auth = Authenticate::new(self.core.peek_tag(), mechanism, user, password)?;
+        self.core.next_tag();
+        let (head, initial) = auth.command_line(self.core.has_capability("SASL-IR"));
+        match initial {
+            Some(response) => self
                 .core
                 .conn
-                .send(mail_wire::Line::public(head.as_bytes()))?,
+                .send(mail_wire::Line::with_secret(&head, &response))?,
+            None => self.core.conn.send(mail_wire::Line::public(&head))?,
         }
-        let mut challenges = 0;
-        let mut error_challenge = None;
         loop {
-            match self.core.read_response()? {
-                Response::Continuation(challenge) => {
-                    challenges += 1;
-                    let response = match mechanism {
-                        Mechanism::Plain | Mechanism::XOAuth2 => initial.take(),
-                        Mechanism::Login if challenges == 1 => Some(sasl::login_step(user)),
-                        Mechanism::Login if challenges == 2 => {
-                            Some(sasl::login_step(password.expose()))
-                        }
-                        Mechanism::CramMd5 if challenges == 1 => {
-                            sasl::cram_md5(user, password, &challenge).ok()
-                        }
-                        Mechanism::Login | Mechanism::CramMd5 => None,
-                    };
-                    match response {
-                        Some(response) => self
-                            .core
-                            .conn
-                            .send(mail_wire::Line::with_secret(b"", &response))?,
-                        None if mechanism == Mechanism::XOAuth2 => {
-                            // The server's JSON error: an empty response asks
-                            // for the tagged NO (Google's XOAUTH2 notes).
-                            error_challenge = sasl::decode_challenge(&challenge);
-                            self.core.conn.send(mail_wire::Line::public(b""))?;
-                        }
-                        // A challenge the mechanism has no answer for: cancel
-                        // (RFC 3501 §6.2.2); the server answers BAD.
-                        None => self.core.conn.send(mail_wire::Line::public(b"*"))?,
-                    }
-                }
-                Response::Untagged(u) => self.core.absorb(&u),
-                Response::Tagged(t) if t.tag == tag => {
+            let response = self.core.read_response()?;
+            match auth.receive(response)? {
+                AuthEvent::Respond { public, secret } => match secret {
+                    Some(s) => self
+                        .core
+                        .conn
+                        .send(mail_wire::Line::with_secret(public, &s))?,
+                    None => self.core.conn.send(mail_wire::Line::public(public))?,
+                },
+                AuthEvent::Untagged(u) => self.core.absorb(&u),
+                AuthEvent::Completed(t) => {
                     if let Some(Code::Capability(c)) = &t.text.code {
                         self.core.capabilities = c.clone();
                     }
-                    return match (t.status, error_challenge) {
-                        (Status::Ok, _) => Ok(t),
-                        (_, Some(detail)) => Err(Error::SaslRejected {
-                            mechanism: name,
-                            detail,
-                            reply: Box::new(t),
-                        }),
-                        (_, None) => Err(crate::error::rejection("AUTHENTICATE", t)),
-                    };
-                }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    })
+                    return auth.outcome(t);
                 }
             }
         }
@@ -892,32 +846,26 @@ impl<S: Read + Write> Session<S> {
         if !self.core.has_capability("IDLE") && !self.core.has_capability("IMAP4rev2") {
             return Err(Error::Unsupported("IDLE"));
         }
-        let mut seen = Vec::new();
-        let tag = self.core.send(&Command::new("IDLE"), &mut seen)?;
-        loop {
-            match self.core.read_response()? {
-                Response::Continuation(_) => break,
-                Response::Untagged(u) => {
+        let mut idle = Idle::new(self.core.next_tag());
+        self.core
+            .conn
+            .send(mail_wire::Line::public(&idle.command_line()))?;
+        let mut outcome = IdleOutcome {
+            updates: Vec::new(),
+            timed_out: false,
+        };
+        while !idle.is_idling() {
+            let response = self.core.read_response()?;
+            match idle.receive(response)? {
+                IdleEvent::Update(u) => {
                     self.core.absorb(&u);
-                    seen.push(u);
+                    outcome.updates.push(u);
                 }
-                Response::Tagged(t) if t.tag == tag => {
-                    return Err(crate::error::rejection("IDLE", t))
-                }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    })
-                }
+                IdleEvent::Completed(t) => return Err(crate::error::rejection("IDLE", t)),
+                _ => {}
             }
         }
         let deadline = Instant::now() + limit;
-        let mut outcome = IdleOutcome {
-            updates: seen,
-            timed_out: false,
-        };
-        let mut line = Vec::new();
         loop {
             if Instant::now() >= deadline {
                 outcome.timed_out = true;
@@ -926,38 +874,20 @@ impl<S: Read + Write> Session<S> {
             if stop_now() {
                 break;
             }
-            line.clear();
-            // Only whole lines: a time-out leaves a partial line buffered.
-            let result = self
-                .core
-                .conn
-                .read_line()
-                .map(|l| line.extend_from_slice(l));
-            match result {
-                Ok(()) => {}
-                Err(mail_wire::Error::Timeout) => continue,
-                Err(err) => return Err(err.into()),
-            }
-            line.extend_from_slice(b"\r\n");
-            match crate::response::parse_response(&line)? {
-                (Response::Untagged(u), _) => {
-                    self.core.absorb(&u);
-                    let done = stop(&u);
-                    outcome.updates.push(u);
-                    if done {
-                        break;
-                    }
-                }
-                (other, _) => {
-                    return Err(Error::Unexpected(format!(
-                        "{} during IDLE",
-                        other.describe()
-                    )))
+            let Some(response) = self.core.poll_response()? else {
+                continue;
+            };
+            if let IdleEvent::Update(u) = idle.receive(response)? {
+                self.core.absorb(&u);
+                let done = stop(&u);
+                outcome.updates.push(u);
+                if done {
+                    break;
                 }
             }
         }
-        self.core.conn.send(mail_wire::Line::public(b"DONE"))?;
-        self.core.finish(&tag, "IDLE", &mut outcome.updates)?;
+        self.core.conn.send(mail_wire::Line::public(idle.done()))?;
+        self.core.finish(idle.tag(), "IDLE", &mut outcome.updates)?;
         Ok(outcome)
     }
 

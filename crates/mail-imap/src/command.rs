@@ -317,23 +317,17 @@ impl Command {
         Ok(self)
     }
 
-    /// The command as one byte string with `tag` and literals inline
-    /// (`{n}` or `{n+}`), for tests and pipelines that need no continuation.
+    /// The command as one byte string with `tag`, each literal right after
+    /// its announcement (`{n}` or `{n+}`), for tests and logs. A client
+    /// sends through [`CommandSender`](crate::sans_io::CommandSender), which
+    /// holds a synchronizing literal back until the server asks for it.
     pub fn to_bytes(&self, tag: &str, literal_plus: bool) -> Vec<u8> {
-        let mut out = format!("{tag} ").into_bytes();
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.extend_from_slice(t),
-                Part::Secret(s) => out.extend_from_slice(s.expose().as_bytes()),
-                Part::Literal { bytes, .. } => {
-                    let plus = if literal_plus { "+" } else { "" };
-                    out.extend_from_slice(format!("{{{}{plus}}}\r\n", bytes.len()).as_bytes());
-                    out.extend_from_slice(bytes);
-                }
-            }
-        }
-        out.extend_from_slice(b"\r\n");
-        out
+        let mode = if literal_plus {
+            crate::sans_io::LiteralMode::NonSynchronizing
+        } else {
+            crate::sans_io::LiteralMode::Synchronizing
+        };
+        crate::sans_io::encode_all(tag, self, mode)
     }
 }
 

@@ -1,7 +1,7 @@
-//! One command and its responses over a [`Connection`]: tags, literals sent
-//! through continuation or LITERAL+, responses framed line by line with
-//! literals read to memory or streamed to a writer, and every untagged
-//! response folded into the session state as it arrives.
+//! The blocking driver of one command and its responses over a
+//! [`Connection`]: bytes move between the connection and the sans-I/O
+//! [`ResponseFramer`], literals are read to memory or streamed to a writer,
+//! and every untagged response is folded into the session state as it arrives.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -9,18 +9,14 @@ use std::time::{Duration, Instant};
 
 use mail_wire::{Connection, Direction, Line};
 
-use crate::command::{Command, Part};
+use crate::command::Command;
 use crate::error::{rejection, Error};
 use crate::mailbox::Mailbox;
-use crate::response::{parse_with_streamed, Code, Fetch, Response, Status, Tag, Tagged, Untagged};
-use crate::sequence::{SeqNum, Uid};
-
-/// A response being assembled from lines and literals.
-#[derive(Debug, Default)]
-pub(crate) struct Frame {
-    text: Vec<u8>,
-    streamed: Vec<usize>,
-}
+use crate::response::{Code, Fetch, Response, Status, Tag, Tagged, Untagged};
+use crate::sans_io::{
+    completion, BodyContext, CommandSender, FrameEvent, LiteralMode, Received, ResponseFramer,
+    SendStep, Wants,
+};
 
 /// What reading a frame produced.
 pub(crate) enum Piece {
@@ -30,23 +26,11 @@ pub(crate) enum Piece {
     Body(BodyContext),
 }
 
-/// Where a streamed body literal belongs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyContext {
-    /// The message's sequence number.
-    pub seq: SeqNum,
-    /// Its UID when the server sent UID before the body.
-    pub uid: Option<Uid>,
-    /// `BODY[]`, `BODY[1.2]`, `RFC822`, ...
-    pub section: String,
-    /// The literal's size in bytes.
-    pub size: u64,
-}
-
 /// The shared core of [`Client`](crate::Client), [`Session`](crate::Session)
 /// and [`Selected`](crate::Selected).
 pub(crate) struct Core<S> {
     pub(crate) conn: Connection<S>,
+    framer: ResponseFramer,
     next_tag: u32,
     pub(crate) capabilities: Vec<String>,
     pub(crate) enabled: Vec<String>,
@@ -63,6 +47,43 @@ struct Counting<'a> {
     n: u64,
 }
 
+/// Feeds literal bytes to the framer as they arrive; body chunks go on to
+/// `out`, so a streamed section never sits whole in memory.
+struct Feed<'a> {
+    framer: &'a mut ResponseFramer,
+    out: &'a mut dyn Write,
+    ended: bool,
+}
+
+impl Feed<'_> {
+    fn drain(&mut self) -> io::Result<()> {
+        loop {
+            if self.framer.wants() == Wants::Line {
+                return Ok(());
+            }
+            match self.framer.next().map_err(io::Error::other)? {
+                FrameEvent::BodyChunk(chunk) => self.out.write_all(chunk)?,
+                FrameEvent::BodyEnd => {
+                    self.ended = true;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+impl Write for Feed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.framer.feed(buf);
+        self.drain()?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 impl Write for Counting<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
@@ -74,111 +95,12 @@ impl Write for Counting<'_> {
     }
 }
 
-/// `{123}` or `{123+}` ending a line: the size.
-pub(crate) fn literal_suffix(line: &[u8]) -> Option<Result<u64, Error>> {
-    let inner = line.strip_suffix(b"}")?;
-    let open = inner.iter().rposition(|&b| b == b'{')?;
-    let digits = inner.get(open + 1..)?;
-    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        match n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(d - b'0')))
-        {
-            Some(v) => n = v,
-            None => {
-                return Some(Err(Error::TooLarge {
-                    size: u64::MAX,
-                    limit: 0,
-                }))
-            }
-        }
-    }
-    Some(Ok(n))
-}
-
-/// If `text` (a frame ending in `... {n}`) announces a FETCH body section,
-/// where it belongs.
-fn body_context(text: &[u8], size: u64) -> Option<BodyContext> {
-    let rest = text.strip_prefix(b"* ")?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    let seq: u32 = std::str::from_utf8(rest.get(..digits)?)
-        .ok()?
-        .parse()
-        .ok()?;
-    let after = rest.get(digits..)?;
-    if !after.get(..7)?.eq_ignore_ascii_case(b" FETCH ") {
-        return None;
-    }
-    let brace = text.iter().rposition(|&b| b == b'{')?;
-    let mut before = text.get(..brace)?;
-    before = before.strip_suffix(b" ")?;
-    // Strip `<origin>`.
-    if before.last() == Some(&b'>') {
-        let lt = before.iter().rposition(|&b| b == b'<')?;
-        before = before.get(..lt)?;
-    }
-    let (name_end, section_end) = if before.last() == Some(&b']') {
-        (before.iter().rposition(|&b| b == b'[')?, before.len())
-    } else {
-        (before.len(), before.len())
-    };
-    let name_start = before
-        .get(..name_end)?
-        .iter()
-        .rposition(|&b| b == b' ' || b == b'(')?
-        + 1;
-    let name = before.get(name_start..name_end)?.to_ascii_uppercase();
-    let has_section = name_end != section_end;
-    let ok = match name.as_slice() {
-        b"BODY" | b"BINARY" => has_section,
-        b"RFC822" | b"RFC822.TEXT" | b"RFC822.HEADER" => !has_section,
-        _ => false,
-    };
-    if !ok {
-        return None;
-    }
-    let section =
-        String::from_utf8_lossy(before.get(name_start..section_end)?).to_ascii_uppercase();
-    Some(BodyContext {
-        seq: SeqNum(seq),
-        uid: find_uid(text.get(..name_start)?),
-        section,
-        size,
-    })
-}
-
-fn find_uid(prefix: &[u8]) -> Option<Uid> {
-    let mut i = 0;
-    while let Some(pos) = prefix
-        .get(i..)?
-        .windows(4)
-        .position(|w| w.eq_ignore_ascii_case(b"UID "))
-    {
-        let at = i + pos;
-        let boundary = at > 0 && matches!(prefix.get(at - 1), Some(b' ' | b'('));
-        let digits: Vec<u8> = prefix
-            .get(at + 4..)?
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
-        if boundary && !digits.is_empty() {
-            return std::str::from_utf8(&digits).ok()?.parse().ok().map(Uid);
-        }
-        i = at + 4;
-    }
-    None
-}
-
 impl<S: Read + Write> Core<S> {
     pub(crate) fn new(conn: Connection<S>) -> Self {
+        let framer = ResponseFramer::new(conn.limits().into());
         Core {
             conn,
+            framer,
             next_tag: 1,
             capabilities: Vec::new(),
             enabled: Vec::new(),
@@ -210,8 +132,19 @@ impl<S: Read + Write> Core<S> {
             .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT"))
     }
 
+    /// Bytes received and not yet part of a response, in the connection's
+    /// buffer or the framer's (none may remain when TLS starts).
+    pub(crate) fn unread(&self) -> usize {
+        self.conn.buffered().len() + self.framer.buffered().len()
+    }
+
+    /// The tag [`next_tag`](Self::next_tag) will hand out.
+    pub(crate) fn peek_tag(&self) -> Tag {
+        Tag(format!("a{}", self.next_tag))
+    }
+
     pub(crate) fn next_tag(&mut self) -> Tag {
-        let tag = Tag(format!("a{}", self.next_tag));
+        let tag = self.peek_tag();
         self.next_tag = self.next_tag.wrapping_add(1).max(1);
         tag
     }
@@ -224,23 +157,6 @@ impl<S: Read + Write> Core<S> {
         match (err, &self.bye) {
             (mail_wire::Error::Closed, Some(text)) => Error::Bye { text: text.clone() },
             (err, _) => err.into(),
-        }
-    }
-
-    /// Reads one line into `out`; `patient` retries socket time-outs within
-    /// the configured patience.
-    pub(crate) fn read_line_into(&mut self, out: &mut Vec<u8>, patient: bool) -> Result<(), Error> {
-        let started = Instant::now();
-        loop {
-            let result = self
-                .conn
-                .read_line()
-                .map(|line| out.extend_from_slice(line));
-            match result {
-                Ok(()) => return Ok(()),
-                Err(mail_wire::Error::Timeout) if patient && self.keep_waiting(started) => continue,
-                Err(err) => return Err(self.wire_error(err)),
-            }
         }
     }
 
@@ -276,57 +192,98 @@ impl<S: Read + Write> Core<S> {
         result
     }
 
-    /// Reads the rest of the current frame. With `stream_bodies`, stops
-    /// before a FETCH body literal and hands its context back; the caller
-    /// must consume exactly `size` bytes before calling again.
-    pub(crate) fn advance(
-        &mut self,
-        frame: &mut Frame,
-        stream_bodies: bool,
-    ) -> Result<Piece, Error> {
+    /// Reads to the next framing event. With `stream_bodies`, stops before
+    /// a FETCH body literal and hands its context back; the caller then
+    /// consumes it with [`copy_body`](Self::copy_body) (or it is skipped).
+    pub(crate) fn advance(&mut self, stream_bodies: bool) -> Result<Piece, Error> {
+        self.framer.set_stream_bodies(stream_bodies);
+        self.framer.set_limits(self.conn.limits().into());
         loop {
-            let start = frame.text.len();
-            self.read_line_into(&mut frame.text, true)?;
-            let line = frame.text.get(start..).unwrap_or_default();
-            let literal = literal_suffix(line);
-            frame.text.extend_from_slice(b"\r\n");
-            let Some(size) = literal else {
-                let (response, _) = parse_with_streamed(&frame.text, &frame.streamed)?;
-                *frame = Frame::default();
-                return Ok(Piece::Done(response));
-            };
-            let size = size?;
-            let limit = self.conn.limits().max_literal;
-            if size > limit {
-                return Err(Error::TooLarge { size, limit });
+            match self.framer.next()? {
+                FrameEvent::Response(r) => return Ok(Piece::Done(r)),
+                FrameEvent::BodyStart(ctx) => return Ok(Piece::Body(ctx)),
+                FrameEvent::BodyChunk(_) | FrameEvent::BodyEnd => {}
+                FrameEvent::NeedMore => match self.framer.wants() {
+                    Wants::Line => self.feed_line()?,
+                    Wants::Literal(_) => {
+                        self.copy_body(&mut io::sink())?;
+                    }
+                },
             }
-            if stream_bodies {
-                let crlf = frame.text.len() - 2;
-                if let Some(ctx) = frame.text.get(..crlf).and_then(|t| body_context(t, size)) {
-                    frame.streamed.push(frame.text.len());
-                    return Ok(Piece::Body(ctx));
+        }
+    }
+
+    fn feed_line(&mut self) -> Result<(), Error> {
+        let started = Instant::now();
+        loop {
+            let err = match self.conn.read_line() {
+                Ok(line) => {
+                    self.framer.feed(line);
+                    self.framer.feed(b"\r\n");
+                    return Ok(());
                 }
+                Err(err) => err,
+            };
+            match err {
+                mail_wire::Error::Timeout if self.keep_waiting(started) => continue,
+                err => return Err(self.wire_error(err)),
             }
-            if frame.text.len() as u64 + size > limit {
-                return Err(Error::TooLarge {
-                    size: frame.text.len() as u64 + size,
-                    limit,
-                });
+        }
+    }
+
+    /// Moves the literal under way (a streamed body goes to `out`, any other
+    /// literal into its response) from the connection through the framer.
+    /// Returns how many bytes went to `out`.
+    pub(crate) fn copy_body(&mut self, out: &mut dyn Write) -> Result<u64, Error> {
+        let limits = self.framer_limits();
+        let mut framer = std::mem::replace(&mut self.framer, ResponseFramer::new(limits));
+        let mut counting = Counting { inner: out, n: 0 };
+        let result = self.pump(&mut framer, &mut counting);
+        self.framer = framer;
+        result.map(|()| counting.n)
+    }
+
+    fn framer_limits(&self) -> crate::sans_io::FrameLimits {
+        self.conn.limits().into()
+    }
+
+    fn pump(&mut self, framer: &mut ResponseFramer, out: &mut dyn Write) -> Result<(), Error> {
+        let mut feed = Feed {
+            framer,
+            out,
+            ended: false,
+        };
+        feed.drain().map_err(mail_wire::Error::Io)?;
+        while let Wants::Literal(n) = feed.framer.wants() {
+            if feed.ended || n == 0 {
+                break;
             }
             let mut done = 0;
-            let mut text = std::mem::take(&mut frame.text);
-            let result = self.copy_literal(size, &mut text, &mut done);
-            frame.text = text;
-            result?;
+            self.copy_literal(n, &mut feed, &mut done)?;
+            feed.drain().map_err(mail_wire::Error::Io)?;
         }
+        Ok(())
     }
 
     /// Reads one whole response, literals in memory.
     pub(crate) fn read_response(&mut self) -> Result<Response, Error> {
-        let mut frame = Frame::default();
-        match self.advance(&mut frame, false)? {
+        match self.advance(false)? {
             Piece::Done(r) => Ok(r),
             Piece::Body(_) => Err(Error::Unexpected("a streamed literal".into())),
+        }
+    }
+
+    /// Reads one response, or `None` when a socket time-out passes first
+    /// (only whole lines reach the framer, so nothing is lost); for IDLE,
+    /// where the driver's clock decides when to stop.
+    pub(crate) fn poll_response(&mut self) -> Result<Option<Response>, Error> {
+        let patience = self.patience.take();
+        let result = self.read_response();
+        self.patience = patience;
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(Error::Wire(mail_wire::Error::Timeout)) => Ok(None),
+            Err(err) => Err(err),
         }
     }
 
@@ -380,6 +337,17 @@ impl<S: Read + Write> Core<S> {
         Ok(())
     }
 
+    /// How literals go out on this connection.
+    fn literal_mode(&self) -> LiteralMode {
+        if self.has_capability("LITERAL+") {
+            LiteralMode::NonSynchronizing
+        } else if self.has_capability("LITERAL-") {
+            LiteralMode::NonSynchronizingUpTo4k
+        } else {
+            LiteralMode::Synchronizing
+        }
+    }
+
     /// As `send_tagged` without the final flush, for pipelining.
     pub(crate) fn queue_tagged(
         &mut self,
@@ -387,65 +355,38 @@ impl<S: Read + Write> Core<S> {
         cmd: &Command,
         seen: &mut Vec<Untagged>,
     ) -> Result<(), Error> {
-        let literal_plus = self.has_capability("LITERAL+");
-        let mut line = format!("{tag} ").into_bytes();
-        let mut secret = None;
-        for part in &cmd.parts {
-            match part {
-                Part::Text(t) => line.extend_from_slice(t),
-                Part::Secret(s) => secret = Some(s),
-                Part::Literal {
-                    bytes,
-                    secret: hidden,
-                } => {
-                    let plus = if literal_plus { "+" } else { "" };
-                    line.extend_from_slice(format!("{{{}{plus}}}", bytes.len()).as_bytes());
-                    self.conn.queue(Line::public(&line))?;
-                    line.clear();
-                    if !literal_plus {
-                        self.conn.flush()?;
-                        self.await_continuation(tag, cmd.name, seen)?;
-                    }
+        let mut sender = CommandSender::new(tag.clone(), cmd, self.literal_mode());
+        loop {
+            match sender.next() {
+                SendStep::Line { public, secret } => match secret {
+                    Some(s) => self.conn.queue(Line::with_secret(public, s))?,
+                    None => self.conn.queue(Line::public(public))?,
+                },
+                SendStep::Literal { bytes, secret } => {
                     self.conn.write_raw(bytes)?;
-                    let shown = if *hidden {
+                    let shown = if secret {
                         mail_wire::MASK.to_owned()
                     } else {
                         format!("<literal of {} bytes>", bytes.len())
                     };
                     self.conn.note(Direction::Client, &shown);
                 }
-            }
-        }
-        match secret {
-            Some(s) => self.conn.queue(Line::with_secret(&line, s))?,
-            None => self.conn.queue(Line::public(&line))?,
-        }
-        Ok(())
-    }
-
-    fn await_continuation(
-        &mut self,
-        tag: &Tag,
-        command: &'static str,
-        seen: &mut Vec<Untagged>,
-    ) -> Result<(), Error> {
-        loop {
-            match self.read_response()? {
-                Response::Continuation(_) => return Ok(()),
-                Response::Untagged(u) => {
-                    self.absorb(&u);
-                    seen.push(u);
+                SendStep::AwaitContinuation => {
+                    self.conn.flush()?;
+                    let response = self.read_response()?;
+                    match sender.receive(response)? {
+                        Received::Untagged(u) => {
+                            self.absorb(&u);
+                            seen.push(u);
+                        }
+                        Received::Completed(t) => {
+                            self.absorb_code(t.text.code.as_ref(), &t.text.text);
+                            return Err(rejection(cmd.name, t));
+                        }
+                        _ => {}
+                    }
                 }
-                Response::Tagged(t) if &t.tag == tag => {
-                    self.absorb_code(t.text.code.as_ref(), &t.text.text);
-                    return Err(rejection(command, t));
-                }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0.clone(),
-                        got: t.tag.0,
-                    })
-                }
+                _ => return Ok(()),
             }
         }
     }
@@ -458,12 +399,13 @@ impl<S: Read + Write> Core<S> {
         seen: &mut Vec<Untagged>,
     ) -> Result<Tagged, Error> {
         loop {
-            match self.read_response()? {
-                Response::Untagged(u) => {
+            let response = self.read_response()?;
+            match completion(tag, command, response)? {
+                Received::Untagged(u) => {
                     self.absorb(&u);
                     seen.push(u);
                 }
-                Response::Tagged(t) if &t.tag == tag => {
+                Received::Completed(t) => {
                     self.absorb_code(t.text.code.as_ref(), &t.text.text);
                     if let Some(code) = &t.text.code {
                         self.mailbox.apply_code(code);
@@ -473,17 +415,7 @@ impl<S: Read + Write> Core<S> {
                         _ => Err(rejection(command, t)),
                     };
                 }
-                Response::Tagged(t) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0.clone(),
-                        got: t.tag.0,
-                    })
-                }
-                Response::Continuation(text) => {
-                    return Err(Error::Unexpected(format!(
-                        "a continuation request (+ {text}) during {command}"
-                    )))
-                }
+                _ => {}
             }
         }
     }
@@ -506,9 +438,6 @@ pub struct FetchStream<'a, S> {
     core: &'a mut Core<S>,
     tags: VecDeque<Tag>,
     command: &'static str,
-    frame: Frame,
-    pending: u64,
-    consumed: u64,
 }
 
 /// One event of a [`FetchStream`].
@@ -524,8 +453,6 @@ pub enum FetchEvent<'s, S> {
 /// A body literal waiting on the wire.
 pub struct BodyReader<'s, S> {
     core: &'s mut Core<S>,
-    pending: &'s mut u64,
-    consumed: &'s mut u64,
     /// Where it belongs.
     pub context: BodyContext,
 }
@@ -536,13 +463,7 @@ impl<S: Read + Write> BodyReader<'_, S> {
     /// # Errors
     /// Reading from the server, or writing to `out` (as [`mail_wire::Error::Io`]).
     pub fn copy_to(self, out: &mut dyn Write) -> Result<u64, Error> {
-        let size = *self.pending;
-        let result = self.core.copy_literal(size, out, self.consumed);
-        if result.is_ok() {
-            *self.pending = 0;
-            *self.consumed = 0;
-        }
-        result.map(|()| size)
+        self.core.copy_body(out)
     }
 }
 
@@ -552,9 +473,6 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
             core,
             tags,
             command,
-            frame: Frame::default(),
-            pending: 0,
-            consumed: 0,
         }
     }
 
@@ -564,111 +482,37 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
     /// A NO/BAD completion, a broken response, or the connection.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<FetchEvent<'_, S>>, Error> {
-        if self.pending > 0 {
-            let mut done = self.consumed;
-            self.core
-                .copy_literal(self.pending, &mut io::sink(), &mut done)?;
-            self.pending = 0;
-            self.consumed = 0;
-        }
+        // A section not read by the caller is skipped.
+        self.core.copy_body(&mut io::sink())?;
         loop {
             let Some(tag) = self.tags.front().cloned() else {
                 return Ok(None);
             };
-            match self.core.advance(&mut self.frame, true)? {
+            match self.core.advance(true)? {
                 Piece::Body(context) => {
-                    self.pending = context.size;
-                    self.consumed = 0;
                     return Ok(Some(FetchEvent::Body(BodyReader {
                         core: self.core,
-                        pending: &mut self.pending,
-                        consumed: &mut self.consumed,
                         context,
                     })));
                 }
-                Piece::Done(Response::Untagged(Untagged::Fetch(fetch))) => {
-                    return Ok(Some(FetchEvent::Fetch(fetch)))
-                }
-                Piece::Done(Response::Untagged(u)) => {
-                    self.core.absorb(&u);
-                    self.core.unsolicited.push(u);
-                }
-                Piece::Done(Response::Tagged(t)) if t.tag == tag => {
-                    self.tags.pop_front();
-                    if t.status != Status::Ok {
-                        self.tags.clear();
-                        return Err(rejection(self.command, t));
+                Piece::Done(response) => match completion(&tag, self.command, response)? {
+                    Received::Untagged(Untagged::Fetch(fetch)) => {
+                        return Ok(Some(FetchEvent::Fetch(fetch)))
                     }
-                }
-                Piece::Done(Response::Tagged(t)) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    });
-                }
-                Piece::Done(Response::Continuation(text)) => {
-                    return Err(Error::Unexpected(format!(
-                        "a continuation request (+ {text}) during FETCH"
-                    )));
-                }
+                    Received::Untagged(u) => {
+                        self.core.absorb(&u);
+                        self.core.unsolicited.push(u);
+                    }
+                    Received::Completed(t) => {
+                        self.tags.pop_front();
+                        if t.status != Status::Ok {
+                            self.tags.clear();
+                            return Err(rejection(self.command, t));
+                        }
+                    }
+                    Received::Continued => {}
+                },
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn literal_suffixes() {
-        assert_eq!(
-            literal_suffix(b"* 1 FETCH (BODY[] {12}").unwrap().unwrap(),
-            12
-        );
-        assert_eq!(literal_suffix(b"a LOGIN {3+}").unwrap().unwrap(), 3);
-        assert!(literal_suffix(b"* OK {x}").is_none());
-        assert!(literal_suffix(b"* OK {}").is_none());
-        assert!(literal_suffix(b"}").is_none());
-        assert!(
-            literal_suffix(b"* 1 FETCH (BODY[] {99999999999999999999999}")
-                .unwrap()
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn body_contexts_are_recognized() {
-        let ctx = body_context(b"* 12 FETCH (UID 345 BODY[] {100}", 100).unwrap();
-        assert_eq!(
-            ctx,
-            BodyContext {
-                seq: SeqNum(12),
-                uid: Some(Uid(345)),
-                section: "BODY[]".into(),
-                size: 100
-            }
-        );
-        let ctx = body_context(b"* 1 fetch (body[header.fields (from to)]<0> {5}", 5).unwrap();
-        assert_eq!(ctx.section, "BODY[HEADER.FIELDS (FROM TO)]");
-        assert_eq!(ctx.uid, None);
-        assert_eq!(
-            body_context(b"* 1 FETCH (RFC822.TEXT {5}", 5)
-                .unwrap()
-                .section,
-            "RFC822.TEXT"
-        );
-        assert_eq!(
-            body_context(b"* 1 FETCH (FLAGS () UID 9 BINARY[1] {5}", 5)
-                .unwrap()
-                .uid,
-            Some(Uid(9))
-        );
-        assert!(body_context(b"* 1 FETCH (ENVELOPE (NIL {5}", 5).is_none());
-        assert!(body_context(b"* LIST () \".\" {5}", 5).is_none());
-        assert!(body_context(b"* 1 FETCH (X-UID 3 BODY[] {5}", 5)
-            .unwrap()
-            .uid
-            .is_none());
     }
 }

@@ -17,9 +17,11 @@
 //! (that is `mail-mime`'s job).
 //!
 //! Layers: [`response`] and [`command`] turn bytes into values and back with
-//! no I/O; [`Client`] → [`Session`] → [`Selected`] drive a
-//! [`mail_wire::Connection`]; [`raw`] serves the console, one typed line to
-//! one complete reply.
+//! no I/O; [`sans_io`] holds the protocol's state machines (response framing
+//! with streamed body sections, literals with their `+` continuation, IDLE,
+//! AUTHENTICATE) without I/O either; [`Client`] → [`Session`] → [`Selected`]
+//! drive them over a [`mail_wire::Connection`]; [`raw`] serves the console,
+//! one typed line to one complete reply.
 //!
 //! [RFC 7888]: https://www.rfc-editor.org/rfc/rfc7888
 //! [RFC 2177]: https://www.rfc-editor.org/rfc/rfc2177
@@ -95,6 +97,7 @@ mod exchange;
 mod mailbox;
 pub mod raw;
 pub mod response;
+pub mod sans_io;
 mod sequence;
 pub mod utf7;
 
@@ -103,10 +106,11 @@ pub use client::{
 };
 pub use command::{Command, EncodeError};
 pub use error::Error;
-pub use exchange::{BodyContext, BodyReader, FetchEvent, FetchStream};
+pub use exchange::{BodyReader, FetchEvent, FetchStream};
 pub use mailbox::Mailbox;
 pub use response::{
     Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged,
     Untagged,
 };
+pub use sans_io::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};

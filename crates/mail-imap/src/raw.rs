@@ -16,8 +16,9 @@ use mail_wire::{Direction, Line, Secret};
 
 use crate::command::Command;
 use crate::error::Error;
-use crate::exchange::{Core, Frame, Piece};
+use crate::exchange::{Core, Piece};
 use crate::response::{FetchItem, NString, Response, Status, Tag, Tagged, Untagged};
+use crate::sans_io::Idle;
 use crate::{Client, Session};
 
 /// Commands that get a tag added (RFC 3501, RFC 9051 and common extensions).
@@ -402,7 +403,7 @@ impl<S: Read + Write> Console<S> {
         let head = format!("{tag} {command}");
         let upper = command.to_ascii_uppercase();
         if !rest.is_ascii() {
-            if let Some((name, charset, keys_at)) = search_command(&upper, &rest) {
+            if let Some((name, charset, keys_at)) = search_command(&upper, rest) {
                 let keys = rest.get(keys_at..).unwrap_or_default();
                 let cmd = Command::new(name).search_keys(
                     keys,
@@ -468,12 +469,10 @@ impl<S: Read + Write> Console<S> {
         fetched: &mut dyn Write,
     ) -> Result<Reply, Error> {
         let mut reply = Reply::default();
-        let mut frame = Frame::default();
         loop {
-            match self.core.advance(&mut frame, true)? {
-                Piece::Body(ctx) => {
-                    let mut done = 0;
-                    self.core.copy_literal(ctx.size, fetched, &mut done)?;
+            match self.core.advance(true)? {
+                Piece::Body(_) => {
+                    self.core.copy_body(fetched)?;
                 }
                 Piece::Done(Response::Untagged(u)) => {
                     // A short section may come as a quoted string, read with the line.
@@ -529,27 +528,14 @@ impl<S: Read + Write> Console<S> {
             return Ok(reply);
         };
         let deadline = Instant::now() + limit;
-        let mut text = Vec::new();
         let before = reply.untagged.len();
         while Instant::now() < deadline && !stop_now(reply.untagged.len() - before) {
-            text.clear();
-            let result = self
-                .core
-                .conn
-                .read_line()
-                .map(|l| text.extend_from_slice(l));
-            match result {
-                Ok(()) => {}
-                Err(mail_wire::Error::Timeout) => continue,
-                Err(err) => return Err(err.into()),
-            }
-            text.extend_from_slice(b"\r\n");
-            if let (Response::Untagged(u), _) = crate::response::parse_response(&text)? {
+            if let Some(Response::Untagged(u)) = self.core.poll_response()? {
                 self.core.absorb(&u);
                 reply.untagged.push(u);
             }
         }
-        self.core.conn.send(Line::public(b"DONE"))?;
+        self.core.conn.send(Line::public(Idle::DONE))?;
         let rest = self.read_reply(tag, false, &mut io::sink())?;
         reply.untagged.extend(rest.untagged);
         reply.tagged = rest.tagged;

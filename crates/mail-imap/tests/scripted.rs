@@ -898,3 +898,56 @@ fn issue_10_with_utf8_accept_search_text_is_quoted_without_charset() {
     assert_eq!(selected.search("SUBJECT 안녕").unwrap(), [1]);
     stream.assert_done();
 }
+
+#[test]
+fn a_no_in_place_of_the_continuation_rejects_the_append_and_the_session_goes_on() {
+    let (mut session, stream) = logged_in(
+        "C: a2 APPEND INBOX {4}\n\
+         S: * 3 EXISTS\n\
+         S: a2 NO [TOOBIG] message too large\n\
+         C: a3 NOOP\n\
+         S: a3 OK done\n",
+    );
+    let err = session
+        .append("INBOX", &[], b"Hi\r\n".to_vec())
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Rejected {
+                command: "APPEND",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    session.noop().unwrap();
+    stream.assert_done();
+}
+
+#[test]
+fn untagged_data_before_the_continuation_is_kept_and_the_literal_follows() {
+    let (mut session, stream) = logged_in(
+        "C: a2 APPEND INBOX {4}\n\
+         S: * 5 EXISTS\n\
+         S: + go ahead\n\
+         C: Hi\n\
+         C: \n\
+         S: a2 OK [APPENDUID 9 12] done\n",
+    );
+    let uid = session.append("INBOX", &[], b"Hi\r\n".to_vec()).unwrap();
+    assert_eq!(uid.map(|(v, _)| v), Some(9));
+    stream.assert_done();
+}
+
+#[test]
+fn literal_minus_sends_small_literals_without_waiting() {
+    let stream = ScriptedStream::from_transcript(
+        "S: * OK [CAPABILITY IMAP4rev1 LITERAL-] ready\nC: a1 LOGIN bob {2+}\nC: é\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+    );
+    client(stream.clone())
+        .login("bob", &Secret::new("é"))
+        .map_err(|(e, _)| e)
+        .unwrap();
+    stream.assert_done();
+}
