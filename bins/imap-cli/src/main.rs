@@ -36,6 +36,14 @@ struct Args {
         requires = "fetch_all"
     )]
     mailbox: String,
+    /// With --fetch-all: every selectable mailbox, each into its own
+    /// sub-directory of DIR (the decoded name, one directory per level).
+    #[arg(long, requires = "fetch_all", conflicts_with = "mailbox")]
+    all_mailboxes: bool,
+    /// With --fetch-all: flag \Deleted and expunge each message once its
+    /// file is safely on disk (UID EXPUNGE with UIDPLUS, else EXPUNGE).
+    #[arg(long, requires = "fetch_all")]
+    delete: bool,
     /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
     #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
     batch: usize,
@@ -101,7 +109,16 @@ fn run(args: Args) -> Result<(), CliError> {
         .login(&endpoint.user, &password)
         .map_err(|(err, _)| cli_error(err))?;
     if let Some(dir) = &args.fetch_all {
-        let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
+        let options = fetch_all::Options {
+            dir,
+            mailbox: &args.mailbox,
+            all_mailboxes: args.all_mailboxes,
+            batch: args.batch.max(1),
+            delete: args.delete,
+            quiet: args.net.quiet,
+        };
+        let summary = fetch_all::run(session, &options)?;
+        // Always: -q turns off the transcript, not the result.
         println!("{summary}");
         return Ok(());
     }

@@ -6,29 +6,40 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::Instant;
 
-use mail_cli::download::{progress_bar, safe_file_name, DownloadDir};
+use mail_cli::download::{safe_file_name, DownloadDir, Interrupt, Progress, Summary};
 use mail_cli::CliError;
-use mail_pop3::Session;
+use mail_pop3::{MsgNum, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
 use crate::store::DurableStore;
 
 /// Downloads every message not yet in `dir`, then deletes (with `delete`)
-/// every message whose file is there, then QUITs.
+/// every message whose file is there, then QUITs. SIGINT/SIGTERM stop the
+/// download: the complete messages are kept, nothing is deleted, and the
+/// error carries the summary and the exit code 130/143.
 pub fn fetch_all(
     mut session: Session<NetStream>,
     dir: &Path,
     delete: bool,
-    verbose: bool,
+    quiet: bool,
 ) -> Result<(), CliError> {
+    let started = Instant::now();
+    let interrupt = Interrupt::install()
+        .map_err(|err| CliError::new(1, format!("cannot catch signals: {err}")))?;
     let downloads = DownloadDir::open(dir).map_err(|err| {
         CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
     })?;
     session.set_body_echo(false);
-    let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
+    let sizes: HashMap<MsgNum, u64> = session
+        .list()
+        .map_err(|err| cli_error(&err))?
+        .into_iter()
+        .map(|entry| (entry.msg, entry.size))
+        .collect();
     log::debug!("UIDL: {} messages in {:?}", uidls.len(), started.elapsed());
 
     let mut on_disk = Vec::new();
@@ -51,17 +62,12 @@ pub fn fetch_all(
         }
     }
 
-    // The bar (stderr, terminals only) when no transcript scrolls by on stdout.
-    let bar = progress_bar(wanted.len() as u64, !verbose);
-    // mail-cli's template shows messages per second as bytes per second.
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    let mut store = DurableStore::new(dir, names, bar.clone()).map_err(|err| {
-        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
-    })?;
+    let total_bytes = wanted.iter().filter_map(|m| sizes.get(m)).sum();
+    let progress = Progress::new(wanted.len() as u64, total_bytes, quiet);
+    let mut store =
+        DurableStore::new(dir, names, progress.clone(), interrupt.clone()).map_err(|err| {
+            CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
+        })?;
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!(
         "RETR of {} messages done after {:?}",
@@ -70,15 +76,24 @@ pub fn fetch_all(
     );
     let stored = store.close();
     log::debug!("files durable after {:?}", started.elapsed());
-    bar.finish_and_clear();
+    progress.finish();
 
-    let summary = format!(
-        "fetched {} new messages ({} bytes) into {}; {} were already there",
-        stored.saved.len(),
-        stored.bytes,
-        dir.display(),
-        on_disk.len()
-    );
+    let mut summary = Summary {
+        saved: stored.saved.len() as u64,
+        bytes: stored.bytes,
+        skipped: on_disk.len() as u64,
+        failed: 0,
+        dir: dir.to_owned(),
+        seconds: started.elapsed().as_secs_f64(),
+        deleted: None,
+    };
+    if interrupt.raised() {
+        // RETRs are still in flight: no QUIT, so the server deletes nothing.
+        return Err(CliError::new(
+            interrupt.exit_code(),
+            format!("{}: {summary}; nothing deleted", interrupt.describe()),
+        ));
+    }
     let rejected = match (fetched, stored.error) {
         (Err(err), _) => {
             let sentence = format!("{err} ({summary}; nothing deleted)");
@@ -99,24 +114,19 @@ pub fn fetch_all(
     for (msg, reply) in &rejected {
         log::warn!("RETR {msg} refused: {reply}");
     }
+    summary.failed = rejected.len() as u64;
 
-    let mut deleted = 0;
     if delete {
         let mut safe = on_disk;
         safe.extend(&stored.saved);
         safe.sort();
         session.dele_many(&safe).map_err(|err| cli_error(&err))?;
-        deleted = safe.len();
+        summary.deleted = Some(safe.len() as u64);
     }
     session.quit().map_err(|err| cli_error(&err))?;
-    if verbose {
-        let deleted = if delete {
-            format!("; {deleted} deleted on the server")
-        } else {
-            String::new()
-        };
-        println!("pop3-cli: {summary}{deleted}");
-    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    // Always: -q turns off the transcript, not the result.
+    println!("{summary}");
     if let Some((msg, reply)) = rejected.first() {
         return Err(CliError::new(
             mail_cli::exit::REJECTED,

@@ -73,7 +73,7 @@ fn run(args: Args) -> Result<(), CliError> {
     .map_err(|err| cli_error(&err))?;
     let session = log_in(client, &args, &endpoint.user, &pass)?;
     match &args.fetch_all {
-        Some(dir) => fetch::fetch_all(session, dir, args.delete, !args.net.quiet),
+        Some(dir) => fetch::fetch_all(session, dir, args.delete, args.net.quiet),
         None => console::run(
             session,
             mail_cli::console::Input::new(args.commands.clone()),
