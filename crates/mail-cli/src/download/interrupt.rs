@@ -61,14 +61,15 @@ impl Interrupt {
         self.raised.store(true, Ordering::SeqCst);
     }
 
-    /// An error of kind [`io::ErrorKind::Interrupted`] once a signal
-    /// arrived: what a writer returns to stop a transfer.
+    /// An error once a signal arrived: what a writer returns to stop a
+    /// transfer. Not of kind [`io::ErrorKind::Interrupted`], which
+    /// `write_all` would retry.
     ///
     /// # Errors
     /// Once a signal arrived.
     pub fn check(&self) -> io::Result<()> {
         if self.raised() {
-            Err(io::Error::new(io::ErrorKind::Interrupted, self.describe()))
+            Err(io::Error::other(self.describe()))
         } else {
             Ok(())
         }
@@ -96,7 +97,22 @@ fn exit_code(signal: i32) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
+
+    struct Stopping<'a>(&'a Interrupt, &'a mut Vec<u8>);
+
+    impl Write for Stopping<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.check()?;
+            self.1.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn a_raised_flag_stops_writers_and_names_the_signal() {
@@ -104,7 +120,9 @@ mod tests {
         assert!(interrupt.check().is_ok());
         interrupt.raise(SIGTERM);
         let err = interrupt.check().unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+        let mut sink: Vec<u8> = Vec::new();
+        let mut stopped = Stopping(&interrupt, &mut sink);
+        assert!(stopped.write_all(b"x").is_err(), "write_all gives up");
         assert_eq!(err.to_string(), "interrupted by SIGTERM");
         assert_eq!(interrupt.exit_code(), 143);
         let interrupt = Interrupt::never();
