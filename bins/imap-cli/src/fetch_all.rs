@@ -13,7 +13,11 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use mail_cli::download::{safe_file_name, Batch, Entry, Interrupt, Progress, Summary};
+use std::collections::{HashMap, HashSet};
+
+use mail_cli::download::{
+    maildir, safe_file_name, Batch, Entry, Format, Interrupt, Progress, Summary,
+};
 use mail_cli::exit::PROTOCOL;
 use mail_cli::CliError;
 use mail_imap::{FetchEvent, FetchItem, Selected, SequenceSet, Session};
@@ -29,6 +33,7 @@ pub(crate) struct Options<'a> {
     pub batch: usize,
     pub delete: bool,
     pub quiet: bool,
+    pub format: Format,
 }
 
 /// A file of the batch that remembers why a write failed, and stops at a signal.
@@ -180,7 +185,13 @@ fn mailbox_run(
     interrupt: &Interrupt,
 ) -> Result<(Summary, Option<Session<NetStream>>), Failed> {
     let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
-    let mut out = Batch::open(dir).map_err(|e| Failed::new(disk(e)))?;
+    let mut out = match opts.format {
+        Format::Eml => Batch::open(dir),
+        Format::Maildir => {
+            maildir::create(dir).and_then(|()| Batch::open_with_temp(dir, &dir.join("tmp")))
+        }
+    }
+    .map_err(|e| Failed::new(disk(e)))?;
     let opened = if opts.delete {
         session.select(mailbox)
     } else {
@@ -194,25 +205,46 @@ fn mailbox_run(
             format!("server sent no UIDVALIDITY for {mailbox}"),
         ))
     })?;
-    // UIDs and sizes in one command: the sizes give the bar its bytes.
+    // UIDs, sizes and flags in one command: the sizes give the bar its
+    // bytes, the flags Maildir's info.
+    let mut flags: HashMap<u32, Vec<String>> = HashMap::new();
     let listed: Vec<(u32, u64)> = if sel.mailbox().exists == 0 {
         Vec::new()
     } else {
-        sel.uid_fetch(&SequenceSet::all(), "(UID RFC822.SIZE)")
+        sel.uid_fetch(&SequenceSet::all(), "(UID RFC822.SIZE FLAGS)")
             .map_err(|e| Failed::new(cli_error(e)))?
             .iter()
             .filter_map(|f| {
+                let uid = f.uid()?.0;
                 let size = f.items.iter().find_map(|i| match i {
                     FetchItem::Size(s) => Some(*s),
                     _ => None,
                 });
-                Some((f.uid()?.0, size.unwrap_or(0)))
+                let names = f.flags().unwrap_or_default().iter();
+                flags.insert(uid, names.map(|fl| fl.0.clone()).collect());
+                Some((uid, size.unwrap_or(0)))
             })
             .collect()
     };
-    let (present, missing): (Vec<_>, Vec<_>) = listed
-        .iter()
-        .partition(|(uid, _)| out.contains(&file_name(validity, *uid)));
+    let saved_keys: HashSet<String> = match opts.format {
+        Format::Eml => HashSet::new(),
+        Format::Maildir => maildir::keys(dir),
+    };
+    let name_of = |uid: u32| match opts.format {
+        Format::Eml => file_name(validity, uid),
+        Format::Maildir => {
+            let names: Vec<&str> = flags
+                .get(&uid)
+                .map(|f| f.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            maildir::file_name(&format!("{validity}-{uid}"), Some(&names))
+        }
+    };
+    let (present, missing): (Vec<_>, Vec<_>) =
+        listed.iter().partition(|(uid, _)| match opts.format {
+            Format::Eml => out.contains(&file_name(validity, *uid)),
+            Format::Maildir => saved_keys.contains(&format!("{validity}-{uid}")),
+        });
     let mut summary = Summary {
         skipped: present.len() as u64,
         dir: dir.to_owned(),
@@ -229,7 +261,7 @@ fn mailbox_run(
     );
     let mut failure = None;
     if !sets.is_empty() {
-        failure = download(&mut sel, &sets, validity, &mut out, &progress, interrupt)
+        failure = download(&mut sel, &sets, &name_of, &mut out, &progress, interrupt)
             .err()
             .map(|err| err.unwrap_or_else(&disk));
     }
@@ -274,7 +306,7 @@ fn mailbox_run(
 fn download(
     sel: &mut Selected<NetStream>,
     sets: &[SequenceSet],
-    validity: u32,
+    name_of: &dyn Fn(u32) -> String,
     out: &mut Batch,
     progress: &Progress,
     interrupt: &Interrupt,
@@ -299,7 +331,7 @@ fn download(
             )));
         };
         let mut file = DiskWriter {
-            entry: out.create(&file_name(validity, uid.0)),
+            entry: out.create(&name_of(uid.0)),
             interrupt,
             error: None,
         };
@@ -316,12 +348,11 @@ fn download(
     Ok(())
 }
 
-/// The UID in a file name this module made.
+/// The UID in a file name this module made (`.eml` or Maildir).
 fn uid_of(name: &str, validity: u32) -> Option<u32> {
-    name.strip_prefix(&format!("{validity}-"))?
-        .strip_suffix(".eml")?
-        .parse()
-        .ok()
+    let key = maildir::key_of(name);
+    let key = key.strip_suffix(".eml").unwrap_or(key);
+    key.strip_prefix(&format!("{validity}-"))?.parse().ok()
 }
 
 /// Flags the saved messages `\Deleted` and expunges them: UID EXPUNGE of
@@ -396,5 +427,7 @@ mod tests {
         assert_eq!(uid_of(&file_name(7, 42), 7), Some(42));
         assert_eq!(uid_of(&file_name(7, 42), 8), None);
         assert_eq!(uid_of("x.eml", 7), None);
+        assert_eq!(uid_of("cur/7-42:2,S", 7), Some(42));
+        assert_eq!(uid_of("new/7-43", 7), Some(43));
     }
 }

@@ -44,6 +44,9 @@ struct Args {
     /// file is safely on disk (UID EXPUNGE with UIDPLUS, else EXPUNGE).
     #[arg(long, requires = "fetch_all")]
     delete: bool,
+    /// With --fetch-all: `eml` files, or a Maildir with the flags as its info.
+    #[arg(long, value_enum, default_value = "eml", requires = "fetch_all")]
+    format: mail_cli::download::Format,
     /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
     #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
     batch: usize,
@@ -116,6 +119,7 @@ fn run(args: Args) -> Result<(), CliError> {
             batch: args.batch.max(1),
             delete: args.delete,
             quiet: args.net.quiet,
+            format: args.format,
         };
         let summary = fetch_all::run(session, &options)?;
         // Always: -q turns off the transcript, not the result.

@@ -341,3 +341,61 @@ fn delete_without_fetch_all_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--fetch-all"));
 }
+
+#[test]
+fn maildir_output_maps_the_flags_and_resumes() {
+    let Some(env) = TestEnv::load() else { return };
+    let _turn = turn();
+    let mbox = unique("maildir");
+    let mut s = session(&env);
+    let (sent, validity) = fill(&mut s, &mbox, 4, 400);
+    let mut sel = s.select(&mbox).map_err(|(e, _)| e).unwrap();
+    let one = |uid| mail_imap::SequenceSet::single(uid);
+    sel.uid_store(&one(1), "+FLAGS", &["\\Seen"]).unwrap();
+    sel.uid_store(&one(2), "+FLAGS", &["\\Flagged", "\\Answered"])
+        .unwrap();
+    sel.uid_store(&one(4), "+FLAGS", &["\\Draft", "\\Seen"])
+        .unwrap();
+    let mut s = sel.close().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-q",
+        "--fetch-all",
+        dir.path().to_str().unwrap(),
+        "--mailbox",
+        &mbox,
+        "--format",
+        "maildir",
+    ];
+    let out = spawn(&env, imaps_port(&env), &args)
+        .wait_with_output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(summary_counts(text(&out.stdout).trim_end()), (4, 0, 0));
+    let expected = [
+        (format!("cur/{validity}-1:2,S"), 0),
+        (format!("cur/{validity}-2:2,FR"), 1),
+        (format!("new/{validity}-3"), 2),
+        (format!("cur/{validity}-4:2,DS"), 3),
+    ];
+    for (path, i) in &expected {
+        let bytes = std::fs::read(dir.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(bytes == sent[*i], "{path} differs");
+    }
+    let count = |sub: &str| std::fs::read_dir(dir.path().join(sub)).unwrap().count();
+    assert_eq!((count("cur"), count("new"), count("tmp")), (3, 1, 0));
+    // A second run finds them whatever their flags have become.
+    std::fs::rename(
+        dir.path().join(format!("new/{validity}-3")),
+        dir.path().join(format!("cur/{validity}-3:2,S")),
+    )
+    .unwrap();
+    let out = spawn(&env, imaps_port(&env), &args)
+        .wait_with_output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(summary_counts(text(&out.stdout).trim_end()), (0, 4, 0));
+    assert_eq!((count("cur"), count("new"), count("tmp")), (4, 0, 0));
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}

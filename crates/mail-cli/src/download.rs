@@ -5,9 +5,11 @@
 
 mod batch;
 mod interrupt;
+pub mod maildir;
 
 pub use batch::{remove_stale_temporaries, Batch, Entry, Saved, COMMIT_AFTER, IN_MEMORY};
 pub use interrupt::Interrupt;
+pub use maildir::Format;
 
 use std::fmt;
 use std::fs::{self, File};

@@ -183,6 +183,17 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
             }
         }
         handle.sync_all()?;
+        // Final names in sub-directories (Maildir's new/ and cur/).
+        let mut parents: Vec<PathBuf> = batch
+            .iter()
+            .filter_map(|w| dir.join(&w.name).parent().map(Path::to_path_buf))
+            .filter(|p| p != dir)
+            .collect();
+        parents.sort();
+        parents.dedup();
+        for parent in parents {
+            File::open(parent)?.sync_all()?;
+        }
         Ok((renamed, failed))
     });
     match result {
@@ -272,6 +283,7 @@ fn committer(
 /// ```
 pub struct Batch {
     dir: PathBuf,
+    temp_dir: PathBuf,
     jobs: Option<SyncSender<Job>>,
     threads: Vec<JoinHandle<()>>,
     results: Receiver<Outcome>,
@@ -285,8 +297,19 @@ impl Batch {
     /// # Errors
     /// When the directory cannot be created.
     pub fn open(dir: &Path) -> io::Result<Batch> {
+        Batch::open_with_temp(dir, dir)
+    }
+
+    /// As [`open`](Self::open), with the temporary files in `temp_dir`
+    /// (Maildir's `tmp/`, on the same file system); final names may then
+    /// name a sub-directory of `dir` (`new/...`).
+    ///
+    /// # Errors
+    /// When a directory cannot be created.
+    pub fn open_with_temp(dir: &Path, temp_dir: &Path) -> io::Result<Batch> {
         fs::create_dir_all(dir)?;
-        let stale = remove_stale_temporaries(dir);
+        fs::create_dir_all(temp_dir)?;
+        let stale = remove_stale_temporaries(temp_dir);
         if stale > 0 {
             log::warn!(
                 "removed {stale} temporary files left by an interrupted download in {}",
@@ -322,6 +345,7 @@ impl Batch {
         }));
         Ok(Batch {
             dir: dir.to_owned(),
+            temp_dir: temp_dir.to_owned(),
             jobs: Some(jobs),
             threads,
             results,
@@ -344,8 +368,9 @@ impl Batch {
     pub fn create(&mut self, name: &str) -> Entry {
         // Unique per file, so a retried download never shares a temporary file.
         self.opened += 1;
-        let temp = self.dir.join(format!(
-            ".{name}.part-{}-{}",
+        let temp = self.temp_dir.join(format!(
+            ".{}.part-{}-{}",
+            name.replace(['/', ':'], "_"),
             std::process::id(),
             self.opened
         ));
