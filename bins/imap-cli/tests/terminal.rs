@@ -330,3 +330,101 @@ fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
     s.delete(&mbox).unwrap();
     s.logout().unwrap();
 }
+
+/// mutt in the terminal reads the `--format maildir` output: every message,
+/// new ones marked `N`, flagged ones `!`.
+#[test]
+fn mutt_reads_the_maildir_with_its_flags() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let found = Command::new("mutt").arg("-v").output().is_ok();
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(
+        found || !ci,
+        "CI=true but mutt is missing (scripts/test installs it)"
+    );
+    if !found {
+        eprintln!("SKIPPED: mutt is not installed");
+        return;
+    }
+    let (user, pass) = env.account("CAROL");
+    let mut s = Client::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &env.tls(),
+    )
+    .unwrap()
+    .login(&user, &pass)
+    .map_err(|(e, _)| e)
+    .unwrap();
+    let mbox = format!("mutt-{}", std::process::id());
+    s.create(&mbox).unwrap();
+    for (subject, flags) in [
+        ("subject-seen", vec!["\\Seen"]),
+        ("subject-flagged", vec!["\\Flagged"]),
+        ("subject-new", vec![]),
+    ] {
+        let m = format!("From: bob@example.test\r\nSubject: {subject}\r\n\r\nbody\r\n");
+        s.append(&mbox, &flags, m.into_bytes()).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg(&user)
+        .args(["--host", &env.var("MAILTEST_TLS_NAME")])
+        .args([
+            "--port",
+            &env.var("MAILTEST_IMAPS_PORT"),
+            "--tls",
+            "implicit",
+        ])
+        .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "-q"])
+        .args([
+            "--fetch-all",
+            dir.path().to_str().unwrap(),
+            "--mailbox",
+            &mbox,
+        ])
+        .args(["--format", "maildir"])
+        .env("MAIL_PASSWORD", pass.expose())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tmux = Tmux {
+        socket: format!("imap-cli-mutt-{}", std::process::id()),
+    };
+    let command = format!(
+        "mutt -n -F /dev/null -e 'set folder={0} sort=subject' -R -f {0}; sleep 60",
+        dir.path().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "120",
+        "-y",
+        "20",
+        &command,
+    ]);
+    let screen = tmux.wait_for("subject-seen");
+    let line = |subject: &str| {
+        screen
+            .lines()
+            .find(|l| l.ends_with(subject))
+            .unwrap_or_else(|| panic!("{subject} not listed:\n{screen}"))
+            .to_owned()
+    };
+    assert!(line("subject-new").contains(" N "), "{screen}");
+    assert!(line("subject-flagged").contains('!'), "{screen}");
+    let seen = line("subject-seen");
+    assert!(!seen.contains(" N ") && !seen.contains(" O "), "{screen}");
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}
