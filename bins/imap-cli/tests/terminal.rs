@@ -417,7 +417,7 @@ fn mutt_reads_the_maildir_with_its_flags() {
     let line = |subject: &str| {
         screen
             .lines()
-            .find(|l| l.ends_with(subject))
+            .find(|l| l.trim_end().ends_with(subject))
             .unwrap_or_else(|| panic!("{subject} not listed:\n{screen}"))
             .to_owned()
     };
