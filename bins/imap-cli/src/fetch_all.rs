@@ -1,58 +1,51 @@
-//! `--fetch-all DIR`: every message of a mailbox, one file per message named
-//! `UIDVALIDITY-UID.eml`, made durable in batches by mail-cli's [`Batch`]
-//! (a file gets its final name only once durable); files already there are
-//! skipped, so an interrupted run resumes. UID FETCH BODY.PEEK[] commands
-//! go out in batches, all pipelined; a large body streams straight to its
-//! temporary file, never whole in memory.
+//! `--fetch-all DIR`: every message of a mailbox (or, with
+//! `--all-mailboxes`, of every selectable mailbox, each in its own
+//! sub-directory), one file per message named `UIDVALIDITY-UID.eml`, made
+//! durable in batches by mail-cli's [`Batch`] (a file gets its final name
+//! only once durable, at most about a second after it arrived); files
+//! already there are skipped, so an interrupted run resumes. UID FETCH
+//! BODY.PEEK[] commands go out in batches, all pipelined; a large body
+//! streams straight to its temporary file, never whole in memory.
+//! `--delete` flags `\Deleted` and expunges only messages whose files are
+//! durable.
 
-use std::fmt;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use mail_cli::download::{progress_bar, safe_file_name, Batch, Entry};
+use std::collections::{HashMap, HashSet};
+
+use mail_cli::download::{
+    maildir, safe_file_name, Batch, Entry, Format, Interrupt, Progress, Summary,
+};
 use mail_cli::exit::PROTOCOL;
 use mail_cli::CliError;
-use mail_imap::{FetchEvent, SequenceSet, Session};
+use mail_imap::{FetchEvent, FetchItem, Selected, SequenceSet, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
 
-/// What a run did.
-pub(crate) struct Summary {
-    saved: u64,
-    bytes: u64,
-    skipped: usize,
-    dir: String,
-    seconds: f64,
+/// What `--fetch-all` was asked to do.
+pub(crate) struct Options<'a> {
+    pub dir: &'a Path,
+    pub mailbox: &'a str,
+    pub all_mailboxes: bool,
+    pub batch: usize,
+    pub delete: bool,
+    pub quiet: bool,
+    pub format: Format,
 }
 
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mb = self.bytes as f64 / 1e6;
-        write!(
-            f,
-            "saved {} messages ({mb:.1} MB) to {} in {:.2} s ({:.1} MB/s); {} already there",
-            self.saved,
-            self.dir,
-            self.seconds,
-            if self.seconds > 0.0 {
-                mb / self.seconds
-            } else {
-                0.0
-            },
-            self.skipped
-        )
-    }
-}
-
-/// A file of the batch that remembers why a write failed.
-struct DiskWriter {
+/// A file of the batch that remembers why a write failed, and stops at a signal.
+struct DiskWriter<'a> {
     entry: Entry,
+    interrupt: &'a Interrupt,
     error: Option<io::Error>,
 }
 
-impl Write for DiskWriter {
+impl Write for DiskWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.interrupt.check()?;
         self.entry
             .write(buf)
             .inspect_err(|err| self.error = Some(io::Error::new(err.kind(), err.to_string())))
@@ -69,86 +62,372 @@ pub(crate) fn file_name(validity: u32, uid: u32) -> String {
     safe_file_name(&format!("{validity}-{uid}.eml"))
 }
 
-pub(crate) fn run(
-    mut session: Session<NetStream>,
-    dir: &Path,
-    mailbox: &str,
-    batch: usize,
-) -> Result<Summary, CliError> {
-    let started = std::time::Instant::now();
-    let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
-    let mut out = Batch::open(dir).map_err(disk)?;
-    session.set_show_literals(false);
-    let mut sel = session.examine(mailbox).map_err(|(e, _)| cli_error(e))?;
-    let validity = sel.mailbox().uid_validity.ok_or_else(|| {
-        CliError::new(
-            PROTOCOL,
-            format!("server sent no UIDVALIDITY for {mailbox}"),
-        )
-    })?;
-    let uids = if sel.mailbox().exists == 0 {
-        Vec::new()
-    } else {
-        sel.uid_search("ALL").map_err(cli_error)?
-    };
-    let missing: Vec<u32> = uids
-        .iter()
-        .map(|u| u.0)
-        .filter(|&u| !out.contains(&file_name(validity, u)))
-        .collect();
-    let skipped = uids.len() - missing.len();
-    log::debug!("examined and searched at {:?}", started.elapsed());
-    let sets: Vec<SequenceSet> = missing
-        .chunks(batch)
-        .filter_map(|c| SequenceSet::from_numbers(c.iter().copied()))
-        .collect();
-    let bar = progress_bar(missing.len() as u64, true);
-    let mut bytes = 0u64;
-    // Files appear in groups, each after one syncfs; a failure below drops
-    // the batch, which still commits the messages already complete.
-    if !sets.is_empty() {
-        let mut events = sel
-            .uid_fetch_stream(&sets, "BODY.PEEK[]")
-            .map_err(cli_error)?;
-        while let Some(event) = events.next().map_err(cli_error)? {
-            let FetchEvent::Body(body) = event else {
-                continue;
-            };
-            let Some(uid) = body.context.uid else {
-                return Err(CliError::new(
-                    PROTOCOL,
-                    format!(
-                        "server sent message {} without its UID first",
-                        body.context.seq
-                    ),
-                ));
-            };
-            let mut file = DiskWriter {
-                entry: out.create(&file_name(validity, uid.0)),
-                error: None,
-            };
-            if let Err(err) = body.copy_to(&mut file) {
-                // A failed write to the file is the disk's fault, not the server's.
-                return Err(file.error.map_or_else(|| cli_error(err), disk));
+/// One component of a mailbox name as a directory name: any Unicode stays
+/// (a Korean name stays readable), `/`, `\`, `%` and control characters
+/// become `%XX`, and a leading `.` (hidden, `.`, `..`) is escaped.
+pub(crate) fn safe_dir_name(component: &str) -> String {
+    let mut name = String::with_capacity(component.len());
+    for (i, c) in component.chars().enumerate() {
+        if c.is_control() || matches!(c, '/' | '\\' | '%') || (c == '.' && i == 0) {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                name.push_str(&format!("%{b:02X}"));
             }
-            bytes += out.finish(file.entry).map_err(disk)?;
-            bar.inc(1);
+        } else {
+            name.push(c);
         }
     }
-    log::debug!("download done at {:?}", started.elapsed());
-    let stored = out.close();
-    log::debug!("files durable at {:?}", started.elapsed());
-    bar.finish_and_clear();
-    if let Some(err) = stored.error {
-        return Err(disk(err));
+    if name.is_empty() {
+        name.push_str("%00");
     }
-    let saved = stored.names.len() as u64;
-    sel.logout().map_err(cli_error)?;
-    Ok(Summary {
-        saved,
-        bytes,
-        skipped,
-        dir: dir.display().to_string(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    name
+}
+
+/// Where a mailbox's files go under DIR: its decoded name, one
+/// sub-directory per hierarchy level.
+pub(crate) fn mailbox_dir(dir: &Path, decoded: &str, delimiter: Option<char>) -> PathBuf {
+    let mut path = dir.to_owned();
+    match delimiter {
+        Some(d) => decoded
+            .split(d)
+            .for_each(|part| path.push(safe_dir_name(part))),
+        None => path.push(safe_dir_name(decoded)),
+    }
+    path
+}
+
+/// Runs the download; the summary on success, else an error whose sentence
+/// carries it (exit 130/143 after SIGINT/SIGTERM).
+pub(crate) fn run(
+    mut session: Session<NetStream>,
+    opts: &Options<'_>,
+) -> Result<Summary, CliError> {
+    let started = Instant::now();
+    let interrupt = Interrupt::install()
+        .map_err(|err| CliError::new(1, format!("cannot catch signals: {err}")))?;
+    let mut total = Summary {
+        dir: opts.dir.to_owned(),
+        deleted: opts.delete.then_some(0),
+        ..Summary::default()
+    };
+    let targets: Vec<(String, PathBuf)> = if opts.all_mailboxes {
+        let mut list = session.list("", "*").map_err(cli_error)?;
+        list.retain(|item| {
+            !item.attributes.iter().any(|a| {
+                a.0.eq_ignore_ascii_case("\\Noselect") || a.0.eq_ignore_ascii_case("\\NonExistent")
+            })
+        });
+        list.iter()
+            .map(|item| {
+                let name = item.decoded_name();
+                let path = mailbox_dir(opts.dir, &name, item.delimiter);
+                (name, path)
+            })
+            .collect()
+    } else {
+        vec![(opts.mailbox.to_owned(), opts.dir.to_owned())]
+    };
+    let mut current = Some(session);
+    for (mailbox, dir) in &targets {
+        let Some(session) = current.take() else { break };
+        match mailbox_run(session, mailbox, dir, opts, &interrupt) {
+            Ok((one, next)) => {
+                total.add(&one);
+                current = next;
+            }
+            Err(mut err) => {
+                total.add(&err.summary);
+                total.seconds = started.elapsed().as_secs_f64();
+                err.error.message = format!("{} ({total})", err.error.message);
+                return Err(err.error);
+            }
+        }
+        if interrupt.raised() {
+            break;
+        }
+    }
+    total.seconds = started.elapsed().as_secs_f64();
+    match current {
+        Some(session) if !interrupt.raised() => {
+            session.logout().map_err(cli_error)?;
+            Ok(total)
+        }
+        // Responses may still be in flight: no LOGOUT, the connection just closes.
+        _ => Err(CliError::new(
+            interrupt.exit_code(),
+            format!("{}: {total}", interrupt.describe()),
+        )),
+    }
+}
+
+/// A failure in one mailbox, with what that mailbox had saved by then.
+struct Failed {
+    error: CliError,
+    summary: Summary,
+}
+
+impl Failed {
+    fn new(error: CliError) -> Self {
+        Failed {
+            error,
+            summary: Summary::default(),
+        }
+    }
+}
+
+/// Downloads one mailbox into `dir`; gives the session back, left
+/// without expunging (none after a signal).
+fn mailbox_run(
+    session: Session<NetStream>,
+    mailbox: &str,
+    dir: &Path,
+    opts: &Options<'_>,
+    interrupt: &Interrupt,
+) -> Result<(Summary, Option<Session<NetStream>>), Failed> {
+    let disk = |e: io::Error| CliError::usage(format!("cannot write to {}: {e}", dir.display()));
+    let mut out = match opts.format {
+        Format::Eml => Batch::open(dir),
+        Format::Maildir => {
+            maildir::create(dir).and_then(|()| Batch::open_with_temp(dir, &dir.join("tmp")))
+        }
+    }
+    .map_err(|e| Failed::new(disk(e)))?;
+    let opened = if opts.delete {
+        session.select(mailbox)
+    } else {
+        session.examine(mailbox)
+    };
+    let mut sel = opened.map_err(|(e, _)| Failed::new(cli_error(e)))?;
+    sel.session().set_show_literals(false);
+    let validity = sel.mailbox().uid_validity.ok_or_else(|| {
+        Failed::new(CliError::new(
+            PROTOCOL,
+            format!("server sent no UIDVALIDITY for {mailbox}"),
+        ))
+    })?;
+    // UIDs, sizes and flags in one command: the sizes give the bar its
+    // bytes, the flags Maildir's info.
+    let mut flags: HashMap<u32, Vec<String>> = HashMap::new();
+    let listed: Vec<(u32, u64)> = if sel.mailbox().exists == 0 {
+        Vec::new()
+    } else {
+        sel.uid_fetch(&SequenceSet::all(), "(UID RFC822.SIZE FLAGS)")
+            .map_err(|e| Failed::new(cli_error(e)))?
+            .iter()
+            .filter_map(|f| {
+                let uid = f.uid()?.0;
+                let size = f.items.iter().find_map(|i| match i {
+                    FetchItem::Size(s) => Some(*s),
+                    _ => None,
+                });
+                let names = f.flags().unwrap_or_default().iter();
+                flags.insert(uid, names.map(|fl| fl.0.clone()).collect());
+                Some((uid, size.unwrap_or(0)))
+            })
+            .collect()
+    };
+    let saved_keys: HashSet<String> = match opts.format {
+        Format::Eml => HashSet::new(),
+        Format::Maildir => maildir::keys(dir),
+    };
+    let name_of = |uid: u32| match opts.format {
+        Format::Eml => file_name(validity, uid),
+        Format::Maildir => {
+            let names: Vec<&str> = flags
+                .get(&uid)
+                .map(|f| f.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            maildir::file_name(&format!("{validity}-{uid}"), Some(&names))
+        }
+    };
+    let (present, missing): (Vec<_>, Vec<_>) =
+        listed.iter().partition(|(uid, _)| match opts.format {
+            Format::Eml => out.contains(&file_name(validity, *uid)),
+            Format::Maildir => saved_keys.contains(&format!("{validity}-{uid}")),
+        });
+    let mut summary = Summary {
+        skipped: present.len() as u64,
+        dir: dir.to_owned(),
+        ..Summary::default()
+    };
+    let sets: Vec<SequenceSet> = missing
+        .chunks(opts.batch)
+        .filter_map(|c| SequenceSet::from_numbers(c.iter().map(|(uid, _)| *uid)))
+        .collect();
+    let progress = Progress::new(
+        missing.len() as u64,
+        missing.iter().map(|(_, size)| size).sum(),
+        opts.quiet,
+    );
+    let mut failure = None;
+    if !sets.is_empty() {
+        failure = download(&mut sel, &sets, &name_of, &mut out, &progress, interrupt)
+            .err()
+            .map(|err| err.unwrap_or_else(&disk));
+    }
+    let stored = out.close();
+    progress.finish();
+    summary.saved = stored.names.len() as u64;
+    summary.bytes = stored.bytes;
+    if let Some(err) = failure.or_else(|| stored.error.map(disk)) {
+        return Err(Failed {
+            error: err,
+            summary,
+        });
+    }
+    if interrupt.raised() {
+        // Responses are still in flight: the caller stops without LOGOUT.
+        return Ok((summary, None));
+    }
+    if opts.delete {
+        let safe: Vec<u32> = present
+            .iter()
+            .map(|(uid, _)| *uid)
+            .chain(
+                stored
+                    .names
+                    .iter()
+                    .filter_map(|name| uid_of(name, validity)),
+            )
+            .collect();
+        summary.deleted = Some(expunge(&mut sel, &safe).map_err(|err| Failed {
+            error: cli_error(err),
+            summary: summary.clone(),
+        })?);
+    }
+    let session = leave(sel).map_err(|err| Failed {
+        error: cli_error(err),
+        summary: summary.clone(),
+    })?;
+    Ok((summary, Some(session)))
+}
+
+/// Streams the bodies into the batch. `Err(Err(io))` is the disk's fault.
+fn download(
+    sel: &mut Selected<NetStream>,
+    sets: &[SequenceSet],
+    name_of: &dyn Fn(u32) -> String,
+    out: &mut Batch,
+    progress: &Progress,
+    interrupt: &Interrupt,
+) -> Result<(), Result<CliError, io::Error>> {
+    let mut events = sel
+        .uid_fetch_stream(sets, "BODY.PEEK[]")
+        .map_err(|e| Ok(cli_error(e)))?;
+    while !interrupt.raised() {
+        let Some(event) = events.next().map_err(|e| Ok(cli_error(e)))? else {
+            break;
+        };
+        let FetchEvent::Body(body) = event else {
+            continue;
+        };
+        let Some(uid) = body.context.uid else {
+            return Err(Ok(CliError::new(
+                PROTOCOL,
+                format!(
+                    "server sent message {} without its UID first",
+                    body.context.seq
+                ),
+            )));
+        };
+        let mut file = DiskWriter {
+            entry: out.create(&name_of(uid.0)),
+            interrupt,
+            error: None,
+        };
+        if let Err(err) = body.copy_to(&mut file) {
+            if interrupt.raised() {
+                return Ok(());
+            }
+            // A failed write to the file is the disk's fault, not the server's.
+            return Err(file.error.map_or_else(|| Ok(cli_error(err)), Err));
+        }
+        let size = out.finish(file.entry).map_err(Err)?;
+        progress.message(size);
+    }
+    Ok(())
+}
+
+/// The UID in a file name this module made (`.eml` or Maildir).
+fn uid_of(name: &str, validity: u32) -> Option<u32> {
+    let key = maildir::key_of(name);
+    let key = key.strip_suffix(".eml").unwrap_or(key);
+    key.strip_prefix(&format!("{validity}-"))?.parse().ok()
+}
+
+/// Flags the saved messages `\Deleted` and expunges them: UID EXPUNGE of
+/// exactly those with UIDPLUS, else EXPUNGE (which also removes messages
+/// another client flagged). Returns how many were flagged.
+fn expunge(sel: &mut Selected<NetStream>, uids: &[u32]) -> Result<u64, mail_imap::Error> {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    let sets: Vec<SequenceSet> = sorted
+        .chunks(500)
+        .filter_map(|c| SequenceSet::from_numbers(c.iter().copied()))
+        .collect();
+    if sets.is_empty() {
+        return Ok(0);
+    }
+    for set in &sets {
+        sel.uid_store(set, "+FLAGS.SILENT", &["\\Deleted"])?;
+    }
+    if sel.session().has_capability("UIDPLUS") {
+        for set in &sets {
+            sel.uid_expunge(set)?;
+        }
+    } else {
+        sel.expunge()?;
+    }
+    Ok(sorted.len() as u64)
+}
+
+/// Back to the authenticated state without expunging anything more:
+/// UNSELECT where offered, else CLOSE (which expunges only after SELECT,
+/// and `--delete` has expunged already).
+fn leave(sel: Selected<NetStream>) -> Result<Session<NetStream>, mail_imap::Error> {
+    let mut sel = sel;
+    if sel.session().has_capability("UNSELECT") || sel.session().has_capability("IMAP4rev2") {
+        sel.unselect()
+    } else {
+        sel.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_names_become_safe_directories() {
+        let root = Path::new("out");
+        let table = [
+            ("INBOX", Some('/'), "out/INBOX"),
+            ("보낸편지함", Some('/'), "out/보낸편지함"),
+            ("Work/2024", Some('/'), "out/Work/2024"),
+            ("Work.2024", Some('.'), "out/Work/2024"),
+            ("../etc", Some('/'), "out/%2E./etc"),
+            ("a/b", Some('.'), "out/a%2Fb"),
+            ("a/b", None, "out/a%2Fb"),
+            ("..", None, "out/%2E."),
+            (".hidden", Some('/'), "out/%2Ehidden"),
+            ("bell\u{7}\\100%", Some('/'), "out/bell%07%5C100%25"),
+            ("a//b", Some('/'), "out/a/%00/b"),
+        ];
+        for (name, delimiter, expected) in table {
+            assert_eq!(
+                mailbox_dir(root, name, delimiter),
+                PathBuf::from(expected),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_give_their_uid_back() {
+        assert_eq!(uid_of(&file_name(7, 42), 7), Some(42));
+        assert_eq!(uid_of(&file_name(7, 42), 8), None);
+        assert_eq!(uid_of("x.eml", 7), None);
+        assert_eq!(uid_of("cur/7-42:2,S", 7), Some(42));
+        assert_eq!(uid_of("new/7-43", 7), Some(43));
+    }
 }

@@ -42,6 +42,17 @@ struct Args {
         requires = "fetch_all"
     )]
     mailbox: String,
+    /// With --fetch-all: every selectable mailbox, each into its own
+    /// sub-directory of DIR (the decoded name, one directory per level).
+    #[arg(long, requires = "fetch_all", conflicts_with = "mailbox")]
+    all_mailboxes: bool,
+    /// With --fetch-all: flag \Deleted and expunge each message once its
+    /// file is safely on disk (UID EXPUNGE with UIDPLUS, else EXPUNGE).
+    #[arg(long, requires = "fetch_all")]
+    delete: bool,
+    /// With --fetch-all: `eml` files, or a Maildir with the flags as its info.
+    #[arg(long, value_enum, default_value = "eml", requires = "fetch_all")]
+    format: mail_cli::download::Format,
     /// Messages per UID FETCH command of --fetch-all (commands are pipelined).
     #[arg(long, value_name = "N", default_value_t = 250, requires = "fetch_all")]
     batch: usize,
@@ -117,7 +128,17 @@ fn run(args: Args) -> Result<(), CliError> {
     .map_err(cli_error)?;
     let session = log_in(client, args.auth, &endpoint.user, &mut password)?;
     if let Some(dir) = &args.fetch_all {
-        let summary = fetch_all::run(session, dir, &args.mailbox, args.batch.max(1))?;
+        let options = fetch_all::Options {
+            dir,
+            mailbox: &args.mailbox,
+            all_mailboxes: args.all_mailboxes,
+            batch: args.batch.max(1),
+            delete: args.delete,
+            quiet: args.net.quiet,
+            format: args.format,
+        };
+        let summary = fetch_all::run(session, &options)?;
+        // Always: -q turns off the transcript, not the result.
         println!("{summary}");
         return Ok(());
     }

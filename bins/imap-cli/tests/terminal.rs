@@ -366,3 +366,201 @@ fn issue_12_a_wrong_password_at_the_prompt_is_asked_again() {
         "a password is on the screen"
     );
 }
+
+#[test]
+fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let (user, pass) = env.account("CAROL");
+    let mut s = Client::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &env.tls(),
+    )
+    .unwrap()
+    .login(&user, &pass)
+    .map_err(|(e, _)| e)
+    .unwrap();
+    let mbox = format!("ctrl-c-{}", std::process::id());
+    s.create(&mbox).unwrap();
+    let mut sent = Vec::new();
+    for i in 0..200 {
+        let mut m = format!("Subject: ctrl-c {i}\r\n\r\n").into_bytes();
+        while m.len() < 20_000 {
+            m.extend_from_slice(format!("line {} of {i}\r\n", m.len()).as_bytes());
+        }
+        s.append(&mbox, &[], m.clone()).unwrap();
+        sent.push(m);
+    }
+    let validity = s
+        .status(&mbox, &["UIDVALIDITY"])
+        .unwrap()
+        .get("UIDVALIDITY")
+        .unwrap();
+    let target = std::net::ToSocketAddrs::to_socket_addrs(&(
+        env.var("MAILTEST_HOST").as_str(),
+        env.var("MAILTEST_IMAPS_PORT").parse::<u16>().unwrap(),
+    ))
+    .unwrap()
+    .next()
+    .unwrap();
+    let slow = mail_wire::testing::throttled_proxy(target, 1_500_000);
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("imap-cli-fetch-{}", std::process::id()),
+    };
+    let command = format!(
+        "{BIN} {user} --host {} --port {slow} --tls implicit --ca-file {} -q \
+         --fetch-all {} --mailbox {mbox}; echo EXIT=$?; sleep 60",
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_CA_FILE"),
+        dir.path().display()
+    );
+    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "200",
+        "-y",
+        "20",
+        "-e",
+        &password_env,
+        &command,
+    ]);
+    // The bar counts bytes and messages.
+    let screen = tmux.wait_for("/200 messages");
+    assert!(screen.contains("MB"), "{screen}");
+    while std::fs::read_dir(dir.path()).unwrap().count() < 5 {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=130"), "{screen}");
+    assert!(
+        screen.contains("imap-cli: interrupted by SIGINT: saved "),
+        "{screen}"
+    );
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.starts_with('.'), "temporary file left: {name}");
+        let uid: usize = name
+            .strip_prefix(&format!("{validity}-"))
+            .and_then(|n| n.strip_suffix(".eml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(std::fs::read(dir.path().join(&name)).unwrap() == sent[uid - 1]);
+        files += 1;
+    }
+    assert!(files < 200, "Ctrl-C came too late to test anything");
+    assert!(
+        screen.contains(&format!("saved {files} messages")),
+        "{files} files; {screen}"
+    );
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}
+
+/// mutt in the terminal reads the `--format maildir` output: every message,
+/// new ones marked `N`, flagged ones `!`.
+#[test]
+fn mutt_reads_the_maildir_with_its_flags() {
+    let Some(env) = TestEnv::load() else { return };
+    if !tmux_available() {
+        return;
+    }
+    let found = Command::new("mutt").arg("-v").output().is_ok();
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(
+        found || !ci,
+        "CI=true but mutt is missing (scripts/test installs it)"
+    );
+    if !found {
+        eprintln!("SKIPPED: mutt is not installed");
+        return;
+    }
+    let (user, pass) = env.account("CAROL");
+    let mut s = Client::connect(
+        &env.server("MAILTEST_IMAPS_PORT"),
+        Security::Implicit,
+        &env.tls(),
+    )
+    .unwrap()
+    .login(&user, &pass)
+    .map_err(|(e, _)| e)
+    .unwrap();
+    let mbox = format!("mutt-{}", std::process::id());
+    s.create(&mbox).unwrap();
+    for (subject, flags) in [
+        ("subject-seen", vec!["\\Seen"]),
+        ("subject-flagged", vec!["\\Flagged"]),
+        ("subject-new", vec![]),
+    ] {
+        let m = format!("From: bob@example.test\r\nSubject: {subject}\r\n\r\nbody\r\n");
+        s.append(&mbox, &flags, m.into_bytes()).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg(&user)
+        .args(["--host", &env.var("MAILTEST_TLS_NAME")])
+        .args([
+            "--port",
+            &env.var("MAILTEST_IMAPS_PORT"),
+            "--tls",
+            "implicit",
+        ])
+        .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "-q"])
+        .args([
+            "--fetch-all",
+            dir.path().to_str().unwrap(),
+            "--mailbox",
+            &mbox,
+        ])
+        .args(["--format", "maildir"])
+        .env("MAIL_PASSWORD", pass.expose())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tmux = Tmux {
+        socket: format!("imap-cli-mutt-{}", std::process::id()),
+    };
+    let command = format!(
+        "mutt -n -F /dev/null -e 'set folder={0} sort=subject' -R -f {0}; sleep 60",
+        dir.path().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "120",
+        "-y",
+        "20",
+        &command,
+    ]);
+    let screen = tmux.wait_for("subject-seen");
+    let line = |subject: &str| {
+        screen
+            .lines()
+            .find(|l| l.trim_end().ends_with(subject))
+            .unwrap_or_else(|| panic!("{subject} not listed:\n{screen}"))
+            .to_owned()
+    };
+    assert!(line("subject-new").contains(" N "), "{screen}");
+    assert!(line("subject-flagged").contains('!'), "{screen}");
+    let seen = line("subject-seen");
+    assert!(!seen.contains(" N ") && !seen.contains(" O "), "{screen}");
+    s.delete(&mbox).unwrap();
+    s.logout().unwrap();
+}

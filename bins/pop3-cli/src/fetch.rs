@@ -6,29 +6,48 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::Instant;
 
-use mail_cli::download::{progress_bar, safe_file_name, DownloadDir};
+use mail_cli::download::{maildir, safe_file_name, Batch, Format, Interrupt, Progress, Summary};
 use mail_cli::CliError;
-use mail_pop3::Session;
+use mail_pop3::{MsgNum, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
 use crate::store::DurableStore;
 
 /// Downloads every message not yet in `dir`, then deletes (with `delete`)
-/// every message whose file is there, then QUITs.
+/// every message whose file is there, then QUITs. SIGINT/SIGTERM stop the
+/// download: the complete messages are kept, nothing is deleted, and the
+/// error carries the summary and the exit code 130/143.
 pub fn fetch_all(
     mut session: Session<NetStream>,
     dir: &Path,
     delete: bool,
-    verbose: bool,
+    quiet: bool,
+    format: Format,
 ) -> Result<(), CliError> {
-    let downloads = DownloadDir::open(dir).map_err(|err| {
-        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
-    })?;
+    let started = Instant::now();
+    let interrupt = Interrupt::install()
+        .map_err(|err| CliError::new(1, format!("cannot catch signals: {err}")))?;
+    let unusable =
+        |err| CliError::usage(format!("cannot use the directory {}: {err}", dir.display()));
+    let batch = match format {
+        Format::Eml => Batch::open(dir),
+        Format::Maildir => {
+            maildir::create(dir).and_then(|()| Batch::open_with_temp(dir, &dir.join("tmp")))
+        }
+    }
+    .map_err(unusable)?;
+    let saved_keys = maildir::keys(dir);
     session.set_body_echo(false);
-    let started = std::time::Instant::now();
     let uidls = session.uidl().map_err(|err| cli_error(&err))?;
+    let sizes: HashMap<MsgNum, u64> = session
+        .list()
+        .map_err(|err| cli_error(&err))?
+        .into_iter()
+        .map(|entry| (entry.msg, entry.size))
+        .collect();
     log::debug!("UIDL: {} messages in {:?}", uidls.len(), started.elapsed());
 
     let mut on_disk = Vec::new();
@@ -36,14 +55,23 @@ pub fn fetch_all(
     let mut names = HashMap::new();
     let mut seen = HashSet::new();
     for entry in uidls {
-        let name = format!("{}.eml", safe_file_name(&entry.uid));
+        let key = safe_file_name(&entry.uid);
+        let (name, present) = match format {
+            Format::Eml => {
+                let name = format!("{key}.eml");
+                let present = batch.contains(&name);
+                (name, present)
+            }
+            // POP3 gives no flags: new/, for the mail reader to see first.
+            Format::Maildir => (maildir::file_name(&key, None), saved_keys.contains(&key)),
+        };
         if !seen.insert(name.clone()) {
             log::warn!(
                 "message {} repeats the UIDL {}; skipped",
                 entry.msg,
                 entry.uid
             );
-        } else if downloads.contains(&name) {
+        } else if present {
             on_disk.push(entry.msg);
         } else {
             wanted.push(entry.msg);
@@ -51,17 +79,9 @@ pub fn fetch_all(
         }
     }
 
-    // The bar (stderr, terminals only) when no transcript scrolls by on stdout.
-    let bar = progress_bar(wanted.len() as u64, !verbose);
-    // mail-cli's template shows messages per second as bytes per second.
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} messages, {elapsed} (eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    let mut store = DurableStore::new(dir, names, bar.clone()).map_err(|err| {
-        CliError::usage(format!("cannot use the directory {}: {err}", dir.display()))
-    })?;
+    let total_bytes = wanted.iter().filter_map(|m| sizes.get(m)).sum();
+    let progress = Progress::new(wanted.len() as u64, total_bytes, quiet);
+    let mut store = DurableStore::new(batch, names, progress.clone(), interrupt.clone());
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!(
         "RETR of {} messages done after {:?}",
@@ -70,15 +90,24 @@ pub fn fetch_all(
     );
     let stored = store.close();
     log::debug!("files durable after {:?}", started.elapsed());
-    bar.finish_and_clear();
+    progress.finish();
 
-    let summary = format!(
-        "fetched {} new messages ({} bytes) into {}; {} were already there",
-        stored.saved.len(),
-        stored.bytes,
-        dir.display(),
-        on_disk.len()
-    );
+    let mut summary = Summary {
+        saved: stored.saved.len() as u64,
+        bytes: stored.bytes,
+        skipped: on_disk.len() as u64,
+        failed: 0,
+        dir: dir.to_owned(),
+        seconds: started.elapsed().as_secs_f64(),
+        deleted: None,
+    };
+    if interrupt.raised() {
+        // RETRs are still in flight: no QUIT, so the server deletes nothing.
+        return Err(CliError::new(
+            interrupt.exit_code(),
+            format!("{}: {summary}; nothing deleted", interrupt.describe()),
+        ));
+    }
     let rejected = match (fetched, stored.error) {
         (Err(err), _) => {
             let sentence = format!("{err} ({summary}; nothing deleted)");
@@ -99,24 +128,19 @@ pub fn fetch_all(
     for (msg, reply) in &rejected {
         log::warn!("RETR {msg} refused: {reply}");
     }
+    summary.failed = rejected.len() as u64;
 
-    let mut deleted = 0;
     if delete {
         let mut safe = on_disk;
         safe.extend(&stored.saved);
         safe.sort();
         session.dele_many(&safe).map_err(|err| cli_error(&err))?;
-        deleted = safe.len();
+        summary.deleted = Some(safe.len() as u64);
     }
     session.quit().map_err(|err| cli_error(&err))?;
-    if verbose {
-        let deleted = if delete {
-            format!("; {deleted} deleted on the server")
-        } else {
-            String::new()
-        };
-        println!("pop3-cli: {summary}{deleted}");
-    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    // Always: -q turns off the transcript, not the result.
+    println!("{summary}");
     if let Some((msg, reply)) = rejected.first() {
         return Err(CliError::new(
             mail_cli::exit::REJECTED,

@@ -38,6 +38,9 @@ struct Args {
     /// With --fetch-all: delete each message on the server once its file is safely on disk.
     #[arg(long, requires = "fetch_all")]
     delete: bool,
+    /// With --fetch-all: `eml` files, or a Maildir (messages in new/).
+    #[arg(long, value_enum, default_value = "eml", requires = "fetch_all")]
+    format: mail_cli::download::Format,
 }
 
 fn after_help() -> String {
@@ -75,7 +78,7 @@ fn run(args: Args) -> Result<(), CliError> {
     .map_err(|err| cli_error(&err))?;
     let session = log_in(client, &args, &endpoint.user, &mut pass)?;
     match &args.fetch_all {
-        Some(dir) => fetch::fetch_all(session, dir, args.delete, !args.net.quiet),
+        Some(dir) => fetch::fetch_all(session, dir, args.delete, args.net.quiet, args.format),
         None => console::run(
             session,
             mail_cli::console::Input::new(args.commands.clone()),

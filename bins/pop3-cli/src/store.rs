@@ -4,11 +4,9 @@
 //! once its file is durable under its final name.
 
 use std::collections::HashMap;
-use std::io;
-use std::path::Path;
+use std::io::{self, Write};
 
-use indicatif::ProgressBar;
-use mail_cli::download::{Batch, Entry};
+use mail_cli::download::{Batch, Entry, Interrupt, Progress};
 use mail_pop3::{MessageSink, MsgNum};
 
 /// What ended up safely on disk.
@@ -26,20 +24,41 @@ pub struct Stored {
 pub struct DurableStore {
     batch: Batch,
     names: HashMap<MsgNum, String>,
-    bar: ProgressBar,
+    progress: Progress,
+    interrupt: Interrupt,
+}
+
+/// One message's file; a signal stops the transfer at the next write.
+pub struct MessageFile {
+    entry: Entry,
+    interrupt: Interrupt,
+}
+
+impl Write for MessageFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.interrupt.check()?;
+        self.entry.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.entry.flush()
+    }
 }
 
 impl DurableStore {
-    /// A store writing message `msg` to `dir/names[msg]`.
-    ///
-    /// # Errors
-    /// When the directory cannot be created.
-    pub fn new(dir: &Path, names: HashMap<MsgNum, String>, bar: ProgressBar) -> io::Result<Self> {
-        Ok(DurableStore {
-            batch: Batch::open(dir)?,
+    /// A store writing message `msg` to `names[msg]` in the batch's directory.
+    pub fn new(
+        batch: Batch,
+        names: HashMap<MsgNum, String>,
+        progress: Progress,
+        interrupt: Interrupt,
+    ) -> Self {
+        DurableStore {
+            batch,
             names,
-            bar,
-        })
+            progress,
+            interrupt,
+        }
     }
 
     /// Waits until every finished message is durable under its final name
@@ -66,23 +85,27 @@ impl DurableStore {
 }
 
 impl MessageSink for DurableStore {
-    type Writer = Entry;
+    type Writer = MessageFile;
 
-    fn open(&mut self, msg: MsgNum) -> io::Result<Entry> {
+    fn open(&mut self, msg: MsgNum) -> io::Result<MessageFile> {
+        self.interrupt.check()?;
         let name = self
             .names
             .get(&msg)
             .ok_or_else(|| io::Error::other(format!("no file name for message {msg}")))?;
-        Ok(self.batch.create(name))
+        Ok(MessageFile {
+            entry: self.batch.create(name),
+            interrupt: self.interrupt.clone(),
+        })
     }
 
-    fn finish(&mut self, _: MsgNum, writer: Entry, _: u64) -> io::Result<()> {
-        self.batch.finish(writer)?;
-        self.bar.inc(1);
+    fn finish(&mut self, _: MsgNum, writer: MessageFile, size: u64) -> io::Result<()> {
+        self.batch.finish(writer.entry)?;
+        self.progress.message(size);
         Ok(())
     }
 
-    fn abandon(&mut self, _: MsgNum, writer: Entry) {
+    fn abandon(&mut self, _: MsgNum, writer: MessageFile) {
         // Dropping an unfinished entry removes whatever it wrote.
         drop(writer);
     }
@@ -95,6 +118,14 @@ mod tests {
 
     use super::*;
 
+    fn batch(dir: &std::path::Path) -> Batch {
+        Batch::open(dir).unwrap()
+    }
+
+    fn hidden() -> Progress {
+        Progress::new(0, 0, true)
+    }
+
     fn names(n: u32) -> HashMap<MsgNum, String> {
         (1..=n).map(|i| (MsgNum(i), format!("m{i}.eml"))).collect()
     }
@@ -102,7 +133,8 @@ mod tests {
     #[test]
     fn finished_messages_are_saved_and_an_abandoned_retry_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = DurableStore::new(dir.path(), names(300), ProgressBar::hidden()).unwrap();
+        let mut store =
+            DurableStore::new(batch(dir.path()), names(300), hidden(), Interrupt::never());
         for i in 1..=300u32 {
             let mut w = store.open(MsgNum(i)).unwrap();
             let body = format!("message {i}\r\n");
@@ -129,10 +161,35 @@ mod tests {
     }
 
     #[test]
+    fn a_signal_stops_the_message_being_written_and_keeps_the_finished_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let interrupt = Interrupt::never();
+        let mut store = DurableStore::new(batch(dir.path()), names(3), hidden(), interrupt.clone());
+        let mut w = store.open(MsgNum(1)).unwrap();
+        w.write_all(b"one\r\n").unwrap();
+        store.finish(MsgNum(1), w, 5).unwrap();
+        let mut w = store.open(MsgNum(2)).unwrap();
+        w.write_all(&vec![b'x'; mail_cli::download::IN_MEMORY + 1])
+            .unwrap();
+        interrupt.raise(2);
+        let err = w.write_all(b"more").unwrap_err();
+        assert_eq!(err.to_string(), "interrupted by SIGINT");
+        store.abandon(MsgNum(2), w);
+        assert!(store.open(MsgNum(3)).is_err());
+        let stored = store.close();
+        assert_eq!(stored.saved, vec![MsgNum(1)]);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("m1.eml")]);
+    }
+
+    #[test]
     fn a_directory_that_disappears_saves_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("gone");
-        let mut store = DurableStore::new(&dir, names(2), ProgressBar::hidden()).unwrap();
+        let mut store = DurableStore::new(batch(&dir), names(2), hidden(), Interrupt::never());
         fs::remove_dir(&dir).unwrap();
         let mut w = store.open(MsgNum(1)).unwrap();
         w.write_all(b"x").unwrap();

@@ -4,12 +4,19 @@
 //! rename), safe file names, and a progress bar.
 
 mod batch;
+mod interrupt;
+pub mod maildir;
 
-pub use batch::{remove_stale_temporaries, Batch, Entry, Saved, IN_MEMORY};
+pub use batch::{remove_stale_temporaries, Batch, Entry, Saved, COMMIT_AFTER, IN_MEMORY};
+pub use interrupt::Interrupt;
+pub use maildir::Format;
 
+use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -93,18 +100,110 @@ pub fn safe_file_name(raw: &str) -> String {
     name
 }
 
-/// A progress bar on stderr when it is a terminal and `enabled`; hidden otherwise.
-pub fn progress_bar(total: u64, enabled: bool) -> ProgressBar {
-    if !enabled || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// The progress of a bulk download on stderr: bytes (MB, MB/s, the ETA
+/// from bytes) and messages. Shown only when stderr is a terminal and no
+/// transcript scrolls on the same screen (`quiet`, or stdout redirected).
+#[derive(Debug, Clone)]
+pub struct Progress {
+    bar: ProgressBar,
+    messages: u64,
+    done: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// A bar for `messages` messages of `bytes` bytes in total.
+    pub fn new(messages: u64, bytes: u64, quiet: bool) -> Progress {
+        let visible =
+            io::stderr().is_terminal() && (quiet || !io::stdout().is_terminal()) && messages > 0;
+        let bar = if visible {
+            ProgressBar::new(bytes)
+        } else {
+            ProgressBar::hidden()
+        };
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:30} {decimal_bytes}/{decimal_total_bytes} \
+             ({decimal_bytes_per_sec}, ETA {eta}) {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        let progress = Progress {
+            bar,
+            messages,
+            done: Arc::new(AtomicU64::new(0)),
+        };
+        progress.show_count(0);
+        progress
     }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} messages ({per_sec}, {elapsed} elapsed, ETA {eta}) {msg}",
-    ) {
-        bar.set_style(style);
+
+    fn show_count(&self, done: u64) {
+        self.bar
+            .set_message(format!("{done}/{} messages", self.messages));
     }
-    bar
+
+    /// One more message of `size` bytes has arrived.
+    pub fn message(&self, size: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar.inc(size);
+        self.show_count(done);
+    }
+
+    /// Removes the bar (before the summary line).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The last line of a bulk download, the same in every program:
+/// `saved 407 messages (12.3 MB) to DIR in 2.1 s; 0 already there; 0 failed`,
+/// then `; N deleted on the server` when deleting.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Messages made durable by this run.
+    pub saved: u64,
+    /// Their size.
+    pub bytes: u64,
+    /// Messages whose files an earlier run saved.
+    pub skipped: u64,
+    /// Messages the server refused or that could not be stored.
+    pub failed: u64,
+    /// Where.
+    pub dir: PathBuf,
+    /// How long the run took.
+    pub seconds: f64,
+    /// Messages removed from the server, with `--delete`.
+    pub deleted: Option<u64>,
+}
+
+impl Summary {
+    /// Adds another mailbox's counts (not its directory or time).
+    pub fn add(&mut self, other: &Summary) {
+        self.saved += other.saved;
+        self.bytes += other.bytes;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        if let Some(n) = other.deleted {
+            *self.deleted.get_or_insert(0) += n;
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "saved {} messages ({:.1} MB) to {} in {:.1} s; {} already there; {} failed",
+            self.saved,
+            self.bytes as f64 / 1e6,
+            self.dir.display(),
+            self.seconds,
+            self.skipped,
+            self.failed
+        )?;
+        if let Some(n) = self.deleted {
+            write!(f, "; {n} deleted on the server")?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -124,6 +223,32 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(safe_file_name(raw), expected, "{raw}");
         }
+    }
+
+    #[test]
+    fn the_summary_line_has_one_format() {
+        let mut summary = Summary {
+            saved: 407,
+            bytes: 12_345_678,
+            skipped: 3,
+            failed: 1,
+            dir: PathBuf::from("mail"),
+            seconds: 2.14,
+            deleted: None,
+        };
+        assert_eq!(
+            summary.to_string(),
+            "saved 407 messages (12.3 MB) to mail in 2.1 s; 3 already there; 1 failed"
+        );
+        summary.add(&Summary {
+            saved: 1,
+            deleted: Some(2),
+            ..Summary::default()
+        });
+        assert!(summary
+            .to_string()
+            .starts_with("saved 408 messages (12.3 MB)"));
+        assert!(summary.to_string().ends_with("; 2 deleted on the server"));
     }
 
     #[test]

@@ -699,3 +699,45 @@ fn unquote(value: &str) -> String {
         None => value.to_owned(),
     }
 }
+
+/// A TCP proxy on loopback that slows the server-to-client direction to
+/// about `bytes_per_second`, so a test can interrupt a download half-way.
+/// Serves connections until the process ends; returns its port.
+pub fn throttled_proxy(target: std::net::SocketAddr, bytes_per_second: usize) -> u16 {
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::time::Duration;
+
+    fn pump(mut from: TcpStream, mut to: TcpStream, rate: Option<usize>) {
+        let chunk = rate.map_or(64 * 1024, |r| (r / 20).max(1));
+        let mut buf = vec![0; chunk];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    if rate.is_some() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            }
+        }
+        let _ = to.shutdown(Shutdown::Write);
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(server) = TcpStream::connect(target) else {
+                continue;
+            };
+            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || pump(client, server, None));
+            std::thread::spawn(move || pump(s2, c2, Some(bytes_per_second)));
+        }
+    });
+    port
+}

@@ -13,9 +13,10 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Threads creating and writing temporary files. File creation waits on the
 /// file system; two overlap that wait without contending much for the
@@ -33,9 +34,13 @@ const QUEUE: usize = 32;
 /// A batch is committed after this many files...
 const BATCH_FILES: usize = 256;
 
-/// ...or this many bytes, whichever comes first: few `syncfs` calls, and
-/// little to fetch again after a crash.
+/// ...or this many bytes...
 const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// ...or once its first file has waited this long, whichever comes first:
+/// few `syncfs` calls, and at most about a second of work to fetch again
+/// after a crash or `kill -9`.
+pub const COMMIT_AFTER: Duration = Duration::from_secs(1);
 
 /// What a [`Batch`] made durable under final names.
 #[derive(Debug, Default)]
@@ -178,6 +183,17 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
             }
         }
         handle.sync_all()?;
+        // Final names in sub-directories (Maildir's new/ and cur/).
+        let mut parents: Vec<PathBuf> = batch
+            .iter()
+            .filter_map(|w| dir.join(&w.name).parent().map(Path::to_path_buf))
+            .filter(|p| p != dir)
+            .collect();
+        parents.sort();
+        parents.dedup();
+        for parent in parents {
+            File::open(parent)?.sync_all()?;
+        }
         Ok((renamed, failed))
     });
     match result {
@@ -202,7 +218,8 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
     }
 }
 
-/// The committer thread: gathers written files into batches.
+/// The committer thread: gathers written files into batches, each
+/// committed when full or when its first file has waited [`COMMIT_AFTER`].
 fn committer(
     dir: &Path,
     written: &Receiver<(String, io::Result<Written>)>,
@@ -210,17 +227,31 @@ fn committer(
 ) {
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
-    for (name, result) in written {
-        match result {
-            Ok(w) => {
+    let mut started = Instant::now();
+    loop {
+        let received = if batch.is_empty() {
+            written.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            written.recv_timeout(COMMIT_AFTER.saturating_sub(started.elapsed()))
+        };
+        match received {
+            Ok((_, Ok(w))) => {
+                if batch.is_empty() {
+                    started = Instant::now();
+                }
                 bytes += w.size;
                 batch.push(w);
             }
-            Err(err) => {
+            Ok((name, Err(err))) => {
                 let _ = done.send((name, Err(err)));
             }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
-        if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES {
+        if batch.len() >= BATCH_FILES
+            || bytes >= BATCH_BYTES
+            || (!batch.is_empty() && started.elapsed() >= COMMIT_AFTER)
+        {
             commit(dir, std::mem::take(&mut batch), done);
             bytes = 0;
         }
@@ -252,6 +283,7 @@ fn committer(
 /// ```
 pub struct Batch {
     dir: PathBuf,
+    temp_dir: PathBuf,
     jobs: Option<SyncSender<Job>>,
     threads: Vec<JoinHandle<()>>,
     results: Receiver<Outcome>,
@@ -265,8 +297,19 @@ impl Batch {
     /// # Errors
     /// When the directory cannot be created.
     pub fn open(dir: &Path) -> io::Result<Batch> {
+        Batch::open_with_temp(dir, dir)
+    }
+
+    /// As [`open`](Self::open), with the temporary files in `temp_dir`
+    /// (Maildir's `tmp/`, on the same file system); final names may then
+    /// name a sub-directory of `dir` (`new/...`).
+    ///
+    /// # Errors
+    /// When a directory cannot be created.
+    pub fn open_with_temp(dir: &Path, temp_dir: &Path) -> io::Result<Batch> {
         fs::create_dir_all(dir)?;
-        let stale = remove_stale_temporaries(dir);
+        fs::create_dir_all(temp_dir)?;
+        let stale = remove_stale_temporaries(temp_dir);
         if stale > 0 {
             log::warn!(
                 "removed {stale} temporary files left by an interrupted download in {}",
@@ -302,6 +345,7 @@ impl Batch {
         }));
         Ok(Batch {
             dir: dir.to_owned(),
+            temp_dir: temp_dir.to_owned(),
             jobs: Some(jobs),
             threads,
             results,
@@ -324,8 +368,9 @@ impl Batch {
     pub fn create(&mut self, name: &str) -> Entry {
         // Unique per file, so a retried download never shares a temporary file.
         self.opened += 1;
-        let temp = self.dir.join(format!(
-            ".{name}.part-{}-{}",
+        let temp = self.temp_dir.join(format!(
+            ".{}.part-{}-{}",
+            name.replace(['/', ':'], "_"),
             std::process::id(),
             self.opened
         ));
@@ -547,6 +592,25 @@ mod tests {
             dir.path().join(&ours).exists(),
             "a live process keeps its files"
         );
+    }
+
+    #[test]
+    fn a_file_is_durable_within_about_a_second_while_the_batch_stays_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut batch = Batch::open(dir.path()).unwrap();
+        let mut w = batch.create("early.eml");
+        w.write_all(b"first").unwrap();
+        batch.finish(w).unwrap();
+        let deadline = Instant::now() + COMMIT_AFTER * 3;
+        while !batch.contains("early.eml") {
+            assert!(
+                Instant::now() < deadline,
+                "not committed while the batch was open"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(fs::read(dir.path().join("early.eml")).unwrap(), b"first");
+        drop(batch);
     }
 
     #[test]
