@@ -60,7 +60,10 @@ fn run(mut cmd: Command) -> (String, String) {
         String::from_utf8_lossy(&stdout).into_owned(),
         String::from_utf8_lossy(&stderr).into_owned(),
     );
-    assert!(status.success(), "{status}\nstdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        status.success(),
+        "{status}\nstdout: {stdout}\nstderr: {stderr}"
+    );
     (stdout, stderr)
 }
 
@@ -213,7 +216,10 @@ fn idle_example_sees_a_message_that_arrives_while_it_waits() {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(rest, "1 new message(s)\n  Subject: \u{c548}\u{b155} new one\n");
+    assert_eq!(
+        rest,
+        "1 new message(s)\n  Subject: \u{c548}\u{b155} new one\n"
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ fn example_path(name: &str) -> PathBuf {
 }
 
 fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(example_path(name)).args(args).output().unwrap()
+    Command::new(example_path(name))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn ok(output: &Output) -> String {
@@ -77,10 +80,22 @@ fn a_built_message_parses_back_with_its_attachments_byte_for_byte() {
     let saved = dir.path().join("saved");
     let stdout = ok(&run("parse", &[&out, saved.to_str().unwrap()]));
     assert!(stdout.contains("\nSubject: 분기 보고서 Q3\n"), "{stdout}");
-    assert!(stdout.contains("From: 홍길동 <hong@example.com>\n"), "{stdout}");
-    assert!(stdout.contains("\n\n안녕하세요,\n첨부 파일을 보냅니다.\n"), "{stdout}");
-    assert!(stdout.contains("attachment: data.bin (application/octet-stream, 70000 bytes)\n"), "{stdout}");
-    assert!(stdout.contains("attachment: 보고서.txt (text/plain, "), "{stdout}");
+    assert!(
+        stdout.contains("From: 홍길동 <hong@example.com>\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n\n안녕하세요,\n첨부 파일을 보냅니다.\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("attachment: data.bin (application/octet-stream, 70000 bytes)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("attachment: 보고서.txt (text/plain, "),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read(saved.join("data.bin")).unwrap(), binary);
     assert_eq!(
         std::fs::read(saved.join("보고서.txt")).unwrap(),
@@ -101,9 +116,18 @@ fn parse_escapes_control_characters_and_keeps_attachments_in_their_directory() {
     )
     .unwrap();
     let saved = dir.path().join("saved");
-    let stdout = ok(&run("parse", &[file.to_str().unwrap(), saved.to_str().unwrap()]));
-    assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'), "{stdout:?}");
-    assert!(stdout.contains("Subject: \\u{1b}[31mred\\u{1b}[0m\n"), "{stdout}");
+    let stdout = ok(&run(
+        "parse",
+        &[file.to_str().unwrap(), saved.to_str().unwrap()],
+    ));
+    assert!(
+        !stdout.contains('\x1b') && !stdout.contains('\x07'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("Subject: \\u{1b}[31mred\\u{1b}[0m\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("bell\\u{7} here"), "{stdout}");
     assert_eq!(std::fs::read(saved.join("escape.sh")).unwrap(), b"rm -rf ~");
     assert!(!dir.path().parent().unwrap().join("escape.sh").exists());

@@ -81,11 +81,15 @@ fn download_example_writes_every_message_byte_for_byte_once() {
     // Dot-stuffed lines, 8-bit text and a long body on the wire.
     let mut big = b"Subject: big\r\n\r\n".to_vec();
     for i in 0..3000 {
-        big.extend_from_slice(format!(".{i} \u{d55c}\u{ae00} line of the large message\r\n").as_bytes());
+        big.extend_from_slice(
+            format!(".{i} \u{d55c}\u{ae00} line of the large message\r\n").as_bytes(),
+        );
     }
     let messages = [
         b"Subject: one\r\nTo: bob@example.test\r\n\r\n.\r\n..two dots\r\nlast\r\n".to_vec(),
-        "Subject: =?utf-8?B?7JWI64WV?=\r\n\r\n\u{c548}\u{b155}\r\n".as_bytes().to_vec(),
+        "Subject: =?utf-8?B?7JWI64WV?=\r\n\r\n\u{c548}\u{b155}\r\n"
+            .as_bytes()
+            .to_vec(),
         big,
     ];
     for m in &messages {
@@ -93,9 +97,18 @@ fn download_example_writes_every_message_byte_for_byte_once() {
     }
     let dir = tempfile::tempdir().unwrap();
 
-    let first = stdout_of(&download(&env, "BOB", "MAILTEST_POP3S_PORT", "implicit", dir.path()));
+    let first = stdout_of(&download(
+        &env,
+        "BOB",
+        "MAILTEST_POP3S_PORT",
+        "implicit",
+        dir.path(),
+    ));
 
-    assert!(first.ends_with("3 downloaded, 0 already there\n"), "{first}");
+    assert!(
+        first.ends_with("3 downloaded, 0 already there\n"),
+        "{first}"
+    );
     let saved = files(dir.path());
     assert_eq!(saved.len(), 3, "{first}");
     let mut contents: Vec<Vec<u8>> = saved.iter().map(|(_, bytes)| bytes.clone()).collect();
@@ -103,10 +116,19 @@ fn download_example_writes_every_message_byte_for_byte_once() {
     contents.sort();
     expected.sort();
     assert_eq!(contents, expected);
-    assert!(saved.iter().all(|(name, _)| name.ends_with(".eml")), "{saved:?}");
+    assert!(
+        saved.iter().all(|(name, _)| name.ends_with(".eml")),
+        "{saved:?}"
+    );
 
     // Over STLS the second run finds everything there and writes nothing.
-    let second = stdout_of(&download(&env, "BOB", "MAILTEST_POP3_PORT", "starttls", dir.path()));
+    let second = stdout_of(&download(
+        &env,
+        "BOB",
+        "MAILTEST_POP3_PORT",
+        "starttls",
+        dir.path(),
+    ));
     assert_eq!(second, "0 downloaded, 3 already there\n");
     assert_eq!(files(dir.path()), saved);
     assert_eq!(env.inbox_count("BOB"), 3, "the example deletes nothing");

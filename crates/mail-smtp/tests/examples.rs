@@ -35,7 +35,13 @@ fn example_path(name: &str) -> PathBuf {
 
 /// `send_attachment` as ALICE; the server settings as flags, the password
 /// in the environment.
-fn send_attachment(env: &TestEnv, port_var: &str, tls: &str, password: &str, args: &[&str]) -> Output {
+fn send_attachment(
+    env: &TestEnv,
+    port_var: &str,
+    tls: &str,
+    password: &str,
+    args: &[&str],
+) -> Output {
     let (user, _) = env.account("ALICE");
     Command::new(example_path("send_attachment"))
         .args(["--host", &env.var("MAILTEST_HOST")])
@@ -80,7 +86,12 @@ fn check_delivery(env: &TestEnv, port_var: &str, tls: &str) {
         port_var,
         tls,
         password.expose(),
-        &["alice@example.test", "carol@example.test", file.to_str().unwrap(), &subject],
+        &[
+            "alice@example.test",
+            "carol@example.test",
+            file.to_str().unwrap(),
+            &subject,
+        ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -98,8 +109,14 @@ fn check_delivery(env: &TestEnv, port_var: &str, tls: &str) {
     let attachments: Vec<_> = message.attachments().collect();
     assert_eq!(attachments.len(), 1);
     assert_eq!(attachments[0].filename(), Some("data.bin"));
-    assert!(attachments[0].decoded().as_ref() == data.as_slice(), "attachment changed in transit");
-    assert_eq!(message.text_body().as_deref().map(str::trim_end), Some(format!("Hello,\n\nattached: {}.", file.display()).as_str()));
+    assert!(
+        attachments[0].decoded().as_ref() == data.as_slice(),
+        "attachment changed in transit"
+    );
+    assert_eq!(
+        message.text_body().as_deref().map(str::trim_end),
+        Some(format!("Hello,\n\nattached: {}.", file.display()).as_str())
+    );
 }
 
 #[test]
@@ -124,7 +141,11 @@ fn a_refused_login_is_one_clear_line_without_the_password() {
         "MAILTEST_SUBMISSION_PORT",
         "starttls",
         "not-the-password-xyzzy",
-        &["alice@example.test", "carol@example.test", file.to_str().unwrap()],
+        &[
+            "alice@example.test",
+            "carol@example.test",
+            file.to_str().unwrap(),
+        ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -143,9 +164,16 @@ fn a_missing_file_is_named_before_anything_is_sent() {
         "MAILTEST_SUBMISSION_PORT",
         "starttls",
         password.expose(),
-        &["alice@example.test", "carol@example.test", "/nonexistent/report.pdf"],
+        &[
+            "alice@example.test",
+            "carol@example.test",
+            "/nonexistent/report.pdf",
+        ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains("report.pdf"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("report.pdf"),
+        "{stderr}"
+    );
 }

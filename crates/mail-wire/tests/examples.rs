@@ -57,7 +57,10 @@ fn greeting_example_reads_the_banner_over_verified_tls() {
         assert_eq!(stdout.lines().count(), 1, "{stdout}");
     }
     let output = greeting(&env, "MAILTEST_SUBMISSION_PORT", &["--plain"]);
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("220 "), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("220 "),
+        "{output:?}"
+    );
 }
 
 #[test]
@@ -67,12 +70,21 @@ fn greeting_example_refuses_an_unknown_authority_and_a_wrong_name() {
     let name = env.var("MAILTEST_TLS_NAME");
     for options in [
         vec!["--implicit", "--tls-name", name.as_str()],
-        vec!["--implicit", "--ca-file", ca.as_str(), "--tls-name", "wrong.example.test"],
+        vec![
+            "--implicit",
+            "--ca-file",
+            ca.as_str(),
+            "--tls-name",
+            "wrong.example.test",
+        ],
     ] {
         let output = greeting(&env, "MAILTEST_IMAPS_PORT", &options);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{options:?}: {stderr}");
-        assert!(stderr.starts_with("error: ") && stderr.contains("certificate"), "{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains("certificate"),
+            "{stderr}"
+        );
         assert!(output.stdout.is_empty(), "{options:?}");
     }
 }
