@@ -1,7 +1,7 @@
 //! Runs the examples (`examples/*.rs`) against the real Dovecot from
 //! `scripts/servers`, as a newcomer would run them, and checks what they
 //! did on the server. The example binaries are built by `cargo test -p
-//! mail-imap` (with `--test examples` alone, add `--examples`).
+//! mail-imap` (with `--test examples` alone, run `cargo build -p mail-imap --examples` first).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,7 +29,7 @@ fn example_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p mail-imap` (or add `--examples`)",
+        "{} is not built: `cargo test -p mail-imap` builds the examples; `--test examples` alone does not (`cargo build -p mail-imap --examples` first)",
         path.display()
     );
     path

@@ -74,9 +74,11 @@ fn save(dir: &Path, name: &str, data: &[u8]) -> std::io::Result<()> {
 }
 
 /// Text from a message with control characters (escape sequences that could
-/// drive the terminal) shown as `\u{1b}`; line breaks and tabs kept.
+/// drive the terminal) shown as `\u{1b}`; line breaks (CRLF printed as
+/// LF) and tabs kept.
 fn printable(text: &str) -> String {
-    text.chars()
+    text.replace("\r\n", "\n")
+        .chars()
         .map(|c| match c {
             '\n' | '\t' => c.to_string(),
             c if c.is_control() => c.escape_unicode().to_string(),

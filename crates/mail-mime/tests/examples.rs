@@ -1,7 +1,7 @@
 //! Runs `examples/build.rs` and `examples/parse.rs` on files, as a newcomer
 //! would: a message built by one is read back by the other, attachments
 //! byte for byte. The examples are built by `cargo test -p mail-mime`
-//! (with `--test examples` alone, add `--examples`).
+//! (with `--test examples` alone, run `cargo build -p mail-mime --examples` first).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,7 +25,7 @@ fn example_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p mail-mime` (or add `--examples`)",
+        "{} is not built: `cargo test -p mail-mime` builds the examples; `--test examples` alone does not (`cargo build -p mail-mime --examples` first)",
         path.display()
     );
     path

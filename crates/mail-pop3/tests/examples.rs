@@ -1,7 +1,7 @@
 //! Runs `examples/download.rs` against the real Dovecot from
 //! `scripts/servers`, as a newcomer would, and compares the files it wrote
 //! with the messages in the mailbox. The example is built by `cargo test -p
-//! mail-pop3` (with `--test examples` alone, add `--examples`).
+//! mail-pop3` (with `--test examples` alone, run `cargo build -p mail-pop3 --examples` first).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,7 +25,7 @@ fn example_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p mail-pop3` (or add `--examples`)",
+        "{} is not built: `cargo test -p mail-pop3` builds the examples; `--test examples` alone does not (`cargo build -p mail-pop3 --examples` first)",
         path.display()
     );
     path

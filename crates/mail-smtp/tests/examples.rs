@@ -27,7 +27,7 @@ fn example_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p mail-smtp` (or add `--examples`)",
+        "{} is not built: `cargo test -p mail-smtp` builds the examples; `--test examples` alone does not (`cargo build -p mail-smtp --examples` first)",
         path.display()
     );
     path

@@ -1,6 +1,6 @@
 //! Runs `examples/greeting.rs` against the real Dovecot and Postfix from
 //! `scripts/servers`. The example is built by `cargo test -p mail-wire`
-//! (with `--test examples` alone, add `--examples`).
+//! (with `--test examples` alone, run `cargo build -p mail-wire --examples` first).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -24,7 +24,7 @@ fn example_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p mail-wire` (or add `--examples`)",
+        "{} is not built: `cargo test -p mail-wire` builds the examples; `--test examples` alone does not (`cargo build -p mail-wire --examples` first)",
         path.display()
     );
     path
