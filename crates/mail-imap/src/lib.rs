@@ -110,3 +110,8 @@ pub use response::{
     Untagged,
 };
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};
+
+/// The README (the crate's registry page), whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
