@@ -1,7 +1,7 @@
 //! Runs `examples/send_attachment.rs` against the real Postfix + Dovecot
 //! from `scripts/servers`, as a newcomer would, and checks the message that
 //! arrived. The example is built by `cargo test -p mail-smtp` (with
-//! `--test examples` alone, add `--examples`).
+//! `--test examples` alone, run `cargo build -p mail-smtp --examples` first).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
