@@ -114,3 +114,8 @@ pub use response::{
 };
 pub use sans_io::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};
+
+/// The README (the crate's registry page), whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -102,3 +102,8 @@ pub use header::HeaderField;
 pub use mailbox::Mailbox;
 pub use parsed::ParsedMessage;
 pub use part::{Part, PartKind, PartReader, TransferEncoding};
+
+/// The README (the crate's registry page), whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

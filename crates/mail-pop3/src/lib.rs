@@ -109,3 +109,8 @@ pub use response::{
     Capabilities, Greeting, ListEntry, ListingLine, MsgNum, Reply, Stat, Status, Uidl,
 };
 pub use session::{MessageSink, Session};
+
+/// The README (the crate's registry page), whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

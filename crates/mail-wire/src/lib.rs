@@ -67,3 +67,8 @@ pub use error::Error;
 pub use net::{Encrypted, NetStream, Security, Server, TlsConfig};
 pub use secret::Secret;
 pub use transcript::{escape_for_display, excerpt, Direction, Line, Recording, Transcript, MASK};
+
+/// The README (the crate's registry page), whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
