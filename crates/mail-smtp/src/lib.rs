@@ -121,6 +121,7 @@
 mod capabilities;
 mod client;
 pub mod command;
+pub mod core;
 pub mod dot;
 mod envelope;
 mod error;
