@@ -13,11 +13,12 @@ use mail_wire::{
     Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript,
 };
 
-use crate::command::{BodyType, Command, MailParams, RcptParams};
+use crate::command::Command;
+use crate::core::{Prepared, ReplyReader};
 use crate::dot::BodyEncoder;
 use crate::envelope::{Envelope, MailOptions};
-use crate::error::{EncodeError, Error};
-use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
+use crate::error::Error;
+use crate::reply::{Reply, ReplyCode, DEFAULT_MAX_REPLY_LINES};
 use crate::Capabilities;
 
 /// Longest reply line accepted by default; RFC 5321 §4.5.3.1.5 allows 512
@@ -165,7 +166,9 @@ pub struct Client<S> {
     show_data: bool,
     /// With `show_data`: the start of a content line not yet shown.
     content_line: Vec<u8>,
-    parser: ReplyParser,
+    /// Reply lines go through the core's reader, one line at a time.
+    reader: ReplyReader,
+    line: Vec<u8>,
     authenticated: Option<Mechanism>,
     /// Set when a body could not be finished on the wire, or a reply could
     /// not be read whole: the session is unusable.
@@ -212,7 +215,8 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             chunking: options.chunking,
             show_data: options.show_data,
             content_line: Vec::new(),
-            parser: ReplyParser::new(options.max_reply_lines),
+            reader: ReplyReader::new(options.max_line, options.max_reply_lines),
+            line: Vec::new(),
             authenticated: None,
             broken: false,
         };
@@ -328,7 +332,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     fn read_reply_inner(&mut self) -> Result<Reply, Error> {
         loop {
             let line = self.conn.read_line()?;
-            if let Some(reply) = self.parser.push_line(line)? {
+            self.line.clear();
+            self.line.extend_from_slice(line);
+            self.line.extend_from_slice(b"\r\n");
+            if let (_, Some(reply)) = self.reader.feed(&self.line)? {
                 return Ok(reply);
             }
         }
@@ -581,57 +588,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// Decides MAIL and RCPT parameters against the capabilities and encodes
     /// every envelope line, so nothing is sent when any of it is invalid.
     fn prepare(&self, envelope: &Envelope, size: Option<u64>) -> Result<Prepared, Error> {
-        if envelope.recipients.is_empty() {
-            return Err(Error::Invalid(EncodeError::Empty {
-                what: "recipient list",
-            }));
-        }
-        let caps = &self.caps;
-        let mut params = MailParams::default();
-        if envelope.needs_smtputf8() {
-            if !caps.smtputf8() {
-                return Err(Error::Unsupported("SMTPUTF8"));
-            }
-            params.smtputf8 = true;
-        }
-        if envelope.options.eight_bit_mime {
-            if !caps.eight_bit_mime() {
-                return Err(Error::Unsupported("8BITMIME"));
-            }
-            params.body = Some(BodyType::EightBitMime);
-        }
-        if let Some(limit) = caps.size() {
-            if let (Some(size), Some(limit)) = (size, limit) {
-                if size > limit {
-                    return Err(Error::TooLarge { size, limit });
-                }
-            }
-            params.size = size;
-        }
-        let mut rcpt_params = RcptParams::default();
-        let mut orcpt = false;
-        if let Some(dsn) = &envelope.options.dsn {
-            if !caps.dsn() {
-                return Err(Error::Unsupported("DSN"));
-            }
-            params.ret = dsn.ret.map(|r| r.value());
-            params.envid = dsn.envid.clone();
-            rcpt_params.notify = dsn.notify.map(|n| n.value());
-            orcpt = dsn.orcpt;
-        }
-        let mut mail = Vec::with_capacity(64);
-        Command::MailFrom(&envelope.from, &params).encode(&mut mail)?;
-        let mut rcpts = Vec::with_capacity(envelope.recipients.len());
-        for rcpt in &envelope.recipients {
-            let mut line = Vec::with_capacity(64);
-            let mut p = rcpt_params.clone();
-            if orcpt {
-                p.orcpt = Some(rcpt.clone());
-            }
-            Command::RcptTo(rcpt, &p).encode(&mut line)?;
-            rcpts.push(line);
-        }
-        Ok(Prepared { mail, rcpts })
+        Prepared::new(&self.caps, envelope, size)
     }
 
     fn use_pipelining(&self) -> bool {
@@ -1191,13 +1148,6 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             }
         }
     }
-}
-
-/// The envelope lines of one message, encoded and checked.
-#[derive(Debug)]
-struct Prepared {
-    mail: Vec<u8>,
-    rcpts: Vec<Vec<u8>>,
 }
 
 enum EnvelopeOutcome {
