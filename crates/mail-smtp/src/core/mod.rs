@@ -808,8 +808,9 @@ impl Smtp {
     }
 
     fn release_or_hold(&mut self, held: Held) {
-        // AUTH continuations answer the reply just read: never held.
-        let pipelined = self.pipelining() && expect_may_pipeline(held.expect);
+        let pipelined = self.pipelining()
+            && expect_may_pipeline(held.expect)
+            && self.pending.iter().all(|&e| expect_may_pipeline(e));
         if self.held.is_empty() && (self.pending.is_empty() || pipelined) {
             self.release(held);
         } else {
@@ -824,16 +825,17 @@ impl Smtp {
     }
 }
 
-/// RFC 2920 §3.1: EHLO, STARTTLS, AUTH, DATA's end and QUIT end a group;
-/// the commands that may go behind unanswered ones are these.
+/// RFC 2920 §3.1: EHLO, STARTTLS, AUTH and QUIT end a group, so nothing
+/// goes behind them, nor behind the `.` of a discarded message; anything
+/// else may go behind unanswered commands (message content included).
 fn expect_may_pipeline(expect: Expect) -> bool {
     matches!(
         expect,
         Expect::Mail
             | Expect::Rcpt
             | Expect::Data
+            | Expect::DataEnd
             | Expect::Bdat { .. }
-            | Expect::Quit
             | Expect::Other(_)
     )
 }
