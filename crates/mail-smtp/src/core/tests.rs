@@ -418,3 +418,73 @@ fn debug_output_hides_queued_secrets() {
         "{shown}"
     );
 }
+
+/// As [`session_react`], but a call the core refuses (a message before
+/// its envelope was accepted, say) is skipped: refusing is its job here.
+fn react_ignoring_refusals(smtp: &mut Smtp, event: &Event) {
+    let _ = match event {
+        Event::Greeting(_) => smtp.ehlo("client.example"),
+        Event::Hello(_) => {
+            let envelope = Envelope::new("a@example", ["b@example", "x@example", "c@example"]);
+            smtp.send_envelope(&envelope, None, true)
+        }
+        Event::Envelope(_) => smtp
+            .data(b"Subject: t\n\n.hidden\n")
+            .and_then(|()| smtp.data_end().map(drop)),
+        Event::Message(_) => smtp.command(&Command::Quit),
+        _ => Ok(()),
+    };
+}
+
+/// A session's events and output from `input` cut at `cuts`, or the
+/// error's text.
+fn outcome(input: &[u8], cuts: &[usize]) -> Result<(Vec<Event>, Vec<u8>), String> {
+    let mut smtp = Smtp::new(64, 8);
+    let mut events = Vec::new();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
+        let piece = input.get(start..end.max(start)).unwrap_or_default();
+        start = end.max(start);
+        let (more, more_out) =
+            run(&mut smtp, piece, react_ignoring_refusals).map_err(|err| err.to_string())?;
+        events.extend(more);
+        out.extend(more_out);
+    }
+    Ok((events, out))
+}
+
+#[test]
+fn mangled_sessions_never_panic_and_do_not_depend_on_chunking() {
+    let clean = session_input();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..400 {
+        let mut input = clean.clone();
+        for _ in 0..(next() % 6) {
+            let at = (next() as usize) % input.len();
+            match next() % 4 {
+                0 => input[at] = next() as u8,
+                1 => {
+                    input.remove(at);
+                }
+                2 => input.insert(at, b"\r\n-x 5"[(next() % 6) as usize]),
+                _ => input
+                    .splice(at..at, std::iter::repeat_n(b'2', 70))
+                    .for_each(drop),
+            }
+        }
+        let whole = outcome(&input, &[]);
+        let mut cuts = vec![
+            (next() as usize) % (input.len() + 1),
+            (next() as usize) % (input.len() + 1),
+        ];
+        cuts.sort_unstable();
+        assert_eq!(outcome(&input, &cuts), whole, "cuts {cuts:?} of {input:?}");
+    }
+}
