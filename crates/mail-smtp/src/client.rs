@@ -8,16 +8,16 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use mail_wire::sasl::{self, Mechanism};
+use mail_wire::sasl::Mechanism;
 use mail_wire::{
-    Connection, Direction, Limits, Line, NetStream, Secret, Security, Server, TlsConfig, Transcript,
+    Connection, Direction, Limits, NetStream, Secret, Security, Server, TlsConfig, Transcript,
 };
 
-use crate::command::{BodyType, Command, MailParams, RcptParams};
-use crate::dot::BodyEncoder;
+use crate::command::Command;
+use crate::core::{EnvelopeReplies, Event, Prepared, ReplyReader, Smtp};
 use crate::envelope::{Envelope, MailOptions};
-use crate::error::{EncodeError, Error};
-use crate::reply::{Reply, ReplyCode, ReplyParser, DEFAULT_MAX_REPLY_LINES};
+use crate::error::Error;
+use crate::reply::{Reply, ReplyCode, DEFAULT_MAX_REPLY_LINES};
 use crate::Capabilities;
 
 /// Longest reply line accepted by default; RFC 5321 §4.5.3.1.5 allows 512
@@ -153,20 +153,24 @@ fn queue_id_in(line: &str) -> Option<&str> {
 /// A connected SMTP session. Capabilities are checked at run time; AUTH,
 /// MAIL and the rest return [`Error::Unsupported`] when the server lacks
 /// what they need.
+///
+/// A thin driver over the sans-I/O [`Smtp`](crate::core::Smtp): it moves
+/// bytes, shows them in the transcript and maps the core's events to results.
 pub struct Client<S> {
     conn: Connection<S>,
+    core: Smtp,
     greeting: Reply,
-    caps: Capabilities,
     helo_name: String,
     tls: bool,
     allow_plaintext_auth: bool,
-    pipelining: bool,
     chunking: bool,
     show_data: bool,
     /// With `show_data`: the start of a content line not yet shown.
     content_line: Vec<u8>,
-    parser: ReplyParser,
-    authenticated: Option<Mechanism>,
+    /// Replies to lines written by hand through [`Client::connection`].
+    reader: ReplyReader,
+    /// One received line with its CRLF, as fed to the core.
+    line: Vec<u8>,
     /// Set when a body could not be finished on the wire, or a reply could
     /// not be read whole: the session is unusable.
     broken: bool,
@@ -176,9 +180,9 @@ impl<S> std::fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("greeting", &self.greeting)
-            .field("capabilities", &self.caps)
+            .field("capabilities", self.core.capabilities())
             .field("tls", &self.tls)
-            .field("authenticated", &self.authenticated)
+            .field("authenticated", &self.core.authenticated())
             .finish_non_exhaustive()
     }
 }
@@ -201,31 +205,29 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         });
         // Check the HELO name before a byte is read or sent.
         Command::Ehlo(&options.helo_name).encode(&mut Vec::new())?;
+        let mut core = Smtp::new(options.max_line, options.max_reply_lines);
+        core.set_pipelining(options.pipelining);
         let mut client = Client {
             conn,
+            core,
             greeting: Reply::new(ReplyCode::SERVICE_READY, Vec::new()),
-            caps: Capabilities::default(),
             helo_name: options.helo_name,
             tls: false,
             allow_plaintext_auth: options.allow_plaintext_auth,
-            pipelining: options.pipelining,
             chunking: options.chunking,
             show_data: options.show_data,
             content_line: Vec::new(),
-            parser: ReplyParser::new(options.max_reply_lines),
-            authenticated: None,
+            reader: ReplyReader::new(options.max_line, options.max_reply_lines),
+            line: Vec::new(),
             broken: false,
         };
-        let greeting = client.read_reply()?;
+        let greeting = into_reply(client.next_event()?);
         if greeting.code() != ReplyCode::SERVICE_READY {
             if greeting.code().is_permanent() {
                 // RFC 5321 §3.1: after a 554 greeting the client SHOULD send
                 // QUIT; the answer changes nothing.
-                let quit = client
-                    .queue(&Command::Quit)
-                    .and_then(|()| client.conn.flush().map_err(Error::from));
-                if quit.is_ok() {
-                    let _ = client.read_reply();
+                if client.core.command(&Command::Quit).is_ok() {
+                    let _ = client.next_event();
                 }
             }
             return Err(Error::Rejected {
@@ -252,7 +254,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     /// What the last EHLO offered (empty after a HELO fallback).
     pub fn capabilities(&self) -> &Capabilities {
-        &self.caps
+        self.core.capabilities()
     }
 
     /// True when the session runs over TLS.
@@ -262,7 +264,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     /// The mechanism that authenticated this session, if any.
     pub fn authenticated(&self) -> Option<Mechanism> {
-        self.authenticated
+        self.core.authenticated()
     }
 
     /// The connection, e.g. to change its transcript.
@@ -276,39 +278,17 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// # Errors
     /// [`Error::Rejected`] when HELO is refused as well, or EHLO with 4yz.
     pub fn ehlo(&mut self) -> Result<&Capabilities, Error> {
-        let helo_name = std::mem::take(&mut self.helo_name);
-        let result = self.ehlo_with(&helo_name);
-        self.helo_name = helo_name;
-        result?;
-        Ok(&self.caps)
+        self.check_usable()?;
+        self.core.ehlo(&self.helo_name)?;
+        match self.next_event()? {
+            Event::Hello(_) => Ok(self.core.capabilities()),
+            Event::Reply { command, reply } => Err(Error::Rejected { command, reply }),
+            other => Err(unexpected("EHLO", other)),
+        }
     }
 
-    fn ehlo_with(&mut self, helo_name: &str) -> Result<(), Error> {
-        self.caps = Capabilities::default();
-        let reply = self.command(&Command::Ehlo(helo_name))?;
-        if reply.is_positive() {
-            self.caps = Capabilities::from_ehlo(&reply);
-            return Ok(());
-        }
-        if !reply.code().is_permanent() {
-            return Err(Error::Rejected {
-                command: "EHLO",
-                reply,
-            });
-        }
-        log::debug!("EHLO refused ({}), trying HELO", reply.code());
-        let reply = self.command(&Command::Helo(helo_name))?;
-        if !reply.is_positive() {
-            return Err(Error::Rejected {
-                command: "HELO",
-                reply,
-            });
-        }
-        self.caps = Capabilities::helo_only(&reply);
-        Ok(())
-    }
-
-    /// Reads one complete reply.
+    /// Reads one complete reply to a line written by hand through
+    /// [`Client::connection`] (the session's own commands go through the core).
     ///
     /// # Errors
     /// [`Error::Protocol`] for a malformed reply, wire errors (a line over
@@ -327,11 +307,55 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
 
     fn read_reply_inner(&mut self) -> Result<Reply, Error> {
         loop {
-            let line = self.conn.read_line()?;
-            if let Some(reply) = self.parser.push_line(line)? {
+            self.read_line()?;
+            if let (_, Some(reply)) = self.reader.feed(&self.line)? {
                 return Ok(reply);
             }
         }
+    }
+
+    /// Reads one line into `self.line`, CRLF restored.
+    fn read_line(&mut self) -> Result<(), Error> {
+        let line = self.conn.read_line()?;
+        self.line.clear();
+        self.line.extend_from_slice(line);
+        self.line.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Writes what the core queued (its command lines to the transcript as
+    /// the core shows them, secrets masked), sends it, and reads until the
+    /// core has an event; the core's own answers (HELO fallback, AUTH
+    /// steps, commands held without PIPELINING) go out on the way.
+    ///
+    /// After an error the client refuses further commands ([`Error::Broken`]).
+    fn next_event(&mut self) -> Result<Event, Error> {
+        let result = self.next_event_inner();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn next_event_inner(&mut self) -> Result<Event, Error> {
+        loop {
+            self.write_out()?;
+            self.conn.flush()?;
+            self.read_line()?;
+            if let (_, Some(event)) = self.core.feed(&self.line)? {
+                return Ok(event);
+            }
+        }
+    }
+
+    /// Queues the core's output on the connection (not flushed).
+    fn write_out(&mut self) -> Result<(), Error> {
+        for shown in self.core.take_shown() {
+            self.conn.note(Direction::Client, &shown);
+        }
+        let out = self.core.take_output();
+        self.conn.write_raw(&out)?;
+        Ok(())
     }
 
     fn check_usable(&self) -> Result<(), Error> {
@@ -341,20 +365,11 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         Ok(())
     }
 
-    /// Encodes and queues one command (not flushed).
-    fn queue(&mut self, command: &Command<'_>) -> Result<(), Error> {
-        self.check_usable()?;
-        let mut line = Vec::with_capacity(64);
-        command.encode(&mut line)?;
-        self.conn.queue(Line::public(&line))?;
-        Ok(())
-    }
-
     /// Sends one command and reads its reply, whatever the code.
     fn command(&mut self, command: &Command<'_>) -> Result<Reply, Error> {
-        self.queue(command)?;
-        self.conn.flush()?;
-        self.read_reply()
+        self.check_usable()?;
+        self.core.command(command)?;
+        Ok(into_reply(self.next_event()?))
     }
 
     /// Sends a command that must succeed with 2yz.
@@ -368,6 +383,18 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                 reply,
             })
         }
+    }
+
+    /// Sends a line typed at a console (its secret part masked in the
+    /// transcript) and reads the reply.
+    pub(crate) fn typed_line(
+        &mut self,
+        public: &str,
+        secret: Option<&Secret>,
+    ) -> Result<Reply, Error> {
+        self.check_usable()?;
+        self.core.raw_line(public, secret)?;
+        Ok(into_reply(self.next_event()?))
     }
 
     /// `STARTTLS` (RFC 3207) with the handshake done by `upgrade` (a
@@ -385,29 +412,31 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if self.tls {
             return Err(Error::Wire(mail_wire::Error::AlreadyTls));
         }
-        if !self.caps.starttls() {
+        if !self.core.capabilities().starttls() {
             return Err(Error::Unsupported("STARTTLS"));
         }
-        let reply = self.command(&Command::StartTls)?;
-        if reply.code() != ReplyCode::SERVICE_READY {
-            return Err(Error::Rejected {
-                command: "STARTTLS",
-                reply,
-            });
+        self.core.starttls()?;
+        match self.next_event()? {
+            Event::TlsReady(_) => {}
+            Event::Reply { reply, .. } => {
+                return Err(Error::Rejected {
+                    command: "STARTTLS",
+                    reply,
+                })
+            }
+            other => return Err(unexpected("STARTTLS", other)),
         }
-        let buffered = self.conn.buffered().len();
-        if buffered > 0 {
+        // The core refuses any byte that came after the go-ahead.
+        if let Err(err) = self.core.feed(self.conn.buffered()) {
             self.broken = true;
-            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
-                bytes: buffered,
-            }));
+            return Err(err);
         }
         if let Err(err) = upgrade(&mut self.conn) {
             self.broken = true;
             return Err(Error::Wire(err));
         }
         self.tls = true;
-        self.caps = Capabilities::default();
+        self.core.tls_started();
         self.ehlo()?;
         Ok(())
     }
@@ -430,8 +459,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         if !self.tls && !self.allow_plaintext_auth {
             return Err(Error::PlaintextAuth);
         }
-        let offered = self.caps.auth_mechanisms();
-        if !self.caps.has("AUTH") {
+        let caps = self.core.capabilities();
+        let offered = caps.auth_mechanisms();
+        if !caps.has("AUTH") {
             return Err(Error::Unsupported("AUTH"));
         }
         let mechanism = match mechanism {
@@ -440,88 +470,18 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             None => Mechanism::best(&offered, self.tls)
                 .ok_or(Error::Unsupported("AUTH PLAIN, LOGIN or CRAM-MD5"))?,
         };
-        let reply = match mechanism {
-            Mechanism::Plain => {
-                let response = sasl::plain(user, secret)?;
-                self.send_secret(b"AUTH PLAIN ", &response)?
+        self.core.auth(mechanism, user, secret)?;
+        match self.next_event()? {
+            Event::Authenticated { .. } => {
+                log::debug!("authenticated with {mechanism}");
+                Ok(mechanism)
             }
-            Mechanism::XOAuth2 => {
-                let response = sasl::xoauth2(user, secret)?;
-                let reply = self.send_secret(b"AUTH XOAUTH2 ", &response)?;
-                if reply.code() == ReplyCode::AUTH_CHALLENGE {
-                    // The server's JSON error comes as a challenge; an empty
-                    // line asks for the final reply (Google's XOAUTH2 notes).
-                    self.conn.send(Line::public(b""))?;
-                    self.read_reply()?
-                } else {
-                    reply
-                }
-            }
-            Mechanism::Login => {
-                let reply = self.command_raw(b"AUTH LOGIN")?;
-                let reply = self.challenge_step(mechanism, reply, &sasl::login_step(user))?;
-                self.challenge_step(mechanism, reply, &sasl::login_step(secret.expose()))?
-            }
-            Mechanism::CramMd5 => {
-                let reply = self.command_raw(b"AUTH CRAM-MD5")?;
-                if reply.code() != ReplyCode::AUTH_CHALLENGE {
-                    return Err(auth_failure(mechanism, reply));
-                }
-                let challenge = reply.lines().first().cloned().unwrap_or_default();
-                match sasl::cram_md5(user, secret, &challenge) {
-                    Ok(response) => self.send_secret(b"", &response)?,
-                    Err(_) => {
-                        // Not base64: cancel the exchange (RFC 4954 §4).
-                        self.cancel_auth()?;
-                        return Err(Error::UnexpectedReply {
-                            command: "AUTH",
-                            reply,
-                        });
-                    }
-                }
-            }
-        };
-        if reply.code() == ReplyCode::AUTH_OK {
-            log::debug!("authenticated with {mechanism}");
-            self.authenticated = Some(mechanism);
-            Ok(mechanism)
-        } else {
-            if reply.code() == ReplyCode::AUTH_CHALLENGE {
-                // The server wants more than the mechanism has to say.
-                self.cancel_auth()?;
-            }
-            Err(auth_failure(mechanism, reply))
+            Event::AuthCancelled { challenge, .. } => Err(Error::UnexpectedReply {
+                command: "AUTH",
+                reply: challenge,
+            }),
+            other => Err(auth_failure(mechanism, into_reply(other))),
         }
-    }
-
-    /// Sends `*` to cancel an exchange the client cannot go on with, and
-    /// reads the server's answer (501 by RFC 4954 §4).
-    fn cancel_auth(&mut self) -> Result<(), Error> {
-        self.conn.send(Line::public(b"*"))?;
-        self.read_reply().map(drop)
-    }
-
-    fn command_raw(&mut self, line: &[u8]) -> Result<Reply, Error> {
-        self.conn.send(Line::public(line))?;
-        self.read_reply()
-    }
-
-    fn send_secret(&mut self, public: &[u8], secret: &Secret) -> Result<Reply, Error> {
-        self.conn.send(Line::with_secret(public, secret))?;
-        self.read_reply()
-    }
-
-    /// Answers a 334 challenge with `response`; anything else ends the exchange.
-    fn challenge_step(
-        &mut self,
-        mechanism: Mechanism,
-        reply: Reply,
-        response: &Secret,
-    ) -> Result<Reply, Error> {
-        if reply.code() != ReplyCode::AUTH_CHALLENGE {
-            return Err(auth_failure(mechanism, reply));
-        }
-        self.send_secret(b"", response)
     }
 
     /// `RSET`: aborts the current transaction (RFC 5321 §4.1.1.5).
@@ -581,65 +541,15 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// Decides MAIL and RCPT parameters against the capabilities and encodes
     /// every envelope line, so nothing is sent when any of it is invalid.
     fn prepare(&self, envelope: &Envelope, size: Option<u64>) -> Result<Prepared, Error> {
-        if envelope.recipients.is_empty() {
-            return Err(Error::Invalid(EncodeError::Empty {
-                what: "recipient list",
-            }));
-        }
-        let caps = &self.caps;
-        let mut params = MailParams::default();
-        if envelope.needs_smtputf8() {
-            if !caps.smtputf8() {
-                return Err(Error::Unsupported("SMTPUTF8"));
-            }
-            params.smtputf8 = true;
-        }
-        if envelope.options.eight_bit_mime {
-            if !caps.eight_bit_mime() {
-                return Err(Error::Unsupported("8BITMIME"));
-            }
-            params.body = Some(BodyType::EightBitMime);
-        }
-        if let Some(limit) = caps.size() {
-            if let (Some(size), Some(limit)) = (size, limit) {
-                if size > limit {
-                    return Err(Error::TooLarge { size, limit });
-                }
-            }
-            params.size = size;
-        }
-        let mut rcpt_params = RcptParams::default();
-        let mut orcpt = false;
-        if let Some(dsn) = &envelope.options.dsn {
-            if !caps.dsn() {
-                return Err(Error::Unsupported("DSN"));
-            }
-            params.ret = dsn.ret.map(|r| r.value());
-            params.envid = dsn.envid.clone();
-            rcpt_params.notify = dsn.notify.map(|n| n.value());
-            orcpt = dsn.orcpt;
-        }
-        let mut mail = Vec::with_capacity(64);
-        Command::MailFrom(&envelope.from, &params).encode(&mut mail)?;
-        let mut rcpts = Vec::with_capacity(envelope.recipients.len());
-        for rcpt in &envelope.recipients {
-            let mut line = Vec::with_capacity(64);
-            let mut p = rcpt_params.clone();
-            if orcpt {
-                p.orcpt = Some(rcpt.clone());
-            }
-            Command::RcptTo(rcpt, &p).encode(&mut line)?;
-            rcpts.push(line);
-        }
-        Ok(Prepared { mail, rcpts })
+        Prepared::new(self.core.capabilities(), envelope, size)
     }
 
     fn use_pipelining(&self) -> bool {
-        self.pipelining && self.caps.pipelining()
+        self.core.pipelining()
     }
 
     fn use_chunking(&self) -> bool {
-        self.chunking && self.caps.chunking()
+        self.chunking && self.core.capabilities().chunking()
     }
 
     /// Sends one message: MAIL FROM (with SIZE, BODY=8BITMIME, SMTPUTF8 and
@@ -671,24 +581,26 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         self.check_usable()?;
         let prepared = self.prepare(envelope, size)?;
         if self.use_chunking() {
-            self.send_bdat(envelope, &prepared, body)
+            return self.send_bdat(envelope, &prepared, body);
+        }
+        self.core.envelope(&prepared, true)?;
+        let recipients = match self.envelope_outcome(envelope)? {
+            EnvelopeOutcome::Go(recipients) => recipients,
+            EnvelopeOutcome::Failed(err) => return Err(err),
+        };
+        let size = self.stream_data(body)?;
+        let reply = into_reply(self.next_event()?);
+        if reply.is_positive() {
+            Ok(Delivery {
+                recipients,
+                reply,
+                size,
+            })
         } else {
-            let recipients = self.envelope_with_data(envelope, &prepared)?;
-            let size = self.stream_data(body)?;
-            self.conn.flush()?;
-            let reply = self.read_reply()?;
-            if reply.is_positive() {
-                Ok(Delivery {
-                    recipients,
-                    reply,
-                    size,
-                })
-            } else {
-                Err(Error::Rejected {
-                    command: "DATA",
-                    reply,
-                })
-            }
+            Err(Error::Rejected {
+                command: "DATA",
+                reply,
+            })
         }
     }
 
@@ -762,12 +674,9 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                 match slot.take() {
                     Some(Ok(p)) => {
                         if rset_first {
-                            client.queue(&Command::Rset)?;
+                            client.core.command(&Command::Rset)?;
                         }
-                        client.queue_envelope(&p)?;
-                        if !chunking {
-                            client.queue(&Command::Data)?;
-                        }
+                        client.core.envelope(&p, !chunking)?;
                         return Ok(Some((i, rset_first)));
                     }
                     Some(Err(err)) => out.push_back(Err(err)),
@@ -777,16 +686,14 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             Ok(None)
         };
         // Invariant: when `in_flight` is Some((i, rset)), message i's
-        // envelope (behind an RSET when `rset`) is sent and its replies unread.
+        // envelope (behind an RSET when `rset`) is queued and its replies unread.
         let mut in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
         results.extend(pending_results.drain(..));
-        self.conn.flush()?;
-        let mut wire = Vec::new();
         let mut open_after_failure = false;
         while let Some((i, rset)) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
             if rset {
-                let reply = self.read_reply()?;
+                let reply = into_reply(self.next_event()?);
                 if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
                     return Err(Error::Rejected {
                         command: "RSET",
@@ -795,30 +702,20 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                 }
             }
             open_after_failure = false;
-            match self.read_envelope_replies(envelope, !chunking)? {
+            match self.envelope_outcome(envelope)? {
                 EnvelopeOutcome::Go(recipients) => {
-                    wire.clear();
-                    let mut encoder = if chunking {
-                        BodyEncoder::bdat()
-                    } else {
-                        BodyEncoder::data()
-                    };
-                    encoder.push(body, &mut wire);
-                    encoder.finish(&mut wire);
                     if chunking {
-                        self.queue(&Command::Bdat {
-                            size: wire.len() as u64,
-                            last: true,
-                        })?;
-                        self.write_content(&wire)?;
-                        self.end_content(wire.len() as u64, false);
+                        let size = self.core.bdat(body, true)?;
+                        self.write_chunk(size)?;
                     } else {
+                        self.core.data(body)?;
+                        self.core.data_end()?;
+                        let wire = self.core.take_output();
                         self.write_content(&wire)?;
                         self.end_content(body.len() as u64, true);
                     }
                     in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
-                    self.conn.flush()?;
-                    let reply = self.read_reply()?;
+                    let reply = into_reply(self.next_event()?);
                     if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
                         return Err(Error::Rejected { command, reply });
                     }
@@ -838,11 +735,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
                     results.extend(pending_results.drain(..));
                 }
                 EnvelopeOutcome::Failed(err) => {
-                    // `read_envelope_replies` has reset the transaction.
+                    // `envelope_outcome` has reset the transaction.
                     results.push(Err(err));
                     in_flight = queue_next(self, &mut next, &mut pending_results, false)?;
                     results.extend(pending_results.drain(..));
-                    self.conn.flush()?;
                 }
             }
         }
@@ -852,129 +748,53 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         Ok(results)
     }
 
-    fn queue_envelope(&mut self, prepared: &Prepared) -> Result<(), Error> {
-        self.check_usable()?;
-        self.conn.queue(Line::public(&prepared.mail))?;
-        for rcpt in &prepared.rcpts {
-            self.conn.queue(Line::public(rcpt))?;
-        }
-        Ok(())
-    }
-
-    /// MAIL, RCPT... and DATA, pipelined when offered, up to the 354.
-    fn envelope_with_data(
-        &mut self,
-        envelope: &Envelope,
-        prepared: &Prepared,
-    ) -> Result<Vec<RecipientReply>, Error> {
-        if self.use_pipelining() {
-            self.queue_envelope(prepared)?;
-            self.queue(&Command::Data)?;
-            self.conn.flush()?;
-            match self.read_envelope_replies(envelope, true)? {
-                EnvelopeOutcome::Go(recipients) => Ok(recipients),
-                EnvelopeOutcome::Failed(err) => Err(err),
-            }
-        } else {
-            let recipients = self.envelope_one_by_one(envelope, prepared)?;
-            let reply = self.command(&Command::Data)?;
-            if reply.code() != ReplyCode::START_DATA {
-                self.reset_after_failure(&reply)?;
-                return Err(data_refused(reply));
-            }
-            Ok(recipients)
-        }
-    }
-
-    /// MAIL and each RCPT, waiting for each reply (no PIPELINING).
-    fn envelope_one_by_one(
-        &mut self,
-        envelope: &Envelope,
-        prepared: &Prepared,
-    ) -> Result<Vec<RecipientReply>, Error> {
-        self.conn.send(Line::public(&prepared.mail))?;
-        let reply = self.read_reply()?;
-        if !reply.is_positive() {
-            return Err(Error::Rejected {
-                command: "MAIL",
-                reply,
-            });
-        }
-        let mut recipients = Vec::with_capacity(prepared.rcpts.len());
-        for (line, address) in prepared.rcpts.iter().zip(&envelope.recipients) {
-            self.conn.send(Line::public(line))?;
-            let reply = self.read_reply()?;
-            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected {
-                    command: "RCPT",
-                    reply,
-                });
-            }
-            recipients.push(RecipientReply {
-                address: address.clone(),
-                reply,
-            });
-        }
-        if !recipients.iter().any(RecipientReply::is_accepted) {
-            self.reset_quietly()?;
-            return Err(all_rejected(recipients));
-        }
-        Ok(recipients)
-    }
-
-    /// Reads the replies to a pipelined MAIL, RCPT... and (when `data`) DATA,
-    /// each matched to its command in order (RFC 2920 §3.1). Leaves the
-    /// session ready for the next transaction when the message cannot go.
-    fn read_envelope_replies(
-        &mut self,
-        envelope: &Envelope,
-        data: bool,
-    ) -> Result<EnvelopeOutcome, Error> {
-        let mail = self.read_reply()?;
-        if mail.code() == ReplyCode::SERVICE_UNAVAILABLE {
+    /// Reads the replies to an envelope group the core matched to MAIL,
+    /// each RCPT and DATA (RFC 2920 §3.1). Leaves the session ready for
+    /// the next transaction when the message cannot go; a 421 is the
+    /// session's error.
+    fn envelope_outcome(&mut self, envelope: &Envelope) -> Result<EnvelopeOutcome, Error> {
+        let replies = match self.next_event()? {
+            Event::Envelope(replies) => replies,
+            other => return Err(unexpected("MAIL", other)),
+        };
+        let go = replies.can_send_data();
+        let EnvelopeReplies {
+            mail,
+            recipients,
+            data,
+        } = replies;
+        let closing = |reply: &Reply| reply.code() == ReplyCode::SERVICE_UNAVAILABLE;
+        if closing(&mail) {
             return Err(Error::Rejected {
                 command: "MAIL",
                 reply: mail,
             });
         }
-        let mut recipients = Vec::with_capacity(envelope.recipients.len());
-        for address in &envelope.recipients {
-            let reply = self.read_reply()?;
-            if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-                return Err(Error::Rejected {
-                    command: "RCPT",
-                    reply,
-                });
-            }
-            recipients.push(RecipientReply {
-                address: address.clone(),
-                reply,
+        if let Some(reply) = recipients.iter().find(|r| closing(r)) {
+            return Err(Error::Rejected {
+                command: "RCPT",
+                reply: reply.clone(),
             });
         }
-        if !data {
-            let outcome = self.judge_envelope(mail, recipients, None);
-            self.reset_if_open(&outcome)?;
-            return Ok(outcome);
-        }
-        let data_reply = self.read_reply()?;
-        if data_reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
+        if let Some(reply) = data.as_ref().filter(|r| closing(r)) {
             return Err(Error::Rejected {
                 command: "DATA",
-                reply: data_reply,
+                reply: reply.clone(),
             });
         }
-        let go = data_reply.code() == ReplyCode::START_DATA;
-        let usable = mail.is_positive() && recipients.iter().any(RecipientReply::is_accepted);
-        if go && !usable {
-            // RFC 2920 §3.1: a server should refuse DATA then; if it did not,
-            // send an empty message's terminator and reset, sending no body.
-            self.conn.send(Line::public(b"."))?;
-            let _ = self.read_reply()?;
-        }
-        if go && usable {
+        let recipients: Vec<RecipientReply> = envelope
+            .recipients
+            .iter()
+            .zip(recipients)
+            .map(|(address, reply)| RecipientReply {
+                address: address.clone(),
+                reply,
+            })
+            .collect();
+        if go {
             return Ok(EnvelopeOutcome::Go(recipients));
         }
-        let outcome = self.judge_envelope(mail, recipients, Some(data_reply));
+        let outcome = judge_envelope(mail, recipients, data);
         self.reset_if_open(&outcome)?;
         Ok(outcome)
     }
@@ -1005,46 +825,10 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         }
     }
 
-    /// The error for a transaction that cannot carry the message.
-    fn judge_envelope(
-        &self,
-        mail: Reply,
-        recipients: Vec<RecipientReply>,
-        data: Option<Reply>,
-    ) -> EnvelopeOutcome {
-        if !mail.is_positive() {
-            return EnvelopeOutcome::Failed(Error::Rejected {
-                command: "MAIL",
-                reply: mail,
-            });
-        }
-        if !recipients.iter().any(RecipientReply::is_accepted) {
-            return EnvelopeOutcome::Failed(all_rejected(recipients));
-        }
-        match data {
-            Some(reply) if reply.code() != ReplyCode::START_DATA => {
-                EnvelopeOutcome::Failed(data_refused(reply))
-            }
-            _ => EnvelopeOutcome::Go(recipients),
-        }
-    }
-
-    fn reset_after_failure(&mut self, reply: &Reply) -> Result<(), Error> {
-        if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
-            return Err(Error::Rejected {
-                command: "DATA",
-                reply: reply.clone(),
-            });
-        }
-        self.reset_quietly()
-    }
-
-    /// Streams the body after a 354, dot-stuffed, with the terminator;
-    /// returns the bytes read from `body`.
+    /// Streams the body after a 354 through the core (dot-stuffed, with
+    /// the terminator); returns the bytes read from `body`.
     fn stream_data(&mut self, body: &mut dyn Read) -> Result<u64, Error> {
-        let mut encoder = BodyEncoder::data();
         let mut input = vec![0u8; BODY_CHUNK];
-        let mut wire = Vec::with_capacity(BODY_CHUNK + BODY_CHUNK / 8);
         loop {
             let n = match read_some(body, &mut input) {
                 Ok(n) => n,
@@ -1058,14 +842,30 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
             if n == 0 {
                 break;
             }
-            encoder.push(input.get(..n).unwrap_or_default(), &mut wire);
+            self.core.data(input.get(..n).unwrap_or_default())?;
+            let wire = self.core.take_output();
             self.write_content(&wire)?;
-            wire.clear();
         }
-        encoder.finish(&mut wire);
+        let size = self.core.data_end()?;
+        let wire = self.core.take_output();
         self.write_content(&wire)?;
-        self.end_content(encoder.input_bytes(), true);
-        Ok(encoder.input_bytes())
+        self.end_content(size, true);
+        Ok(size)
+    }
+
+    /// Writes the BDAT command and chunk of `size` bytes the core queued.
+    fn write_chunk(&mut self, size: u64) -> Result<(), Error> {
+        for shown in self.core.take_shown() {
+            self.conn.note(Direction::Client, &shown);
+        }
+        let out = self.core.take_output();
+        let header = out
+            .len()
+            .saturating_sub(usize::try_from(size).unwrap_or(usize::MAX));
+        self.conn.write_raw(out.get(..header).unwrap_or_default())?;
+        self.write_content(out.get(header..).unwrap_or_default())?;
+        self.end_content(size, false);
+        Ok(())
     }
 
     /// Writes message content (already stuffed or chunked); with
@@ -1121,68 +921,55 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
         body: &mut dyn Read,
     ) -> Result<Delivery, Error> {
         let pipelining = self.use_pipelining();
-        let mut encoder = BodyEncoder::bdat();
         let mut input = vec![0u8; BODY_CHUNK];
-        let mut wire = Vec::with_capacity(BODY_CHUNK + BODY_CHUNK / 8);
         // Read the first chunk before anything is sent, so a failing body
         // leaves the session clean.
-        let mut last =
-            fill_chunk(body, &mut input, &mut encoder, &mut wire).map_err(Error::Body)?;
-        let recipients = if pipelining {
-            self.queue_envelope(prepared)?;
-            self.conn.flush()?;
-            match self.read_envelope_replies(envelope, false)? {
-                EnvelopeOutcome::Go(recipients) => recipients,
-                EnvelopeOutcome::Failed(err) => return Err(err),
-            }
-        } else {
-            self.envelope_one_by_one(envelope, prepared)?
+        let (mut filled, mut last) = fill_chunk(body, &mut input).map_err(Error::Body)?;
+        self.core.envelope(prepared, false)?;
+        let recipients = match self.envelope_outcome(envelope)? {
+            EnvelopeOutcome::Go(recipients) => recipients,
+            EnvelopeOutcome::Failed(err) => return Err(err),
         };
+        let mut size = 0u64;
         let mut outstanding = 0usize;
         loop {
-            self.queue(&Command::Bdat {
-                size: wire.len() as u64,
-                last,
-            })?;
-            self.write_content(&wire)?;
-            self.end_content(wire.len() as u64, false);
+            let chunk = self
+                .core
+                .bdat(input.get(..filled).unwrap_or_default(), last)?;
+            size += filled as u64;
+            self.write_chunk(chunk)?;
             outstanding += 1;
             let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
-            if must_read(outstanding) {
-                self.conn.flush()?;
-                while outstanding > 0 && must_read(outstanding) {
-                    let reply = self.read_reply()?;
-                    outstanding -= 1;
-                    if !reply.is_positive() {
-                        // Drain the replies of chunks already sent, then reset:
-                        // the state after a refused BDAT is indeterminate.
-                        for _ in 0..outstanding {
-                            let _ = self.read_reply()?;
-                        }
-                        if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
-                            self.reset_quietly()?;
-                        }
-                        return Err(Error::Rejected {
-                            command: "BDAT",
-                            reply,
-                        });
+            while outstanding > 0 && must_read(outstanding) {
+                let reply = into_reply(self.next_event()?);
+                outstanding -= 1;
+                if !reply.is_positive() {
+                    // Drain the replies of chunks already sent, then reset:
+                    // the state after a refused BDAT is indeterminate.
+                    for _ in 0..outstanding {
+                        let _ = self.next_event()?;
                     }
-                    if outstanding == 0 && last {
-                        return Ok(Delivery {
-                            recipients,
-                            reply,
-                            size: encoder.input_bytes(),
-                        });
+                    if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
+                        self.reset_quietly()?;
                     }
+                    return Err(Error::Rejected {
+                        command: "BDAT",
+                        reply,
+                    });
+                }
+                if outstanding == 0 && last {
+                    return Ok(Delivery {
+                        recipients,
+                        reply,
+                        size,
+                    });
                 }
             }
-            wire.clear();
-            match fill_chunk(body, &mut input, &mut encoder, &mut wire) {
-                Ok(is_last) => last = is_last,
+            match fill_chunk(body, &mut input) {
+                Ok((n, is_last)) => (filled, last) = (n, is_last),
                 Err(err) => {
-                    self.conn.flush()?;
                     for _ in 0..outstanding {
-                        let _ = self.read_reply()?;
+                        let _ = self.next_event()?;
                     }
                     // RSET discards the chunks sent so far (RFC 3030 §2).
                     self.reset_quietly()?;
@@ -1193,11 +980,51 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     }
 }
 
-/// The envelope lines of one message, encoded and checked.
-#[derive(Debug)]
-struct Prepared {
-    mail: Vec<u8>,
-    rcpts: Vec<Vec<u8>>,
+/// The reply an event carries (the MAIL reply of an envelope group).
+fn into_reply(event: Event) -> Reply {
+    match event {
+        Event::Greeting(reply)
+        | Event::Hello(reply)
+        | Event::TlsReady(reply)
+        | Event::Authenticated { reply, .. }
+        | Event::AuthCancelled { reply, .. }
+        | Event::Message(reply)
+        | Event::Reply { reply, .. } => reply,
+        Event::Envelope(replies) => replies.mail,
+        // `Event` is non-exhaustive; every variant is listed above.
+        #[allow(unreachable_patterns)]
+        _ => Reply::new(ReplyCode::OK, Vec::new()),
+    }
+}
+
+fn unexpected(command: &'static str, event: Event) -> Error {
+    Error::UnexpectedReply {
+        command,
+        reply: into_reply(event),
+    }
+}
+
+/// The error for a transaction that cannot carry the message.
+fn judge_envelope(
+    mail: Reply,
+    recipients: Vec<RecipientReply>,
+    data: Option<Reply>,
+) -> EnvelopeOutcome {
+    if !mail.is_positive() {
+        return EnvelopeOutcome::Failed(Error::Rejected {
+            command: "MAIL",
+            reply: mail,
+        });
+    }
+    if !recipients.iter().any(RecipientReply::is_accepted) {
+        return EnvelopeOutcome::Failed(all_rejected(recipients));
+    }
+    match data {
+        Some(reply) if reply.code() != ReplyCode::START_DATA => {
+            EnvelopeOutcome::Failed(data_refused(reply))
+        }
+        _ => EnvelopeOutcome::Go(recipients),
+    }
 }
 
 enum EnvelopeOutcome {
@@ -1284,26 +1111,18 @@ fn read_some(body: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     }
 }
 
-/// Reads up to a full chunk, encodes it into `wire`; returns true at EOF
-/// (the encoder is finished then).
-fn fill_chunk(
-    body: &mut dyn Read,
-    input: &mut [u8],
-    encoder: &mut BodyEncoder,
-    wire: &mut Vec<u8>,
-) -> std::io::Result<bool> {
+/// Reads up to a full chunk into `input`; returns the bytes read and
+/// true at EOF.
+fn fill_chunk(body: &mut dyn Read, input: &mut [u8]) -> std::io::Result<(usize, bool)> {
     let mut filled = 0;
     while filled < input.len() {
         let n = read_some(body, input.get_mut(filled..).unwrap_or_default())?;
         if n == 0 {
-            encoder.push(input.get(..filled).unwrap_or_default(), wire);
-            encoder.finish(wire);
-            return Ok(true);
+            return Ok((filled, true));
         }
         filled += n;
     }
-    encoder.push(input.get(..filled).unwrap_or_default(), wire);
-    Ok(false)
+    Ok((filled, false))
 }
 
 impl Client<NetStream> {

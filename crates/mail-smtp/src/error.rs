@@ -26,6 +26,11 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
     },
+    /// Reply bytes arrived while no command was waiting for one.
+    Unsolicited {
+        /// The start of the bytes, escaped.
+        excerpt: String,
+    },
 }
 
 impl fmt::Display for ParseError {
@@ -41,6 +46,9 @@ impl fmt::Display for ParseError {
                 )
             }
             ParseError::TooManyLines { limit } => write!(f, "a reply had more than {limit} lines"),
+            ParseError::Unsolicited { excerpt } => {
+                write!(f, "a reply to no command sent: `{excerpt}`")
+            }
         }
     }
 }
@@ -169,6 +177,10 @@ pub enum Error {
     Broken,
     /// Connecting, TLS, time-outs, limits of the connection layer.
     Wire(mail_wire::Error),
+    /// A call the session's state does not allow (a command between the
+    /// STARTTLS go-ahead and the handshake, message data before 354...);
+    /// nothing was queued.
+    OutOfSequence(&'static str),
 }
 
 impl Error {
@@ -272,6 +284,7 @@ impl fmt::Display for Error {
             }
             Error::Body(err) => write!(f, "cannot read the message body: {err}"),
             Error::Broken => f.write_str("the SMTP session cannot go on after an earlier error"),
+            Error::OutOfSequence(what) => write!(f, "not allowed at this point: {what}"),
             Error::Wire(err) => err.fmt(f),
         }
     }

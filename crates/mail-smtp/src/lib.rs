@@ -11,6 +11,12 @@
 //! Out of scope: building messages (`mail-mime`), queues and retries, and
 //! the server side.
 //!
+//! The protocol itself lives in [`core`]: a sans-I/O state machine fed with
+//! received bytes that hands back bytes to send and typed events (EHLO,
+//! STARTTLS, AUTH steps, pipelined envelope groups with a reply per
+//! recipient, DATA and BDAT). [`Client`] is a blocking driver over it; any
+//! other I/O (async, an event loop) can drive the same core.
+//!
 //! Cargo feature `mx` (off by default): the [`mx`] module delivers straight
 //! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
 //! runtime, which a submission client does not need.
@@ -121,6 +127,7 @@
 mod capabilities;
 mod client;
 pub mod command;
+pub mod core;
 pub mod dot;
 mod envelope;
 mod error;

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use mail_wire::{Line, Secret};
+use mail_wire::Secret;
 
 use crate::{Client, Error, Reply};
 
@@ -15,14 +15,9 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// [`Error::Wire`] with `LineBreak` for CR, LF or NUL; wire and protocol errors.
     pub fn raw_command(&mut self, line: &str) -> Result<Reply, Error> {
+        check_line(line)?;
         let (public, secret) = split_secret(line);
-        match &secret {
-            Some(secret) => self
-                .connection()
-                .send(Line::with_secret(public.as_bytes(), secret))?,
-            None => self.connection().send(Line::public(public.as_bytes()))?,
-        }
-        self.read_reply()
+        self.typed_line(public, secret.as_ref())
     }
 
     /// Sends a line whose whole content is secret (an AUTH continuation
@@ -31,8 +26,16 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// As [`raw_command`](Self::raw_command).
     pub fn raw_secret(&mut self, secret: &Secret) -> Result<Reply, Error> {
-        self.connection().send(Line::with_secret(b"", secret))?;
-        self.read_reply()
+        check_line(secret.expose())?;
+        self.typed_line("", Some(secret))
+    }
+}
+
+/// CR, LF or NUL would end the line early: refused before a byte is sent.
+fn check_line(line: &str) -> Result<(), Error> {
+    match line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        Some(at) => Err(Error::Wire(mail_wire::Error::LineBreak { at })),
+        None => Ok(()),
     }
 }
 

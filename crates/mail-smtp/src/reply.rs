@@ -256,6 +256,11 @@ impl ReplyParser {
         }))
     }
 
+    /// The most lines accepted in one reply.
+    pub fn max_lines(&self) -> usize {
+        self.max_lines
+    }
+
     /// True between the first and the last line of a reply.
     pub fn is_partial(&self) -> bool {
         self.code.is_some()

@@ -281,7 +281,10 @@ fn data_go_ahead_without_recipients_sends_no_body() {
     let err = client
         .send(&bob(), &mut &b"secret body"[..], None)
         .unwrap_err();
-    assert!(matches!(err, Error::AllRecipientsRejected { .. }));
+    assert!(
+        matches!(err, Error::AllRecipientsRejected { .. }),
+        "{err:?}"
+    );
     assert!(!String::from_utf8_lossy(&stream.written()).contains("secret body"));
     stream.assert_done();
 }
