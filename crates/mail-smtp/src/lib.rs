@@ -124,6 +124,8 @@ pub mod command;
 pub mod dot;
 mod envelope;
 mod error;
+#[cfg(feature = "mime")]
+mod message;
 #[cfg(feature = "mx")]
 pub mod mx;
 mod raw;
@@ -134,6 +136,8 @@ pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LI
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
+#[cfg(feature = "mime")]
+pub use message::WithoutBcc;
 pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
 
 /// The README (the crate's registry page), whose example is compiled as a doc test.
