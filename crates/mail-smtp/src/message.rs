@@ -111,6 +111,29 @@ impl<S: Read + Write> Client<S> {
     }
 }
 
+/// Delivers a built message straight to its recipients' MX hosts (features
+/// `mime` and `mx`): [`Envelope::from_message`] gives the sender and the
+/// options, `plans` the routes (from [`Resolver::plan_recipients`] over the
+/// envelope's recipients), and each host gets the content streamed anew.
+///
+/// [`Resolver::plan_recipients`]: crate::mx::Resolver::plan_recipients
+#[cfg(feature = "mx")]
+pub fn deliver_message(
+    plans: &[crate::mx::DomainPlan],
+    message: &Message,
+    options: &mut crate::mx::MxOptions,
+) -> crate::mx::MxReport {
+    let envelope = Envelope::from_message(message);
+    crate::mx::deliver(
+        plans,
+        &envelope.from,
+        &envelope.options,
+        || message.reader(),
+        Some(message.size()),
+        options,
+    )
+}
+
 /// A message stream with every `Bcc:` field (and its continuation lines)
 /// left out of the header section; the body passes through untouched.
 /// The header section is held in memory (at most 256 KiB; a longer one is
