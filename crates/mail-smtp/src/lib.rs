@@ -11,6 +11,16 @@
 //! Out of scope: building messages (`mail-mime`), queues and retries, and
 //! the server side.
 //!
+//! Cargo feature `mime` (on by default): [`Client::send_message`] sends a
+//! built `mail_mime::Message` in one call. [`Envelope::from_message`] takes
+//! `MAIL FROM` from its `Sender:` or `From:` and `RCPT TO` from To, Cc and
+//! Bcc (each address once; Bcc never appears in the header the builder
+//! writes), `SIZE=` is the builder's exact size, and the content is
+//! streamed (attachment files are read chunk by chunk). For messages written
+//! elsewhere, [`Envelope::from_headers`] reads the same fields from a parsed
+//! message and [`WithoutBcc`] drops `Bcc:` from the stream. Turn the feature
+//! off (`default-features = false`) when you build the bytes yourself.
+//!
 //! Cargo feature `mx` (off by default): the [`mx`] module delivers straight
 //! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
 //! runtime, which a submission client does not need.
