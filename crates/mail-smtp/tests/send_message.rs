@@ -148,3 +148,63 @@ fn envelope_of_a_built_message_matches_what_send_message_sends() {
     assert_eq!(envelope.from, "desk@example.test");
     assert_eq!(envelope.recipients, ["c@example.test"]);
 }
+
+/// `--mx`'s path: a built message delivered by `mx::deliver_message` to a
+/// hand-made plan (no DNS) pointing at the test Postfix's port-25 service.
+#[cfg(feature = "mx")]
+#[test]
+fn deliver_message_takes_the_same_envelope_to_an_mx_host() {
+    use mail_smtp::mx::{deliver_message, DomainPlan, MxHost, MxOptions, MxPlan, TlsPolicy};
+
+    let Some(env) = TestEnv::load() else { return };
+    let marker = unique("deliver-message");
+    let message = MessageBuilder::new()
+        .from(Mailbox::parse("alice@example.test").unwrap())
+        .to(Mailbox::parse("bob@example.test").unwrap())
+        .bcc(Mailbox::parse("carol@example.test").unwrap())
+        .subject(marker.as_str())
+        .text("direct")
+        .build()
+        .unwrap();
+    let envelope = Envelope::from_message(&message);
+    let plans = [DomainPlan {
+        domain: "example.test".to_owned(),
+        recipients: envelope.recipients.clone(),
+        plan: Ok(MxPlan::Hosts(vec![MxHost {
+            name: env.var("MAILTEST_TLS_NAME"),
+            preference: Some(10),
+            addrs: Ok(vec![env.var("MAILTEST_HOST").parse().unwrap()]),
+        }])),
+    }];
+    let transcript = Recording::new();
+    let mut options = MxOptions::new("client.example.test");
+    options.port = env.var("MAILTEST_SMTP_PORT").parse().unwrap();
+    options.tls = TlsPolicy::Required;
+    options.tls_config = env.tls();
+    options.timeout = Duration::from_secs(20);
+    let shared = transcript.clone();
+    options.transcript = Some(Box::new(move |_: &str, _| {
+        Some(Box::new(shared.clone()) as Box<dyn mail_wire::Transcript + Send>)
+    }));
+    let report = deliver_message(&plans, &message, &mut options);
+    assert!(report.all_delivered(), "{:?}", transcript.lines());
+    let lines = transcript.lines();
+    assert!(
+        lines.contains(&format!(
+            "C: MAIL FROM:<alice@example.test> SIZE={}",
+            message.size()
+        )),
+        "{lines:?}"
+    );
+    let rcpts: Vec<&String> = lines.iter().filter(|l| l.starts_with("C: RCPT")).collect();
+    assert_eq!(
+        rcpts,
+        [
+            "C: RCPT TO:<bob@example.test>",
+            "C: RCPT TO:<carol@example.test>"
+        ]
+    );
+    let bob = env.wait_for_mail("BOB", &marker, DELIVERY);
+    assert!(!String::from_utf8_lossy(&bob).contains("carol@"));
+    env.wait_for_mail("CAROL", &marker, DELIVERY);
+}
