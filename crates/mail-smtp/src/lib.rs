@@ -140,15 +140,17 @@ mod message;
 pub mod mx;
 mod raw;
 pub mod reply;
+#[cfg(feature = "mime")]
+mod without_bcc;
 
 pub use capabilities::Capabilities;
 pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
-#[cfg(feature = "mime")]
-pub use message::WithoutBcc;
 pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
+#[cfg(feature = "mime")]
+pub use without_bcc::WithoutBcc;
 
 /// The README (the crate's registry page), whose example is compiled as a doc test.
 #[cfg(doctest)]
