@@ -9,7 +9,7 @@ use std::io::Write;
 use mail_cli::{CliError, Endpoint};
 use mail_mime::{Mailbox, Message};
 use mail_smtp::command::{BodyType, Command, MailParams, RcptParams};
-use mail_smtp::Mechanism;
+use mail_smtp::{Envelope, Mechanism};
 use mail_wire::Security;
 
 use crate::args::Args;
@@ -151,15 +151,20 @@ fn pipelining_line(args: &Args) -> String {
 
 /// The MAIL and RCPT lines as the client would encode them, Bcc marked.
 fn envelope(args: &Args, message: &Message) -> Result<String, CliError> {
+    // The same envelope `Client::send_message` would send.
+    let envelope = Envelope::from_message(message);
     let params = MailParams {
         size: Some(message.size()),
-        body: (!message.is_7bit()).then_some(BodyType::EightBitMime),
-        smtputf8: message.needs_smtputf8(),
+        body: envelope
+            .options
+            .eight_bit_mime
+            .then_some(BodyType::EightBitMime),
+        smtputf8: envelope.needs_smtputf8(),
         ..MailParams::default()
     };
     let mut text = String::from("Envelope:\n");
     let mut line = Vec::new();
-    Command::MailFrom(message.envelope_from(), &params)
+    Command::MailFrom(&envelope.from, &params)
         .encode(&mut line)
         .map_err(|err| CliError::usage(format!("invalid sender: {err}")))?;
     text.push_str(&format!(
@@ -173,12 +178,12 @@ fn envelope(args: &Args, message: &Message) -> Result<String, CliError> {
         .flatten()
         .map(|m| m.address().to_owned())
         .collect();
-    for rcpt in message.recipients() {
+    for rcpt in &envelope.recipients {
         line.clear();
-        Command::RcptTo(&rcpt, &RcptParams::default())
+        Command::RcptTo(rcpt, &RcptParams::default())
             .encode(&mut line)
             .map_err(|err| CliError::usage(format!("invalid recipient: {err}")))?;
-        let bcc = if visible.contains(&rcpt) {
+        let bcc = if visible.contains(rcpt) {
             ""
         } else {
             "   (Bcc: in the envelope only)"

@@ -9,8 +9,8 @@ mod mx;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mail_cli::{exit, login, AuthArg, CliError, Protocol};
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_cli::{exit, local_host_name, login, AuthArg, CliError, Protocol};
+use mail_smtp::{Client, ClientOptions};
 use mail_wire::Security;
 
 use crate::args::Args;
@@ -90,15 +90,7 @@ fn run(args: Args) -> Result<(), CliError> {
         );
     }
 
-    let mut envelope = Envelope::new(message.envelope_from(), message.recipients());
-    envelope.options.smtputf8 = message.needs_smtputf8();
-    envelope.options.eight_bit_mime = !message.is_7bit();
-    let mut body = message
-        .reader()
-        .map_err(|err| CliError::usage(format!("cannot read the message: {err}")))?;
-    let delivery = client
-        .send(&envelope, &mut body, Some(message.size()))
-        .map_err(smtp_error)?;
+    let delivery = client.send_message(&message).map_err(smtp_error)?;
     // The message is accepted; a failed QUIT cannot lose it any more.
     if let Err(err) = client.quit() {
         log::warn!("QUIT failed after the message was accepted: {err}");
@@ -166,19 +158,4 @@ fn smtp_error(err: mail_smtp::Error) -> CliError {
         _ => exit::REJECTED,
     };
     CliError::new(code, err.to_string())
-}
-
-/// This machine's name for EHLO, or `localhost` when it is not a usable domain.
-fn local_host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|name| name.trim().to_owned())
-        .filter(|name| {
-            !name.is_empty()
-                && name.len() < 256
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        })
-        .unwrap_or_else(|| "localhost".to_owned())
 }

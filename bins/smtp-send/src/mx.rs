@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use mail_cli::{exit, CliError, TlsMode};
 use mail_mime::Message;
-use mail_smtp::mx::{deliver, MxOptions, Outcome, Resolver, TlsPolicy};
-use mail_smtp::MailOptions;
+use mail_smtp::mx::{deliver_message, MxOptions, Outcome, Resolver, TlsPolicy};
+use mail_smtp::Envelope;
 
 use crate::args::Args;
 
@@ -33,7 +33,7 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
     let mut resolver = resolver
         .map_err(|err| CliError::new(exit::CONNECTION, format!("cannot set up DNS: {err}")))?;
     resolver.set_timeout(Duration::from_secs(args.net.timeout.max(1)));
-    let recipients = message.recipients();
+    let recipients = Envelope::from_message(message).recipients;
     let plans = resolver.plan_recipients(&recipients);
     if args.dry_run {
         let tls = match tls {
@@ -60,19 +60,7 @@ pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), 
             net.transcript()
         }));
     }
-    let mail = MailOptions {
-        smtputf8: message.needs_smtputf8(),
-        eight_bit_mime: !message.is_7bit(),
-        dsn: None,
-    };
-    let report = deliver(
-        &plans,
-        message.envelope_from(),
-        &mail,
-        || message.reader(),
-        Some(message.size()),
-        &mut options,
-    );
+    let report = deliver_message(&plans, message, &mut options);
 
     let mut worst = exit::OK;
     for recipient in report.recipients() {

@@ -364,6 +364,119 @@ fn attachment_that_cannot_be_read_is_a_usage_error() {
 }
 
 #[test]
+fn dry_run_envelope_takes_sender_and_each_recipient_once() {
+    let run = smtp_send(&[
+        "hong@example.test",
+        "--host",
+        "HOST",
+        "--to",
+        "Bob <bob@example.test>, carol@example.test",
+        "--cc",
+        "BOB@example.test",
+        "--bcc",
+        "audit@example.test",
+        "--header",
+        "Sender: Desk <desk@example.test>",
+        "--body",
+        "x",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mail: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("MAIL FROM:"))
+        .collect();
+    assert_eq!(mail.len(), 1, "{}", run.stdout);
+    assert!(
+        mail[0].contains("MAIL FROM:<desk@example.test>"),
+        "{}",
+        run.stdout
+    );
+    let rcpts: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("RCPT TO:"))
+        .collect();
+    assert_eq!(
+        rcpts,
+        [
+            "<bob@example.test>",
+            "<carol@example.test>",
+            "<audit@example.test>   (Bcc: in the envelope only)"
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Sender: Desk <desk@example.test>"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bcc_is_delivered_but_not_shown_and_recipients_go_once() {
+    let Some(env) = TestEnv::load() else { return };
+    let (alice, pw) = env.account("ALICE");
+    let bob = env.var("MAILTEST_BOB_USER");
+    let carol = env.var("MAILTEST_CAROL_USER");
+    let marker = unique("bcc");
+    let mut args = vec![alice.clone(), pw.expose().to_owned()];
+    args.extend(server_args(&env, "MAILTEST_SUBMISSION_PORT"));
+    args.extend(
+        [
+            "--to",
+            &bob,
+            "--cc",
+            &bob.to_uppercase(),
+            "--bcc",
+            &carol,
+            "--subject",
+            &marker,
+            "--body",
+            "x",
+        ]
+        .map(String::from),
+    );
+    let run = smtp_send(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let rcpts: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("C: RCPT TO:"))
+        .collect();
+    assert_eq!(
+        rcpts,
+        [
+            format!("C: RCPT TO:<{bob}>"),
+            format!("C: RCPT TO:<{carol}>")
+        ],
+        "{}",
+        run.stdout
+    );
+    for who in ["BOB", "CAROL"] {
+        let raw = env.wait_for_mail(who, &marker, Duration::from_secs(15));
+        assert!(
+            mail_mime::ParsedMessage::parse(&raw).bcc().is_empty(),
+            "{who}"
+        );
+        if who == "BOB" {
+            // Carol's own copy names her in trace fields; Bob's must not.
+            let text = String::from_utf8_lossy(&raw);
+            assert!(!text.contains(carol.as_str()), "{text}");
+        }
+    }
+}
+
+#[test]
 fn korean_subject_dot_lines_and_attachment_arrive_intact() {
     let Some(env) = TestEnv::load() else { return };
     let (alice, pw) = env.account("ALICE");

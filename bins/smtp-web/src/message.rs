@@ -1,33 +1,20 @@
-//! Turning a [`SendRequest`] into an envelope and message bytes with the
-//! mail-mime builder: non-ASCII subjects and display names become RFC 2047
-//! encoded-words, file names RFC 2231 parameters, Bcc stays out of the
-//! header, and uploads are attached from memory (`attach_bytes`), so no
-//! name from a request ever reaches the file system.
+//! Turning a [`SendRequest`] into a message with the mail-mime builder:
+//! non-ASCII subjects and display names become RFC 2047 encoded-words, file
+//! names RFC 2231 parameters, Bcc stays out of the header, and uploads are
+//! attached from memory (`attach_bytes`), so no name from a request ever
+//! reaches the file system. The envelope and the streamed content come from
+//! mail-smtp's `send_message`, the path smtp-send takes too.
 
-use std::io::Read;
-
-use mail_mime::{Mailbox, MessageBuilder};
-use mail_smtp::Envelope;
+use mail_mime::{Mailbox, Message, MessageBuilder};
 
 use crate::compose::SendRequest;
-
-/// A message ready for SMTP.
-#[derive(Debug, Clone)]
-pub struct Built {
-    /// Reverse path and every recipient (To, Cc and Bcc).
-    pub envelope: Envelope,
-    /// The RFC 5322 message, CRLF line ends.
-    pub bytes: Vec<u8>,
-    /// The `Message-ID` written.
-    pub message_id: String,
-}
 
 /// Builds the message.
 ///
 /// # Errors
 /// The builder's sentence when an address, the subject or an attachment
 /// cannot be put into the message.
-pub fn build(request: &SendRequest) -> Result<Built, String> {
+pub fn build(request: &SendRequest) -> Result<Message, String> {
     let mailbox = |text: &str| Mailbox::parse(text).map_err(|err| err.to_string());
     let mut builder = MessageBuilder::new().from(mailbox(&request.from)?);
     for to in &request.to {
@@ -51,20 +38,7 @@ pub fn build(request: &SendRequest) -> Result<Built, String> {
             )
             .map_err(|err| err.to_string())?;
     }
-    let message = builder.build().map_err(|err| err.to_string())?;
-    let mut envelope = Envelope::new(message.envelope_from(), message.recipients());
-    envelope.options.smtputf8 = message.needs_smtputf8();
-    envelope.options.eight_bit_mime = !message.is_7bit();
-    let mut bytes = Vec::with_capacity(usize::try_from(message.size()).unwrap_or(0));
-    message
-        .reader()
-        .and_then(|mut r| r.read_to_end(&mut bytes))
-        .map_err(|err| err.to_string())?;
-    Ok(Built {
-        envelope,
-        bytes,
-        message_id: message.message_id().to_owned(),
-    })
+    builder.build().map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
@@ -72,6 +46,7 @@ mod tests {
     use super::*;
     use crate::compose::{ComposeForm, SendDefaults};
     use crate::form::Upload;
+    use mail_smtp::Envelope;
     use mail_wire::Secret;
     use std::time::Duration;
 
@@ -86,9 +61,14 @@ mod tests {
         .unwrap()
     }
 
-    fn head(bytes: &[u8]) -> String {
-        let text = String::from_utf8(bytes.to_vec()).unwrap();
-        text.split("\r\n\r\n").next().unwrap().to_owned()
+    fn text(message: &Message) -> String {
+        let mut bytes = Vec::new();
+        message.write_to(&mut bytes).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    fn head(message: &Message) -> String {
+        text(message).split("\r\n\r\n").next().unwrap().to_owned()
     }
 
     #[test]
@@ -105,7 +85,8 @@ mod tests {
             ..ComposeForm::default()
         };
         let built = build(&request(form, Vec::new())).unwrap();
-        let head = head(&built.bytes);
+        let head = head(&built);
+        let envelope = Envelope::from_message(&built);
         assert!(head.is_ascii(), "{head}");
         let subject = head.lines().find(|l| l.starts_with("Subject: ")).unwrap();
         assert!(
@@ -118,17 +99,17 @@ mod tests {
             !head.contains("audit@"),
             "Bcc leaked into the header: {head}"
         );
-        assert_eq!(built.envelope.from, "alice@example.test");
+        assert_eq!(envelope.from, "alice@example.test");
         assert_eq!(
-            built.envelope.recipients,
+            envelope.recipients,
             [
                 "bob@example.test",
                 "carol@example.test",
                 "audit@example.test"
             ]
         );
-        assert!(!built.envelope.options.smtputf8 && !built.envelope.options.eight_bit_mime);
-        assert!(built.message_id.starts_with('<'));
+        assert!(!envelope.options.smtputf8 && !envelope.options.eight_bit_mime);
+        assert!(built.message_id().starts_with('<'));
     }
 
     #[test]
@@ -146,7 +127,7 @@ mod tests {
             data: vec![0, 255, 1],
         };
         let built = build(&request(form, vec![upload])).unwrap();
-        let text = String::from_utf8(built.bytes).unwrap();
+        let text = text(&built);
         assert!(text.contains("Content-Type: application/pdf"), "{text}");
         assert!(
             text.contains("filename*=utf-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf")

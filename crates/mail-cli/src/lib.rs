@@ -32,6 +32,7 @@ pub mod download;
 pub mod escaped;
 pub mod exit;
 pub mod help;
+mod host;
 pub mod login;
 mod net_args;
 mod password;
@@ -41,6 +42,7 @@ pub mod show;
 pub mod typo;
 
 pub use exit::{wire_exit_code, CliError};
+pub use host::local_host_name;
 pub use login::AuthArg;
 pub use net_args::{Endpoint, NetArgs, TlsMode};
 pub use password::{password, Password, PASSWORD_ENV, PROMPT_TRIES};

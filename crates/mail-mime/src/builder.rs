@@ -104,6 +104,8 @@ impl MessageBuilder {
     /// [`BuildError::InvalidHeaderName`] for a name outside RFC 5322 `ftext`;
     /// [`BuildError::ReservedHeader`] for fields the builder writes itself
     /// (From, To, Cc, Bcc, Subject, Date, Message-ID, MIME-Version, Content-*).
+    /// A `Sender:` value is a mailbox (checked when the message is built) and
+    /// becomes the envelope sender ([`Message::envelope_from`]).
     pub fn header(mut self, name: &str, value: &str) -> Result<Self, BuildError> {
         if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b) && b != b':') {
             return Err(BuildError::InvalidHeaderName(name.to_string()));
@@ -231,6 +233,12 @@ impl MessageBuilder {
     /// [`BuildError::LineTooLong`] for a word over 998 octets.
     pub fn build(self) -> Result<Message, BuildError> {
         let from = self.from.ok_or(BuildError::MissingFrom)?;
+        let sender = self
+            .headers
+            .iter()
+            .rfind(|(name, _)| name.eq_ignore_ascii_case("sender"))
+            .map(|(_, value)| Mailbox::parse(value))
+            .transpose()?;
         let message_id = match self.message_id {
             Some(id) => check_message_id(&id)?,
             None => generate_message_id(&from),
@@ -257,7 +265,13 @@ impl MessageBuilder {
         }
         fold_header("Message-ID", &message_id, "message id", &mut head)?;
         for (name, value) in &self.headers {
-            fold_header(name, &unstructured(value), "header value", &mut head)?;
+            if name.eq_ignore_ascii_case("sender") {
+                // An address field: encoded-words only in the display name.
+                let mailbox = Mailbox::parse(value)?;
+                fold_header(name, &mailbox.to_header(), "sender", &mut head)?;
+            } else {
+                fold_header(name, &unstructured(value), "header value", &mut head)?;
+            }
         }
         head.extend_from_slice(b"MIME-Version: 1.0\r\n");
 
@@ -357,12 +371,17 @@ impl MessageBuilder {
                 recipients.push(m.address().to_string());
             }
         }
-        let needs_smtputf8 = !from.address().is_ascii() || recipients.iter().any(|r| !r.is_ascii());
+        // The agent that sends (RFC 5322 §3.6.2) receives the bounces: MAIL FROM.
+        let envelope_from = match sender {
+            Some(sender) => sender.address().to_string(),
+            None => from.address().to_string(),
+        };
+        let needs_smtputf8 = !envelope_from.is_ascii() || recipients.iter().any(|r| !r.is_ascii());
         Ok(Message {
             segments: Arc::new(segments),
             size,
             message_id,
-            envelope_from: from.address().to_string(),
+            envelope_from,
             recipients,
             needs_smtputf8,
             is_7bit,
@@ -542,7 +561,8 @@ impl Message {
         &self.message_id
     }
 
-    /// The sender's address for `MAIL FROM` (no display name, no brackets).
+    /// The address for `MAIL FROM` (no display name, no brackets): the
+    /// `Sender:` field's when one was added with `header()`, else `From:`'s.
     pub fn envelope_from(&self) -> &str {
         &self.envelope_from
     }
@@ -781,6 +801,28 @@ mod tests {
         assert_eq!(msg.message_id(), "<fixed@example.com>");
         assert_eq!(msg.envelope_from(), "hong@example.com");
         assert_well_formed(&bytes);
+    }
+
+    #[test]
+    fn sender_field_is_the_envelope_sender() {
+        let msg = base().build().unwrap();
+        assert_eq!(msg.envelope_from(), "hong@example.com");
+        let msg = base()
+            .header("Sender", "비서 <secretary@example.com>")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(msg.envelope_from(), "secretary@example.com");
+        let text = String::from_utf8(bytes_of(&msg)).unwrap();
+        assert!(
+            text.contains("\r\nSender: =?utf-8?B?67mE7ISc?= <secretary@example.com>\r\n"),
+            "{text}"
+        );
+        let bad = base().header("Sender", "not an address").unwrap().build();
+        assert!(
+            matches!(bad, Err(BuildError::InvalidAddress { .. })),
+            "{bad:?}"
+        );
     }
 
     #[test]

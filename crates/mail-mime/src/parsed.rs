@@ -73,6 +73,17 @@ impl<'a> ParsedMessage<'a> {
         self.addresses("cc")
     }
 
+    /// The `Bcc:` mailboxes, groups flattened (a message as submitted may
+    /// carry them; one as delivered should not).
+    pub fn bcc(&self) -> Vec<Mailbox> {
+        self.addresses("bcc")
+    }
+
+    /// The `Sender:` mailbox, when the message has one (RFC 5322 §3.6.2).
+    pub fn sender(&self) -> Option<Mailbox> {
+        self.addresses("sender").into_iter().next()
+    }
+
     /// The `Date:`, RFC 5322 or an obsolete form; `None` when unreadable.
     pub fn date(&self) -> Option<DateTime> {
         self.header("date").and_then(|d| date::parse(&d))

@@ -1,6 +1,7 @@
 //! Sends one message with a file attached: the message is built with
-//! `mail-mime`, the envelope comes from its headers, and the body is
-//! streamed from the builder (the attachment is never held in memory).
+//! `mail-mime` and sent in one call (`Client::send_message`, feature `mime`,
+//! on by default): the envelope comes from its address fields, and the body
+//! is streamed from the builder (the attachment is never held in memory).
 //!
 //! ```text
 //! MAIL_PASSWORD=app-password cargo run -p mail-smtp --example send_attachment -- \
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 
 use common::{print_error, Account};
 use mail_mime::{Mailbox, MessageBuilder};
-use mail_smtp::{Client, ClientOptions, Envelope, MailOptions};
+use mail_smtp::{Client, ClientOptions};
 
 const USAGE: &str =
     "usage: send_attachment [--host H --port P --user U ...] FROM TO FILE [SUBJECT]";
@@ -58,15 +59,6 @@ fn send(
         .attach_path(file)?
         .build()?;
 
-    // The envelope: the sender and every To/Cc/Bcc address (Bcc is not in
-    // the headers the builder writes).
-    let mut envelope = Envelope::new(message.envelope_from(), message.recipients());
-    envelope.options = MailOptions {
-        smtputf8: message.needs_smtputf8(),
-        eight_bit_mime: !message.is_7bit(),
-        ..MailOptions::default()
-    };
-
     let mut client = Client::connect(
         &account.server,
         account.security,
@@ -74,7 +66,9 @@ fn send(
         ClientOptions::default(),
     )?;
     client.auth(&account.user, &account.password, None)?;
-    let delivery = client.send(&envelope, &mut message.reader()?, Some(message.size()))?;
+    // MAIL FROM from Sender/From, RCPT TO for every To, Cc and Bcc address
+    // (Bcc is never in the header the builder writes), SIZE exact.
+    let delivery = client.send_message(&message)?;
     for recipient in delivery.rejected() {
         // A reply prints with control characters escaped.
         println!("refused: {}", recipient.reply);

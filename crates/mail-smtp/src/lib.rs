@@ -16,6 +16,15 @@
 //! STARTTLS, AUTH steps, pipelined envelope groups with a reply per
 //! recipient, DATA and BDAT). [`Client`] is a blocking driver over it; any
 //! other I/O (async, an event loop) can drive the same core.
+//! Cargo feature `mime` (on by default): [`Client::send_message`] sends a
+//! built `mail_mime::Message` in one call. [`Envelope::from_message`] takes
+//! `MAIL FROM` from its `Sender:` or `From:` and `RCPT TO` from To, Cc and
+//! Bcc (each address once; Bcc never appears in the header the builder
+//! writes), `SIZE=` is the builder's exact size, and the content is
+//! streamed (attachment files are read chunk by chunk). For messages written
+//! elsewhere, [`Envelope::from_headers`] reads the same fields from a parsed
+//! message and [`WithoutBcc`] drops `Bcc:` from the stream. Turn the feature
+//! off (`default-features = false`) when you build the bytes yourself.
 //!
 //! Cargo feature `mx` (off by default): the [`mx`] module delivers straight
 //! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
@@ -131,10 +140,14 @@ pub mod core;
 pub mod dot;
 mod envelope;
 mod error;
+#[cfg(feature = "mime")]
+mod message;
 #[cfg(feature = "mx")]
 pub mod mx;
 mod raw;
 pub mod reply;
+#[cfg(feature = "mime")]
+mod without_bcc;
 
 pub use capabilities::Capabilities;
 pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
@@ -142,6 +155,8 @@ pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
 pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
+#[cfg(feature = "mime")]
+pub use without_bcc::WithoutBcc;
 
 /// The README (the crate's registry page), whose example is compiled as a doc test.
 #[cfg(doctest)]

@@ -67,6 +67,8 @@ mod plan;
 mod report;
 mod resolve;
 
+#[cfg(feature = "mime")]
+pub use crate::message::deliver_message;
 pub use deliver::{deliver, MxOptions, TlsPolicy, TranscriptFactory};
 pub use plan::{DomainPlan, MxHost, MxPlan};
 pub use report::{Attempt, DomainReport, Failure, MxReport, Outcome, RecipientReport, TlsUse};
