@@ -1,0 +1,227 @@
+//! Running the programs under test: one process with a clean environment,
+//! against a loopback server that misbehaves on purpose, against a provider
+//! transcript, or against a real server as one of its accounts.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{LineServer, ScriptedStream, TestEnv, HOSTILE};
+
+/// What a finished program left behind.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The exit code, `None` when a signal ended it.
+    pub code: Option<i32>,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+    /// Wall time from start to exit.
+    pub elapsed: Duration,
+}
+
+impl Ran {
+    /// stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Runs `bin` with `args` and `env` on top of this process's environment
+/// without `MAIL_PASSWORD` and `RUST_LOG` (so nothing outside the test
+/// decides what it sees), stdin closed; waits for it to exit.
+pub fn run_program(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
+    let started = Instant::now();
+    let out = Command::new(bin)
+        .args(args)
+        .env_remove("MAIL_PASSWORD")
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {bin}: {err}"));
+    Ran {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The password [`run_on_loopback`] gives; no output may show it.
+pub const LOOPBACK_PASSWORD: &str = "pw-not-shown";
+
+/// The verbosity levels a program's output is checked at: `-q`, default, `-v`.
+pub const LEVELS: [&[&str]; 3] = [&["-q"], &[], &["-v"]];
+
+/// The exit-code lines every program's `--help` ends with.
+pub const EXIT_CODE_LINES: [&str; 6] = [
+    "0  ok",
+    "2  usage",
+    "3  connection",
+    "4  authentication",
+    "5  a command rejected",
+    "6  the server broke",
+];
+
+/// `text` followed by [`HOSTILE`] and CRLF: one reply line that tries to
+/// drive the terminal.
+pub fn hostile_line(text: &str) -> Vec<u8> {
+    let mut line = text.as_bytes().to_vec();
+    line.extend_from_slice(HOSTILE);
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
+/// Runs `bin` as `bob@example.test` against `server` on 127.0.0.1 without
+/// TLS (10 s time limit, password [`LOOPBACK_PASSWORD`]), then `args`.
+pub fn run_on_loopback(bin: &str, server: &LineServer, args: &[&str]) -> Ran {
+    let port = server.port().to_string();
+    let mut all = vec![
+        "bob@example.test",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "none",
+        "--timeout",
+        "10",
+    ];
+    all.extend_from_slice(args);
+    run_program(bin, &all, &[("MAIL_PASSWORD", LOOPBACK_PASSWORD)])
+}
+
+/// [`run_on_loopback`] once per [`LEVELS`] entry, each against a fresh
+/// `server()` that is waited for; the level comes back with each run.
+pub fn run_at_every_level(
+    bin: &str,
+    server: impl Fn() -> LineServer,
+    args: &[&str],
+) -> Vec<(&'static [&'static str], Ran)> {
+    LEVELS
+        .iter()
+        .map(|level| {
+            let server = server();
+            let mut all = level.to_vec();
+            all.extend_from_slice(args);
+            let ran = run_on_loopback(bin, &server, &all);
+            server.lines();
+            (*level, ran)
+        })
+        .collect()
+}
+
+/// `bin --help`, checked to succeed and to show `in_order` in that order,
+/// then every [`EXIT_CODE_LINES`] entry; returns the help text.
+pub fn assert_help_in_order(bin: &str, in_order: &[&str]) -> String {
+    let ran = run_program(bin, &["--help"], &[]);
+    let help = ran.stdout_text();
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr_text());
+    let mut from = 0;
+    for part in in_order {
+        let at = help[from..]
+            .find(part)
+            .unwrap_or_else(|| panic!("{part:?} missing or out of order:\n{help}"));
+        from += at + part.len();
+    }
+    for code in EXIT_CODE_LINES {
+        assert!(help.contains(code), "{code} missing:\n{help}");
+    }
+    help
+}
+
+/// The password [`replay_provider`] gives on the command line.
+pub const PROVIDER_PASSWORD: &str = "app-pass 0123";
+
+/// Runs `bin` for the account of `fixtures/providers/<file>` against that
+/// transcript (after `rewrite`, for what the program composes itself) on a
+/// loopback socket without TLS: `ACCOUNT PASSWORD --host 127.0.0.1 --port P
+/// --tls none`, then `args`. Checks the whole script was played and the
+/// password never reached the output; returns the exit code (-1 for a
+/// signal) and stdout followed by stderr.
+pub fn replay_provider(
+    bin: &str,
+    file: &str,
+    rewrite: impl FnOnce(&str) -> String,
+    args: &[&str],
+) -> (i32, String) {
+    let path = format!(
+        "{}/../../fixtures/providers/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let script = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let account = script
+        .lines()
+        .find_map(|l| l.strip_prefix("# account: "))
+        .unwrap_or_else(|| panic!("{file}: no `# account:` line"))
+        .trim()
+        .to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = ScriptedStream::from_transcript(&rewrite(&script)).serve_on(listener);
+    let mut all = vec![
+        account.as_str(),
+        PROVIDER_PASSWORD,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "none",
+    ];
+    all.extend_from_slice(args);
+    let ran = run_program(bin, &all, &[]);
+    let output = format!("{}{}", ran.stdout_text(), ran.stderr_text());
+    let name = bin.rsplit('/').next().unwrap_or(bin);
+    match server.join() {
+        Ok(script) => script.assert_done(),
+        Err(_) => panic!("{file}: {name} did not send what the provider expects:\n{output}"),
+    }
+    assert!(
+        !output.contains(PROVIDER_PASSWORD),
+        "{file}: the password reached the output:\n{output}"
+    );
+    (ran.code.unwrap_or(-1), output)
+}
+
+impl TestEnv {
+    /// Runs `bin` as account `who` (its password in `MAIL_PASSWORD`) against
+    /// `host` on the port in `port_var` with `--tls mode`, then `args`;
+    /// checks the password reached neither stdout nor stderr.
+    pub fn run_as(
+        &self,
+        bin: &str,
+        who: &str,
+        host: &str,
+        port_var: &str,
+        mode: &str,
+        args: &[&str],
+    ) -> Ran {
+        let (user, pass) = self.account(who);
+        let port = self.var(port_var);
+        let mut all = vec![
+            user.as_str(),
+            "--host",
+            host,
+            "--port",
+            &port,
+            "--tls",
+            mode,
+        ];
+        all.extend_from_slice(args);
+        let ran = run_program(bin, &all, &[("MAIL_PASSWORD", pass.expose())]);
+        assert!(
+            !ran.stdout_text().contains(pass.expose())
+                && !ran.stderr_text().contains(pass.expose()),
+            "the password reached the output"
+        );
+        ran
+    }
+}
