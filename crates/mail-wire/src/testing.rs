@@ -49,7 +49,7 @@ pub use programs::{
     run_program, Ran, EXIT_CODE_LINES, LEVELS, LOOPBACK_PASSWORD, PROVIDER_PASSWORD,
 };
 mod terminal;
-pub use terminal::{tmux_available, Tmux};
+pub use terminal::{tmux_available, wrong_then_right_password, Tmux};
 
 #[derive(Debug, Clone)]
 enum Step {

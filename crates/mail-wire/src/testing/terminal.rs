@@ -150,3 +150,21 @@ impl Drop for Tmux {
         let _ = self.command().arg("kill-server").output();
     }
 }
+
+/// Types a wrong password at the first `prompt`, then `right` at the
+/// second, and waits for the shell's `EXIT=` line; checks the program asked
+/// again (`try again (2 of 3)`), exited 0 and showed neither password.
+/// Returns the screen at the second prompt and the final screen.
+pub fn wrong_then_right_password(tmux: &Tmux, prompt: &str, right: &str) -> (String, String) {
+    const WRONG: &str = "not-the-password";
+    let screens = tmux.answer_prompts(prompt, &[WRONG, right]);
+    let second = screens.last().cloned().unwrap_or_default();
+    assert!(second.contains("try again (2 of 3)"), "{second}");
+    let last = tmux.wait_for("EXIT=");
+    assert!(last.contains("EXIT=0"), "{last}");
+    assert!(
+        !last.contains(right) && !last.contains(WRONG),
+        "a password is on the screen"
+    );
+    (second, last)
+}
