@@ -63,7 +63,9 @@ impl Tmux {
         for pair in &pairs {
             args.extend(["-e", pair]);
         }
-        args.extend(["sh", "-c", command]);
+        // One argument: tmux runs it with its default shell, which (unlike
+        // a plain `sh -c`) outlives a Ctrl-C the program itself handles.
+        args.push(command);
         let out = tmux.command().args(&args).output().unwrap();
         assert!(
             out.status.success(),
