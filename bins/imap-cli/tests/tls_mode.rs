@@ -8,9 +8,7 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
-use mail_wire::testing::{Ran, TestEnv};
+use mail_wire::testing::{assert_found_tls_mode, Ran, TestEnv};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imap-cli");
 
@@ -30,36 +28,24 @@ fn noop(env: &TestEnv, port_var: &str, mode: &str) -> Ran {
 #[test]
 fn issue_12_starttls_on_the_imaps_port_goes_on_with_implicit_tls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = noop(&env, "MAILTEST_IMAPS_PORT", "starttls");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) =
+        assert_found_tls_mode(&noop(&env, "MAILTEST_IMAPS_PORT", "starttls"), "implicit");
     assert!(
         stdout.contains("NOOP") && stdout.contains(" OK "),
         "{stdout}"
     );
     assert!(!stdout.contains("STARTTLS\n"), "{stdout}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("imap-cli: ") && stderr.contains("--tls implicit"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.starts_with("imap-cli: "), "{stderr}");
 }
 
 #[test]
 fn issue_12_implicit_tls_on_the_imap_port_goes_on_with_starttls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = noop(&env, "MAILTEST_IMAP_PORT", "implicit");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) =
+        assert_found_tls_mode(&noop(&env, "MAILTEST_IMAP_PORT", "implicit"), "starttls");
     assert!(
         stdout.contains("STARTTLS") && stdout.contains("NOOP"),
         "{stdout}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("plain text (\"* OK ") && stderr.contains("--tls starttls"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.contains("plain text (\"* OK "), "{stderr}");
 }

@@ -8,9 +8,7 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
-use mail_wire::testing::{Ran, TestEnv};
+use mail_wire::testing::{assert_found_tls_mode, Ran, TestEnv};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pop3-cli");
 
@@ -30,38 +28,26 @@ fn stat(env: &TestEnv, port_var: &str, mode: &str) -> Ran {
 #[test]
 fn issue_12_starttls_on_the_pop3s_port_goes_on_with_implicit_tls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = stat(&env, "MAILTEST_POP3S_PORT", "starttls");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) =
+        assert_found_tls_mode(&stat(&env, "MAILTEST_POP3S_PORT", "starttls"), "implicit");
     assert!(
         stdout.contains("C: STAT") && stdout.contains("S: +OK "),
         "{stdout}"
     );
     assert!(!stdout.contains("C: STLS"), "{stdout}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("pop3-cli: ") && stderr.contains("--tls implicit"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.starts_with("pop3-cli: "), "{stderr}");
 }
 
 #[test]
 fn issue_12_implicit_tls_on_the_pop3_port_goes_on_with_stls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = stat(&env, "MAILTEST_POP3_PORT", "implicit");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) =
+        assert_found_tls_mode(&stat(&env, "MAILTEST_POP3_PORT", "implicit"), "starttls");
     assert!(
         stdout.contains("C: STLS") && stdout.contains("S: +OK "),
         "{stdout}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("plain text (\"+OK ") && stderr.contains("--tls starttls"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.contains("plain text (\"+OK "), "{stderr}");
 }
 
 /// Issue 12.2: the certificate refusals a person meets, each one sentence

@@ -8,9 +8,7 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
-use mail_wire::testing::{Ran, TestEnv};
+use mail_wire::testing::{assert_found_tls_mode, Ran, TestEnv};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smtp-send");
 
@@ -37,35 +35,25 @@ fn send(env: &TestEnv, port_var: &str, mode: &str) -> Ran {
 #[test]
 fn issue_12_starttls_on_the_smtps_port_goes_on_with_implicit_tls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = send(&env, "MAILTEST_SMTPS_PORT", "starttls");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) =
+        assert_found_tls_mode(&send(&env, "MAILTEST_SMTPS_PORT", "starttls"), "implicit");
     assert!(
         stdout.contains("S: 250 ") && !stdout.contains("C: STARTTLS"),
         "{stdout}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("smtp-send: ") && stderr.contains("--tls implicit"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.starts_with("smtp-send: "), "{stderr}");
 }
 
 #[test]
 fn issue_12_implicit_tls_on_the_submission_port_goes_on_with_starttls() {
     let Some(env) = TestEnv::load() else { return };
-    let out = send(&env, "MAILTEST_SUBMISSION_PORT", "implicit");
-    let (stdout, stderr) = (out.stdout_text(), out.stderr_text());
-    assert_eq!(out.code, Some(0), "{stderr}");
+    let (stdout, stderr) = assert_found_tls_mode(
+        &send(&env, "MAILTEST_SUBMISSION_PORT", "implicit"),
+        "starttls",
+    );
     assert!(
         stdout.contains("C: STARTTLS") && stdout.contains("S: 250 "),
         "{stdout}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("plain text (\"220 ") && stderr.contains("--tls starttls"),
-        "{stderr}"
-    );
-    assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
+    assert!(stderr.contains("plain text (\"220 "), "{stderr}");
 }

@@ -2,8 +2,9 @@
 //! against a loopback server that misbehaves on purpose, against a provider
 //! transcript, or against a real server as one of its accounts.
 
+use std::io::Write;
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{LineServer, ScriptedStream, TestEnv, HOSTILE};
@@ -31,6 +32,16 @@ impl Ran {
     pub fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
+
+    /// Exit code, stderr and stdout, for an assertion message.
+    pub fn show(&self) -> String {
+        format!(
+            "exit {:?}\nstderr: {}\nstdout:\n{}",
+            self.code,
+            self.stderr_text(),
+            self.stdout_text()
+        )
+    }
 }
 
 /// Runs `bin` with `args` and `env` on top of this process's environment
@@ -38,11 +49,7 @@ impl Ran {
 /// decides what it sees), stdin closed; waits for it to exit.
 pub fn run_program(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
     let started = Instant::now();
-    let out = Command::new(bin)
-        .args(args)
-        .env_remove("MAIL_PASSWORD")
-        .env_remove("RUST_LOG")
-        .envs(env.iter().copied())
+    let out = program(bin, args, env)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|err| panic!("cannot run {bin}: {err}"));
@@ -52,6 +59,65 @@ pub fn run_program(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
         stderr: out.stderr,
         elapsed: started.elapsed(),
     }
+}
+
+/// The command [`run_program`] runs, for a test that needs the process
+/// while it runs: stdin, stdout and stderr are pipes; see [`finish`].
+pub fn program(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .args(args)
+        .env_remove("MAIL_PASSWORD")
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Writes `input` to the stdin of a [`program`] started at `started`, closes
+/// it and waits for the exit.
+pub fn finish(mut child: Child, input: &[u8], started: Instant) -> Ran {
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that exits before reading all of it is not our failure.
+        let _ = stdin.write_all(input);
+    }
+    let out = child.wait_with_output().unwrap();
+    Ran {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// [`run_program`] with `input` on stdin.
+pub fn run_program_with_input(bin: &str, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Ran {
+    let started = Instant::now();
+    let child = program(bin, args, env)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {bin}: {err}"));
+    finish(child, input, started)
+}
+
+/// `tag`, this process and the time: a name no other run has used.
+pub fn unique_name(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!("{tag}-{}-{nanos}", std::process::id())
+}
+
+/// The contents of the `.eml` files in `dir`.
+pub fn eml_files(dir: &std::path::Path) -> std::collections::BTreeSet<Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
 }
 
 /// The password [`run_on_loopback`] gives; no output may show it.
@@ -224,4 +290,16 @@ impl TestEnv {
         );
         ran
     }
+}
+
+/// A run given the wrong `--tls` mode for its port that found the right
+/// one (issue 12.1): exit 0 within 5 s, and one line on stderr naming
+/// `--tls right`. Returns stdout and stderr.
+pub fn assert_found_tls_mode(ran: &Ran, right: &str) -> (String, String) {
+    let (stdout, stderr) = (ran.stdout_text(), ran.stderr_text());
+    assert_eq!(ran.code, Some(0), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("--tls {right}")), "{stderr}");
+    assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
+    (stdout, stderr)
 }
