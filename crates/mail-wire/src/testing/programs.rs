@@ -303,3 +303,11 @@ pub fn assert_found_tls_mode(ran: &Ran, right: &str) -> (String, String) {
     assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
     (stdout, stderr)
 }
+
+/// Tests of one binary that share the servers' mailboxes hold this, one at
+/// a time (a failed test does not block the others).
+pub fn mailbox_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
