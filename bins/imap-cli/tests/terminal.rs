@@ -254,14 +254,7 @@ fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
         .unwrap()
         .get("UIDVALIDITY")
         .unwrap();
-    let target = std::net::ToSocketAddrs::to_socket_addrs(&(
-        env.var("MAILTEST_HOST").as_str(),
-        env.var("MAILTEST_IMAPS_PORT").parse::<u16>().unwrap(),
-    ))
-    .unwrap()
-    .next()
-    .unwrap();
-    let slow = mail_wire::testing::throttled_proxy(target, 1_500_000);
+    let slow = env.slow_port("MAILTEST_IMAPS_PORT");
     let dir = tempfile::tempdir().unwrap();
     let command = format!(
         "{BIN} {user} --host {} --port {slow} --tls implicit --ca-file {} -q \

@@ -45,10 +45,10 @@ pub use line_server::{
 };
 mod programs;
 pub use programs::{
-    assert_found_tls_mode, assert_help_in_order, eml_files, finish, hostile_line, mailbox_turn,
-    program, replay_provider, run_at_every_level, run_on_loopback, run_program,
-    run_program_with_input, unique_name, Ran, EXIT_CODE_LINES, LEVELS, LOOPBACK_PASSWORD,
-    PROVIDER_PASSWORD,
+    assert_found_tls_mode, assert_help_in_order, eml_files, fetch_summary_counts, finish,
+    hostile_line, mailbox_turn, program, replay_provider, run_at_every_level, run_on_loopback,
+    run_program, run_program_with_input, unique_name, Ran, EXIT_CODE_LINES, LEVELS,
+    LOOPBACK_PASSWORD, PROVIDER_PASSWORD,
 };
 mod terminal;
 pub use terminal::{tmux_available, wrong_then_right_password, Tmux};

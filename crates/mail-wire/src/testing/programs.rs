@@ -311,3 +311,73 @@ pub fn mailbox_turn() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+impl TestEnv {
+    /// Starts `bin` as account `who` (its password in `MAIL_PASSWORD`) with
+    /// implicit TLS to the certificate's name on `port` (a server port or a
+    /// proxy in front of one), then `args`; stdin closed, output piped.
+    pub fn spawn_as(&self, bin: &str, who: &str, port: u16, args: &[&str]) -> Child {
+        let (user, pass) = self.account(who);
+        let (host, port, ca_file) = (
+            self.var("MAILTEST_TLS_NAME"),
+            port.to_string(),
+            self.var("MAILTEST_CA_FILE"),
+        );
+        let mut all = vec![
+            user.as_str(),
+            "--host",
+            &host,
+            "--port",
+            &port,
+            "--tls",
+            "implicit",
+            "--ca-file",
+            &ca_file,
+        ];
+        all.extend_from_slice(args);
+        program(bin, &all, &[("MAIL_PASSWORD", pass.expose())])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {bin}: {err}"))
+    }
+
+    /// The port of a [`throttled_proxy`](super::throttled_proxy) to this
+    /// server's `port_var` port, passing about 1.5 MB/s: slow enough for a
+    /// signal to land half-way through a download.
+    pub fn slow_port(&self, port_var: &str) -> u16 {
+        use std::net::ToSocketAddrs;
+        let port: u16 = self.var(port_var).parse().unwrap();
+        let target = (self.var("MAILTEST_HOST").as_str(), port)
+            .to_socket_addrs()
+            .unwrap()
+            .next()
+            .unwrap();
+        super::throttled_proxy(target, 1_500_000)
+    }
+}
+
+/// The numbers of the summary line of `--fetch-all`, `saved N messages
+/// (X.Y MB) to DIR in T.T s; K already there; F failed[; D deleted on the
+/// server]`, checked to have that shape: N, K, F and D when present.
+pub fn fetch_summary_counts(line: &str) -> Vec<u64> {
+    let words: Vec<&str> = line.split(' ').collect();
+    assert!(words.len() > 5, "{line}");
+    assert_eq!(
+        (words[0], words[2], words[4], words[5]),
+        ("saved", "messages", "MB)", "to"),
+        "{line}"
+    );
+    assert!(words[3].starts_with('('), "{line}");
+    let parts: Vec<&str> = line.split("; ").collect();
+    assert!(parts.len() >= 3, "{line}");
+    assert!(parts[0].ends_with(" s"), "{line}");
+    assert!(parts[1].ends_with(" already there"), "{line}");
+    assert!(parts[2].ends_with(" failed"), "{line}");
+    let mut numbers = vec![words[1].parse().unwrap()];
+    for part in &parts[1..] {
+        if let Some(n) = part.split(' ').next().and_then(|n| n.parse().ok()) {
+            numbers.push(n);
+        }
+    }
+    numbers
+}
