@@ -381,3 +381,42 @@ pub fn fetch_summary_counts(line: &str) -> Vec<u64> {
     }
     numbers
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_program_hides_the_password_variable_and_gives_what_it_is_told() {
+        let ran = run_program(
+            "sh",
+            &[
+                "-c",
+                "echo \"[$MAIL_PASSWORD][$EXTRA]\"; echo err >&2; exit 3",
+            ],
+            &[("EXTRA", "given")],
+        );
+        assert_eq!(ran.code, Some(3));
+        assert_eq!(ran.stdout_text(), "[][given]\n");
+        assert_eq!(ran.stderr_text(), "err\n");
+        let ran = run_program_with_input("sh", &["-c", "tr a-z A-Z"], &[], b"typed\n");
+        assert_eq!((ran.code, ran.stdout_text()), (Some(0), "TYPED\n".into()));
+    }
+
+    #[test]
+    fn fetch_summary_counts_reads_every_number_and_refuses_other_lines() {
+        let line = "saved 3 messages (0.1 MB) to out in 0.2 s; 4 already there; 0 failed";
+        assert_eq!(fetch_summary_counts(line), [3, 4, 0]);
+        let deleted = format!("{line}; 7 deleted on the server");
+        assert_eq!(fetch_summary_counts(&deleted), [3, 4, 0, 7]);
+        for bad in [
+            "saved 3 messages to out",
+            "kept 3 messages (0.1 MB) to out in 0.2 s; 4 already there; 0 failed",
+        ] {
+            assert!(
+                std::panic::catch_unwind(|| fetch_summary_counts(bad)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
