@@ -9,24 +9,17 @@
 )]
 
 use std::collections::BTreeMap;
-use std::net::ToSocketAddrs;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use mail_imap::{Client, Session};
-use mail_wire::testing::{throttled_proxy, TestEnv};
+use mail_wire::testing::{fetch_summary_counts, mailbox_turn, unique_name, TestEnv};
 use mail_wire::{NetStream, Security};
 
+// `--all-mailboxes` sees every mailbox of the account: the tests take
+// turns (`mailbox_turn`).
 const BIN: &str = env!("CARGO_BIN_EXE_imap-cli");
-
-/// `--all-mailboxes` sees every mailbox of the account: one test at a time.
-static CAROL: Mutex<()> = Mutex::new(());
-
-fn turn() -> MutexGuard<'static, ()> {
-    CAROL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn session(env: &TestEnv) -> Session<NetStream> {
     let (user, pass) = env.account("CAROL");
@@ -39,14 +32,6 @@ fn session(env: &TestEnv) -> Session<NetStream> {
     .login(&user, &pass)
     .map_err(|(e, _)| e)
     .unwrap()
-}
-
-fn unique(base: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{base}-{}-{nanos}", std::process::id())
 }
 
 /// Creates `mailbox` with `n` messages of about `size` bytes; returns them
@@ -73,35 +58,13 @@ fn fill(s: &mut Session<NetStream>, mailbox: &str, n: usize, size: usize) -> (Ve
     (sent, validity)
 }
 
-/// `imap-cli CAROL --host localhost --port PORT --tls implicit ... args`, started.
+/// `imap-cli` as CAROL with implicit TLS on `port`, then `args`, started.
 fn spawn(env: &TestEnv, port: u16, args: &[&str]) -> Child {
-    let (user, pass) = env.account("CAROL");
-    Command::new(BIN)
-        .arg(&user)
-        .args(["--host", &env.var("MAILTEST_TLS_NAME")])
-        .args(["--port", &port.to_string(), "--tls", "implicit"])
-        .args(["--ca-file", &env.var("MAILTEST_CA_FILE")])
-        .args(args)
-        .env("MAIL_PASSWORD", pass.expose())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    env.spawn_as(BIN, "CAROL", port, args)
 }
 
 fn imaps_port(env: &TestEnv) -> u16 {
     env.var("MAILTEST_IMAPS_PORT").parse().unwrap()
-}
-
-/// A proxy to Dovecot's IMAPS port sending about 1.5 MB/s.
-fn slow_port(env: &TestEnv) -> u16 {
-    let target = (env.var("MAILTEST_HOST").as_str(), imaps_port(env))
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    throttled_proxy(target, 1_500_000)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -149,31 +112,19 @@ fn wait_for_files(dir: &Path, n: usize) {
     }
 }
 
-/// `saved N messages (X.Y MB) to DIR in T.T s; K already there; F failed`.
+/// Saved, already there and failed of the `--fetch-all` summary line.
 fn summary_counts(line: &str) -> (u64, u64, u64) {
-    let words: Vec<&str> = line.split(' ').collect();
-    assert_eq!(words[0], "saved", "{line}");
-    assert_eq!(words[2], "messages", "{line}");
-    assert!(
-        words[3].starts_with('(') && words[4] == "MB)" && words[5] == "to",
-        "{line}"
-    );
-    let tail: Vec<&str> = line.rsplit("; ").collect();
-    let failed = tail[0].strip_suffix(" failed").expect(line);
-    let skipped = tail[1].strip_suffix(" already there").expect(line);
-    assert!(tail[2].ends_with(" s"), "{line}");
-    (
-        words[1].parse().unwrap(),
-        skipped.parse().unwrap(),
-        failed.parse().unwrap(),
-    )
+    match fetch_summary_counts(line)[..] {
+        [saved, skipped, failed, ..] => (saved, skipped, failed),
+        _ => panic!("{line}"),
+    }
 }
 
 #[test]
 fn kill_9_then_sigterm_then_a_second_run_lose_nothing_and_duplicate_nothing() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
-    let mbox = unique("killed");
+    let _turn = mailbox_turn();
+    let mbox = unique_name("killed");
     let mut s = session(&env);
     let (sent, validity) = fill(&mut s, &mbox, 300, 20_000);
     let dir = tempfile::tempdir().unwrap();
@@ -185,7 +136,7 @@ fn kill_9_then_sigterm_then_a_second_run_lose_nothing_and_duplicate_nothing() {
         "--mailbox",
         &mbox,
     ];
-    let slow = slow_port(&env);
+    let slow = env.slow_port("MAILTEST_IMAPS_PORT");
 
     // kill -9 half-way: what is on disk is complete, and committed no
     // later than about a second after it arrived.
@@ -259,8 +210,8 @@ fn child_output(child: &mut Child) -> Output {
 #[test]
 fn delete_expunges_only_what_is_saved() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
-    let mbox = unique("delete");
+    let _turn = mailbox_turn();
+    let mbox = unique_name("delete");
     let mut s = session(&env);
     let (sent, validity) = fill(&mut s, &mbox, 12, 500);
     let dir = tempfile::tempdir().unwrap();
@@ -296,8 +247,8 @@ fn delete_expunges_only_what_is_saved() {
 #[test]
 fn all_mailboxes_go_to_decoded_safe_directories() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
-    let parent = unique("all");
+    let _turn = mailbox_turn();
+    let parent = unique_name("all");
     let mut s = session(&env);
     // LIST "" "" gives the hierarchy delimiter.
     let delimiter = s.list("", "").unwrap()[0].delimiter.unwrap_or('/');
@@ -345,8 +296,8 @@ fn delete_without_fetch_all_is_a_usage_error() {
 #[test]
 fn maildir_output_maps_the_flags_and_resumes() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
-    let mbox = unique("maildir");
+    let _turn = mailbox_turn();
+    let mbox = unique_name("maildir");
     let mut s = session(&env);
     let (sent, validity) = fill(&mut s, &mbox, 4, 400);
     let mut sel = s.select(&mbox).map_err(|(e, _)| e).unwrap();

@@ -9,20 +9,13 @@
     clippy::indexing_slicing
 )]
 
-use std::process::{Command, Output, Stdio};
-
 use mail_wire::testing::{
-    assert_terminal_safe, LineServer, HOSTILE, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
+    assert_help_in_order, assert_terminal_safe, hostile_line as hostile, run_at_every_level,
+    run_on_loopback, run_program, LineServer, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
+    LOOPBACK_PASSWORD,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_imap-cli");
-
-fn hostile(text: &str) -> Vec<u8> {
-    let mut line = text.as_bytes().to_vec();
-    line.extend_from_slice(HOSTILE);
-    line.extend_from_slice(b"\r\n");
-    line
-}
 
 /// An IMAP server that accepts LOGIN when `login_ok`, and fills every
 /// answer with [`HOSTILE`] text; SELECT is refused.
@@ -74,91 +67,63 @@ fn server(login_ok: bool) -> LineServer {
     })
 }
 
-fn run(server: &LineServer, level: &[&str], commands: &[&str]) -> Output {
-    let port = server.port().to_string();
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "bob@example.test",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--tls",
-        "none",
-        "--timeout",
-        "10",
-    ])
-    .args(level)
-    .env("MAIL_PASSWORD", "pw-not-shown")
-    .env_remove("RUST_LOG")
-    .stdin(Stdio::null());
-    for c in commands {
-        cmd.args(["-c", c]);
-    }
-    cmd.output().unwrap()
-}
-
-const LEVELS: [&[&str]; 3] = [&["-q"], &[], &["-v"]];
-
 #[test]
 fn hostile_server_text_reaches_stdout_escaped_at_every_level() {
-    for level in LEVELS {
-        let server = server(true);
-        let out = run(&server, level, &["noop", "select inbox"]);
+    for (level, out) in
+        run_at_every_level(BIN, || server(true), &["-c", "noop", "-c", "select inbox"])
+    {
         assert_terminal_safe(&out.stdout, &format!("stdout at {level:?}"));
         if level.is_empty() {
-            let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+            let stdout = out.stdout_text();
             assert!(
                 stdout.contains(HOSTILE_ESCAPED),
                 "the transcript shows the text escaped:\n{stdout}"
             );
         }
-        server.lines();
     }
 }
 
 #[test]
 fn hostile_server_text_reaches_stderr_escaped_at_every_level() {
-    for level in LEVELS {
-        let server = server(true);
-        let out = run(&server, level, &["noop", "select inbox"]);
+    for (level, out) in
+        run_at_every_level(BIN, || server(true), &["-c", "noop", "-c", "select inbox"])
+    {
         assert_terminal_safe(&out.stderr, &format!("stderr at {level:?}"));
-        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        let stderr = out.stderr_text();
+        assert_eq!(out.code, Some(5), "{stderr}");
         assert!(
             stderr.contains(&format!(
                 "server rejected SELECT: NO [NONEXISTENT] no such mailbox {HOSTILE_TEXT_ESCAPED}"
             )),
             "{stderr}"
         );
-        server.lines();
     }
 }
 
 #[test]
 fn rejected_login_keeps_the_response_code_and_names_the_command() {
     let server = server(false);
-    let out = run(&server, &["-q"], &["noop"]);
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let out = run_on_loopback(BIN, &server, &["-q", "-c", "noop"]);
+    let stderr = out.stderr_text();
+    assert_eq!(out.code, Some(4), "{stderr}");
     assert_terminal_safe(&out.stderr, "stderr");
     let login = stderr.contains("LOGIN: NO [AUTHENTICATIONFAILED] Authentication failed.");
     let authenticate =
         stderr.contains("AUTHENTICATE: NO [AUTHENTICATIONFAILED] Authentication failed.");
     assert!(login || authenticate, "{stderr}");
-    assert!(!stderr.contains("pw-not-shown"));
+    assert!(!stderr.contains(LOOPBACK_PASSWORD));
     server.lines();
 }
 
 #[test]
 fn errors_show_no_internal_names() {
-    let out = Command::new(BIN)
-        .args(["bob@unknown.example.test"])
-        .env("MAIL_PASSWORD", "x")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let out = run_program(
+        BIN,
+        &["bob@unknown.example.test"],
+        &[("MAIL_PASSWORD", "x")],
+    );
+    let stderr = out.stderr_text();
+    assert_eq!(out.code, Some(2), "{stderr}");
     assert!(
         stderr.contains("no built-in IMAP server for unknown.example.test"),
         "{stderr}"
@@ -172,21 +137,5 @@ fn errors_show_no_internal_names() {
 
 #[test]
 fn help_ends_with_examples_console_commands_and_exit_codes() {
-    let out = Command::new(BIN).arg("--help").output().unwrap();
-    let help = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success());
-    let examples = help.find("Examples:").expect("examples");
-    let console = help.find(":append MAILBOX FILE").expect("console commands");
-    let codes = help.find("Exit codes:").expect("exit codes");
-    assert!(examples < console && console < codes, "{help}");
-    for code in [
-        "0  ok",
-        "2  usage",
-        "3  connection",
-        "4  authentication",
-        "5  a command rejected",
-        "6  the server broke",
-    ] {
-        assert!(help.contains(code), "{code} missing:\n{help}");
-    }
+    assert_help_in_order(BIN, &["Examples:", ":append MAILBOX FILE", "Exit codes:"]);
 }

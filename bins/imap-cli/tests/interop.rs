@@ -12,20 +12,12 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mail_wire::testing::{Protocol, TestEnv};
-
-/// The tests share the servers' mailboxes: one at a time.
-static TURN: Mutex<()> = Mutex::new(());
-
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use mail_wire::testing::{
+    eml_files, finish, mailbox_turn, program, unique_name, Protocol, Ran, TestEnv,
+};
 
 /// The two ways in: STARTTLS on the plain port and implicit TLS.
 const PORTS: [(&str, &str); 2] = [
@@ -33,40 +25,35 @@ const PORTS: [(&str, &str); 2] = [
     ("MAILTEST_IMAPS_PORT", "implicit"),
 ];
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn show(&self) -> String {
-        format!(
-            "exit {}\nstderr: {}\nstdout:\n{}",
-            self.code, self.stderr, self.stdout
-        )
-    }
-}
-
 /// The `imap-cli` command as `who` on `port_var`, the password (`pw`, by
 /// default the account's) in `$MAIL_PASSWORD`.
 fn imap_cli(env: &TestEnv, who: &str, port_var: &str, pw: Option<&str>, args: &[&str]) -> Command {
     let (user, password) = env.account(who);
     let tls = PORTS.iter().find(|(var, _)| *var == port_var).unwrap().1;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_imap-cli"));
-    command
-        .arg(&user)
-        .args(["--host", &env.var("MAILTEST_HOST"), "--port"])
-        .arg(env.var(port_var))
-        .args(["--tls", tls, "--ca-file", &env.var("MAILTEST_CA_FILE")])
-        .args(["--timeout", "20"])
-        .args(args)
-        .env("MAIL_PASSWORD", pw.unwrap_or(password.expose()))
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
+    let (host, port, ca_file) = (
+        env.var("MAILTEST_HOST"),
+        env.var(port_var),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let mut all = vec![
+        user.as_str(),
+        "--host",
+        &host,
+        "--port",
+        &port,
+        "--tls",
+        tls,
+        "--ca-file",
+        &ca_file,
+        "--timeout",
+        "20",
+    ];
+    all.extend_from_slice(args);
+    program(
+        env!("CARGO_BIN_EXE_imap-cli"),
+        &all,
+        &[("MAIL_PASSWORD", pw.unwrap_or(password.expose()))],
+    )
 }
 
 /// Runs `imap-cli` to its end with `stdin` as input.
@@ -77,53 +64,29 @@ fn run(
     pw: Option<&str>,
     args: &[&str],
     stdin: &str,
-) -> Run {
+) -> Ran {
+    let started = Instant::now();
     let child = imap_cli(env, who, port_var, pw, args).spawn().unwrap();
-    finish(env, who, pw, child, stdin)
+    checked(env, who, pw, finish(child, stdin.as_bytes(), started))
 }
 
-fn finish(
-    env: &TestEnv,
-    who: &str,
-    pw: Option<&str>,
-    mut child: std::process::Child,
-    stdin: &str,
-) -> Run {
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+/// `run`, once the password of `who` (or `pw`) is found in neither output.
+fn checked(env: &TestEnv, who: &str, pw: Option<&str>, run: Ran) -> Ran {
     let (_, password) = env.account(who);
     let pw = pw.unwrap_or(password.expose());
     assert!(
-        !run.stdout.contains(pw) && !run.stderr.contains(pw),
+        !run.stdout_text().contains(pw) && !run.stderr_text().contains(pw),
         "password in output:\n{}",
         run.show()
     );
     run
 }
 
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
-
 /// A message with an encoded-word header, a UTF-8 body, dot lines and a
 /// literal-looking line. `tag` goes into the Subject, so it must be ASCII:
 /// Cyrus replaces raw 8-bit header bytes with `X`.
 fn message(tag: &str) -> Vec<u8> {
-    let id = unique(tag);
+    let id = unique_name(tag);
     let mut text = format!(
         "From: =?UTF-8?B?7ZmN6ri464+Z?= <alice@example.test>\r\n\
          To: Bob <bob@example.test>\r\n\
@@ -144,29 +107,11 @@ fn message(tag: &str) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Empties the INBOX of `who` and appends `messages` to it, in order.
-fn fill(env: &TestEnv, who: &str, messages: &[Vec<u8>]) {
-    env.empty_mailbox(who);
-    for m in messages {
-        env.append(who, "INBOX", m);
-    }
-}
-
-/// The contents of the `.eml` files in `dir`.
-fn eml_files(dir: &Path) -> BTreeSet<Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| std::fs::read(p).unwrap())
-        .collect()
-}
-
 #[test]
 fn console_commands_through_stdin_and_c_over_starttls_and_implicit_tls() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
-        fill(env, "BOB", &[message("one"), message("two")]);
+        env.fill("BOB", &[message("one"), message("two")]);
         for (port, tls) in PORTS {
             let piped = run(
                 env,
@@ -185,23 +130,27 @@ fn console_commands_through_stdin_and_c_over_starttls_and_implicit_tls() {
                 "",
             );
             for out in [&piped, &given] {
-                assert_eq!(out.code, 0, "{port}: {}", out.show());
+                assert_eq!(out.code, Some(0), "{port}: {}", out.show());
                 // Courier advertises STARTTLS on its implicit-TLS port too:
                 // it must be used only on the plain port.
                 assert_eq!(
-                    out.stdout.contains(" STARTTLS\n"),
+                    out.stdout_text().contains(" STARTTLS\n"),
                     tls == "starttls",
                     "{port}: {}",
                     out.show()
                 );
-                assert!(out.stdout.contains("S: * 2 EXISTS"), "{}", out.show());
+                assert!(
+                    out.stdout_text().contains("S: * 2 EXISTS"),
+                    "{}",
+                    out.show()
+                );
                 let fetched = out
-                    .stdout
+                    .stdout_text()
                     .lines()
                     .filter(|l| l.starts_with("S: * ") && l.contains(" FETCH ("))
                     .count();
                 assert_eq!(fetched, 2, "{port}: {}", out.show());
-                let upper = out.stdout.to_ascii_uppercase();
+                let upper = out.stdout_text().to_ascii_uppercase();
                 assert_eq!(upper.matches(" LOGOUT\n").count(), 1, "{}", out.show());
             }
         }
@@ -210,10 +159,10 @@ fn console_commands_through_stdin_and_c_over_starttls_and_implicit_tls() {
 
 #[test]
 fn save_writes_the_message_byte_exact() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         let messages = [message("first"), message("second")];
-        fill(env, "BOB", &messages);
+        env.fill("BOB", &messages);
         let dir = tempfile::tempdir().unwrap();
         for (port, _) in PORTS {
             for (n, expected) in messages.iter().enumerate() {
@@ -227,8 +176,8 @@ fn save_writes_the_message_byte_exact() {
                     &["-q", "-c", "select INBOX", "-c", &save],
                     "",
                 );
-                assert_eq!(out.code, 0, "{port}: {}", out.show());
-                assert!(!out.stdout.contains("S: "), "-q: {}", out.show());
+                assert_eq!(out.code, Some(0), "{port}: {}", out.show());
+                assert!(!out.stdout_text().contains("S: "), "-q: {}", out.show());
                 assert!(
                     std::fs::read(&path).unwrap() == *expected,
                     "{port}: message {} differs from the one appended",
@@ -241,17 +190,18 @@ fn save_writes_the_message_byte_exact() {
 
 #[test]
 fn fetch_all_is_byte_exact_and_incremental() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         for (port, _) in PORTS {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().to_str().unwrap();
             let first = [message("a"), message("b")];
-            fill(env, "BOB", &first);
+            env.fill("BOB", &first);
             let out = run(env, "BOB", port, None, &["--fetch-all", path], "");
-            assert_eq!(out.code, 0, "{port}: {}", out.show());
+            assert_eq!(out.code, Some(0), "{port}: {}", out.show());
             assert!(
-                out.stdout.contains("saved 2 messages") && out.stdout.contains("0 already there"),
+                out.stdout_text().contains("saved 2 messages")
+                    && out.stdout_text().contains("0 already there"),
                 "{port}: {}",
                 out.show()
             );
@@ -261,9 +211,10 @@ fn fetch_all_is_byte_exact_and_incremental() {
             let third = message("c");
             env.append("BOB", "INBOX", &third);
             let out = run(env, "BOB", port, None, &["--fetch-all", path], "");
-            assert_eq!(out.code, 0, "{port}: {}", out.show());
+            assert_eq!(out.code, Some(0), "{port}: {}", out.show());
             assert!(
-                out.stdout.contains("saved 1 messages") && out.stdout.contains("2 already there"),
+                out.stdout_text().contains("saved 1 messages")
+                    && out.stdout_text().contains("2 already there"),
                 "{port}: {}",
                 out.show()
             );
@@ -284,10 +235,10 @@ fn separator_and_prefix(env: &TestEnv) -> (String, String) {
         &["-c", "list \"\" \"\"", "-c", "namespace"],
         "",
     );
-    assert_eq!(out.code, 0, "{}", out.show());
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    let stdout = out.stdout_text();
     let quoted_after = |marker: &str| -> String {
-        let line = out
-            .stdout
+        let line = stdout
             .lines()
             .find(|l| l.starts_with(marker))
             .unwrap_or_else(|| panic!("no {marker}: {}", out.show()));
@@ -305,11 +256,11 @@ fn separator_and_prefix(env: &TestEnv) -> (String, String) {
 
 #[test]
 fn a_folder_and_a_korean_named_folder_below_it() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         let (sep, prefix) = separator_and_prefix(env);
-        let archive = format!("{prefix}{}", unique("Archive"));
-        let korean = format!("{archive}{sep}보관함 {}", unique("편지"));
+        let archive = format!("{prefix}{}", unique_name("Archive"));
+        let korean = format!("{archive}{sep}보관함 {}", unique_name("편지"));
         let dir = tempfile::tempdir().unwrap();
         let messages = [message("archived"), message("korean")];
         let files: Vec<String> = messages
@@ -333,7 +284,7 @@ fn a_folder_and_a_korean_named_folder_below_it() {
                 &["-c", &create, "-c", &append],
                 "",
             );
-            assert_eq!(out.code, 0, "{mailbox}: {}", out.show());
+            assert_eq!(out.code, Some(0), "{mailbox}: {}", out.show());
         }
         // LIST shows the Korean name decoded (modified UTF-7 decoded, or
         // UTF-8 itself once UTF8=ACCEPT is on).
@@ -346,8 +297,8 @@ fn a_folder_and_a_korean_named_folder_below_it() {
             &["-c", &pattern],
             "",
         );
-        assert_eq!(out.code, 0, "{}", out.show());
-        assert!(out.stdout.contains(&korean), "{}", out.show());
+        assert_eq!(out.code, Some(0), "{}", out.show());
+        assert!(out.stdout_text().contains(&korean), "{}", out.show());
 
         for (n, mailbox) in [&archive, &korean].into_iter().enumerate() {
             // The console: select it and save its message.
@@ -362,8 +313,12 @@ fn a_folder_and_a_korean_named_folder_below_it() {
                 &["-c", &select, "-c", &save],
                 "",
             );
-            assert_eq!(out.code, 0, "{mailbox}: {}", out.show());
-            assert!(out.stdout.contains("S: * 1 EXISTS"), "{}", out.show());
+            assert_eq!(out.code, Some(0), "{mailbox}: {}", out.show());
+            assert!(
+                out.stdout_text().contains("S: * 1 EXISTS"),
+                "{}",
+                out.show()
+            );
             assert!(std::fs::read(&saved).unwrap() == messages[n], "{mailbox}");
             // The bulk download of that mailbox.
             let into = tempfile::tempdir().unwrap();
@@ -380,7 +335,7 @@ fn a_folder_and_a_korean_named_folder_below_it() {
                 ],
                 "",
             );
-            assert_eq!(out.code, 0, "{mailbox}: {}", out.show());
+            assert_eq!(out.code, Some(0), "{mailbox}: {}", out.show());
             assert_eq!(
                 eml_files(into.path()),
                 BTreeSet::from([messages[n].clone()])
@@ -397,14 +352,14 @@ fn a_folder_and_a_korean_named_folder_below_it() {
             &["-c", &delete_korean, "-c", &delete_archive, "-c", &pattern],
             "",
         );
-        assert_eq!(out.code, 0, "{}", out.show());
-        assert!(!out.stdout.contains("S: * LIST"), "{}", out.show());
+        assert_eq!(out.code, Some(0), "{}", out.show());
+        assert!(!out.stdout_text().contains("S: * LIST"), "{}", out.show());
     });
 }
 
 #[test]
 fn a_wrong_password_exits_4() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         // One port only: Courier makes every failed login wait 5 s.
         let out = run(
@@ -415,31 +370,35 @@ fn a_wrong_password_exits_4() {
             &["-c", "select INBOX"],
             "",
         );
-        assert_eq!(out.code, 4, "{}", out.show());
-        assert!(!out.stdout.contains("select INBOX"), "{}", out.show());
+        assert_eq!(out.code, Some(4), "{}", out.show());
+        assert!(
+            !out.stdout_text().contains("select INBOX"),
+            "{}",
+            out.show()
+        );
     });
 }
 
 #[test]
 fn carol_logs_in_with_a_quote_space_and_backslash_in_her_password() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         let (_, password) = env.account("CAROL");
         assert_eq!(password.expose(), "c4rol pa\"ss\\word");
         for (port, _) in PORTS {
             let out = run(env, "CAROL", port, None, &["-c", "select INBOX"], "");
-            assert_eq!(out.code, 0, "{port}: {}", out.show());
-            assert!(out.stdout.contains(" EXISTS"), "{}", out.show());
+            assert_eq!(out.code, Some(0), "{port}: {}", out.show());
+            assert!(out.stdout_text().contains(" EXISTS"), "{}", out.show());
         }
     });
 }
 
 #[test]
 fn idle_ends_at_the_first_update() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Imap, |env| {
         for (port, _) in PORTS {
-            fill(env, "BOB", &[message("before")]);
+            env.fill("BOB", &[message("before")]);
             let started = Instant::now();
             let child = imap_cli(
                 env,
@@ -453,15 +412,15 @@ fn idle_ends_at_the_first_update() {
             // Mail arrives while the console is in IDLE.
             std::thread::sleep(Duration::from_secs(3));
             env.append("BOB", "INBOX", &message("during"));
-            let out = finish(env, "BOB", None, child, "");
+            let out = checked(env, "BOB", None, finish(child, b"", started));
             let took = started.elapsed();
-            assert_eq!(out.code, 0, "{port}: {}", out.show());
-            let idle = out
-                .stdout
+            assert_eq!(out.code, Some(0), "{port}: {}", out.show());
+            let stdout = out.stdout_text();
+            let idle = stdout
                 .to_ascii_uppercase()
                 .find(" IDLE\n")
                 .unwrap_or_else(|| panic!("{port}: no IDLE: {}", out.show()));
-            let after = &out.stdout[idle..];
+            let after = &stdout[idle..];
             assert!(after.contains("S: * 2 EXISTS"), "{port}: {}", out.show());
             assert!(after.contains("C: DONE"), "{port}: {}", out.show());
             assert!(took < Duration::from_secs(30), "{port}: IDLE took {took:?}");

@@ -8,110 +8,50 @@
 )]
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mail_imap::{Client, SequenceSet};
-use mail_wire::testing::TestEnv;
+use mail_wire::testing::{tmux_available, wrong_then_right_password, TestEnv, Tmux};
 use mail_wire::Security;
 
 const BIN: &str = env!("CARGO_BIN_EXE_imap-cli");
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "console"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "console"])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // Only our own server, by its socket name.
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn tmux_available() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(
-            !ci,
-            "CI=true but tmux is missing (scripts/test installs it)"
-        );
-        eprintln!("SKIPPED: tmux is not installed");
-    }
-    found
+/// `imap-cli` as `user` on the IMAPS port of the test server in a `size`
+/// terminal, `args` after the connection options; the password comes from
+/// `password` in `MAIL_PASSWORD`, or from the prompt when `None`.
+fn console(
+    env: &TestEnv,
+    name: &str,
+    size: (u16, u16),
+    user: &str,
+    password: Option<&str>,
+    args: &str,
+) -> Option<Tmux> {
+    let command = format!(
+        "{}{BIN} {user} --host {} --port {} --tls implicit --ca-file {} {args}; echo EXIT=$?; sleep 60",
+        if password.is_none() { "env -u MAIL_PASSWORD " } else { "" },
+        env.var("MAILTEST_TLS_NAME"),
+        env.var("MAILTEST_IMAPS_PORT"),
+        env.var("MAILTEST_CA_FILE")
+    );
+    let vars: Vec<(&str, &str)> = password.map(|p| ("MAIL_PASSWORD", p)).into_iter().collect();
+    Tmux::start(name, size, &vars, &command)
 }
 
 #[test]
 fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
     let Some(env) = TestEnv::load() else { return };
-    if !tmux_available() {
-        return;
-    }
     let (user, pass) = env.account("BOB");
-    let tmux = Tmux {
-        socket: format!("imap-cli-test-{}", std::process::id()),
+    let Some(tmux) = console(
+        &env,
+        "imap-cli-test",
+        (220, 60),
+        &user,
+        Some(pass.expose()),
+        "",
+    ) else {
+        return;
     };
-    let command = format!(
-        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
-        env.var("MAILTEST_TLS_NAME"),
-        env.var("MAILTEST_IMAPS_PORT"),
-        env.var("MAILTEST_CA_FILE")
-    );
-    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "220",
-        "-y",
-        "60",
-        "-e",
-        &password_env,
-        &command,
-    ]);
     tmux.wait_for("Logged in");
     tmux.wait_for("C: ");
 
@@ -154,15 +94,8 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
     tmux.keys(&["noop", "Enter"]);
     tmux.wait_for("OK NOOP completed");
     tmux.keys(&["Up", "Enter"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.screen().matches("OK NOOP completed").count() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "history did not repeat NOOP:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // History did repeat NOOP.
+    tmux.wait_for_count("OK NOOP completed", 2);
 
     // Ctrl-D ends the session politely.
     tmux.keys(&["C-d"]);
@@ -187,33 +120,17 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
 #[test]
 fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
     let Some(env) = TestEnv::load() else { return };
-    if !tmux_available() {
-        return;
-    }
     let (user, pass) = env.account("CAROL");
-    let tmux = Tmux {
-        socket: format!("imap-cli-idle-test-{}", std::process::id()),
+    let Some(tmux) = console(
+        &env,
+        "imap-cli-idle-test",
+        (220, 60),
+        &user,
+        Some(pass.expose()),
+        "--idle-secs 2",
+    ) else {
+        return;
     };
-    let command = format!(
-        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {} --idle-secs 2; echo EXIT=$?; sleep 60",
-        env.var("MAILTEST_TLS_NAME"),
-        env.var("MAILTEST_IMAPS_PORT"),
-        env.var("MAILTEST_CA_FILE")
-    );
-    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "220",
-        "-y",
-        "60",
-        "-e",
-        &password_env,
-        &command,
-    ]);
     tmux.wait_for("Logged in");
     tmux.keys(&["examine inbox", "Enter"]);
     tmux.wait_for("Examine completed");
@@ -234,34 +151,18 @@ fn an_idle_that_ends_on_its_time_limit_leaves_the_next_line_to_the_console() {
 #[test]
 fn each_line_shows_once_as_sent_and_a_typo_gets_a_suggestion() {
     let Some(env) = TestEnv::load() else { return };
-    if !tmux_available() {
-        return;
-    }
     let (user, pass) = env.account("CAROL");
-    let tmux = Tmux {
-        socket: format!("imap-cli-typo-test-{}", std::process::id()),
-    };
-    let command = format!(
-        "{BIN} {user} --host {} --port {} --tls implicit --ca-file {}; echo EXIT=$?; sleep 60",
-        env.var("MAILTEST_TLS_NAME"),
-        env.var("MAILTEST_IMAPS_PORT"),
-        env.var("MAILTEST_CA_FILE")
-    );
-    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
     // 60 columns: the long line below wraps over three rows.
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "60",
-        "-y",
-        "60",
-        "-e",
-        &password_env,
-        &command,
-    ]);
+    let Some(tmux) = console(
+        &env,
+        "imap-cli-typo-test",
+        (60, 60),
+        &user,
+        Some(pass.expose()),
+        "",
+    ) else {
+        return;
+    };
     tmux.wait_for(":help for more");
     std::thread::sleep(Duration::from_millis(300));
 
@@ -310,61 +211,15 @@ fn each_line_shows_once_as_sent_and_a_typo_gets_a_suggestion() {
 #[test]
 fn issue_12_a_wrong_password_at_the_prompt_is_asked_again() {
     let Some(env) = TestEnv::load() else { return };
-    if !tmux_available() {
-        return;
-    }
     let (user, pass) = env.account("BOB");
-    let tmux = Tmux {
-        socket: format!("imap-cli-retry-{}", std::process::id()),
+    let Some(tmux) = console(&env, "imap-cli-retry", (220, 60), &user, None, "-c noop") else {
+        return;
     };
-    let command = format!(
-        "env -u MAIL_PASSWORD {BIN} {user} --host {} --port {} --tls implicit --ca-file {} -c noop; echo EXIT=$?; sleep 60",
-        env.var("MAILTEST_TLS_NAME"),
-        env.var("MAILTEST_IMAPS_PORT"),
-        env.var("MAILTEST_CA_FILE")
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "220",
-        "-y",
-        "60",
-        &command,
-    ]);
-    tmux.wait_for("password for bob@example.test:");
-    std::thread::sleep(Duration::from_millis(200));
-    tmux.keys(&["-l", "not-the-password"]);
-    tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("try again (2 of 3)");
-    assert!(screen.contains("LOGIN"), "{screen}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while tmux
-        .screen()
-        .matches("password for bob@example.test:")
-        .count()
-        < 2
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no second prompt:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    tmux.keys(&["-l", pass.expose()]);
-    tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("EXIT=");
+    let (second, screen) =
+        wrong_then_right_password(&tmux, "password for bob@example.test:", pass.expose());
+    assert!(second.contains("LOGIN"), "{second}");
     assert!(screen.contains("Logged in"), "{screen}");
     assert!(screen.contains("OK NOOP completed"), "{screen}");
-    assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(
-        !screen.contains(pass.expose()) && !screen.contains("not-the-password"),
-        "a password is on the screen"
-    );
 }
 
 #[test]
@@ -399,18 +254,8 @@ fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
         .unwrap()
         .get("UIDVALIDITY")
         .unwrap();
-    let target = std::net::ToSocketAddrs::to_socket_addrs(&(
-        env.var("MAILTEST_HOST").as_str(),
-        env.var("MAILTEST_IMAPS_PORT").parse::<u16>().unwrap(),
-    ))
-    .unwrap()
-    .next()
-    .unwrap();
-    let slow = mail_wire::testing::throttled_proxy(target, 1_500_000);
+    let slow = env.slow_port("MAILTEST_IMAPS_PORT");
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: format!("imap-cli-fetch-{}", std::process::id()),
-    };
     let command = format!(
         "{BIN} {user} --host {} --port {slow} --tls implicit --ca-file {} -q \
          --fetch-all {} --mailbox {mbox}; echo EXIT=$?; sleep 60",
@@ -418,20 +263,13 @@ fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
         env.var("MAILTEST_CA_FILE"),
         dir.path().display()
     );
-    let password_env = format!("MAIL_PASSWORD={}", pass.expose());
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "200",
-        "-y",
-        "20",
-        "-e",
-        &password_env,
+    let tmux = Tmux::start(
+        "imap-cli-fetch",
+        (200, 20),
+        &[("MAIL_PASSWORD", pass.expose())],
         &command,
-    ]);
+    )
+    .expect("tmux was found");
     // The bar counts bytes and messages.
     let screen = tmux.wait_for("/200 messages");
     assert!(screen.contains("MB"), "{screen}");
@@ -531,24 +369,11 @@ fn mutt_reads_the_maildir_with_its_flags() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let tmux = Tmux {
-        socket: format!("imap-cli-mutt-{}", std::process::id()),
-    };
     let command = format!(
         "mutt -n -F /dev/null -e 'set folder={0} sort=subject' -R -f {0}; sleep 60",
         dir.path().display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "console",
-        "-x",
-        "120",
-        "-y",
-        "20",
-        &command,
-    ]);
+    let tmux = Tmux::start("imap-cli-mutt", (120, 20), &[], &command).expect("tmux was found");
     let screen = tmux.wait_for("subject-seen");
     let line = |subject: &str| {
         screen

@@ -8,37 +8,17 @@
 )]
 
 use std::collections::BTreeSet;
-use std::net::ToSocketAddrs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mail_wire::testing::{throttled_proxy, TestEnv};
+use mail_wire::testing::{fetch_summary_counts, mailbox_turn, TestEnv};
 
+// Both tests use BOB's mailbox: they take turns (`mailbox_turn`).
 const BIN: &str = env!("CARGO_BIN_EXE_pop3-cli");
 
-/// Both tests use BOB's mailbox: one at a time.
-static BOB: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    BOB.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn pop3_cli(env: &TestEnv, port: u16, args: &[&str]) -> std::process::Child {
-    let (user, pass) = env.account("BOB");
-    Command::new(BIN)
-        .arg(&user)
-        .args(["--host", &env.var("MAILTEST_TLS_NAME")])
-        .args(["--port", &port.to_string(), "--tls", "implicit"])
-        .args(["--ca-file", &env.var("MAILTEST_CA_FILE")])
-        .args(args)
-        .env("MAIL_PASSWORD", pass.expose())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    env.spawn_as(BIN, "BOB", port, args)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -64,32 +44,10 @@ fn listing(dir: &Path) -> (BTreeSet<Vec<u8>>, Vec<String>) {
     (files, hidden)
 }
 
-/// The numbers of `saved N messages (X.Y MB) to DIR in T.T s; K already
-/// there; F failed[; D deleted on the server]`: the format imap-cli uses too.
-fn summary_counts(line: &str) -> Vec<u64> {
-    let words: Vec<&str> = line.split(' ').collect();
-    assert_eq!(
-        (words[0], words[2], words[4], words[5]),
-        ("saved", "messages", "MB)", "to"),
-        "{line}"
-    );
-    let parts: Vec<&str> = line.split("; ").collect();
-    assert!(parts[0].ends_with(" s"), "{line}");
-    assert!(parts[1].ends_with(" already there"), "{line}");
-    assert!(parts[2].ends_with(" failed"), "{line}");
-    let mut numbers = vec![words[1].parse().unwrap()];
-    for part in &parts[1..] {
-        if let Some(n) = part.split(' ').next().and_then(|n| n.parse().ok()) {
-            numbers.push(n);
-        }
-    }
-    numbers
-}
-
 #[test]
 fn sigterm_keeps_the_finished_messages_and_deletes_nothing() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
+    let _turn = mailbox_turn();
     env.empty_mailbox("BOB");
     let mut sent = BTreeSet::new();
     for i in 0..60 {
@@ -105,12 +63,7 @@ fn sigterm_keeps_the_finished_messages_and_deletes_nothing() {
         sent.insert(m);
     }
     let port: u16 = env.var("MAILTEST_POP3S_PORT").parse().unwrap();
-    let target = (env.var("MAILTEST_HOST").as_str(), port)
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    let slow = throttled_proxy(target, 1_500_000);
+    let slow = env.slow_port("MAILTEST_POP3S_PORT");
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("mail");
     let args = ["-q", "--fetch-all", out_dir.to_str().unwrap(), "--delete"];
@@ -139,7 +92,7 @@ fn sigterm_keeps_the_finished_messages_and_deletes_nothing() {
     assert!(files.is_subset(&sent), "a file differs from its message");
     assert!(files.len() < 60, "SIGTERM came too late to test anything");
     assert_eq!(
-        summary_counts(line.trim_end_matches("; nothing deleted"))[..3],
+        fetch_summary_counts(line.trim_end_matches("; nothing deleted"))[..3],
         [files.len() as u64, 0, 0]
     );
     let stat = pop3_cli(&env, port, &["-q", "-c", "stat"])
@@ -157,7 +110,7 @@ fn sigterm_keeps_the_finished_messages_and_deletes_nothing() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_eq!(
-        summary_counts(stdout.trim_end()),
+        fetch_summary_counts(stdout.trim_end()),
         vec![60 - before, before, 0, 60]
     );
     let (files, hidden) = listing(&out_dir);
@@ -182,7 +135,7 @@ fn delete_without_fetch_all_is_a_usage_error() {
 #[test]
 fn maildir_output_puts_every_message_in_new() {
     let Some(env) = TestEnv::load() else { return };
-    let _turn = turn();
+    let _turn = mailbox_turn();
     env.empty_mailbox("BOB");
     let mut sent = BTreeSet::new();
     for i in 0..5 {
@@ -201,7 +154,10 @@ fn maildir_output_puts_every_message_in_new() {
     ];
     let out = pop3_cli(&env, port, &args).wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(summary_counts(text(&out.stdout).trim_end()), vec![5, 0, 0]);
+    assert_eq!(
+        fetch_summary_counts(text(&out.stdout).trim_end()),
+        vec![5, 0, 0]
+    );
     let (files, hidden) = listing(&dir.path().join("new"));
     assert!(files == sent, "new/ does not hold exactly the messages");
     assert!(hidden.is_empty());
@@ -209,5 +165,8 @@ fn maildir_output_puts_every_message_in_new() {
         assert_eq!(std::fs::read_dir(dir.path().join(sub)).unwrap().count(), 0);
     }
     let out = pop3_cli(&env, port, &args).wait_with_output().unwrap();
-    assert_eq!(summary_counts(text(&out.stdout).trim_end()), vec![0, 5, 0]);
+    assert_eq!(
+        fetch_summary_counts(text(&out.stdout).trim_end()),
+        vec![0, 5, 0]
+    );
 }

@@ -13,11 +13,10 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
-use mail_wire::testing::TestEnv;
+use mail_wire::testing::{run_program, run_program_with_input, Ran, TestEnv};
 
 static ALICE: Mutex<()> = Mutex::new(());
 static BOB: Mutex<()> = Mutex::new(());
@@ -45,42 +44,34 @@ fn message(n: usize, body: &str) -> Vec<u8> {
 
 /// `pop3-cli <user> --host --port --tls --ca-file <extra...>` with the
 /// password in $MAIL_PASSWORD and `stdin` as input.
-fn pop3_cli(env: &TestEnv, who: &str, secure: &str, extra: &[&str], stdin: &str) -> Output {
+fn pop3_cli(env: &TestEnv, who: &str, secure: &str, extra: &[&str], stdin: &str) -> Ran {
     let (user, pass) = env.account(who);
     let (port, tls) = match secure {
         "pop3s" => (env.var("MAILTEST_POP3S_PORT"), "implicit"),
         _ => (env.var("MAILTEST_POP3_PORT"), "starttls"),
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .args([
-            &user,
-            "--host",
-            &env.var("MAILTEST_HOST"),
-            "--port",
-            &port,
-            "--tls",
-            tls,
-        ])
-        .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "--timeout", "20"])
-        .args(extra)
-        .env("MAIL_PASSWORD", pass.expose())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let (host, ca_file) = (env.var("MAILTEST_HOST"), env.var("MAILTEST_CA_FILE"));
+    let mut args = vec![
+        user.as_str(),
+        "--host",
+        &host,
+        "--port",
+        &port,
+        "--tls",
+        tls,
+        "--ca-file",
+        &ca_file,
+        "--timeout",
+        "20",
+    ];
+    args.extend_from_slice(extra);
+    let output = run_program_with_input(
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        &args,
+        &[("MAIL_PASSWORD", pass.expose())],
+        stdin.as_bytes(),
     );
+    let all = format!("{}{}", output.stdout_text(), output.stderr_text());
     assert!(
         !all.contains(pass.expose()),
         "the password appeared in the output:\n{all}"
@@ -88,16 +79,13 @@ fn pop3_cli(env: &TestEnv, who: &str, secure: &str, extra: &[&str], stdin: &str)
     output
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn last_line(output: &Output) -> String {
-    stdout(output).lines().last().unwrap_or_default().to_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+fn last_line(output: &Ran) -> String {
+    output
+        .stdout_text()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -122,8 +110,8 @@ fn the_original_scripts_session_shows_complete_replies() {
     fill(&env, "ALICE", &messages);
 
     let output = pop3_cli(&env, "ALICE", "pop3s", &[], "list\nretr 1\nquit\n");
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(0), "{out}\n{}", output.stderr_text());
     assert!(out.contains("C: PASS ********"));
     let after_list = out.split("C: list\n").nth(1).unwrap();
     let list_reply: Vec<&str> = after_list.lines().take(5).collect();
@@ -162,8 +150,8 @@ fn commands_from_dash_c_over_stls_end_with_quit() {
         &["-c", "stat", "-c", "uidl", "-c", "top 2 0"],
         "",
     );
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(0), "{out}\n{}", output.stderr_text());
     let stls = out.find("C: STLS\nS: +OK").unwrap();
     assert!(
         out.find("C: USER").unwrap() > stls,
@@ -181,26 +169,38 @@ fn commands_from_dash_c_over_stls_end_with_quit() {
 fn a_wrong_password_exits_4_with_the_servers_words() {
     let Some(env) = TestEnv::load() else { return };
     let (user, _) = env.account("BOB");
-    let output = Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .args([&user, "wrong-password", "--host", &env.var("MAILTEST_HOST")])
-        .args([
+    let (host, port, ca_file) = (
+        env.var("MAILTEST_HOST"),
+        env.var("MAILTEST_POP3S_PORT"),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let output = run_program(
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        &[
+            &user,
+            "wrong-password",
+            "--host",
+            &host,
             "--port",
-            &env.var("MAILTEST_POP3S_PORT"),
+            &port,
             "--tls",
             "implicit",
-        ])
-        .args(["--ca-file", &env.var("MAILTEST_CA_FILE"), "-c", "stat"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(4));
-    let err = stderr(&output);
+            "--ca-file",
+            &ca_file,
+            "-c",
+            "stat",
+        ],
+        &[],
+    );
+    assert_eq!(output.code, Some(4));
+    let err = output.stderr_text();
     assert!(
         err.starts_with("pop3-cli: login failed: server rejected PASS: -ERR [AUTH]"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!stdout(&output).contains("wrong-password") && !err.contains("wrong-password"));
-    assert!(stdout(&output).contains("C: PASS ********"));
+    assert!(!output.stdout_text().contains("wrong-password") && !err.contains("wrong-password"));
+    assert!(output.stdout_text().contains("C: PASS ********"));
 }
 
 #[test]
@@ -209,11 +209,11 @@ fn apop_login_and_a_rejected_command_exits_5() {
     let _turn = lock("BOB");
     fill(&env, "BOB", &[message(1, "one\r\n")]);
     let output = pop3_cli(&env, "BOB", "pop3s", &["--apop"], "stat\nretr 9\nstat\n");
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(5), "{out}");
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(5), "{out}");
     assert!(out.contains("C: APOP bob@example.test ********"));
     assert_eq!(
-        stderr(&output).trim(),
+        output.stderr_text().trim(),
         "pop3-cli: server rejected RETR: -ERR There's no message 9."
     );
     assert_eq!(
@@ -236,10 +236,10 @@ fn dash_c_stops_at_the_first_rejected_command_with_exit_5() {
         &["-c", "stat", "-c", "dele 9", "-c", "list"],
         "",
     );
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(5), "{out}");
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(5), "{out}");
     assert_eq!(
-        stderr(&output).trim(),
+        output.stderr_text().trim(),
         "pop3-cli: server rejected DELE: -ERR There's no message 9."
     );
     assert!(
@@ -264,10 +264,10 @@ fn a_typo_is_reported_locally_and_capitals_or_raw_send_what_the_console_does_not
         &["-c", "stat", "-c", "stta", "-c", "list"],
         "",
     );
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(2), "{out}");
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(2), "{out}");
     assert_eq!(
-        stderr(&output).trim(),
+        output.stderr_text().trim(),
         "pop3-cli: unknown command \"stta\" (did you mean stat?); :help lists the known ones"
     );
     assert!(!out.contains("stta") && !out.contains("C: list"), "{out}");
@@ -278,22 +278,22 @@ fn a_typo_is_reported_locally_and_capitals_or_raw_send_what_the_console_does_not
 
     let output = pop3_cli(&env, "BOB", "pop3s", &[], "XNOSUCH 1\n");
     assert_eq!(
-        output.status.code(),
+        output.code,
         Some(5),
         "an extension command is sent: {}",
-        stdout(&output)
+        output.stdout_text()
     );
     assert!(
-        stdout(&output).contains("C: XNOSUCH 1\nS: -ERR"),
+        output.stdout_text().contains("C: XNOSUCH 1\nS: -ERR"),
         "{}",
-        stdout(&output)
+        output.stdout_text()
     );
     let output = pop3_cli(&env, "BOB", "pop3s", &["-c", ":raw frob"], "");
-    assert_eq!(output.status.code(), Some(5));
+    assert_eq!(output.code, Some(5));
     assert!(
-        stdout(&output).contains("C: frob\nS: -ERR"),
+        output.stdout_text().contains("C: frob\nS: -ERR"),
         "{}",
-        stdout(&output)
+        output.stdout_text()
     );
 }
 
@@ -308,7 +308,7 @@ fn show_and_save_decode_and_store_a_message() {
     let path = dir.path().join("saved.eml");
     let input = format!(":show 1\n:save 1 {}\n:bogus\n", path.display());
     let output = pop3_cli(&env, "BOB", "pop3s", &[], &input);
-    let out = stdout(&output);
+    let out = output.stdout_text();
     assert!(
         out.contains("From: 홍길동 <hong@example.test>\nSubject: 한글\n\n안녕하세요\n"),
         "{out}"
@@ -319,11 +319,13 @@ fn show_and_save_decode_and_store_a_message() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), raw);
     assert_eq!(
-        output.status.code(),
+        output.code,
         Some(2),
         "unknown local command in a script is a usage error"
     );
-    assert!(stderr(&output).contains("unknown local command :bogus"));
+    assert!(output
+        .stderr_text()
+        .contains("unknown local command :bogus"));
 }
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -356,11 +358,11 @@ fn fetch_all_matches_the_server_then_skips_then_deletes() {
     let target_arg = target.to_str().unwrap();
 
     let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg], "");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.code, Some(0), "{}", output.stderr_text());
     assert!(
         last_line(&output).starts_with("saved 150 messages ("),
         "{}",
-        stdout(&output)
+        output.stdout_text()
     );
     let files = eml_files(&target);
     assert_eq!(files.len(), 150, "{files:?}");
@@ -381,16 +383,20 @@ fn fetch_all_matches_the_server_then_skips_then_deletes() {
         &["--fetch-all", target_arg, "-q"],
         "",
     );
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.code, Some(0));
     let output = pop3_cli(&env, "ALICE", "pop3s", &["--fetch-all", target_arg], "");
     assert!(
-        stdout(&output).contains("saved 0 messages (0.0 MB) to ")
-            && stdout(&output).contains("; 150 already there; 0 failed"),
+        output
+            .stdout_text()
+            .contains("saved 0 messages (0.0 MB) to ")
+            && output
+                .stdout_text()
+                .contains("; 150 already there; 0 failed"),
         "{}",
-        stdout(&output)
+        output.stdout_text()
     );
     assert!(
-        !stdout(&output).contains("C: RETR"),
+        !output.stdout_text().contains("C: RETR"),
         "a second run must download nothing"
     );
 
@@ -401,10 +407,10 @@ fn fetch_all_matches_the_server_then_skips_then_deletes() {
         &["--fetch-all", target_arg, "--delete"],
         "",
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stdout(&output).contains("150 deleted on the server"));
+    assert_eq!(output.code, Some(0), "{}", output.stderr_text());
+    assert!(output.stdout_text().contains("150 deleted on the server"));
     let output = pop3_cli(&env, "ALICE", "pop3s", &["-q", "-c", "stat"], "");
-    assert_eq!(stdout(&output).trim(), "+OK 0 0");
+    assert_eq!(output.stdout_text().trim(), "+OK 0 0");
     assert_eq!(eml_files(&target).len(), 150);
 }
 
@@ -432,21 +438,20 @@ fn scripted_server(respond: fn(&str, &mut dyn Write) -> bool) -> (u16, JoinHandl
     (port, handle)
 }
 
-fn fake_pop3_cli(port: u16, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .args([
-            "tester@example.test",
-            "secret-pw",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
-        .args(["--timeout", "10"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+fn fake_pop3_cli(port: u16, extra: &[&str]) -> Ran {
+    let port = port.to_string();
+    let mut args = vec![
+        "tester@example.test",
+        "secret-pw",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    run_program(env!("CARGO_BIN_EXE_pop3-cli"), &args, &[])
 }
 
 #[test]
@@ -462,9 +467,9 @@ fn stls_missing_while_tls_was_asked_sends_no_credentials() {
     let output = fake_pop3_cli(port, &["--tls", "starttls", "-c", "stat"]);
     let received = server.join().unwrap();
     assert_eq!(received, ["CAPA"], "nothing but CAPA may be sent");
-    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(output.code, Some(3));
     assert_eq!(
-        stderr(&output).trim(),
+        output.stderr_text().trim(),
         "pop3-cli: the server does not offer STLS"
     );
 }
@@ -502,16 +507,18 @@ fn a_connection_dropping_half_way_through_fetch_all_delete_loses_nothing() {
         ],
     );
     let received = server.join().unwrap();
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(output.code, Some(3), "{}", output.stderr_text());
     assert!(
-        stderr(&output).contains("the server closed the connection"),
+        output
+            .stderr_text()
+            .contains("the server closed the connection"),
         "{}",
-        stderr(&output)
+        output.stderr_text()
     );
     assert!(
-        stderr(&output).contains("nothing deleted"),
+        output.stderr_text().contains("nothing deleted"),
         "{}",
-        stderr(&output)
+        output.stderr_text()
     );
     assert!(
         !received
@@ -548,11 +555,11 @@ fn bytes_injected_after_the_stls_go_ahead_stop_the_session_before_any_credential
     let output = fake_pop3_cli(port, &["--tls", "starttls", "-c", "stat"]);
     let received = server.join().unwrap();
     assert_eq!(received, ["CAPA", "STLS"], "nothing after STLS may be sent");
-    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert_eq!(output.code, Some(6), "{}", output.stderr_text());
     assert!(
-        stderr(&output).contains("possible response injection"),
+        output.stderr_text().contains("possible response injection"),
         "{}",
-        stderr(&output)
+        output.stderr_text()
     );
 }
 
@@ -564,11 +571,13 @@ fn nothing_listening_exits_3() {
         .unwrap()
         .port();
     let output = fake_pop3_cli(port, &["--tls", "implicit", "-c", "stat"]);
-    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(output.code, Some(3));
     assert!(
-        stderr(&output).starts_with("pop3-cli: cannot connect to 127.0.0.1:"),
+        output
+            .stderr_text()
+            .starts_with("pop3-cli: cannot connect to 127.0.0.1:"),
         "{}",
-        stderr(&output)
+        output.stderr_text()
     );
 }
 
@@ -582,8 +591,8 @@ fn auth_cram_md5_over_stls_with_a_difficult_password() {
         &["--auth", "cram-md5", "-c", "noop"],
         "",
     );
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(0), "{out}\n{}", output.stderr_text());
     assert!(out.contains("C: AUTH CRAM-MD5\nS: + "), "{out}");
     assert!(out.contains("C: ********\nS: +OK Logged in."), "{out}");
 }
@@ -598,8 +607,8 @@ fn top_is_annotated_and_show_decodes_a_korean_message() {
     let _turn = lock("BOB");
     fill(&env, "BOB", &[KOREAN.to_vec()]);
     let output = pop3_cli(&env, "BOB", "pop3s", &[], "top 1 0\n:show 1\n");
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = output.stdout_text();
+    assert_eq!(output.code, Some(0), "{}", output.stderr_text());
     // The raw server lines stay; the decoded line follows.
     assert!(out.contains("S: From: =?euc-kr?B?yKux5rW/?= <hong@example.test>\n   (decoded) From: 홍길동 <hong@example.test>\n"), "{out}");
     assert!(
@@ -632,8 +641,8 @@ fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
         &["--auth", "xoauth2", "-c", "stat"],
         "",
     );
-    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
-    let err = stderr(&output);
+    assert_eq!(output.code, Some(4), "{}", output.stderr_text());
+    let err = output.stderr_text();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with(
@@ -643,9 +652,9 @@ fn issue_10_auth_not_offered_exits_4_naming_what_is_offered() {
     );
     assert!(err.contains("USER/PASS"), "{err}");
     assert!(
-        !stdout(&output).contains("C: AUTH"),
+        !output.stdout_text().contains("C: AUTH"),
         "nothing tried: {}",
-        stdout(&output)
+        output.stdout_text()
     );
 }
 
@@ -661,11 +670,11 @@ fn issue_10_no_user_before_stls_sends_no_user_name_and_exits_3() {
     });
     let output = fake_pop3_cli(port, &["--tls", "none", "-c", "stat"]);
     let received = server.join().unwrap();
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(output.code, Some(3), "{}", output.stderr_text());
     assert!(
-        stderr(&output).contains("requires TLS"),
+        output.stderr_text().contains("requires TLS"),
         "{}",
-        stderr(&output)
+        output.stderr_text()
     );
     assert_eq!(received, ["CAPA", "QUIT"], "no USER, no credential");
 }
@@ -686,7 +695,7 @@ fn issue_10_sasl_without_user_logs_in_with_auth() {
     // CRAM-MD5 is not offered, so PLAIN is the choice even without TLS.
     let output = fake_pop3_cli(port, &["--tls", "none", "-c", "STAT"]);
     let received = server.join().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.code, Some(0), "{}", output.stderr_text());
     assert_eq!(
         received[1],
         "AUTH PLAIN AHRlc3RlckBleGFtcGxlLnRlc3QAc2VjcmV0LXB3"
@@ -696,8 +705,8 @@ fn issue_10_sasl_without_user_logs_in_with_auth() {
         "{received:?}"
     );
     assert!(
-        stdout(&output).contains("C: AUTH PLAIN ********"),
+        output.stdout_text().contains("C: AUTH PLAIN ********"),
         "{}",
-        stdout(&output)
+        output.stdout_text()
     );
 }

@@ -12,46 +12,16 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use mail_wire::testing::{Protocol, TestEnv};
-
-/// The tests share the servers' mailboxes: one at a time.
-static TURN: Mutex<()> = Mutex::new(());
-
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use mail_wire::testing::{
+    eml_files, mailbox_turn, run_program_with_input, unique_name, Protocol, Ran, TestEnv,
+};
 
 /// The two ways in: STLS on the plain port and implicit TLS.
 const PORTS: [(&str, &str); 2] = [
     ("MAILTEST_POP3_PORT", "starttls"),
     ("MAILTEST_POP3S_PORT", "implicit"),
 ];
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    fn show(&self) -> String {
-        format!(
-            "exit {}\nstderr: {}\nstdout:\n{}",
-            self.code,
-            self.stderr,
-            self.text()
-        )
-    }
-}
 
 /// `pop3-cli` as `who` on `port_var` with `args`, the password (`pw`, by
 /// default the account's) in `$MAIL_PASSWORD` and `stdin` as input.
@@ -62,57 +32,48 @@ fn pop3_cli(
     pw: Option<&str>,
     args: &[&str],
     stdin: &str,
-) -> Run {
+) -> Ran {
     let (user, password) = env.account(who);
     let pw = pw.unwrap_or(password.expose());
     let tls = PORTS.iter().find(|(var, _)| *var == port_var).unwrap().1;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pop3-cli"))
-        .arg(&user)
-        .args(["--host", &env.var("MAILTEST_HOST"), "--port"])
-        .arg(env.var(port_var))
-        .args(["--tls", tls, "--ca-file", &env.var("MAILTEST_CA_FILE")])
-        .args(["--timeout", "20"])
-        .args(args)
-        .env("MAIL_PASSWORD", pw)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let (host, port, ca_file) = (
+        env.var("MAILTEST_HOST"),
+        env.var(port_var),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let mut all = vec![
+        user.as_str(),
+        "--host",
+        &host,
+        "--port",
+        &port,
+        "--tls",
+        tls,
+        "--ca-file",
+        &ca_file,
+        "--timeout",
+        "20",
+    ];
+    all.extend_from_slice(args);
+    let run = run_program_with_input(
+        env!("CARGO_BIN_EXE_pop3-cli"),
+        &all,
+        &[("MAIL_PASSWORD", pw)],
+        stdin.as_bytes(),
+    );
     assert!(
-        !run.text().contains(pw) && !run.stderr.contains(pw),
+        !run.stdout_text().contains(pw) && !run.stderr_text().contains(pw),
         "password in output:\n{}",
         run.show()
     );
     run
 }
 
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
-
 /// A message with what a POP3 client gets wrong most easily: lines that
 /// start with a dot (stuffed on the wire), a lone `.` line, UTF-8 text and
 /// an empty last line.
 fn message(tag: &str) -> Vec<u8> {
-    let id = unique(tag);
+    let id = unique_name(tag);
     let mut text = format!(
         "From: =?UTF-8?B?7ZmN6ri464+Z?= <alice@example.test>\r\n\
          To: Bob <bob@example.test>\r\n\
@@ -135,33 +96,15 @@ fn message(tag: &str) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Empties the INBOX of `who` and appends `messages` to it, in order.
-fn fill(env: &TestEnv, who: &str, messages: &[Vec<u8>]) {
-    env.empty_mailbox(who);
-    for m in messages {
-        env.append(who, "INBOX", m);
-    }
-}
-
-/// The contents of the `.eml` files in `dir`.
-fn eml_files(dir: &Path) -> BTreeSet<Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| std::fs::read(p).unwrap())
-        .collect()
-}
-
 fn count(text: &str, needle: &str) -> usize {
     text.lines().filter(|l| l.starts_with(needle)).count()
 }
 
 #[test]
 fn console_commands_through_stdin_and_c_over_stls_and_implicit_tls() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
-        fill(env, "BOB", &[message("one"), message("two")]);
+        env.fill("BOB", &[message("one"), message("two")]);
         for (port, tls) in PORTS {
             let piped = pop3_cli(env, "BOB", port, None, &[], "stat\nuidl\nlist 2\nquit\n");
             let given = pop3_cli(
@@ -173,8 +116,8 @@ fn console_commands_through_stdin_and_c_over_stls_and_implicit_tls() {
                 "",
             );
             for run in [&piped, &given] {
-                let text = run.text();
-                assert_eq!(run.code, 0, "{port}: {}", run.show());
+                let text = run.stdout_text();
+                assert_eq!(run.code, Some(0), "{port}: {}", run.show());
                 // Courier advertises STLS on its implicit-TLS port too: it
                 // must be used only on the plain port.
                 assert_eq!(
@@ -207,15 +150,15 @@ fn console_commands_through_stdin_and_c_over_stls_and_implicit_tls() {
 
 #[test]
 fn quiet_retr_prints_the_message_byte_exact() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         let messages = [message("first"), message("second")];
-        fill(env, "BOB", &messages);
+        env.fill("BOB", &messages);
         for (port, _) in PORTS {
             for (n, expected) in messages.iter().enumerate() {
                 let command = format!("retr {}", n + 1);
                 let run = pop3_cli(env, "BOB", port, None, &["-q", "-c", &command], "");
-                assert_eq!(run.code, 0, "{port}: {}", run.show());
+                assert_eq!(run.code, Some(0), "{port}: {}", run.show());
                 assert!(
                     run.stdout == *expected,
                     "{port} {command}: {} bytes differ from the {} appended:\n{}",
@@ -230,7 +173,7 @@ fn quiet_retr_prints_the_message_byte_exact() {
 
 #[test]
 fn delivered_mail_keeps_its_line_ends() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         // The server's own way in (delivery, a maildir file): it may add
         // trace headers, but the message must come out as sent, CRLF only.
@@ -245,7 +188,7 @@ fn delivered_mail_keeps_its_line_ends() {
             &["-q", "-c", "retr 1"],
             "",
         );
-        assert_eq!(run.code, 0, "{}", run.show());
+        assert_eq!(run.code, Some(0), "{}", run.show());
         assert!(run.stdout.ends_with(&sent), "{}", run.show());
         let bare = |i: usize, b: &u8| {
             (*b == b'\n' && (i == 0 || run.stdout[i - 1] != b'\r'))
@@ -261,24 +204,34 @@ fn delivered_mail_keeps_its_line_ends() {
 
 #[test]
 fn fetch_all_is_byte_exact_and_incremental() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         for (port, _) in PORTS {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().to_str().unwrap();
             let first = [message("a"), message("b")];
-            fill(env, "BOB", &first);
+            env.fill("BOB", &first);
             let run = pop3_cli(env, "BOB", port, None, &["--fetch-all", path], "");
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
             assert_eq!(eml_files(dir.path()), first.iter().cloned().collect());
-            assert_eq!(count(&run.text(), "C: RETR"), 2, "{port}: {}", run.show());
+            assert_eq!(
+                count(&run.stdout_text(), "C: RETR"),
+                2,
+                "{port}: {}",
+                run.show()
+            );
 
             // One more on the server: the second run fetches only that one.
             let third = message("c");
             env.append("BOB", "INBOX", &third);
             let run = pop3_cli(env, "BOB", port, None, &["--fetch-all", path], "");
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
-            assert_eq!(count(&run.text(), "C: RETR"), 1, "{port}: {}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
+            assert_eq!(
+                count(&run.stdout_text(), "C: RETR"),
+                1,
+                "{port}: {}",
+                run.show()
+            );
             let all: BTreeSet<Vec<u8>> = first.iter().cloned().chain([third]).collect();
             assert_eq!(eml_files(dir.path()), all);
             assert_eq!(env.inbox_count("BOB"), 3, "{port}: nothing is deleted");
@@ -288,13 +241,13 @@ fn fetch_all_is_byte_exact_and_incremental() {
 
 #[test]
 fn fetch_all_delete_leaves_the_server_empty() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         for (port, _) in PORTS {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().to_str().unwrap();
             let messages = [message("x"), message("y"), message("z")];
-            fill(env, "BOB", &messages);
+            env.fill("BOB", &messages);
             let run = pop3_cli(
                 env,
                 "BOB",
@@ -303,8 +256,13 @@ fn fetch_all_delete_leaves_the_server_empty() {
                 &["--fetch-all", path, "--delete"],
                 "",
             );
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
-            assert_eq!(count(&run.text(), "C: DELE"), 3, "{port}: {}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
+            assert_eq!(
+                count(&run.stdout_text(), "C: DELE"),
+                3,
+                "{port}: {}",
+                run.show()
+            );
             assert_eq!(eml_files(dir.path()), messages.iter().cloned().collect());
             assert_eq!(env.inbox_count("BOB"), 0, "{port}: {}", run.show());
         }
@@ -313,7 +271,7 @@ fn fetch_all_delete_leaves_the_server_empty() {
 
 #[test]
 fn a_wrong_password_exits_4() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         // One port only: Courier makes every failed login wait 5 s.
         let run = pop3_cli(
@@ -324,21 +282,21 @@ fn a_wrong_password_exits_4() {
             &["-c", "stat"],
             "",
         );
-        assert_eq!(run.code, 4, "{}", run.show());
-        assert!(!run.text().contains("C: stat"), "{}", run.show());
+        assert_eq!(run.code, Some(4), "{}", run.show());
+        assert!(!run.stdout_text().contains("C: stat"), "{}", run.show());
     });
 }
 
 #[test]
 fn carol_logs_in_with_a_quote_space_and_backslash_in_her_password() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         let (_, password) = env.account("CAROL");
         assert_eq!(password.expose(), "c4rol pa\"ss\\word");
         for (port, _) in PORTS {
             let run = pop3_cli(env, "CAROL", port, None, &["-c", "stat"], "");
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
-            assert!(run.text().contains("S: +OK"), "{}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
+            assert!(run.stdout_text().contains("S: +OK"), "{}", run.show());
         }
     });
 }
@@ -364,15 +322,15 @@ fn timestamp(greeting: &str) -> Option<String> {
 
 #[test]
 fn apop_where_the_greeting_has_a_timestamp() {
-    let _turn = turn();
+    let _turn = mailbox_turn();
     TestEnv::for_each_server(Protocol::Pop3, |env| {
         let stamp = greeting_timestamp(env);
         for (port, _) in PORTS {
             let run = pop3_cli(env, "BOB", port, None, &["--apop", "-c", "stat"], "");
-            let text = run.text();
+            let text = run.stdout_text();
             match &stamp {
                 Some(stamp) => {
-                    assert_eq!(run.code, 0, "{port}: {}", run.show());
+                    assert_eq!(run.code, Some(0), "{port}: {}", run.show());
                     // Each connection has its own timestamp, read from its greeting.
                     let greeting = text.lines().next().unwrap_or_default();
                     assert!(timestamp(greeting).is_some(), "{stamp}: {}", run.show());
@@ -386,7 +344,7 @@ fn apop_where_the_greeting_has_a_timestamp() {
                         "{}: APOP not offered (no timestamp in the greeting)",
                         env.name()
                     );
-                    assert_eq!(run.code, 4, "{port}: {}", run.show());
+                    assert_eq!(run.code, Some(4), "{port}: {}", run.show());
                     for sent in ["C: APOP", "C: USER", "C: PASS", "C: AUTH"] {
                         assert!(!text.contains(sent), "{port}: {}", run.show());
                     }

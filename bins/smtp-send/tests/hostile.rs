@@ -9,20 +9,13 @@
     clippy::indexing_slicing
 )]
 
-use std::process::{Command, Output, Stdio};
-
 use mail_wire::testing::{
-    assert_terminal_safe, LineServer, HOSTILE, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
+    assert_help_in_order, assert_terminal_safe, hostile_line as hostile, run_at_every_level,
+    run_on_loopback, run_program, LineServer, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
+    LOOPBACK_PASSWORD,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_smtp-send");
-
-fn hostile(text: &str) -> Vec<u8> {
-    let mut line = text.as_bytes().to_vec();
-    line.extend_from_slice(HOSTILE);
-    line.extend_from_slice(b"\r\n");
-    line
-}
 
 /// An SMTP server that accepts AUTH when `auth_ok` and refuses every
 /// recipient, with [`HOSTILE`] text in every reply.
@@ -65,63 +58,36 @@ fn server(auth_ok: bool) -> LineServer {
     })
 }
 
-fn run(server: &LineServer, level: &[&str]) -> Output {
-    let port = server.port().to_string();
-    Command::new(BIN)
-        .args([
-            "bob@example.test",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--tls",
-            "none",
-            "--timeout",
-            "10",
-        ])
-        .args([
-            "--to",
-            "carol@example.test",
-            "--subject",
-            "hi",
-            "--body",
-            "hello",
-        ])
-        .args(level)
-        .env("MAIL_PASSWORD", "pw-not-shown")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-const LEVELS: [&[&str]; 3] = [&["-q"], &[], &["-v"]];
+/// The message every run sends.
+const MESSAGE: &[&str] = &[
+    "--to",
+    "carol@example.test",
+    "--subject",
+    "hi",
+    "--body",
+    "hello",
+];
 
 #[test]
 fn hostile_server_text_reaches_stdout_escaped_at_every_level() {
-    for level in LEVELS {
-        let server = server(true);
-        let out = run(&server, level);
+    for (level, out) in run_at_every_level(BIN, || server(true), MESSAGE) {
         assert_terminal_safe(&out.stdout, &format!("stdout at {level:?}"));
         if level.is_empty() {
-            let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+            let stdout = out.stdout_text();
             assert!(
                 stdout.contains(HOSTILE_ESCAPED),
                 "the transcript shows the text escaped:\n{stdout}"
             );
         }
-        server.lines();
     }
 }
 
 #[test]
 fn hostile_server_text_reaches_stderr_escaped_at_every_level() {
-    for level in LEVELS {
-        let server = server(true);
-        let out = run(&server, level);
+    for (level, out) in run_at_every_level(BIN, || server(true), MESSAGE) {
         assert_terminal_safe(&out.stderr, &format!("stderr at {level:?}"));
-        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        let stderr = out.stderr_text();
+        assert_eq!(out.code, Some(5), "{stderr}");
         assert!(
             stderr.contains(&format!("550 5.1.1 no such user {HOSTILE_TEXT_ESCAPED}")),
             "{stderr}"
@@ -132,40 +98,39 @@ fn hostile_server_text_reaches_stderr_escaped_at_every_level() {
             ),
             "{stderr}"
         );
-        server.lines();
     }
 }
 
 #[test]
 fn rejected_auth_keeps_the_whole_reply_and_names_the_command() {
     let server = server(false);
-    let out = run(&server, &["-q"]);
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let out = run_on_loopback(BIN, &server, &[&["-q"], MESSAGE].concat());
+    let stderr = out.stderr_text();
+    assert_eq!(out.code, Some(4), "{stderr}");
     assert_terminal_safe(&out.stderr, "stderr");
     assert!(
         stderr.contains("authentication with PLAIN: 535 5.7.8 Authentication failed."),
         "{stderr}"
     );
-    assert!(!stderr.contains("pw-not-shown"));
+    assert!(!stderr.contains(LOOPBACK_PASSWORD));
     server.lines();
 }
 
 #[test]
 fn errors_show_no_internal_names() {
-    let out = Command::new(BIN)
-        .args([
+    let out = run_program(
+        BIN,
+        &[
             "bob@unknown.example.test",
             "--to",
             "x@example.test",
             "--body",
             "hi",
-        ])
-        .env("MAIL_PASSWORD", "x")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+        ],
+        &[("MAIL_PASSWORD", "x")],
+    );
+    let stderr = out.stderr_text();
+    assert_eq!(out.code, Some(2), "{stderr}");
     assert!(
         stderr.contains("no built-in SMTP server for unknown.example.test"),
         "{stderr}"
@@ -177,20 +142,5 @@ fn errors_show_no_internal_names() {
 
 #[test]
 fn help_ends_with_examples_and_exit_codes() {
-    let out = Command::new(BIN).arg("--help").output().unwrap();
-    let help = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success());
-    let examples = help.find("Examples:").expect("examples");
-    let codes = help.find("Exit codes:").expect("exit codes");
-    assert!(examples < codes, "{help}");
-    for code in [
-        "0  ok",
-        "2  usage",
-        "3  connection",
-        "4  authentication",
-        "5  a command rejected",
-        "6  the server broke",
-    ] {
-        assert!(help.contains(code), "{code} missing:\n{help}");
-    }
+    assert_help_in_order(BIN, &["Examples:", "Exit codes:"]);
 }

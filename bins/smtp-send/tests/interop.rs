@@ -11,27 +11,12 @@
 )]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use mail_wire::testing::{Protocol, TestEnv};
+use mail_wire::testing::{run_program, unique_name, Protocol, Ran, TestEnv};
 
 const DELIVERY: Duration = Duration::from_secs(30);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn show(&self) -> String {
-        format!(
-            "exit {}\nstderr: {}\nstdout:\n{}",
-            self.code, self.stderr, self.stdout
-        )
-    }
-}
 
 /// The two ways in: submission with STARTTLS and implicit TLS, where the server has them.
 const PORTS: [(&str, &str); 2] = [
@@ -40,57 +25,38 @@ const PORTS: [(&str, &str); 2] = [
 ];
 
 /// Runs smtp-send as alice (password `pw`, default hers) on `port_var` with `args`.
-fn smtp_send(env: &TestEnv, port_var: &str, pw: Option<&str>, args: &[&str]) -> Run {
+fn smtp_send(env: &TestEnv, port_var: &str, pw: Option<&str>, args: &[&str]) -> Ran {
     let (alice, alice_pw) = env.account("ALICE");
     let tls = PORTS.iter().find(|(var, _)| *var == port_var).unwrap().1;
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_smtp-send"))
-        .arg(&alice)
-        .arg(pw.unwrap_or(alice_pw.expose()))
-        .args([
-            "--host",
-            &env.var("MAILTEST_HOST"),
-            "--port",
-            &env.var(port_var),
-        ])
-        .args([
-            "--ca-file",
-            &env.var("MAILTEST_CA_FILE"),
-            "--tls",
-            tls,
-            "--helo",
-            "client.example.test",
-        ])
-        .args(args)
-        .env_remove("MAIL_PASSWORD")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    };
+    let (host, port, ca_file) = (
+        env.var("MAILTEST_HOST"),
+        env.var(port_var),
+        env.var("MAILTEST_CA_FILE"),
+    );
+    let mut all = vec![
+        alice.as_str(),
+        pw.unwrap_or(alice_pw.expose()),
+        "--host",
+        &host,
+        "--port",
+        &port,
+        "--ca-file",
+        &ca_file,
+        "--tls",
+        tls,
+        "--helo",
+        "client.example.test",
+    ];
+    all.extend_from_slice(args);
+    let run = run_program(env!("CARGO_BIN_EXE_smtp-send"), &all, &[]);
     for secret in [alice_pw.expose(), pw.unwrap_or(alice_pw.expose())] {
         assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            !run.stdout_text().contains(secret) && !run.stderr_text().contains(secret),
             "password in output:\n{}",
             run.show()
         );
     }
     run
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
 }
 
 /// The mechanisms of the last `AUTH` line of EHLO replies in a transcript:
@@ -183,26 +149,26 @@ fn starttls_and_implicit_tls_with_every_offered_auth_mechanism() {
         let bob = env.var("MAILTEST_BOB_USER");
         for (port, tls) in PORTS {
             // A first send with the default mechanism shows what EHLO offers after TLS.
-            let marker = unique(tls);
+            let marker = unique_name(tls);
             let run = smtp_send(
                 env,
                 port,
                 None,
                 &["--to", &bob, "--subject", &marker, "--body", "hello"],
             );
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
             assert_eq!(
-                run.stdout.contains("C: STARTTLS"),
+                run.stdout_text().contains("C: STARTTLS"),
                 tls == "starttls",
                 "{port}: {}",
                 run.show()
             );
             env.wait_for_mail("BOB", &marker, DELIVERY);
-            let offered = offered_mechanisms(&run.stdout);
+            let offered = offered_mechanisms(&run.stdout_text());
             assert!(
                 !offered.is_empty(),
                 "{port}: no AUTH in EHLO:\n{}",
-                run.stdout
+                run.stdout_text()
             );
             let mut tried = 0;
             for mechanism in &offered {
@@ -214,7 +180,7 @@ fn starttls_and_implicit_tls_with_every_offered_auth_mechanism() {
                     );
                     continue;
                 }
-                let marker = unique(&format!("{tls}-{arg}"));
+                let marker = unique_name(&format!("{tls}-{arg}"));
                 let run = smtp_send(
                     env,
                     port,
@@ -230,13 +196,13 @@ fn starttls_and_implicit_tls_with_every_offered_auth_mechanism() {
                         "hi",
                     ],
                 );
-                assert_eq!(run.code, 0, "{port} {mechanism}: {}", run.show());
+                assert_eq!(run.code, Some(0), "{port} {mechanism}: {}", run.show());
                 assert!(
-                    run.stdout.contains(&format!("C: AUTH {mechanism}")),
+                    run.stdout_text().contains(&format!("C: AUTH {mechanism}")),
                     "{}",
                     run.show()
                 );
-                assert!(run.stdout.contains("S: 235 "), "{}", run.show());
+                assert!(run.stdout_text().contains("S: 235 "), "{}", run.show());
                 env.wait_for_mail("BOB", &marker, DELIVERY);
                 tried += 1;
             }
@@ -256,7 +222,7 @@ fn korean_subject_names_body_and_attachment_arrive_exactly() {
         let body = "안녕하세요, 밥.\r\n첨부 파일을 확인해 주세요.\r\n\r\n— 앨리스\r\n";
         let subject =
             "회의 자료: 한글 제목이 길어서 여러 줄로 접혀도 그대로 읽혀야 합니다 (테스트)";
-        let marker = unique("korean");
+        let marker = unique_name("korean");
         let (alice, bob, carol) = (
             env.var("MAILTEST_ALICE_USER"),
             env.var("MAILTEST_BOB_USER"),
@@ -283,7 +249,7 @@ fn korean_subject_names_body_and_attachment_arrive_exactly() {
                 &format!("X-Test-Marker: {marker}"),
             ],
         );
-        assert_eq!(run.code, 0, "{}", run.show());
+        assert_eq!(run.code, Some(0), "{}", run.show());
         for who in ["BOB", "CAROL"] {
             let message = env.wait_for_mail(who, &marker, DELIVERY);
             python_check(
@@ -304,7 +270,7 @@ fn korean_subject_names_body_and_attachment_arrive_exactly() {
 #[test]
 fn a_refused_recipient_among_several_exits_5_and_the_others_get_the_mail() {
     TestEnv::for_each_server(Protocol::Smtp, |env| {
-        let marker = unique("refused");
+        let marker = unique_name("refused");
         let (bob, carol) = (env.var("MAILTEST_BOB_USER"), env.var("MAILTEST_CAROL_USER"));
         let nobody = format!(
             "nobody-{}@{}",
@@ -328,20 +294,20 @@ fn a_refused_recipient_among_several_exits_5_and_the_others_get_the_mail() {
                 "two of three",
             ],
         );
-        assert_eq!(run.code, 5, "{}", run.show());
+        assert_eq!(run.code, Some(5), "{}", run.show());
         assert!(
-            run.stderr.contains(&nobody),
+            run.stderr_text().contains(&nobody),
             "stderr names the refused recipient: {}",
             run.show()
         );
         // The server's own refusal, whatever its code (550, or OpenSMTPD's 524), is quoted.
-        let refusal = run
-            .stdout
+        let stdout = run.stdout_text();
+        let refusal = stdout
             .lines()
             .find_map(|l| l.strip_prefix("S: 5"))
             .expect("a 5xx reply in the transcript");
-        assert!(run.stderr.contains(refusal), "{}", run.show());
-        assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+        assert!(run.stderr_text().contains(refusal), "{}", run.show());
+        assert_eq!(run.stderr_text().lines().count(), 1, "{}", run.show());
         env.wait_for_mail("BOB", &marker, DELIVERY);
         env.wait_for_mail("CAROL", &marker, DELIVERY);
     });
@@ -357,16 +323,20 @@ fn wrong_password_exits_4() {
                 Some("not-her-password"),
                 &["--to", "bob@example.test", "--body", "x", "-q"],
             );
-            assert_eq!(run.code, 4, "{port}: {}", run.show());
-            assert!(run.stderr.starts_with("smtp-send: "), "{}", run.show());
+            assert_eq!(run.code, Some(4), "{port}: {}", run.show());
             assert!(
-                run.stderr.contains("535"),
+                run.stderr_text().starts_with("smtp-send: "),
+                "{}",
+                run.show()
+            );
+            assert!(
+                run.stderr_text().contains("535"),
                 "the server's reply is quoted: {}",
                 run.show()
             );
-            assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+            assert_eq!(run.stderr_text().lines().count(), 1, "{}", run.show());
             assert!(
-                run.stdout.is_empty(),
+                run.stdout_text().is_empty(),
                 "-q prints no transcript: {}",
                 run.show()
             );
@@ -381,7 +351,7 @@ fn dot_lines_arrive_unchanged() {
         let body = ".\r\n..\r\n.hidden\r\n. \r\n middle . line\r\n.\r\n\r\n.\r\nlast\r\n";
         let body_file = dir.path().join("body.txt");
         std::fs::write(&body_file, body).unwrap();
-        let marker = unique("dots");
+        let marker = unique_name("dots");
         let bob = env.var("MAILTEST_BOB_USER");
         for (port, _) in PORTS {
             let run = smtp_send(
@@ -397,7 +367,7 @@ fn dot_lines_arrive_unchanged() {
                     body_file.to_str().unwrap(),
                 ],
             );
-            assert_eq!(run.code, 0, "{port}: {}", run.show());
+            assert_eq!(run.code, Some(0), "{port}: {}", run.show());
             let message = env.wait_for_mail("BOB", &format!("{marker} {port}"), DELIVERY);
             python_check(&message, &[("EXPECT_BODY", body)]);
         }
@@ -409,7 +379,7 @@ fn a_five_megabyte_attachment_arrives_exactly() {
     TestEnv::for_each_server(Protocol::Smtp, |env| {
         let dir = tempfile::tempdir().unwrap();
         let attachment = binary_file(dir.path(), "big.bin", 5 * 1024 * 1024);
-        let marker = unique("big");
+        let marker = unique_name("big");
         let run = smtp_send(
             env,
             "MAILTEST_SUBMISSION_PORT",
@@ -426,7 +396,7 @@ fn a_five_megabyte_attachment_arrives_exactly() {
                 "-q",
             ],
         );
-        assert_eq!(run.code, 0, "{}", run.show());
+        assert_eq!(run.code, Some(0), "{}", run.show());
         let message = env.wait_for_mail("BOB", &marker, DELIVERY);
         python_check(
             &message,

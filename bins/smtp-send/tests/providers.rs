@@ -10,12 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use std::net::TcpListener;
-use std::process::Command;
-
-use mail_wire::testing::ScriptedStream;
-
-const PASSWORD: &str = "app-pass 0123";
+use mail_wire::testing::replay_provider;
 
 /// The transcript as the program must meet it: smtp-send composes its own
 /// message (date, message id, MIME headers), so the body lines and the
@@ -44,64 +39,26 @@ fn for_the_program(script: &str) -> String {
     out
 }
 
-/// Runs smtp-send for the account of `file` against its transcript; returns
-/// the exit code and the output, after checking the whole script was played.
+/// Runs smtp-send for the account of `file` against its transcript (see
+/// [`replay_provider`]) with a short message to friend@example.com.
 fn replay(file: &str, extra: &[&str]) -> (i32, String) {
-    let path = format!(
-        "{}/../../fixtures/providers/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let script = std::fs::read_to_string(&path).unwrap();
-    let account = script
-        .lines()
-        .find_map(|l| l.strip_prefix("# account: "))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let server = ScriptedStream::from_transcript(&for_the_program(&script)).serve_on(listener);
-    let out = Command::new(env!("CARGO_BIN_EXE_smtp-send"))
-        .args([
-            account.as_str(),
-            PASSWORD,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--tls",
-            "none",
-        ])
-        .args([
-            "--helo",
-            "client.example",
-            "--to",
-            "friend@example.com",
-            "--subject",
-            "replay",
-            "--body",
-            "hi",
-        ])
-        .args(extra)
-        .env_remove("MAIL_PASSWORD")
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match server.join() {
-        Ok(script) => script.assert_done(),
-        Err(_) => panic!("{file}: smtp-send did not send what the provider expects:\n{output}"),
-    }
-    assert!(
-        !output.contains(PASSWORD),
-        "{file}: the password reached the output:\n{output}"
-    );
-    (out.status.code().unwrap_or(-1), output)
+    let mut args = vec![
+        "--helo",
+        "client.example",
+        "--to",
+        "friend@example.com",
+        "--subject",
+        "replay",
+        "--body",
+        "hi",
+    ];
+    args.extend_from_slice(extra);
+    replay_provider(
+        env!("CARGO_BIN_EXE_smtp-send"),
+        file,
+        for_the_program,
+        &args,
+    )
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `ScriptedStream`: an in-memory server for unit tests of protocol clients
 //! (feature `testing`); [`LineServer`], a loopback TCP server that answers
-//! line by line, for tests that run the programs.
+//! line by line, for tests that run the programs; [`run_program`] and its
+//! kin to run them, and [`Tmux`], a real terminal to run them in.
 //!
 //! A script is written in the transcript format users already read: `S:`
 //! lines are served, `C:` lines are what the client must send, byte for byte
@@ -42,6 +43,15 @@ mod line_server;
 pub use line_server::{
     assert_terminal_safe, LineServer, HOSTILE, HOSTILE_ESCAPED, HOSTILE_TEXT_ESCAPED,
 };
+mod programs;
+pub use programs::{
+    assert_found_tls_mode, assert_help_in_order, eml_files, fetch_summary_counts, finish,
+    hostile_line, mailbox_turn, program, replay_provider, run_at_every_level, run_on_loopback,
+    run_program, run_program_with_input, unique_name, Ran, EXIT_CODE_LINES, LEVELS,
+    LOOPBACK_PASSWORD, PROVIDER_PASSWORD,
+};
+mod terminal;
+pub use terminal::{tmux_available, wrong_then_right_password, Tmux};
 
 #[derive(Debug, Clone)]
 enum Step {

@@ -80,6 +80,14 @@ impl TestEnv {
             .unwrap_or_else(|| panic!("{}: no EXISTS after SELECT: {lines:?}", self.name()))
     }
 
+    /// Empties the INBOX of `who` and appends `messages` to it, in order.
+    pub fn fill(&self, who: &str, messages: &[Vec<u8>]) {
+        self.empty_mailbox(who);
+        for m in messages {
+            self.append(who, "INBOX", m);
+        }
+    }
+
     /// Stores `message` (CRLF line ends) unchanged in `mailbox` of `who`
     /// with IMAP `APPEND` over implicit TLS: every IMAP server keeps an
     /// appended message byte for byte, unlike delivery, which adds headers.
