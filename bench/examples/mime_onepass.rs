@@ -173,7 +173,10 @@ fn main() {
         "mail-mime" => ours,
         "mailparse" => mailparse,
         "mail-parser" => mail_parser,
-        other => panic!("unknown parser {other}"),
+        other => {
+            eprintln!("unknown parser {other}: mail-mime, mailparse or mail-parser");
+            std::process::exit(2);
+        }
     };
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

@@ -89,6 +89,11 @@ const PLACED: [[u32; 256]; 4] = {
     t
 };
 
+/// A `PLACED` entry (a `u8` index is always in range; the check folds away).
+fn placed(table: &[u32; 256], b: u8) -> u32 {
+    table.get(usize::from(b)).copied().unwrap_or(BAD)
+}
+
 /// Decodes whole groups of four alphabet symbols from the start of `input`
 /// into `dst` until a byte outside the alphabet (line break, `=`, junk);
 /// returns (input bytes used, bytes written).
@@ -101,7 +106,7 @@ fn decode_groups(input: &[u8], dst: &mut [u8]) -> (usize, usize) {
         else {
             break;
         };
-        let n = t0[usize::from(a)] | t1[usize::from(b)] | t2[usize::from(c)] | t3[usize::from(d)];
+        let n = placed(t0, a) | placed(t1, b) | placed(t2, c) | placed(t3, d);
         if n & BAD != 0 {
             break;
         }
