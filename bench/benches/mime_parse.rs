@@ -8,6 +8,9 @@
 //!   cheapest call (a full parse) stands in.
 //! - `full`: also every leaf body transfer-decoded and text parts converted
 //!   from their charset.
+//!
+//! Inputs: `realistic` (about 50 MB from bench/mime_corpus.py, when
+//! generated), `corpus` (the fixtures) and `large` (built below).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -186,7 +189,25 @@ fn bench_set(c: &mut Criterion, name: &str, msgs: &[Vec<u8>]) {
     }
 }
 
+/// The realistic corpus of `bench/mime_corpus.py` (scripts/bench-mime
+/// writes it; `MIME_CORPUS=DIR` points elsewhere), if it is there.
+fn realistic() -> Option<Vec<Vec<u8>>> {
+    let dir = std::env::var_os("MIME_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mime-bench/corpus"),
+        Into::into,
+    );
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    Some(files.iter().map(|f| std::fs::read(f).unwrap()).collect())
+}
+
 fn benches(c: &mut Criterion) {
+    if let Some(msgs) = realistic() {
+        bench_set(c, "realistic", &msgs);
+    }
     bench_set(c, "corpus", &corpus());
     let large = large();
     // Saved for the Python `email` run of scripts/bench-mime.

@@ -68,6 +68,61 @@ fn sextet(b: u8) -> u8 {
     DECODE.get(usize::from(b)).copied().unwrap_or(INVALID)
 }
 
+/// Set in a `PLACED` entry for a byte outside the alphabet (and for `=`).
+const BAD: u32 = 1 << 31;
+
+/// Per symbol position in a group of four, each symbol's six bits already
+/// shifted into place, so a group decodes with four look-ups and three ORs.
+// Built at compile time: an out-of-range index would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const PLACED: [[u32; 256]; 4] = {
+    let mut t = [[BAD; 256]; 4];
+    let mut pos = 0;
+    while pos < 4 {
+        let mut i = 0;
+        while i < 64 {
+            t[pos][symbol(i as u32) as usize] = (i as u32) << (18 - 6 * pos);
+            i += 1;
+        }
+        pos += 1;
+    }
+    t
+};
+
+/// A `PLACED` entry (a `u8` index is always in range; the check folds away).
+fn placed(table: &[u32; 256], b: u8) -> u32 {
+    table.get(usize::from(b)).copied().unwrap_or(BAD)
+}
+
+/// Decodes whole groups of four alphabet symbols from the start of `input`
+/// into `dst` until a byte outside the alphabet (line break, `=`, junk);
+/// returns (input bytes used, bytes written).
+fn decode_groups(input: &[u8], dst: &mut [u8]) -> (usize, usize) {
+    let [t0, t1, t2, t3] = &PLACED;
+    let mut groups = 0;
+    for (src, out) in input.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
+        let (Some(&a), Some(&b), Some(&c), Some(&d)) =
+            (src.first(), src.get(1), src.get(2), src.get(3))
+        else {
+            break;
+        };
+        let n = placed(t0, a) | placed(t1, b) | placed(t2, c) | placed(t3, d);
+        if n & BAD != 0 {
+            break;
+        }
+        let [_, x, y, z] = n.to_be_bytes();
+        out.copy_from_slice(&[x, y, z]);
+        groups += 1;
+    }
+    (groups * 4, groups * 3)
+}
+
+/// Room `Decoder::push` needs past the output's length for `input`: at
+/// most three bytes per four symbols, and three pending symbols may carry.
+fn max_decoded(input: usize) -> usize {
+    input / 4 * 3 + 6
+}
+
 /// Incremental lenient decoder: bytes outside the alphabet (white space,
 /// line breaks, junk) are skipped; `=` ends the current group early, so
 /// concatenated padded blobs decode; a dangling single symbol is dropped.
@@ -80,44 +135,44 @@ pub(crate) struct Decoder {
 impl Decoder {
     /// Decodes `input`, appending to `out`; state carries to the next call.
     pub(crate) fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        out.reserve(input.len() / 4 * 3 + 3);
+        let start = out.len();
+        out.resize(start + max_decoded(input.len()), 0);
+        let written = self.push_slice(input, out.get_mut(start..).unwrap_or_default());
+        out.truncate(start + written);
+    }
+
+    /// `push` into a buffer of at least `max_decoded(input.len())` bytes;
+    /// returns the bytes written.
+    fn push_slice(&mut self, input: &[u8], dst: &mut [u8]) -> usize {
+        let mut w = 0;
         let mut rest = input;
         loop {
-            // Fast path: whole groups of four valid symbols at a group start.
+            // Fast path: runs of whole groups (a base64 line) at a group start.
             if self.count == 0 {
-                while let Some((group, tail)) = rest.split_first_chunk::<4>() {
-                    let [a, b, c, d] = group.map(sextet);
-                    if (a | b | c | d) & 0xc0 != 0 {
-                        break;
-                    }
-                    let n = (u32::from(a) << 18)
-                        | (u32::from(b) << 12)
-                        | (u32::from(c) << 6)
-                        | u32::from(d);
-                    out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-                    rest = tail;
-                }
+                let (used, written) = decode_groups(rest, dst.get_mut(w..).unwrap_or_default());
+                rest = rest.get(used..).unwrap_or_default();
+                w += written;
             }
             let Some((&byte, tail)) = rest.split_first() else {
-                return;
+                return w;
             };
             rest = tail;
             match sextet(byte) {
                 INVALID => {}
                 PAD => {
                     if self.count >= 2 {
-                        self.flush(out);
+                        w += self.flush_into(dst.get_mut(w..).unwrap_or_default());
                     }
                 }
                 v => {
                     self.acc = (self.acc << 6) | u32::from(v);
                     self.count += 1;
                     if self.count == 4 {
-                        out.extend_from_slice(&[
-                            (self.acc >> 16) as u8,
-                            (self.acc >> 8) as u8,
-                            self.acc as u8,
-                        ]);
+                        let [_, x, y, z] = self.acc.to_be_bytes();
+                        if let Some(out) = dst.get_mut(w..w + 3) {
+                            out.copy_from_slice(&[x, y, z]);
+                            w += 3;
+                        }
                         self.acc = 0;
                         self.count = 0;
                     }
@@ -128,25 +183,37 @@ impl Decoder {
 
     /// Emits whatever whole bytes the pending symbols hold.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
-        match self.count {
-            2 => out.push((self.acc >> 4) as u8),
-            3 => {
-                out.push((self.acc >> 10) as u8);
-                out.push((self.acc >> 2) as u8);
+        let mut buf = [0u8; 2];
+        let n = self.flush_into(&mut buf);
+        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+
+    fn flush_into(&mut self, dst: &mut [u8]) -> usize {
+        let bytes: &[u8] = match self.count {
+            2 => &[(self.acc >> 4) as u8],
+            3 => &[(self.acc >> 10) as u8, (self.acc >> 2) as u8],
+            _ => &[],
+        };
+        let n = match dst.get_mut(..bytes.len()) {
+            Some(out) => {
+                out.copy_from_slice(bytes);
+                bytes.len()
             }
-            _ => {}
-        }
+            None => 0,
+        };
         self.acc = 0;
         self.count = 0;
+        n
     }
 }
 
 /// Decodes lenient base64 in one go.
 pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    let mut out = vec![0u8; max_decoded(input.len())];
     let mut dec = Decoder::default();
-    dec.push(input, &mut out);
-    dec.flush(&mut out);
+    let mut n = dec.push_slice(input, &mut out);
+    n += dec.flush_into(out.get_mut(n..).unwrap_or_default());
+    out.truncate(n);
     out
 }
 
@@ -203,5 +270,108 @@ mod tests {
         }
         dec.flush(&mut out);
         assert_eq!(out, b"foobar");
+    }
+
+    /// The lenient decoder one byte at a time, without the group fast path.
+    fn reference(input: &[u8]) -> Vec<u8> {
+        let (mut acc, mut count, mut out) = (0u32, 0u8, Vec::new());
+        for &b in input {
+            match sextet(b) {
+                INVALID => {}
+                PAD => {
+                    match count {
+                        2 => out.push((acc >> 4) as u8),
+                        3 => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
+                        _ => {}
+                    }
+                    if count >= 2 {
+                        (acc, count) = (0, 0);
+                    }
+                }
+                v => {
+                    acc = (acc << 6) | u32::from(v);
+                    count += 1;
+                    if count == 4 {
+                        out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+                        (acc, count) = (0, 0);
+                    }
+                }
+            }
+        }
+        match count {
+            2 => out.push((acc >> 4) as u8),
+            3 => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
+            _ => {}
+        }
+        out
+    }
+
+    fn encoded(n: usize) -> (Vec<u8>, Vec<u8>) {
+        let data: Vec<u8> = (0..n).map(|i| (i * 131 + 7) as u8).collect();
+        let mut enc = Vec::new();
+        encode(&data, &mut enc);
+        (data, enc)
+    }
+
+    #[test]
+    fn fast_path_matches_reference_with_breaks_and_junk_at_every_position() {
+        let (data, enc) = encoded(40);
+        for insert in [
+            &b"\r\n"[..],
+            b"\n",
+            b" ",
+            b"\t",
+            b"!",
+            b"=",
+            b"\r\n ",
+            b"\xff\x80",
+        ] {
+            for at in 0..=enc.len() {
+                let mut input = enc[..at].to_vec();
+                input.extend_from_slice(insert);
+                input.extend_from_slice(&enc[at..]);
+                assert_eq!(decode(&input), reference(&input), "{insert:?} at {at}");
+                if !insert.contains(&b'=') {
+                    assert_eq!(decode(&input), data, "{insert:?} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_matches_reference_on_wrapped_lines_and_odd_lengths() {
+        for n in [0usize, 1, 2, 3, 4, 56, 57, 58, 171, 1000] {
+            let (data, _) = encoded(n);
+            let mut crlf = Vec::new();
+            encode_lines(&data, &mut crlf);
+            let lf: Vec<u8> = crlf.iter().copied().filter(|&b| b != b'\r').collect();
+            for input in [&crlf, &lf] {
+                assert_eq!(decode(input), data, "n={n}");
+                for cut in [1, 3, input.len() / 2, input.len().saturating_sub(1)] {
+                    let mut input = input.clone();
+                    input.truncate(cut.min(input.len()));
+                    assert_eq!(decode(&input), reference(&input), "n={n} cut={cut}");
+                }
+            }
+        }
+        let junk = b"Zm9v\x00YmFy====Zg=Zm8=Zm9=v\x7fYQ";
+        assert_eq!(decode(junk), reference(junk));
+    }
+
+    #[test]
+    fn pushes_split_anywhere_match_one_decode() {
+        let (data, _) = encoded(300);
+        let mut input = Vec::new();
+        encode_lines(&data, &mut input);
+        input.extend_from_slice(b"Zg==");
+        for split in 0..input.len() {
+            let mut dec = Decoder::default();
+            let mut out = Vec::new();
+            dec.push(&input[..split], &mut out);
+            dec.push(&input[split..], &mut out);
+            dec.flush(&mut out);
+            assert_eq!(out, decode(&input), "split at {split}");
+        }
+        assert!(decode(&input).starts_with(&data));
     }
 }

@@ -86,11 +86,11 @@ pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(run);
         pos += off;
-        let hi = input.get(pos + 1).copied().and_then(hex_value);
-        let lo = input.get(pos + 2).copied().and_then(hex_value);
-        if let (Some(h), Some(l)) = (hi, lo) {
-            out.push(h << 4 | l);
-            pos += 3;
+        // Runs of escapes (text in a non-Latin script is mostly escapes)
+        // decode here without another search per escape.
+        let escapes = escape_run(input.get(pos..).unwrap_or_default(), &mut out);
+        if escapes > 0 {
+            pos += escapes;
             continue;
         }
         // A soft break: `=`, optional white space, then a line break or the end.
@@ -112,6 +112,23 @@ pub(crate) fn decode(input: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Decodes consecutive valid `=XX` escapes at the start of `input`;
+/// returns the input bytes used.
+fn escape_run(input: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut used = 0;
+    for chunk in input.chunks_exact(3) {
+        let &[b'=', hi, lo] = chunk else {
+            break;
+        };
+        let (Some(h), Some(l)) = (hex_value(hi), hex_value(lo)) else {
+            break;
+        };
+        out.push(h << 4 | l);
+        used += 3;
+    }
+    used
 }
 
 fn trim_ws(run: &[u8]) -> &[u8] {
@@ -172,5 +189,26 @@ mod tests {
         assert_eq!(decode(b"lower =c3=a9"), "lower \u{e9}".as_bytes());
         assert_eq!(decode(b"trail   \r\nx"), b"trail\r\nx");
         assert_eq!(decode(b"lf only\nx=\n"), b"lf only\nx");
+    }
+
+    #[test]
+    fn escape_runs_decode_like_single_escapes() {
+        let text = "안녕하세요 =\r\n세계".as_bytes();
+        let e = enc(text);
+        assert_eq!(decode(&e), text);
+        // Runs broken by a bad escape, a soft break, a short tail, lower case.
+        assert_eq!(decode(b"=EC=95=88=ZZ=EB"), b"\xec\x95\x88=ZZ\xeb");
+        assert_eq!(decode(b"=EC=95=\r\n=88"), b"\xec\x95\x88");
+        assert_eq!(decode(b"=EC=95=\n=88=4"), b"\xec\x95\x88=4");
+        assert_eq!(decode(b"=ec=9=5"), b"\xec=9=5");
+        assert_eq!(decode(b"=3D=3D=\t \r\n=3D"), b"===");
+        // Soft breaks at every position of an escaped line.
+        let line = b"=EC=95=88=EB=85=95";
+        for at in (0..=line.len()).step_by(3) {
+            let mut input = line[..at].to_vec();
+            input.extend_from_slice(b"=\r\n");
+            input.extend_from_slice(&line[at..]);
+            assert_eq!(decode(&input), "안녕".as_bytes(), "soft break at {at}");
+        }
     }
 }
