@@ -854,11 +854,15 @@ impl<S: Read + Write> Session<S> {
             updates: Vec::new(),
             timed_out: false,
         };
+        // An update may arrive before the `+` (RFC 2177 lets the server
+        // send untagged data at any time); it counts like any other.
+        let mut done = false;
         while !idle.is_idling() {
             let response = self.core.read_response()?;
             match idle.receive(response)? {
                 IdleEvent::Update(u) => {
                     self.core.absorb(&u);
+                    done |= stop(&u);
                     outcome.updates.push(u);
                 }
                 IdleEvent::Completed(t) => return Err(crate::error::rejection("IDLE", t)),
@@ -866,7 +870,7 @@ impl<S: Read + Write> Session<S> {
             }
         }
         let deadline = Instant::now() + limit;
-        loop {
+        while !done {
             if Instant::now() >= deadline {
                 outcome.timed_out = true;
                 break;
@@ -879,11 +883,8 @@ impl<S: Read + Write> Session<S> {
             };
             if let IdleEvent::Update(u) = idle.receive(response)? {
                 self.core.absorb(&u);
-                let done = stop(&u);
+                done = stop(&u);
                 outcome.updates.push(u);
-                if done {
-                    break;
-                }
             }
         }
         self.core.conn.send(mail_wire::Line::public(idle.done()))?;

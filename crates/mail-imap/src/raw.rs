@@ -528,8 +528,8 @@ impl<S: Read + Write> Console<S> {
             return Ok(reply);
         };
         let deadline = Instant::now() + limit;
-        let before = reply.untagged.len();
-        while Instant::now() < deadline && !stop_now(reply.untagged.len() - before) {
+        // Updates that came before the `+` count too: they are IDLE's.
+        while Instant::now() < deadline && !stop_now(reply.untagged.len()) {
             if let Some(Response::Untagged(u)) = self.core.poll_response()? {
                 self.core.absorb(&u);
                 reply.untagged.push(u);

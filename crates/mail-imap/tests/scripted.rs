@@ -473,6 +473,30 @@ fn idle_ends_with_done_after_an_update() {
 }
 
 #[test]
+fn idle_update_before_the_continuation_ends_it_at_once() {
+    let script = format!(
+        "{SELECT}C: a3 IDLE\nS: * 4 EXISTS\nS: + idling\nC: DONE\nS: a3 OK IDLE terminated\n"
+    );
+    let (s, stream) = logged_in(&script);
+    let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
+    let started = std::time::Instant::now();
+    let out = inbox
+        .idle(
+            Duration::from_secs(30),
+            |u| matches!(u, Untagged::Exists(_)),
+            || false,
+        )
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the update before the + ends IDLE without waiting for another"
+    );
+    assert_eq!(out.updates, [Untagged::Exists(4)]);
+    assert!(!out.timed_out);
+    stream.assert_done();
+}
+
+#[test]
 fn idle_time_limit_sends_done() {
     let script = format!("{SELECT}C: a3 IDLE\nS: + idling\nC: DONE\nS: a3 OK IDLE terminated\n");
     let (s, stream) = logged_in(&script);
