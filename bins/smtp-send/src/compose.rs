@@ -1,15 +1,15 @@
-//! Turns the arguments into a `mail_mime::Message`.
+//! Turns the arguments into a `mail_mime::OutgoingMessage`.
 
 use std::io::{IsTerminal, Read};
 
 use mail_cli::CliError;
-use mail_mime::{Mailbox, Message, MessageBuilder};
+use mail_mime::{Mailbox, MessageBuilder, OutgoingMessage};
 
 use crate::args::Args;
 
 /// Builds the message; every problem with the user's input is a usage error
 /// (a CR or LF in a header value or address among them).
-pub fn compose(args: &Args, default_from: &str) -> Result<Message, CliError> {
+pub fn compose(args: &Args, default_from: &str) -> Result<OutgoingMessage, CliError> {
     let from = args.from.as_deref().unwrap_or(default_from);
     let from = Mailbox::parse(from)
         .map_err(|err| CliError::usage(format!("invalid --from address {from:?}: {err}")))?;

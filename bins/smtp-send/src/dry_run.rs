@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use mail_cli::{CliError, Endpoint};
-use mail_mime::{Mailbox, Message};
+use mail_mime::{Mailbox, OutgoingMessage};
 use mail_smtp::command::{BodyType, Command, MailParams, RcptParams};
 use mail_smtp::{Envelope, Mechanism};
 use mail_wire::Security;
@@ -27,7 +27,11 @@ pub struct Submission<'a> {
 ///
 /// # Errors
 /// A usage error when an envelope address cannot be encoded; a write error.
-pub fn submission(args: &Args, route: &Submission<'_>, message: &Message) -> Result<(), CliError> {
+pub fn submission(
+    args: &Args,
+    route: &Submission<'_>,
+    message: &OutgoingMessage,
+) -> Result<(), CliError> {
     let mut text = String::new();
     if !args.net.quiet {
         let endpoint = route.endpoint;
@@ -66,7 +70,12 @@ pub fn submission(args: &Args, route: &Submission<'_>, message: &Message) -> Res
 ///
 /// # Errors
 /// As [`submission`].
-pub fn mx(args: &Args, tls: &str, hosts: &[String], message: &Message) -> Result<(), CliError> {
+pub fn mx(
+    args: &Args,
+    tls: &str,
+    hosts: &[String],
+    message: &OutgoingMessage,
+) -> Result<(), CliError> {
     let mut text = String::new();
     if !args.net.quiet {
         text.push_str("Dry run: nothing is sent; DNS was asked for the MX hosts, no mail server was contacted.\n");
@@ -84,7 +93,7 @@ pub fn mx(args: &Args, tls: &str, hosts: &[String], message: &Message) -> Result
     print(&text, args, message)
 }
 
-fn print(text: &str, args: &Args, message: &Message) -> Result<(), CliError> {
+fn print(text: &str, args: &Args, message: &OutgoingMessage) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let written = out.write_all(text.as_bytes()).and_then(|()| {
         if !args.net.quiet {
@@ -150,7 +159,7 @@ fn pipelining_line(args: &Args) -> String {
 }
 
 /// The MAIL and RCPT lines as the client would encode them, Bcc marked.
-fn envelope(args: &Args, message: &Message) -> Result<String, CliError> {
+fn envelope(args: &Args, message: &OutgoingMessage) -> Result<String, CliError> {
     // The same envelope `Client::send_message` would send.
     let envelope = Envelope::from_message(message);
     let params = MailParams {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use mail_cli::{exit, CliError, TlsMode};
-use mail_mime::Message;
+use mail_mime::OutgoingMessage;
 use mail_smtp::mx::{deliver_message, MxOptions, Outcome, Resolver, TlsPolicy};
 use mail_smtp::Envelope;
 
@@ -11,7 +11,7 @@ use crate::args::Args;
 
 /// Resolves the recipients' domains and delivers to their MX hosts, printing
 /// one line per recipient; with `--dry-run` only prints the hosts in order.
-pub fn send_mx(args: &Args, message: &Message, helo_name: String) -> Result<(), CliError> {
+pub fn send_mx(args: &Args, message: &OutgoingMessage, helo_name: String) -> Result<(), CliError> {
     let tls = match args.net.tls {
         None => TlsPolicy::Opportunistic,
         Some(TlsMode::Starttls) => TlsPolicy::Required,

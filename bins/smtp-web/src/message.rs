@@ -5,7 +5,7 @@
 //! reaches the file system. The envelope and the streamed content come from
 //! mail-smtp's `send_message`, the path smtp-send takes too.
 
-use mail_mime::{Mailbox, Message, MessageBuilder};
+use mail_mime::{Mailbox, MessageBuilder, OutgoingMessage};
 
 use crate::compose::SendRequest;
 
@@ -14,7 +14,7 @@ use crate::compose::SendRequest;
 /// # Errors
 /// The builder's sentence when an address, the subject or an attachment
 /// cannot be put into the message.
-pub fn build(request: &SendRequest) -> Result<Message, String> {
+pub fn build(request: &SendRequest) -> Result<OutgoingMessage, String> {
     let mailbox = |text: &str| Mailbox::parse(text).map_err(|err| err.to_string());
     let mut builder = MessageBuilder::new().from(mailbox(&request.from)?);
     for to in &request.to {
@@ -61,13 +61,13 @@ mod tests {
         .unwrap()
     }
 
-    fn text(message: &Message) -> String {
+    fn text(message: &OutgoingMessage) -> String {
         let mut bytes = Vec::new();
         message.write_to(&mut bytes).unwrap();
         String::from_utf8(bytes).unwrap()
     }
 
-    fn head(message: &Message) -> String {
+    fn head(message: &OutgoingMessage) -> String {
         text(message).split("\r\n\r\n").next().unwrap().to_owned()
     }
 

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 
-use mail_mime::Message;
+use mail_mime::OutgoingMessage;
 use mail_smtp::{Client, ClientOptions, Delivery};
 use mail_wire::{Recording, Secret, Security, TlsConfig};
 
@@ -86,7 +86,7 @@ fn deliver<S: Read + Write>(
     client: &mut Client<S>,
     user: &str,
     password: &Secret,
-    message: &Message,
+    message: &OutgoingMessage,
 ) -> Result<Delivery, mail_smtp::Error> {
     if client.capabilities().has("AUTH") {
         client.auth(user, password, None)?;
@@ -145,7 +145,7 @@ mod tests {
         client_with(script, options)
     }
 
-    fn message(to: &[&str]) -> Message {
+    fn message(to: &[&str]) -> OutgoingMessage {
         let mut builder = MessageBuilder::new()
             .from(Mailbox::parse("alice@example.test").unwrap())
             .bcc(Mailbox::parse("audit@example.test").unwrap())
@@ -159,7 +159,7 @@ mod tests {
     }
 
     /// The client's lines for the message after DATA, dot included.
-    fn data_lines(message: &Message) -> String {
+    fn data_lines(message: &OutgoingMessage) -> String {
         let mut bytes = Vec::new();
         message.write_to(&mut bytes).unwrap();
         let text = String::from_utf8(bytes).unwrap();

@@ -2,10 +2,10 @@
 //! and a parser for the mail people actually receive.
 //!
 //! In scope: composing a message with addresses, an encoded subject, user
-//! header fields, a text body and attachments ([`MessageBuilder`]), with an
-//! exact [`Message::size`] and a streaming [`Message::reader`] that never
-//! holds an attachment in memory; parsing received mail
-//! ([`ParsedMessage::parse`], also reachable as [`Message::parse`]) without
+//! header fields, a text body and attachments ([`MessageBuilder`] builds an
+//! [`OutgoingMessage`]), with an exact [`OutgoingMessage::size`] and a
+//! streaming [`OutgoingMessage::reader`] that never holds an attachment in
+//! memory; parsing received mail ([`ParsedMessage::parse`]) without
 //! copying what needs no decoding: header fields, RFC 2047 encoded-words,
 //! RFC 2231 parameters, addresses and groups, dates, the MIME tree
 //! (multipart, message/rfc822), transfer encodings and charsets (through
@@ -43,7 +43,7 @@
 //! Reading received mail:
 //!
 //! ```
-//! use mail_mime::Message;
+//! use mail_mime::ParsedMessage;
 //!
 //! let raw = b"From: =?ks_c_5601-1987?B?yKux5rW/?= <hong@example.com>\r\n\
 //! Subject: =?utf-8?B?7JWI64WV?= there\r\n\
@@ -54,7 +54,7 @@
 //! --b\r\nContent-Type: application/pdf\r\n\
 //! Content-Disposition: attachment; filename*=utf-8''%ED%8C%8C%EC%9D%BC.pdf\r\n\r\n%PDF\r\n\
 //! --b--\r\n";
-//! let msg = Message::parse(raw);
+//! let msg = ParsedMessage::parse(raw);
 //! assert_eq!(msg.subject().as_deref(), Some("안녕 there"));
 //! assert_eq!(msg.from()[0].name(), Some("홍길동"));
 //! assert_eq!(msg.date().map(|d| d.to_rfc3339()).as_deref(), Some("2009-01-05T01:00:00Z"));
@@ -80,8 +80,8 @@
 
 mod address;
 mod base64;
-mod builder;
 pub mod charset;
+mod compose;
 mod date;
 mod encoded_word;
 mod error;
@@ -95,7 +95,7 @@ mod parsed;
 mod part;
 mod quoted_printable;
 
-pub use builder::{Message, MessageBuilder};
+pub use compose::{MessageBuilder, OutgoingMessage};
 pub use date::DateTime;
 pub use error::BuildError;
 pub use header::HeaderField;

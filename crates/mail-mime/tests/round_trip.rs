@@ -14,7 +14,7 @@ fn mb(s: &str) -> Mailbox {
     Mailbox::parse(s).unwrap()
 }
 
-fn bytes_of(msg: &mail_mime::Message) -> Vec<u8> {
+fn bytes_of(msg: &mail_mime::OutgoingMessage) -> Vec<u8> {
     let mut out = Vec::new();
     msg.write_to(&mut out).unwrap();
     assert_eq!(out.len() as u64, msg.size());

@@ -1,4 +1,4 @@
-//! A 100 MB attachment goes through `Message::reader` with bounded memory.
+//! A 100 MB attachment goes through `OutgoingMessage::reader` with bounded memory.
 //! Alone in its own test binary, so the process's peak RSS is this test's.
 #![allow(
     clippy::unwrap_used,

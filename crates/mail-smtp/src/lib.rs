@@ -17,7 +17,7 @@
 //! recipient, DATA and BDAT). [`Client`] is a blocking driver over it; any
 //! other I/O (async, an event loop) can drive the same core.
 //! Cargo feature `mime` (on by default): [`Client::send_message`] sends a
-//! built `mail_mime::Message` in one call. [`Envelope::from_message`] takes
+//! built `mail_mime::OutgoingMessage` in one call. [`Envelope::from_message`] takes
 //! `MAIL FROM` from its `Sender:` or `From:` and `RCPT TO` from To, Cc and
 //! Bcc (each address once; Bcc never appears in the header the builder
 //! writes), `SIZE=` is the builder's exact size, and the content is

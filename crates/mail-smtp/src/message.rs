@@ -1,10 +1,10 @@
-//! Sending a [`mail_mime::Message`] in one call (cargo feature `mime`).
+//! Sending a [`mail_mime::OutgoingMessage`] in one call (cargo feature `mime`).
 //!
 //! The envelope comes from the message's own address fields: `Sender:` (when
 //! present) or else `From:` gives `MAIL FROM`, and To, Cc and Bcc give the
 //! `RCPT TO` list, each address once (compared without case), in order.
 //! A built message never carries Bcc in its header, so the recipients it
-//! hides stay hidden. The body is streamed from [`Message::reader`] with the
+//! hides stay hidden. The body is streamed from [`OutgoingMessage::reader`] with the
 //! exact size the builder computed for `SIZE=` (RFC 1870), so attachment
 //! files are read chunk by chunk and never held whole in memory.
 //!
@@ -15,7 +15,7 @@
 
 use std::io::{Read, Write};
 
-use mail_mime::{Mailbox, Message, ParsedMessage};
+use mail_mime::{Mailbox, OutgoingMessage, ParsedMessage};
 
 use crate::{Client, Delivery, Envelope, Error, MailOptions};
 
@@ -23,7 +23,7 @@ impl Envelope {
     /// The envelope of a built message: `MAIL FROM` from `Sender:` or
     /// `From:`, every To, Cc and Bcc address once, `SMTPUTF8` for non-ASCII
     /// addresses and `BODY=8BITMIME` when a byte of the message is 8-bit.
-    pub fn from_message(message: &Message) -> Envelope {
+    pub fn from_message(message: &OutgoingMessage) -> Envelope {
         Envelope {
             from: message.envelope_from().to_owned(),
             recipients: message.recipients(),
@@ -87,7 +87,7 @@ impl<S: Read + Write> Client<S> {
     ///
     /// As [`Client::send`]; [`Error::Body`] when an attachment file cannot
     /// be read.
-    pub fn send_message(&mut self, message: &Message) -> Result<Delivery, Error> {
+    pub fn send_message(&mut self, message: &OutgoingMessage) -> Result<Delivery, Error> {
         self.send_message_as(&Envelope::from_message(message), message)
     }
 
@@ -101,7 +101,7 @@ impl<S: Read + Write> Client<S> {
     pub fn send_message_as(
         &mut self,
         envelope: &Envelope,
-        message: &Message,
+        message: &OutgoingMessage,
     ) -> Result<Delivery, Error> {
         let mut body = message.reader().map_err(Error::Body)?;
         self.send(envelope, &mut body, Some(message.size()))
@@ -117,7 +117,7 @@ impl<S: Read + Write> Client<S> {
 #[cfg(feature = "mx")]
 pub fn deliver_message(
     plans: &[crate::mx::DomainPlan],
-    message: &Message,
+    message: &OutgoingMessage,
     options: &mut crate::mx::MxOptions,
 ) -> crate::mx::MxReport {
     let envelope = Envelope::from_message(message);
@@ -140,7 +140,7 @@ mod tests {
         Mailbox::parse(text).unwrap()
     }
 
-    fn wire(message: &Message) -> String {
+    fn wire(message: &OutgoingMessage) -> String {
         let mut out = Vec::new();
         message.write_to(&mut out).unwrap();
         String::from_utf8(out).unwrap()

@@ -1,5 +1,5 @@
 //! Dropping `Bcc:` from a message as it streams, for messages written
-//! elsewhere (a built `mail_mime::Message` never carries Bcc in its header).
+//! elsewhere (a built `mail_mime::OutgoingMessage` never carries Bcc in its header).
 
 use std::io::{self, Read};
 

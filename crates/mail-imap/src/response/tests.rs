@@ -1,4 +1,5 @@
 use super::*;
+use crate::sequence::{SeqNum, SequenceSet, Uid};
 
 fn parse(bytes: &[u8]) -> Response {
     let (r, used) =
