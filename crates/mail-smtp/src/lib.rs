@@ -26,7 +26,7 @@
 //! message and [`WithoutBcc`] drops `Bcc:` from the stream. Turn the feature
 //! off (`default-features = false`) when you build the bytes yourself.
 //!
-//! Cargo feature `mx` (off by default): the [`mx`] module delivers straight
+//! Cargo feature `mx` (off by default): the `mx` module delivers straight
 //! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
 //! runtime, which a submission client does not need.
 //!
