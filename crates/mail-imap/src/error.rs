@@ -92,8 +92,42 @@ impl Error {
         )
     }
 
+    /// True when the server answered NO or BAD to a command other than a login.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Error::Rejected { .. }) && !self.is_auth_failure()
+    }
+
+    /// True for connection, TLS and time-out failures, and a server that
+    /// said BYE.
+    pub fn is_wire(&self) -> bool {
+        matches!(self, Error::Bye { .. })
+            || matches!(self, Error::Wire(_)) && !self.is_protocol_violation()
+    }
+
+    /// True when the server disabled login before TLS (`LOGINDISABLED`).
+    pub fn is_tls_required(&self) -> bool {
+        matches!(self, Error::TlsRequired)
+    }
+
+    /// True when the caller's input cannot go on the wire: nothing was sent for it.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Invalid(_))
+    }
+
+    /// True when trying again later may work: a `[UNAVAILABLE]` or
+    /// `[INUSE]` response code (RFC 5530), a time-out, a lost connection.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Rejected { reply, .. } => {
+                matches!(&reply.text.code, Some(Code::Other { name, .. }) if name.eq_ignore_ascii_case("UNAVAILABLE") || name.eq_ignore_ascii_case("INUSE"))
+            }
+            Error::Wire(err) => matches!(err, mail_wire::Error::Timeout | mail_wire::Error::Closed),
+            _ => false,
+        }
+    }
+
     /// True when the server broke the protocol or a limit.
-    pub fn is_protocol(&self) -> bool {
+    pub fn is_protocol_violation(&self) -> bool {
         matches!(
             self,
             Error::Protocol(_)
