@@ -256,3 +256,41 @@ pub(crate) fn rejection(command: &'static str, reply: Tagged) -> Error {
         reply: Box::new(reply),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::{parse_response, Response};
+
+    fn rejected(command: &'static str, line: &[u8]) -> Error {
+        match parse_response(line) {
+            Ok((Response::Tagged(tagged), _)) => rejection(command, tagged),
+            other => panic!("not a tagged completion: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn predicates_tell_a_refused_login_from_a_refused_command() {
+        let login = rejected("LOGIN", b"a1 NO [AUTHENTICATIONFAILED] nope\r\n");
+        assert!(login.is_auth_failure() && !login.is_rejected() && !login.is_transient());
+        let select = rejected("SELECT", b"a2 NO [NONEXISTENT] no such mailbox\r\n");
+        assert!(select.is_rejected() && !select.is_auth_failure() && select.reply().is_some());
+    }
+
+    #[test]
+    fn unavailable_and_inuse_codes_are_transient() {
+        assert!(rejected("LOGIN", b"a1 NO [UNAVAILABLE] backend down\r\n").is_transient());
+        assert!(rejected("SELECT", b"a2 NO [INUSE] mailbox locked\r\n").is_transient());
+    }
+
+    #[test]
+    fn wire_tls_and_input_predicates() {
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_transient());
+        let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 1 });
+        assert!(long.is_protocol_violation() && !long.is_wire());
+        assert!(Error::Bye { text: "bye".into() }.is_wire());
+        assert!(Error::TlsRequired.is_tls_required());
+        assert!(Error::Invalid(EncodeError::Empty { what: "mailbox" }).is_invalid_input());
+    }
+}

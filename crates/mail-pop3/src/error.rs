@@ -209,3 +209,44 @@ impl From<EncodeError> for Error {
         Error::Invalid(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::Status;
+
+    fn rejected(command: &'static str, text: &str) -> Error {
+        Error::Rejected {
+            command,
+            reply: Reply {
+                status: Status::Err,
+                text: text.to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn predicates_tell_a_refused_login_from_a_refused_command() {
+        let login = rejected("PASS", "invalid login");
+        assert!(login.is_auth_failure() && !login.is_rejected() && !login.is_transient());
+        let retr = rejected("RETR", "no such message");
+        assert!(retr.is_rejected() && !retr.is_auth_failure() && retr.reply().is_some());
+    }
+
+    #[test]
+    fn in_use_and_sys_temp_codes_are_transient() {
+        assert!(rejected("PASS", "[IN-USE] mailbox locked").is_transient());
+        assert!(rejected("RETR", "[SYS/TEMP] try later").is_transient());
+        assert!(!rejected("PASS", "[AUTH] wrong password").is_transient());
+    }
+
+    #[test]
+    fn wire_tls_and_input_predicates() {
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_transient());
+        let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 1 });
+        assert!(long.is_protocol_violation() && !long.is_wire());
+        assert!(Error::TlsRequired.is_tls_required() && !Error::TlsRequired.is_wire());
+        assert!(Error::Invalid(EncodeError::Empty { what: "user name" }).is_invalid_input());
+    }
+}

@@ -354,6 +354,7 @@ mod tests {
         let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 10 });
         assert!(long.is_protocol_violation() && !long.is_wire());
         assert!(Error::Protocol(ParseError::TooManyLines { limit: 1 }).is_protocol_violation());
+        assert!(Error::PlaintextAuth.is_tls_required() && !Error::PlaintextAuth.is_wire());
         assert!(Error::Rejected {
             command: "MAIL",
             reply: reply(421, "bye")
