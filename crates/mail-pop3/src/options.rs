@@ -5,20 +5,12 @@ use mail_wire::{Limits, Transcript};
 
 /// Settings for [`Client::connect`](crate::Client::connect); the socket
 /// time-out is [`Server::timeout`](mail_wire::Server::timeout).
+#[derive(Default)]
 pub struct Options {
     /// Observer of every line, installed before the greeting is read.
     pub transcript: Option<Box<dyn Transcript + Send>>,
     /// Longest line and largest message accepted.
     pub limits: Limits,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            transcript: None,
-            limits: Limits::default(),
-        }
-    }
 }
 
 impl std::fmt::Debug for Options {
