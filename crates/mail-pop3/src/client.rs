@@ -63,7 +63,7 @@ impl<S: Read + Write> Client<S> {
     }
 
     /// The connection (to change the transcript or limits).
-    pub fn connection_mut(&mut self) -> &mut Connection<S> {
+    pub fn connection(&mut self) -> &mut Connection<S> {
         &mut self.link.conn
     }
 
