@@ -153,6 +153,11 @@ impl<S: Read + Write> Client<S> {
         &self.core.capabilities
     }
 
+    /// The connection, e.g. to change the transcript or limits before login.
+    pub fn connection(&mut self) -> &mut Connection<S> {
+        &mut self.core.conn
+    }
+
     /// Retries socket time-outs until `patience` has passed, so a short
     /// socket time-out can serve IDLE while commands keep a long one.
     pub fn set_patience(&mut self, patience: Option<Duration>) {
