@@ -17,7 +17,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     server.tls_name = var("MAIL_TLS_NAME").ok();
     let mut tls = TlsConfig::new();
     tls.add_ca_file(var("MAIL_CA_FILE")?.as_ref())?;
-    let client = Client::connect(&server, Security::Implicit, &tls, None)?;
+    let client = Client::connect(
+        &server,
+        Security::Implicit,
+        &tls,
+        mail_pop3::Options::default(),
+    )?;
     let password = Secret::new(var("MAIL_PASSWORD")?);
     let mut session = client
         .login_auto(&var("MAIL_USER")?, &password)

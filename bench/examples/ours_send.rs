@@ -6,7 +6,7 @@
 use std::env::var;
 
 use mail_mime::{Mailbox, MessageBuilder};
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_smtp::{Client, Envelope, Options};
 use mail_wire::{Secret, Security, Server, TlsConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     server.tls_name = var("MAIL_TLS_NAME").ok();
     let mut tls = TlsConfig::new();
     tls.add_ca_file(var("MAIL_CA_FILE")?.as_ref())?;
-    let mut client = Client::connect(&server, Security::StartTls, &tls, ClientOptions::default())?;
+    let mut client = Client::connect(&server, Security::StartTls, &tls, Options::default())?;
     let password = Secret::new(var("MAIL_PASSWORD")?);
     client.auth(&var("MAIL_USER")?, &password, None)?;
     let delivery = client.send(&envelope, &mut message.reader()?, Some(message.size()))?;

@@ -46,7 +46,7 @@ fn parse_all(data: &[u8]) {
         match parse_response(rest) {
             Ok((_, used)) => rest = rest.get(used..).unwrap_or_default(),
             Err(ParseError::Incomplete) => return,
-            Err(err @ ParseError::Malformed { .. }) => {
+            Err(err) => {
                 let _ = err.to_string();
                 match rest.iter().position(|&b| b == b'\n') {
                     Some(newline) => rest = rest.get(newline + 1..).unwrap_or_default(),

@@ -6,14 +6,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_smtp::{Client, Options, Envelope};
 use mail_wire::testing::ScriptedStream;
 use mail_wire::{Connection, Limits, Secret};
 
 const MESSAGE: &[u8] = b"Subject: fuzz\r\n\r\n.leading dot\r\nbare\nlf\r\n";
 
 fuzz_target!(|data: &[u8]| {
-    let options = ClientOptions { allow_plaintext_auth: true, max_line: 512, max_reply_lines: 16, ..ClientOptions::default() };
+    let options = Options { allow_plaintext_auth: true, max_line: 512, max_reply_lines: 16, ..Options::default() };
     let conn = Connection::new(ScriptedStream::raw(data), Limits::default());
     let Ok(mut client) = Client::new(conn, options) else { return };
     let _ = (client.greeting().to_string(), client.capabilities());

@@ -34,6 +34,7 @@ fn main() {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap();
     let session = client.login(&user, &pass).map_err(|(e, _)| e).unwrap();

@@ -42,7 +42,7 @@ fn main() {
         &env.server("MAILTEST_POP3S_PORT"),
         Security::Implicit,
         &env.tls(),
-        None,
+        mail_pop3::Options::default(),
     )
     .unwrap();
     let connected = start.elapsed();

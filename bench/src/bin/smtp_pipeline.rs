@@ -18,7 +18,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_smtp::{Client, Envelope, Options};
 use mail_wire::{Secret, Security, Server, TlsConfig};
 
 fn message(size: usize) -> Vec<u8> {
@@ -73,10 +73,10 @@ fn run() -> Result<String, String> {
     }
     let msg = message(size);
     let envelope = Envelope::new("alice@example.test", [rcpt]);
-    let options = ClientOptions {
+    let options = Options {
         helo_name: "bench.example.test".into(),
         chunking: mode != "send_all_data",
-        ..ClientOptions::default()
+        ..Options::default()
     };
 
     let start = Instant::now();

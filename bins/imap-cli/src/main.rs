@@ -94,7 +94,7 @@ pub(crate) fn cli_error(err: Error) -> CliError {
         Error::Invalid(_) => USAGE,
         Error::Unsupported(_) | Error::Bye { .. } => CONNECTION,
         Error::Wire(wire) => wire_exit_code(wire),
-        _ if err.is_protocol() => PROTOCOL,
+        _ if err.is_protocol_violation() => PROTOCOL,
         _ => PROTOCOL,
     };
     CliError::new(code, err.to_string())
@@ -118,14 +118,12 @@ fn run(args: Args) -> Result<(), CliError> {
     } else {
         None
     };
-    let client = Client::connect_with(
-        &server,
-        endpoint.security,
-        &tls,
-        args.net.transcript().map(mail_cli::show::Annotated::wrap),
+    let options = mail_imap::Options {
+        transcript: args.net.transcript().map(mail_cli::show::Annotated::wrap),
         patience,
-    )
-    .map_err(cli_error)?;
+        ..mail_imap::Options::default()
+    };
+    let client = Client::connect(&server, endpoint.security, &tls, options).map_err(cli_error)?;
     let session = log_in(client, args.auth, &endpoint.user, &mut password)?;
     if let Some(dir) = &args.fetch_all {
         let options = fetch_all::Options {

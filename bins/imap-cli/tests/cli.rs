@@ -64,6 +64,7 @@ fn session(env: &TestEnv, who: &str) -> Session<NetStream> {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
     .login(&user, &pass)

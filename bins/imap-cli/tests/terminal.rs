@@ -68,6 +68,7 @@ fn console_in_a_terminal_edits_lines_keeps_history_and_idles_until_enter() {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
     .login(&user, &pass)
@@ -233,6 +234,7 @@ fn ctrl_c_during_fetch_all_keeps_every_finished_message_and_exits_130() {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
     .login(&user, &pass)
@@ -328,6 +330,7 @@ fn mutt_reads_the_maildir_with_its_flags() {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
     .login(&user, &pass)

@@ -78,16 +78,14 @@ fn known_command(line: &str) -> Option<CliError> {
 pub fn run(mut session: Session<NetStream>, mut input: Input) -> Result<(), CliError> {
     let interactive = input.is_interactive();
     let skip_next = Arc::new(AtomicBool::new(false));
-    let quiet = !session.connection_mut().has_transcript();
+    let quiet = !session.connection().has_transcript();
     if interactive {
-        if let Some(inner) = session.connection_mut().take_transcript() {
+        if let Some(inner) = session.connection().take_transcript() {
             let echo = TypedEcho {
                 inner,
                 skip_next: Arc::clone(&skip_next),
             };
-            session
-                .connection_mut()
-                .set_transcript(Some(Box::new(echo)));
+            session.connection().set_transcript(Some(Box::new(echo)));
         }
         eprintln!("pop3-cli: logged in; type POP3 commands, :help for more, Ctrl-D to quit");
     }

@@ -73,7 +73,10 @@ fn run(args: Args) -> Result<(), CliError> {
         &endpoint.server,
         endpoint.security,
         &tls,
-        args.net.transcript().map(mail_cli::show::Annotated::wrap),
+        mail_pop3::Options {
+            transcript: args.net.transcript().map(mail_cli::show::Annotated::wrap),
+            ..mail_pop3::Options::default()
+        },
     )
     .map_err(|err| cli_error(&err))?;
     let session = log_in(client, &args, &endpoint.user, &mut pass)?;

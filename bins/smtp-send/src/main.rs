@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mail_cli::{exit, local_host_name, login, AuthArg, CliError, Protocol};
-use mail_smtp::{Client, ClientOptions};
+use mail_smtp::{Client, Options};
 use mail_wire::Security;
 
 use crate::args::Args;
@@ -48,14 +48,14 @@ fn run(args: Args) -> Result<(), CliError> {
     let message = compose::compose(&args, &endpoint.address)?;
     let mut password = mail_cli::Password::obtain(args.pw.clone(), &endpoint.user)?;
     let tls = args.net.tls_config()?;
-    let options = ClientOptions {
+    let options = Options {
         helo_name: args.helo.clone().unwrap_or_else(local_host_name),
         transcript: args.net.transcript(),
         allow_plaintext_auth: endpoint.security == Security::Plain,
         pipelining: !args.no_pipelining,
         chunking: !args.no_chunking,
         show_data: args.show_data,
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let mut client =
         Client::connect(&endpoint.server, endpoint.security, &tls, options).map_err(smtp_error)?;

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 
 use mail_mime::OutgoingMessage;
-use mail_smtp::{Client, ClientOptions, Delivery};
+use mail_smtp::{Client, Delivery, Options};
 use mail_wire::{Recording, Secret, Security, TlsConfig};
 
 use crate::compose::SendRequest;
@@ -68,13 +68,13 @@ impl SmtpMailer {
 
 /// What smtp-send uses too: EHLO with this machine's name, the session
 /// recorded for the result page.
-fn client_options(security: Security, recording: &Recording) -> ClientOptions {
-    ClientOptions {
+fn client_options(security: Security, recording: &Recording) -> Options {
+    Options {
         helo_name: mail_cli::local_host_name(),
         transcript: Some(Box::new(recording.clone())),
         // Only when the user chose "Security: None" on the page.
         allow_plaintext_auth: security == Security::Plain,
-        ..ClientOptions::default()
+        ..Options::default()
     }
 }
 
@@ -124,10 +124,7 @@ mod tests {
     use mail_wire::{Connection, Limits};
     use std::time::{Duration, UNIX_EPOCH};
 
-    fn client_with(
-        script: &str,
-        options: ClientOptions,
-    ) -> (Client<ScriptedStream>, ScriptedStream) {
+    fn client_with(script: &str, options: Options) -> (Client<ScriptedStream>, ScriptedStream) {
         let stream = ScriptedStream::from_transcript(script);
         let client =
             Client::new(Connection::new(stream.clone(), Limits::default()), options).unwrap();
@@ -135,12 +132,12 @@ mod tests {
     }
 
     fn client(script: &str, recording: &Recording) -> (Client<ScriptedStream>, ScriptedStream) {
-        let options = ClientOptions {
+        let options = Options {
             transcript: Some(Box::new(recording.clone())),
             allow_plaintext_auth: true,
             pipelining: false,
             chunking: false,
-            ..ClientOptions::default()
+            ..Options::default()
         };
         client_with(script, options)
     }

@@ -396,10 +396,10 @@ fn smtp(
     secret: &Secret,
     case: &Case,
 ) -> Outcome {
-    use mail_smtp::{Client, ClientOptions, Envelope};
-    let options = ClientOptions {
+    use mail_smtp::{Client, Envelope, Options};
+    let options = Options {
         helo_name: HELO.into(),
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let mut client = Client::new(conn, options).unwrap();
     match e.security {
@@ -410,7 +410,7 @@ fn smtp(
         Security::Plain => {}
     }
     if let Err(err) = client.auth(&e.user, secret, auth) {
-        assert!(err.is_auth_rejected(), "{}: {err}", case.file);
+        assert!(err.is_auth_failure(), "{}: {err}", case.file);
         return Outcome::AuthRejected;
     }
     for cap in case.learnt {

@@ -13,8 +13,7 @@ mod common;
 use std::process::ExitCode;
 
 use common::{print_error, Account};
-use mail_imap::Client;
-use mail_wire::escape_for_display;
+use mail_imap::{escape_for_display, Client, Options};
 
 const USAGE: &str = "usage: append [--host H --port P --user U ...] MAILBOX FILE";
 
@@ -42,7 +41,12 @@ fn main() -> ExitCode {
 fn append(account: &Account, mailbox: &str, file: &str) -> Result<(), Box<dyn std::error::Error>> {
     let message = std::fs::read(file).map_err(|err| format!("{file}: {err}"))?;
     let size = message.len();
-    let client = Client::connect(&account.server, account.security, &account.tls)?;
+    let client = Client::connect(
+        &account.server,
+        account.security,
+        &account.tls,
+        Options::default(),
+    )?;
     let mut session = client
         .login_auto(&account.user, &account.password)
         .map_err(|(err, _)| err)?;

@@ -17,8 +17,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use common::{print_error, Account};
-use mail_imap::{Client, FetchEvent, SequenceSet};
-use mail_wire::escape_for_display;
+use mail_imap::{escape_for_display, Client, FetchEvent, Options, SequenceSet};
 
 const USAGE: &str = "usage: fetch [--host H --port P --user U ...] MAILBOX DIR";
 
@@ -45,7 +44,12 @@ fn main() -> ExitCode {
 
 fn fetch(account: &Account, mailbox: &str, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     fs::create_dir_all(dir)?;
-    let client = Client::connect(&account.server, account.security, &account.tls)?;
+    let client = Client::connect(
+        &account.server,
+        account.security,
+        &account.tls,
+        Options::default(),
+    )?;
     // On failure `login_auto` and `examine` hand the session back too (to
     // try something else); here the error is enough.
     let session = client

@@ -15,9 +15,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use common::{print_error, Account};
-use mail_imap::{Client, SequenceSet, Untagged};
+use mail_imap::{escape_for_display, Client, Options, SequenceSet, Untagged};
 use mail_mime::ParsedMessage;
-use mail_wire::escape_for_display;
 
 const USAGE: &str = "usage: idle [--host H --port P --user U ...] MAILBOX [SECONDS]";
 
@@ -57,7 +56,12 @@ fn idle(
     mailbox: &str,
     limit: Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::connect(&account.server, account.security, &account.tls)?;
+    let client = Client::connect(
+        &account.server,
+        account.security,
+        &account.tls,
+        Options::default(),
+    )?;
     let session = client
         .login_auto(&account.user, &account.password)
         .map_err(|(err, _)| err)?;

@@ -13,6 +13,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::{Core, FetchStream};
 use crate::mailbox::Mailbox;
+use crate::options::Options;
 use crate::response::{
     Code, Fetch, Flag, ListItem, Namespace, Response, Status, Tagged, Text, Untagged,
 };
@@ -67,31 +68,23 @@ impl Client<NetStream> {
     /// without STARTTLS is [`Error::Unsupported`], and capabilities are
     /// asked again after the handshake.
     ///
-    /// # Errors
-    /// Connection, TLS, greeting and STARTTLS failures.
-    pub fn connect(server: &Server, security: Security, tls: &TlsConfig) -> Result<Self, Error> {
-        Self::connect_with(server, security, tls, None, None)
-    }
-
-    /// As [`connect`](Self::connect) with a transcript observer from the
-    /// first byte, and socket time-outs retried for `patience` (see
-    /// [`set_patience`](Self::set_patience)).
+    /// The transcript in `options`, if any, sees everything from the
+    /// greeting on; socket time-outs are retried for `options.patience`.
     ///
     /// # Errors
-    /// As [`connect`](Self::connect).
-    pub fn connect_with(
+    /// Connection, TLS, greeting and STARTTLS failures.
+    pub fn connect(
         server: &Server,
         security: Security,
         tls: &TlsConfig,
-        transcript: Option<Box<dyn mail_wire::Transcript + Send>>,
-        patience: Option<Duration>,
+        options: Options,
     ) -> Result<Self, Error> {
         let mut conn = Connection::connect(server, security, tls)?;
         let security = conn.get_ref().security();
-        conn.set_limits(default_limits());
-        conn.set_transcript(transcript);
+        conn.set_limits(options.limits);
+        conn.set_transcript(options.transcript);
         let mut core = Core::new(conn);
-        core.patience = patience;
+        core.patience = options.patience;
         let client = Client::from_core(core)?;
         if security != Security::StartTls {
             return Ok(client);
@@ -158,6 +151,11 @@ impl<S: Read + Write> Client<S> {
     /// Capabilities known so far (from the greeting or CAPABILITY).
     pub fn capabilities(&self) -> &[String] {
         &self.core.capabilities
+    }
+
+    /// The connection, e.g. to change the transcript or limits before login.
+    pub fn connection(&mut self) -> &mut Connection<S> {
+        &mut self.core.conn
     }
 
     /// Retries socket time-outs until `patience` has passed, so a short

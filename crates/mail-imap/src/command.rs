@@ -10,6 +10,7 @@ use mail_wire::Secret;
 
 /// Why a command cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// CR, LF or NUL in user text where the grammar has no room for it.
     LineBreak {

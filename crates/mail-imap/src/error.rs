@@ -92,8 +92,42 @@ impl Error {
         )
     }
 
+    /// True when the server answered NO or BAD to a command other than a login.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Error::Rejected { .. }) && !self.is_auth_failure()
+    }
+
+    /// True for connection, TLS and time-out failures, and a server that
+    /// said BYE.
+    pub fn is_wire(&self) -> bool {
+        matches!(self, Error::Bye { .. })
+            || matches!(self, Error::Wire(_)) && !self.is_protocol_violation()
+    }
+
+    /// True when the server disabled login before TLS (`LOGINDISABLED`).
+    pub fn is_tls_required(&self) -> bool {
+        matches!(self, Error::TlsRequired)
+    }
+
+    /// True when the caller's input cannot go on the wire: nothing was sent for it.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Invalid(_))
+    }
+
+    /// True when trying again later may work: a `[UNAVAILABLE]` or
+    /// `[INUSE]` response code (RFC 5530), a time-out, a lost connection.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Rejected { reply, .. } => {
+                matches!(&reply.text.code, Some(Code::Other { name, .. }) if name.eq_ignore_ascii_case("UNAVAILABLE") || name.eq_ignore_ascii_case("INUSE"))
+            }
+            Error::Wire(err) => matches!(err, mail_wire::Error::Timeout | mail_wire::Error::Closed),
+            _ => false,
+        }
+    }
+
     /// True when the server broke the protocol or a limit.
-    pub fn is_protocol(&self) -> bool {
+    pub fn is_protocol_violation(&self) -> bool {
         matches!(
             self,
             Error::Protocol(_)
@@ -220,5 +254,43 @@ pub(crate) fn rejection(command: &'static str, reply: Tagged) -> Error {
     Error::Rejected {
         command,
         reply: Box::new(reply),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::{parse_response, Response};
+
+    fn rejected(command: &'static str, line: &[u8]) -> Error {
+        match parse_response(line) {
+            Ok((Response::Tagged(tagged), _)) => rejection(command, tagged),
+            other => panic!("not a tagged completion: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn predicates_tell_a_refused_login_from_a_refused_command() {
+        let login = rejected("LOGIN", b"a1 NO [AUTHENTICATIONFAILED] nope\r\n");
+        assert!(login.is_auth_failure() && !login.is_rejected() && !login.is_transient());
+        let select = rejected("SELECT", b"a2 NO [NONEXISTENT] no such mailbox\r\n");
+        assert!(select.is_rejected() && !select.is_auth_failure() && select.reply().is_some());
+    }
+
+    #[test]
+    fn unavailable_and_inuse_codes_are_transient() {
+        assert!(rejected("LOGIN", b"a1 NO [UNAVAILABLE] backend down\r\n").is_transient());
+        assert!(rejected("SELECT", b"a2 NO [INUSE] mailbox locked\r\n").is_transient());
+    }
+
+    #[test]
+    fn wire_tls_and_input_predicates() {
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_transient());
+        let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 1 });
+        assert!(long.is_protocol_violation() && !long.is_wire());
+        assert!(Error::Bye { text: "bye".into() }.is_wire());
+        assert!(Error::TlsRequired.is_tls_required());
+        assert!(Error::Invalid(EncodeError::Empty { what: "mailbox" }).is_invalid_input());
     }
 }

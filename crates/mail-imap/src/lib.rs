@@ -77,10 +77,9 @@
 //! Against a server (`no_run`):
 //!
 //! ```no_run
-//! use mail_imap::Client;
-//! use mail_wire::{Secret, Security, Server, TlsConfig};
+//! use mail_imap::{Client, Options, Secret, Security, Server, TlsConfig};
 //!
-//! let client = Client::connect(&Server::new("imap.naver.com", 993), Security::Implicit, &TlsConfig::new())?;
+//! let client = Client::connect(&Server::new("imap.naver.com", 993), Security::Implicit, &TlsConfig::new(), Options::default())?;
 //! let mut session = client.login("id", &Secret::new("pw")).map_err(|(e, _)| e)?;
 //! for item in session.list("", "*")? {
 //!     println!("{} ({})", item.decoded_name(), item.name);
@@ -95,6 +94,7 @@ pub mod command;
 mod error;
 mod exchange;
 mod mailbox;
+mod options;
 pub mod raw;
 pub mod response;
 pub mod sans_io;
@@ -107,7 +107,15 @@ pub use client::{
 pub use command::{Command, EncodeError};
 pub use error::Error;
 pub use exchange::{BodyReader, FetchEvent, FetchStream};
+pub use mail_wire::sasl::Mechanism;
 pub use mailbox::Mailbox;
+// The connection-layer types a caller needs, so this crate is the only dependency.
+pub use mail_wire::Error as WireError;
+pub use mail_wire::{
+    escape_for_display, Direction, Limits, Recording, Secret, Security, Server, TlsConfig,
+    Transcript,
+};
+pub use options::Options;
 pub use response::{
     Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged,
     Untagged,

@@ -20,6 +20,7 @@ fn imaps(env: &TestEnv) -> Client<NetStream> {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
 }
@@ -70,6 +71,7 @@ fn carol_logs_in_over_starttls_and_capabilities_are_fresh() {
         &env.server("MAILTEST_IMAP_PORT"),
         Security::StartTls,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap();
     assert!(
@@ -401,6 +403,7 @@ fn issue_10_authenticate_login_and_cram_md5_and_login_auto() {
         &env.server("MAILTEST_IMAP_PORT"),
         Security::StartTls,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap();
     client

@@ -73,6 +73,7 @@ fn login(env: &TestEnv, who: &str) -> Session<NetStream> {
         &env.server("MAILTEST_IMAPS_PORT"),
         Security::Implicit,
         &env.tls(),
+        mail_imap::Options::default(),
     )
     .unwrap()
     .login(&user, &pass)

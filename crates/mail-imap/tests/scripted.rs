@@ -41,7 +41,7 @@ fn preauth_when_tls_was_asked_is_an_error() {
         .starttls_with(|_| Ok(()))
         .unwrap_err();
     assert!(matches!(err, Error::PreauthWithoutTls), "{err}");
-    assert!(err.is_protocol());
+    assert!(err.is_protocol_violation());
     assert!(stream.written().is_empty(), "nothing may be sent");
 }
 
@@ -337,7 +337,7 @@ fn a_huge_announced_literal_is_an_error_before_any_read() {
         ),
         "{err}"
     );
-    assert!(err.is_protocol());
+    assert!(err.is_protocol_violation());
     // Beyond u64 as well.
     let script = format!(
         "{SELECT}C: a3 FETCH 1 BODY[]\nS: * 1 FETCH (BODY[] {{999999999999999999999999}}\n"
@@ -631,7 +631,7 @@ fn an_overlong_line_is_a_typed_limit_error() {
         ),
         "{err}"
     );
-    assert!(err.is_protocol());
+    assert!(err.is_protocol_violation());
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use common::{print_error, Account};
-use mail_pop3::Client;
+use mail_pop3::{Client, Options};
 
 const USAGE: &str = "usage: download [--host H --port P --user U ...] DIR";
 
@@ -45,7 +45,12 @@ fn main() -> ExitCode {
 
 fn download(account: &Account, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     fs::create_dir_all(dir)?;
-    let client = Client::connect(&account.server, account.security, &account.tls, None)?;
+    let client = Client::connect(
+        &account.server,
+        account.security,
+        &account.tls,
+        Options::default(),
+    )?;
     // `login_auto` picks USER/PASS or AUTH from what the server offers;
     // on failure the client comes back too (to try another way), unused here.
     let mut session = client

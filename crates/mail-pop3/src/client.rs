@@ -4,14 +4,13 @@
 use std::io::{Read, Write};
 
 use mail_wire::sasl::Mechanism;
-use mail_wire::{
-    Connection, Encrypted, NetStream, Secret, Security, Server, TlsConfig, Transcript,
-};
+use mail_wire::{Connection, Encrypted, NetStream, Secret, Security, Server, TlsConfig};
 
 use crate::command::{check_text, Command};
 use crate::core::SaslExchange;
 use crate::error::Error;
 use crate::link::Link;
+use crate::options::Options;
 use crate::response::{Capabilities, Greeting, Status};
 use crate::session::Session;
 
@@ -64,7 +63,7 @@ impl<S: Read + Write> Client<S> {
     }
 
     /// The connection (to change the transcript or limits).
-    pub fn connection_mut(&mut self) -> &mut Connection<S> {
+    pub fn connection(&mut self) -> &mut Connection<S> {
         &mut self.link.conn
     }
 
@@ -319,8 +318,9 @@ impl<S: Read + Write + Encrypted> Client<S> {
 
 impl Client<NetStream> {
     /// Connects, reads the greeting and asks CAPA; for
-    /// [`Security::StartTls`] it upgrades with [`stls`](Self::stls) first. The transcript, if given, sees everything
-    /// from the greeting on.
+    /// [`Security::StartTls`] it upgrades with [`stls`](Self::stls) first.
+    /// The transcript in `options`, if any, sees everything from the
+    /// greeting on.
     ///
     /// # Errors
     /// Wire errors (connect, TLS, time-out); [`Error::Unsupported`] when
@@ -330,11 +330,12 @@ impl Client<NetStream> {
         server: &Server,
         security: Security,
         tls: &TlsConfig,
-        transcript: Option<Box<dyn Transcript + Send>>,
+        options: Options,
     ) -> Result<Self, Error> {
         let mut conn = Connection::connect(server, security, tls)?;
         let security = conn.get_ref().security();
-        conn.set_transcript(transcript);
+        conn.set_limits(options.limits);
+        conn.set_transcript(options.transcript);
         let mut client = Client::new(conn)?;
         match security {
             Security::StartTls => client.stls(server, tls),

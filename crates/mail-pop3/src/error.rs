@@ -123,12 +123,45 @@ impl Error {
         )
     }
 
+    /// True when the server answered `-ERR` to a command other than a login.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Error::Rejected { .. }) && !self.is_auth_failure()
+    }
+
     /// True when the server broke the protocol or a limit (as opposed to a
     /// rejection, a connection failure or a local problem).
     pub fn is_protocol_violation(&self) -> bool {
         match self {
             Error::Protocol(_) => true,
             Error::Wire(err) => err.is_protocol_violation(),
+            _ => false,
+        }
+    }
+
+    /// True for connection, TLS and time-out failures.
+    pub fn is_wire(&self) -> bool {
+        matches!(self, Error::Wire(err) if !err.is_protocol_violation())
+    }
+
+    /// True when the server wants TLS before any login (RFC 2595 §4).
+    pub fn is_tls_required(&self) -> bool {
+        matches!(self, Error::TlsRequired)
+    }
+
+    /// True when the caller's input cannot go on the wire: nothing was sent for it.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Invalid(_))
+    }
+
+    /// True when trying again later may work: a mailbox in use or a
+    /// temporary failure (RFC 2449 `[IN-USE]`, RFC 3206 `[SYS/TEMP]`), a
+    /// time-out, a lost connection.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Rejected { reply, .. } => reply.code().is_some_and(|code| {
+                code.eq_ignore_ascii_case("IN-USE") || code.eq_ignore_ascii_case("SYS/TEMP")
+            }),
+            Error::Wire(err) => matches!(err, mail_wire::Error::Timeout | mail_wire::Error::Closed),
             _ => false,
         }
     }
@@ -174,5 +207,46 @@ impl From<ParseError> for Error {
 impl From<EncodeError> for Error {
     fn from(err: EncodeError) -> Self {
         Error::Invalid(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::Status;
+
+    fn rejected(command: &'static str, text: &str) -> Error {
+        Error::Rejected {
+            command,
+            reply: Reply {
+                status: Status::Err,
+                text: text.to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn predicates_tell_a_refused_login_from_a_refused_command() {
+        let login = rejected("PASS", "invalid login");
+        assert!(login.is_auth_failure() && !login.is_rejected() && !login.is_transient());
+        let retr = rejected("RETR", "no such message");
+        assert!(retr.is_rejected() && !retr.is_auth_failure() && retr.reply().is_some());
+    }
+
+    #[test]
+    fn in_use_and_sys_temp_codes_are_transient() {
+        assert!(rejected("PASS", "[IN-USE] mailbox locked").is_transient());
+        assert!(rejected("RETR", "[SYS/TEMP] try later").is_transient());
+        assert!(!rejected("PASS", "[AUTH] wrong password").is_transient());
+    }
+
+    #[test]
+    fn wire_tls_and_input_predicates() {
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
+        assert!(Error::Wire(mail_wire::Error::Timeout).is_transient());
+        let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 1 });
+        assert!(long.is_protocol_violation() && !long.is_wire());
+        assert!(Error::TlsRequired.is_tls_required() && !Error::TlsRequired.is_wire());
+        assert!(Error::Invalid(EncodeError::Empty { what: "user name" }).is_invalid_input());
     }
 }

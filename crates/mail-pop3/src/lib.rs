@@ -75,11 +75,10 @@
 //! Against a real server (`no_run`):
 //!
 //! ```no_run
-//! use mail_pop3::Client;
-//! use mail_wire::{Secret, Security, Server, TlsConfig};
+//! use mail_pop3::{Client, Options, Secret, Security, Server, TlsConfig};
 //!
 //! let server = Server::new("pop.gmail.com", 995);
-//! let client = Client::connect(&server, Security::Implicit, &TlsConfig::new(), None)?;
+//! let client = Client::connect(&server, Security::Implicit, &TlsConfig::new(), Options::default())?;
 //! let mut session = client.login("me@gmail.com", &Secret::new("app-password")).map_err(|(err, _)| err)?;
 //! for entry in session.uidl()? {
 //!     println!("{} {}", entry.msg, entry.uid);
@@ -95,6 +94,7 @@ mod command;
 pub mod core;
 mod error;
 mod link;
+mod options;
 mod raw;
 mod response;
 mod session;
@@ -103,6 +103,13 @@ pub use client::{Client, LoginMethod};
 pub use command::{expects_multiline, Command};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
+// The connection-layer types a caller needs, so this crate is the only dependency.
+pub use mail_wire::Error as WireError;
+pub use mail_wire::{
+    escape_for_display, Direction, Limits, Recording, Secret, Security, Server, TlsConfig,
+    Transcript,
+};
+pub use options::Options;
 pub use raw::RawReply;
 pub use response::{
     parse_greeting, parse_list_entry, parse_listing_line, parse_reply, parse_stat, parse_uidl,

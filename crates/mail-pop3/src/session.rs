@@ -67,7 +67,7 @@ impl<S: Read + Write> Session<S> {
     }
 
     /// The connection (to change the transcript or limits).
-    pub fn connection_mut(&mut self) -> &mut Connection<S> {
+    pub fn connection(&mut self) -> &mut Connection<S> {
         &mut self.link.conn
     }
 
@@ -574,7 +574,7 @@ mod tests {
         let many = "S: 1 abc\n".repeat(200);
         let script = format!("{LOGIN}C: UIDL\nS: +OK\n{many}S: .\n");
         let (mut s, _, _) = session(&script);
-        s.connection_mut().set_limits(mail_wire::Limits {
+        s.connection().set_limits(mail_wire::Limits {
             max_line: 1000,
             max_literal: 1000,
         });
@@ -588,7 +588,7 @@ mod tests {
 
         let script = format!("{LOGIN}C: RETR 1\nS: +OK\n{many}S: .\n");
         let (mut s, _, _) = session(&script);
-        s.connection_mut().set_limits(mail_wire::Limits {
+        s.connection().set_limits(mail_wire::Limits {
             max_line: 1000,
             max_literal: 1000,
         });

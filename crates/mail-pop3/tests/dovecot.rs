@@ -60,7 +60,10 @@ fn connect(env: &TestEnv, security: Security) -> (Client<NetStream>, Recording) 
         &env.server(port),
         security,
         &env.tls(),
-        Some(Box::new(rec.clone())),
+        mail_pop3::Options {
+            transcript: Some(Box::new(rec.clone())),
+            ..mail_pop3::Options::default()
+        },
     )
     .unwrap();
     (client, rec)
@@ -208,7 +211,7 @@ fn an_untrusted_certificate_is_refused() {
         &env.server("MAILTEST_POP3S_PORT"),
         Security::Implicit,
         &TlsConfig::new(),
-        None,
+        mail_pop3::Options::default(),
     );
     assert!(
         matches!(

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use common::{print_error, Account};
 use mail_mime::{Mailbox, MessageBuilder};
-use mail_smtp::{Client, ClientOptions};
+use mail_smtp::{Client, Options};
 
 const USAGE: &str =
     "usage: send_attachment [--host H --port P --user U ...] FROM TO FILE [SUBJECT]";
@@ -63,7 +63,7 @@ fn send(
         &account.server,
         account.security,
         &account.tls,
-        ClientOptions::default(),
+        Options::default(),
     )?;
     client.auth(&account.user, &account.password, None)?;
     // MAIL FROM from Sender/From, RCPT TO for every To, Cc and Bcc address

@@ -32,7 +32,7 @@ const BODY_CHUNK: usize = 64 * 1024;
 const BDAT_WINDOW: usize = 32;
 
 /// How a session is set up.
-pub struct ClientOptions {
+pub struct Options {
     /// The name sent with EHLO/HELO (a domain or an address literal such as `[127.0.0.1]`).
     pub helo_name: String,
     /// Observer of every line, installed before the greeting is read.
@@ -53,9 +53,9 @@ pub struct ClientOptions {
     pub show_data: bool,
 }
 
-impl Default for ClientOptions {
+impl Default for Options {
     fn default() -> Self {
-        ClientOptions {
+        Options {
             helo_name: "localhost".to_owned(),
             transcript: None,
             allow_plaintext_auth: false,
@@ -68,9 +68,9 @@ impl Default for ClientOptions {
     }
 }
 
-impl std::fmt::Debug for ClientOptions {
+impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientOptions")
+        f.debug_struct("Options")
             .field("helo_name", &self.helo_name)
             .field("transcript", &self.transcript.is_some())
             .field("allow_plaintext_auth", &self.allow_plaintext_auth)
@@ -195,7 +195,7 @@ impl<S: std::io::Read + std::io::Write> Client<S> {
     /// # Errors
     /// [`Error::Rejected`] for a greeting other than 220 (554, 421) or when
     /// both EHLO and HELO are refused; wire and protocol errors.
-    pub fn new(mut conn: Connection<S>, options: ClientOptions) -> Result<Self, Error> {
+    pub fn new(mut conn: Connection<S>, options: Options) -> Result<Self, Error> {
         if options.transcript.is_some() {
             conn.set_transcript(options.transcript);
         }
@@ -1140,7 +1140,7 @@ impl Client<NetStream> {
         server: &Server,
         security: Security,
         tls: &TlsConfig,
-        options: ClientOptions,
+        options: Options,
     ) -> Result<Self, Error> {
         let conn = Connection::connect(server, security, tls)?;
         let security = conn.get_ref().security();

@@ -161,7 +161,7 @@ pub enum Error {
     /// The server does not offer what is needed: `STARTTLS`, `AUTH PLAIN`,
     /// `SMTPUTF8`, `8BITMIME`, `DSN`, `AUTH`.
     Unsupported(&'static str),
-    /// Credentials would travel without TLS; set `ClientOptions::allow_plaintext_auth` to allow it.
+    /// Credentials would travel without TLS; set `Options::allow_plaintext_auth` to allow it.
     PlaintextAuth,
     /// The message is larger than the server's announced SIZE (RFC 1870).
     TooLarge {
@@ -196,8 +196,14 @@ impl Error {
     }
 
     /// True when the server refused the credentials (exit code 4).
-    pub fn is_auth_rejected(&self) -> bool {
+    pub fn is_auth_failure(&self) -> bool {
         matches!(self, Error::AuthRejected { .. })
+    }
+
+    /// True when credentials would have travelled without TLS and nothing
+    /// was sent: connect with TLS (or allow plaintext AUTH explicitly).
+    pub fn is_tls_required(&self) -> bool {
+        matches!(self, Error::PlaintextAuth)
     }
 
     /// True when the server rejected a command or the message (exit code 5).
@@ -334,7 +340,7 @@ mod tests {
             err.to_string(),
             "server rejected RCPT: 550 5.1.1 <bob@example.test>: user unknown"
         );
-        assert!(err.is_rejected() && !err.is_transient() && !err.is_auth_rejected());
+        assert!(err.is_rejected() && !err.is_transient() && !err.is_auth_failure());
     }
 
     #[test]
@@ -343,11 +349,12 @@ mod tests {
             mechanism: "PLAIN",
             reply: reply(535, "5.7.8 failed"),
         };
-        assert!(auth.is_auth_rejected() && !auth.is_rejected());
+        assert!(auth.is_auth_failure() && !auth.is_rejected());
         assert!(Error::Wire(mail_wire::Error::Timeout).is_wire());
         let long = Error::Wire(mail_wire::Error::LineTooLong { limit: 10 });
         assert!(long.is_protocol_violation() && !long.is_wire());
         assert!(Error::Protocol(ParseError::TooManyLines { limit: 1 }).is_protocol_violation());
+        assert!(Error::PlaintextAuth.is_tls_required() && !Error::PlaintextAuth.is_wire());
         assert!(Error::Rejected {
             command: "MAIL",
             reply: reply(421, "bye")

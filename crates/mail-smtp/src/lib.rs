@@ -49,21 +49,21 @@
 //! credential is sent when the server does not offer it). For opportunistic
 //! TLS on port 25 (MX delivery) connect with `Security::Plain` and call
 //! [`Client::starttls`] when [`Capabilities::starttls`] says so. AUTH refuses
-//! to run without TLS unless [`ClientOptions::allow_plaintext_auth`] is set.
+//! to run without TLS unless [`Options::allow_plaintext_auth`] is set.
 //!
 //! One [`Client`] sends any number of messages: [`Client::send`] streams one
 //! body from a `Read` (two round trips with PIPELINING), [`Client::send_all`]
 //! sends messages held in memory with one round trip each. Every recipient
 //! gets its own [`RecipientReply`]; a message fails only when every
 //! recipient or the data was refused. [`Error`]'s predicates
-//! (`is_auth_rejected`, `is_rejected`, `is_protocol_violation`, `is_wire`)
+//! (`is_auth_failure`, `is_rejected`, `is_protocol_violation`, `is_wire`)
 //! sort failures the way DESIGN.md's exit codes do; [`Client::raw_command`]
 //! serves consoles.
 //!
-//! For teaching and debugging, [`ClientOptions::pipelining`] and
-//! [`ClientOptions::chunking`] turn those extensions off although offered
+//! For teaching and debugging, [`Options::pipelining`] and
+//! [`Options::chunking`] turn those extensions off although offered
 //! (one command, one reply; DATA instead of BDAT), and
-//! [`ClientOptions::show_data`] shows the message content in the transcript
+//! [`Options::show_data`] shows the message content in the transcript
 //! line by line as sent (dot-stuffed after DATA) instead of one size note.
 //!
 //! The caller knows its message: set [`MailOptions::eight_bit_mime`] for an
@@ -73,7 +73,7 @@
 //! Offline, against a scripted server:
 //!
 //! ```
-//! use mail_smtp::{Client, ClientOptions, Envelope};
+//! use mail_smtp::{Client, Options, Envelope};
 //! use mail_wire::testing::ScriptedStream;
 //! use mail_wire::{Connection, Limits, Recording};
 //!
@@ -97,10 +97,10 @@
 //!      S: 221 2.0.0 Bye",
 //! );
 //! let transcript = Recording::new();
-//! let options = ClientOptions {
+//! let options = Options {
 //!     helo_name: "client.example.test".into(),
 //!     transcript: Some(Box::new(transcript.clone())),
-//!     ..ClientOptions::default()
+//!     ..Options::default()
 //! };
 //! let mut client = Client::new(Connection::new(server.clone(), Limits::default()), options)?;
 //! let envelope = Envelope::new("alice@example.test", ["bob@example.test", "nobody@example.test"]);
@@ -117,11 +117,10 @@
 //! Against a real server (`no_run`):
 //!
 //! ```no_run
-//! use mail_smtp::{Client, ClientOptions, Envelope};
-//! use mail_wire::{Secret, Security, Server, TlsConfig};
+//! use mail_smtp::{Client, Envelope, Options, Secret, Security, Server, TlsConfig};
 //!
 //! let server = Server::new("smtp.example.com", 587);
-//! let options = ClientOptions { helo_name: "laptop.example.com".into(), ..ClientOptions::default() };
+//! let options = Options { helo_name: "laptop.example.com".into(), ..Options::default() };
 //! let mut client = Client::connect(&server, Security::StartTls, &TlsConfig::new(), options)?;
 //! client.auth("alice@example.com", &Secret::new("app-password"), None)?;
 //! let envelope = Envelope::new("alice@example.com", ["bob@example.org"]);
@@ -150,10 +149,16 @@ pub mod reply;
 mod without_bcc;
 
 pub use capabilities::Capabilities;
-pub use client::{Client, ClientOptions, Delivery, RecipientReply, DEFAULT_MAX_LINE};
+pub use client::{Client, Delivery, Options, RecipientReply, DEFAULT_MAX_LINE};
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
+// The connection-layer types a caller needs, so this crate is the only dependency.
+pub use mail_wire::Error as WireError;
+pub use mail_wire::{
+    escape_for_display, Direction, Limits, Recording, Secret, Security, Server, TlsConfig,
+    Transcript,
+};
 pub use reply::{EnhancedStatus, Reply, ReplyCode, ReplyParser};
 #[cfg(feature = "mime")]
 pub use without_bcc::WithoutBcc;

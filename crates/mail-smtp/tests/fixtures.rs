@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use mail_smtp::{Client, ClientOptions};
+use mail_smtp::{Client, Options};
 use mail_wire::testing::ScriptedStream;
 use mail_wire::{Connection, Limits, Secret};
 
@@ -22,10 +22,10 @@ fn replay(name: &str, chunking: bool) {
         .join(name);
     let script = std::fs::read_to_string(&path).unwrap();
     let server = ScriptedStream::from_transcript(&script);
-    let options = ClientOptions {
+    let options = Options {
         helo_name: "client.example.test".into(),
         chunking,
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let client = Client::new(Connection::new(server.clone(), Limits::default()), options)
         .unwrap()

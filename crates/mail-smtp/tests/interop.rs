@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_smtp::{Client, Envelope, Options};
 use mail_wire::testing::{Protocol, TestEnv};
 use mail_wire::{Recording, Security};
 
@@ -35,10 +35,10 @@ fn message(marker: &str) -> Vec<u8> {
 
 /// A session on the submission port after STARTTLS and AUTH with the best mechanism.
 fn session(env: &TestEnv, transcript: &Recording) -> Client<mail_wire::NetStream> {
-    let opts = ClientOptions {
+    let opts = Options {
         helo_name: "client.example.test".into(),
         transcript: Some(Box::new(transcript.clone())),
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let mut client = Client::connect(
         &env.server("MAILTEST_SUBMISSION_PORT"),

@@ -10,18 +10,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mail_smtp::{Client, ClientOptions, Envelope, Error, Mechanism};
+use mail_smtp::{Client, Envelope, Error, Mechanism, Options};
 use mail_wire::testing::TestEnv;
 use mail_wire::{Recording, Secret, Security};
 
 /// How long a delivery into Dovecot may take (it is asynchronous).
 const DELIVERY: Duration = Duration::from_secs(20);
 
-fn options(transcript: &Recording) -> ClientOptions {
-    ClientOptions {
+fn options(transcript: &Recording) -> Options {
+    Options {
         helo_name: "client.example.test".into(),
         transcript: Some(Box::new(transcript.clone())),
-        ..ClientOptions::default()
+        ..Options::default()
     }
 }
 
@@ -29,7 +29,7 @@ fn connect(
     env: &TestEnv,
     port: &str,
     security: Security,
-    opts: ClientOptions,
+    opts: Options,
 ) -> Client<mail_wire::NetStream> {
     Client::connect(&env.server(port), security, &env.tls(), opts).unwrap()
 }
@@ -148,7 +148,7 @@ fn wrong_password_is_an_auth_error() {
             options(&Recording::new()),
         );
         let err = client.auth(&user, &wrong, Some(mechanism)).unwrap_err();
-        assert!(err.is_auth_rejected(), "{err}");
+        assert!(err.is_auth_failure(), "{err}");
         assert_eq!(err.reply().unwrap().code().get(), 535, "{err}");
         assert!(!err.to_string().contains("not-the-password"));
         // The session goes on after a refused AUTH.
@@ -186,7 +186,7 @@ fn message(marker: &str, extra: &str) -> Vec<u8> {
 fn send_and_read_back(env: &TestEnv, chunking: bool) {
     let (user, pass) = env.account("ALICE");
     let transcript = Recording::new();
-    let opts = ClientOptions {
+    let opts = Options {
         chunking,
         ..options(&transcript)
     };
@@ -287,7 +287,7 @@ fn many_messages_over_one_connection() {
             &env,
             "MAILTEST_SUBMISSION_PORT",
             Security::StartTls,
-            ClientOptions {
+            Options {
                 chunking,
                 ..options(&Recording::new())
             },
@@ -393,7 +393,7 @@ fn send_all_with_a_refused_message_in_the_middle_delivers_the_others() {
             &env,
             "MAILTEST_SMTPS_PORT",
             Security::Implicit,
-            ClientOptions {
+            Options {
                 chunking,
                 ..options(&transcript)
             },
@@ -448,7 +448,7 @@ fn fixture_scenario_against_postfix() {
             &env,
             "MAILTEST_SMTPS_PORT",
             Security::Implicit,
-            ClientOptions {
+            Options {
                 chunking,
                 ..options(&transcript)
             },
@@ -538,7 +538,7 @@ fn large_message_in_many_chunks_arrives_exact() {
             &env,
             "MAILTEST_SMTPS_PORT",
             Security::Implicit,
-            ClientOptions {
+            Options {
                 chunking,
                 ..options(&Recording::new())
             },

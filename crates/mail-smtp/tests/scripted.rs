@@ -11,7 +11,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
-use mail_smtp::{Client, ClientOptions, Envelope, Error, Mechanism};
+use mail_smtp::{Client, Envelope, Error, Mechanism, Options};
 use mail_wire::testing::ScriptedStream;
 use mail_wire::{Connection, Limits, Recording, Secret, Security, Server, TlsConfig};
 
@@ -41,12 +41,12 @@ S: 250-PIPELINING
 S: 250 CHUNKING
 ";
 
-fn options(transcript: &Recording) -> ClientOptions {
-    ClientOptions {
+fn options(transcript: &Recording) -> Options {
+    Options {
         helo_name: "client.example.test".into(),
         transcript: Some(Box::new(transcript.clone())),
         allow_plaintext_auth: true,
-        ..ClientOptions::default()
+        ..Options::default()
     }
 }
 
@@ -116,7 +116,7 @@ fn greeting_554_is_a_rejection() {
     let stream = ScriptedStream::from_transcript("S: 554 5.7.1 go away\nC: QUIT\nS: 221 bye");
     let err = Client::new(
         Connection::new(stream.clone(), Limits::default()),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     stream.assert_done();
@@ -368,7 +368,7 @@ fn ten_megabyte_line_without_crlf_is_a_protocol_violation() {
     let stream = ScriptedStream::raw(&flood);
     let err = Client::new(
         Connection::new(stream, Limits::default()),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     assert!(
@@ -390,7 +390,7 @@ fn endless_multi_line_reply_is_a_protocol_violation() {
     let stream = ScriptedStream::raw(&flood);
     let err = Client::new(
         Connection::new(stream, Limits::default()),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     assert!(
@@ -408,7 +408,7 @@ fn malformed_reply_is_a_protocol_error() {
     let stream = ScriptedStream::from_transcript("S: HTTP/1.1 400 Bad Request");
     let err = Client::new(
         Connection::new(stream, Limits::default()),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     assert_eq!(
@@ -522,9 +522,9 @@ fn auth_plain_and_login_are_masked_in_the_transcript() {
 #[test]
 fn auth_without_tls_is_refused_unless_allowed() {
     let stream = script(&[EHLO_PIPELINING]);
-    let opts = ClientOptions {
+    let opts = Options {
         helo_name: "client.example.test".into(),
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let mut client = Client::new(Connection::new(stream.clone(), Limits::default()), opts).unwrap();
     let err = client.auth("alice", &Secret::new("pw"), None).unwrap_err();
@@ -571,7 +571,7 @@ fn xoauth2_failure_gets_an_empty_line_then_the_error() {
             Some(Mechanism::XOAuth2),
         )
         .unwrap_err();
-    assert!(err.is_auth_rejected(), "{err}");
+    assert!(err.is_auth_failure(), "{err}");
     stream.assert_done();
 }
 
@@ -790,7 +790,7 @@ fn starttls_with_injected_bytes_is_refused() {
         &server,
         Security::StartTls,
         &TlsConfig::new(),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     assert!(
@@ -816,7 +816,7 @@ fn starttls_missing_from_ehlo_fails_before_auth() {
         &server,
         Security::StartTls,
         &TlsConfig::new(),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap_err();
     assert!(matches!(err, Error::Unsupported("STARTTLS")), "{err}");
@@ -987,7 +987,7 @@ fn opportunistic_starttls_is_possible_after_a_plain_connect() {
         &server,
         Security::Plain,
         &TlsConfig::new(),
-        ClientOptions::default(),
+        Options::default(),
     )
     .unwrap();
     assert!(!client.capabilities().starttls() && !client.is_tls());
@@ -1033,9 +1033,9 @@ fn random_servers_never_make_the_client_panic_or_hang() {
             server.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
         }
         let stream = ScriptedStream::raw(&server);
-        let opts = ClientOptions {
+        let opts = Options {
             allow_plaintext_auth: true,
-            ..ClientOptions::default()
+            ..Options::default()
         };
         let Ok(mut client) = Client::new(Connection::new(stream, Limits::default()), opts) else {
             continue;
@@ -1307,7 +1307,7 @@ fn starttls_with_refuses_bytes_injected_after_the_go_ahead() {
 }
 fn start_with(
     stream: &ScriptedStream,
-    tweak: impl FnOnce(&mut ClientOptions),
+    tweak: impl FnOnce(&mut Options),
 ) -> (Client<ScriptedStream>, Recording) {
     let transcript = Recording::new();
     let mut options = options(&transcript);

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use mail_mime::{Mailbox, MessageBuilder, ParsedMessage};
-use mail_smtp::{Client, ClientOptions, Envelope};
+use mail_smtp::{Client, Envelope, Options};
 use mail_wire::testing::TestEnv;
 use mail_wire::{Recording, Security};
 
@@ -62,10 +62,10 @@ fn one_call_sends_an_attachment_and_keeps_bcc_out_of_the_header() {
         .unwrap();
 
     let transcript = Recording::new();
-    let options = ClientOptions {
+    let options = Options {
         helo_name: "client.example.test".into(),
         transcript: Some(Box::new(transcript.clone())),
-        ..ClientOptions::default()
+        ..Options::default()
     };
     let mut client = Client::connect(
         &env.server("MAILTEST_SUBMISSION_PORT"),

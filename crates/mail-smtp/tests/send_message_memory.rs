@@ -15,7 +15,7 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 
 use mail_mime::{Mailbox, MessageBuilder};
-use mail_smtp::{Client, ClientOptions};
+use mail_smtp::{Client, Options};
 use mail_wire::{Connection, Limits};
 
 const ATTACHMENT: u64 = 24 * 1024 * 1024;
@@ -135,7 +135,7 @@ fn a_large_attachment_is_streamed_not_held() {
 
     let seen = Arc::new(Mutex::new(Seen::default()));
     let conn = Connection::new(Sink::new(Arc::clone(&seen)), Limits::default());
-    let mut client = Client::new(conn, ClientOptions::default()).unwrap();
+    let mut client = Client::new(conn, Options::default()).unwrap();
     let before = peak_rss();
     let delivery = client.send_message(&message).unwrap();
     let growth = peak_rss().saturating_sub(before);

@@ -4,6 +4,7 @@ use crate::sequence::{SeqNum, SequenceSet, Uid};
 
 /// Why bytes are not (yet) a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseError {
     /// More bytes are needed.
     Incomplete,

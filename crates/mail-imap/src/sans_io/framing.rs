@@ -537,7 +537,7 @@ mod tests {
             err,
             Error::Wire(mail_wire::Error::LineTooLong { limit: 100 })
         ));
-        assert!(err.is_protocol());
+        assert!(err.is_protocol_violation());
         // A complete line one byte too long is refused as well.
         let mut long = vec![b'x'; 101];
         long.extend_from_slice(b"\r\n");
@@ -552,7 +552,7 @@ mod tests {
             "{err:?}"
         );
         let err = frame(&[b"* 1 FETCH (BODY[] {99999999999999999999999}\r\n"], false).unwrap_err();
-        assert!(err.is_protocol());
+        assert!(err.is_protocol_violation());
         // Within the literal limit, but the response as a whole is not.
         let err = frame(&[b"* LIST () \".\" {999}\r\n"], false).unwrap_err();
         assert!(

@@ -18,7 +18,7 @@
 use std::error::Error;
 use std::path::Path;
 
-use mail_wire::{Secret, Security, Server, TlsConfig};
+use mail_smtp::{Secret, Security, Server, TlsConfig};
 
 /// Connection settings and the arguments left over for the example itself.
 pub struct Account {

@@ -11,7 +11,7 @@ use mail_wire::{NetStream, Security, Server, TlsConfig, Transcript};
 
 use super::plan::{DomainPlan, MxHost, MxPlan};
 use super::report::{Attempt, DomainReport, Failure, MxReport, Outcome, RecipientReport, TlsUse};
-use crate::{Client, ClientOptions, Envelope, Error, MailOptions, Reply};
+use crate::{Client, Envelope, Error, MailOptions, Options, Reply};
 
 /// Makes the transcript of one connection, given the MX host name and the
 /// address about to be tried (so a printer can write a heading first).
@@ -51,11 +51,11 @@ pub struct MxOptions {
     pub timeout: Duration,
     /// A transcript per connection, if wanted.
     pub transcript: Option<TranscriptFactory>,
-    /// See [`ClientOptions::pipelining`].
+    /// See [`Options::pipelining`].
     pub pipelining: bool,
-    /// See [`ClientOptions::chunking`].
+    /// See [`Options::chunking`].
     pub chunking: bool,
-    /// See [`ClientOptions::show_data`].
+    /// See [`Options::show_data`].
     pub show_data: bool,
 }
 
@@ -398,13 +398,13 @@ fn connect(
         .transcript
         .as_mut()
         .and_then(|make| make(&host.name, addr));
-    let client_options = ClientOptions {
+    let client_options = Options {
         helo_name: options.helo_name.clone(),
         transcript,
         pipelining: options.pipelining,
         chunking: options.chunking,
         show_data: options.show_data,
-        ..ClientOptions::default()
+        ..Options::default()
     };
     log::debug!("connecting to MX {} [{addr}]", host.name);
     let mut client = match Client::connect(
@@ -839,9 +839,9 @@ mod tests {
 
     fn client(script: &str) -> (Client<ScriptedStream>, ScriptedStream) {
         let server = ScriptedStream::from_transcript(script);
-        let options = ClientOptions {
+        let options = Options {
             helo_name: "client.example".into(),
-            ..ClientOptions::default()
+            ..Options::default()
         };
         (
             Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap(),
@@ -893,9 +893,9 @@ mod tests {
              C: DATA\nS: 354 go\nC: hi\nC: .\nS: 250 2.0.0 queued\n"
         ))
         .one_byte_reads();
-        let options = ClientOptions {
+        let options = Options {
             helo_name: "client.example".into(),
-            ..ClientOptions::default()
+            ..Options::default()
         };
         let mut client =
             Client::new(Connection::new(server.clone(), Limits::default()), options).unwrap();
