@@ -243,10 +243,10 @@ fn short_reason(raw: &str) -> String {
 
 /// Adds the names and dates a refused certificate carries, read over a
 /// second connection that does nothing but the handshake.
-fn with_certificate_details(err: Error, server: &Server) -> Error {
+fn with_certificate_details(err: Error, server: &Server, tls: &TlsConfig) -> Error {
     match err {
         Error::Certificate { host, problem } if problem.wants_details() => {
-            let problem = match peer_certificate(server) {
+            let problem = match presented_certificate(server, tls) {
                 Some(der) => problem.with_details(&der),
                 None => problem,
             };
@@ -256,21 +256,45 @@ fn with_certificate_details(err: Error, server: &Server) -> Error {
     }
 }
 
-fn peer_certificate(server: &Server) -> Option<Vec<u8>> {
+/// The certificate the server presents, in DER. The handshake checks it as
+/// the refused one did (the same trust roots and host name), so it fails
+/// again; the verify callback only keeps the server's own certificate for
+/// the error sentence and leaves every verdict as OpenSSL gave it. No check
+/// is switched off, and nothing but the handshake is sent.
+#[cfg(not(any(target_os = "windows", target_vendor = "apple")))]
+fn presented_certificate(server: &Server, tls: &TlsConfig) -> Option<Vec<u8>> {
+    use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+    use openssl::x509::X509;
+    use std::sync::Mutex;
+
+    let seen: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).ok()?;
+    for root in &tls.extra_roots {
+        let root = X509::from_der(&root.to_der().ok()?).ok()?;
+        builder.cert_store_mut().add_cert(root).ok()?;
+    }
+    let keep = Arc::clone(&seen);
+    builder.set_verify_callback(SslVerifyMode::PEER, move |verdict, ctx| {
+        let leaf = ctx.chain().and_then(|chain| chain.get(0));
+        if let (Some(leaf), Ok(mut kept)) = (leaf, keep.lock()) {
+            if kept.is_none() {
+                *kept = leaf.to_der().ok();
+            }
+        }
+        verdict
+    });
     let tcp = open_tcp(server).ok()?;
-    let connector = TlsConnector::builder()
-        .danger_accept_invalid_certs(true)
-        .danger_accept_invalid_hostnames(true)
-        .build()
-        .ok()?;
-    let mut stream = connector.connect(server.tls_name(), tcp).ok()?;
-    let der = stream
-        .peer_certificate()
-        .ok()
-        .flatten()
-        .and_then(|cert| cert.to_der().ok());
-    let _ = stream.shutdown();
+    // Refused as before: only the certificate seen on the way is wanted.
+    let _ = builder.build().connect(server.tls_name(), tcp);
+    let der = seen.lock().ok()?.take();
     der
+}
+
+/// Where native-tls does not use OpenSSL, the sentence goes without the
+/// certificate's names and dates.
+#[cfg(any(target_os = "windows", target_vendor = "apple"))]
+fn presented_certificate(_server: &Server, _tls: &TlsConfig) -> Option<Vec<u8>> {
+    None
 }
 
 /// A TCP stream that is plain or TLS, so one connection type survives STARTTLS.
@@ -425,7 +449,7 @@ fn open_as(server: &Server, security: Security, tls: &TlsConfig) -> Result<NetSt
     let inner = match security {
         Security::Implicit => match tls.handshake(server.tls_name(), tcp) {
             Ok(stream) => Inner::Tls(Box::new(stream)),
-            Err(err) => return Err(with_certificate_details(err, server)),
+            Err(err) => return Err(with_certificate_details(err, server, tls)),
         },
         Security::StartTls | Security::Plain => Inner::Plain(tcp),
     };
@@ -500,7 +524,7 @@ fn plain_or_implicit(
             notice(&ModeSwitch::ToImplicit {
                 server: host_port(server),
             });
-            Err(with_certificate_details(err, server))
+            Err(with_certificate_details(err, server, tls))
         }
         Err(err) => Err(err),
     }
