@@ -2,6 +2,8 @@
 //! Dovecot from `scripts/mailserver`, over TLS verified against their CA,
 //! with the same verdicts as the blocking connection.
 #![cfg(feature = "tokio")]
+// Helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use mail_wire::testing::TestEnv;
 use mail_wire::tokio::{Connection, NetStream};

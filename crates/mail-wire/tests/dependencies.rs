@@ -1,5 +1,7 @@
 //! Without the `tokio` feature no tokio crate is compiled (issue 14):
 //! `cargo tree -p mail-wire -e normal` lists none, with it they appear.
+// Helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
