@@ -16,12 +16,12 @@ mod send_all;
 use std::io::{Read, Write};
 
 use mail_wire::sasl::Mechanism;
-use mail_wire::{Connection, Direction, Limits, Secret};
+use mail_wire::{Connection, Direction, Secret};
 
 use crate::command::Command;
 use crate::core::{Event, ReplyReader, Smtp};
 use crate::error::Error;
-use crate::reply::{Reply, ReplyCode};
+use crate::reply::{Reply, ReplyCode, DEFAULT_MAX_REPLY_LINES};
 use crate::Capabilities;
 
 pub use delivery::{Delivery, RecipientReply};
@@ -76,13 +76,10 @@ impl<S: Read + Write> Client<S> {
         if options.transcript.is_some() {
             conn.set_transcript(options.transcript);
         }
-        conn.set_limits(Limits {
-            max_line: options.max_line,
-            ..conn.limits()
-        });
+        conn.set_limits(options.limits);
         // Check the HELO name before a byte is read or sent.
         Command::Ehlo(&options.helo_name).encode(&mut Vec::new())?;
-        let mut core = Smtp::new(options.max_line, options.max_reply_lines);
+        let mut core = Smtp::new(options.limits.max_line, DEFAULT_MAX_REPLY_LINES);
         core.set_pipelining(options.pipelining);
         let mut client = Client {
             conn,
@@ -94,7 +91,7 @@ impl<S: Read + Write> Client<S> {
             chunking: options.chunking,
             show_data: options.show_data,
             content_line: Vec::new(),
-            reader: ReplyReader::new(options.max_line, options.max_reply_lines),
+            reader: ReplyReader::new(options.limits.max_line, DEFAULT_MAX_REPLY_LINES),
             line: Vec::new(),
             broken: false,
         };

@@ -1,8 +1,6 @@
 //! How a session is set up: [`Options`].
 
-use mail_wire::Transcript;
-
-use crate::reply::DEFAULT_MAX_REPLY_LINES;
+use mail_wire::{Limits, Transcript};
 
 /// Longest reply line accepted by default; RFC 5321 §4.5.3.1.5 allows 512
 /// octets, real servers stay far below 8 KiB.
@@ -16,10 +14,11 @@ pub struct Options {
     pub transcript: Option<Box<dyn Transcript + Send>>,
     /// Allow AUTH over a connection without TLS (credentials in clear).
     pub allow_plaintext_auth: bool,
-    /// Longest reply line accepted.
-    pub max_line: usize,
-    /// Most lines accepted in one reply.
-    pub max_reply_lines: usize,
+    /// Read limits: `max_line` bounds each reply line (8 KiB by default,
+    /// [`DEFAULT_MAX_LINE`]); a reply has at most
+    /// [`DEFAULT_MAX_REPLY_LINES`](crate::reply::DEFAULT_MAX_REPLY_LINES)
+    /// lines. `max_literal` is unused: SMTP reads no counted data.
+    pub limits: Limits,
     /// Use PIPELINING when offered (RFC 2920).
     pub pipelining: bool,
     /// Use CHUNKING/BDAT when offered (RFC 3030).
@@ -36,8 +35,10 @@ impl Default for Options {
             helo_name: "localhost".to_owned(),
             transcript: None,
             allow_plaintext_auth: false,
-            max_line: DEFAULT_MAX_LINE,
-            max_reply_lines: DEFAULT_MAX_REPLY_LINES,
+            limits: Limits {
+                max_line: DEFAULT_MAX_LINE,
+                ..Limits::default()
+            },
             pipelining: true,
             chunking: true,
             show_data: false,
@@ -51,8 +52,7 @@ impl std::fmt::Debug for Options {
             .field("helo_name", &self.helo_name)
             .field("transcript", &self.transcript.is_some())
             .field("allow_plaintext_auth", &self.allow_plaintext_auth)
-            .field("max_line", &self.max_line)
-            .field("max_reply_lines", &self.max_reply_lines)
+            .field("limits", &self.limits)
             .field("pipelining", &self.pipelining)
             .field("chunking", &self.chunking)
             .field("show_data", &self.show_data)
