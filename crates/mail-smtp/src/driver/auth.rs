@@ -1,27 +1,20 @@
 //! AUTH (RFC 4954): choosing the mechanism and reading the outcome; the
 //! exchange itself runs in the core.
 
-use std::io::{Read, Write};
-
 use mail_wire::sasl::Mechanism;
 use mail_wire::Secret;
 
-use super::{into_reply, Client};
+use super::{into_reply, Driver, Link};
 use crate::core::Event;
 use crate::error::Error;
 use crate::reply::{Reply, ReplyCode};
 
-impl<S: Read + Write> Client<S> {
-    /// Authenticates with `mechanism`, or the best one offered when `None`
-    /// (see [`Mechanism::best`]). For XOAUTH2 `secret` is the access token.
-    /// Returns the mechanism used.
-    ///
-    /// # Errors
-    /// [`Error::PlaintextAuth`] without TLS unless allowed (nothing is sent);
-    /// [`Error::Unsupported`] when AUTH or the mechanism is not offered;
-    /// [`Error::AuthRejected`] when the server refuses the credentials.
-    pub fn auth(
+impl Driver {
+    /// Authenticates with `mechanism`, or the best one offered when `None`;
+    /// returns the mechanism used.
+    pub(crate) async fn auth(
         &mut self,
+        link: &mut impl Link,
         user: &str,
         secret: &Secret,
         mechanism: Option<Mechanism>,
@@ -42,7 +35,7 @@ impl<S: Read + Write> Client<S> {
                 .ok_or(Error::Unsupported("AUTH PLAIN, LOGIN or CRAM-MD5"))?,
         };
         self.core.auth(mechanism, user, secret)?;
-        match self.next_event()? {
+        match self.next_event(link).await? {
             Event::Authenticated { .. } => {
                 log::debug!("authenticated with {mechanism}");
                 Ok(mechanism)
@@ -55,7 +48,6 @@ impl<S: Read + Write> Client<S> {
         }
     }
 }
-
 fn auth_name(m: Mechanism) -> &'static str {
     match m {
         Mechanism::Plain => "AUTH PLAIN",

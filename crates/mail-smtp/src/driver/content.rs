@@ -1,34 +1,42 @@
 //! Message content on the wire and in the transcript: each line with
 //! `show_data`, else one size note.
 
-use std::io::{Read, Write};
-
 use mail_wire::Direction;
 
-use super::Client;
+use super::{Driver, Link};
 use crate::error::Error;
 
-impl<S: Read + Write> Client<S> {
+impl Driver {
     /// Writes the BDAT command and chunk of `size` bytes the core queued.
-    pub(super) fn write_chunk(&mut self, size: u64) -> Result<(), Error> {
+    pub(super) async fn write_chunk(
+        &mut self,
+        link: &mut impl Link,
+        size: u64,
+    ) -> Result<(), Error> {
         for shown in self.core.take_shown() {
-            self.conn.note(Direction::Client, &shown);
+            link.note(Direction::Client, &shown);
         }
         let out = self.core.take_output();
         let header = out
             .len()
             .saturating_sub(usize::try_from(size).unwrap_or(usize::MAX));
-        self.conn.write_raw(out.get(..header).unwrap_or_default())?;
-        self.write_content(out.get(header..).unwrap_or_default())?;
-        self.end_content(size, false);
+        link.write_raw(out.get(..header).unwrap_or_default())
+            .await?;
+        self.write_content(link, out.get(header..).unwrap_or_default())
+            .await?;
+        self.end_content(link, size, false);
         Ok(())
     }
 
     /// Writes message content (already stuffed or chunked); with
     /// `show_data` the transcript shows each complete line of it, escaped.
-    pub(super) fn write_content(&mut self, wire: &[u8]) -> Result<(), Error> {
-        self.conn.write_raw(wire)?;
-        if !self.show_data || !self.conn.has_transcript() {
+    pub(super) async fn write_content(
+        &mut self,
+        link: &mut impl Link,
+        wire: &[u8],
+    ) -> Result<(), Error> {
+        link.write_raw(wire).await?;
+        if !self.show_data || !link.has_transcript() {
             return Ok(());
         }
         let mut rest = wire;
@@ -38,7 +46,7 @@ impl<S: Read + Write> Client<S> {
             if self.content_line.last() == Some(&b'\r') {
                 self.content_line.pop();
             }
-            self.conn.note_bytes(Direction::Client, &self.content_line);
+            link.note_bytes(Direction::Client, &self.content_line);
             self.content_line.clear();
             rest = rest.get(end + 1..).unwrap_or_default();
         }
@@ -49,18 +57,17 @@ impl<S: Read + Write> Client<S> {
     /// Ends a piece of content in the transcript: with `show_data` the
     /// rest of a line a BDAT chunk cut; otherwise a note of its size, and
     /// `.` for the end of DATA (whose terminator `show_data` has shown).
-    pub(super) fn end_content(&mut self, bytes: u64, data_end: bool) {
+    pub(super) fn end_content(&mut self, link: &mut impl Link, bytes: u64, data_end: bool) {
         if self.show_data {
             if !self.content_line.is_empty() {
-                self.conn.note_bytes(Direction::Client, &self.content_line);
+                link.note_bytes(Direction::Client, &self.content_line);
                 self.content_line.clear();
             }
             return;
         }
-        self.conn
-            .note(Direction::Client, &format!("<message body: {bytes} bytes>"));
+        link.note(Direction::Client, &format!("<message body: {bytes} bytes>"));
         if data_end {
-            self.conn.note(Direction::Client, ".");
+            link.note(Direction::Client, ".");
         }
     }
 }

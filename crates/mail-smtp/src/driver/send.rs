@@ -1,10 +1,10 @@
 //! One message: the envelope group, its replies matched to each
 //! recipient, and the body by DATA or in BDAT chunks.
 
-use std::io::{Read, Write};
-
-use super::{into_reply, unexpected, Client, Delivery, RecipientReply};
+use super::{into_reply, unexpected, Body, Driver, Link};
+use crate::command::Command;
 use crate::core::{EnvelopeReplies, Event, Prepared};
+use crate::delivery::{Delivery, RecipientReply};
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::reply::{Reply, ReplyCode};
@@ -16,7 +16,7 @@ const BODY_CHUNK: usize = 64 * 1024;
 /// so neither side can block on a full socket buffer.
 const BDAT_WINDOW: usize = 32;
 
-impl<S: Read + Write> Client<S> {
+impl Driver {
     /// Decides MAIL and RCPT parameters against the capabilities and encodes
     /// every envelope line, so nothing is sent when any of it is invalid.
     pub(super) fn prepare(
@@ -35,44 +35,27 @@ impl<S: Read + Write> Client<S> {
         self.chunking && self.core.capabilities().chunking()
     }
 
-    /// Sends one message: MAIL FROM (with SIZE, BODY=8BITMIME, SMTPUTF8 and
-    /// DSN parameters as needed), one RCPT per recipient, then the body by
-    /// BDAT when CHUNKING is offered, else DATA with dot-stuffing. With
-    /// PIPELINING the envelope goes in one write and each reply is matched
-    /// to its command in order (RFC 2920 §3.1). The body is streamed from
-    /// `body`; line ends are normalized to CRLF. `size` (when known) is
-    /// announced with SIZE and checked against the server's limit first.
-    /// A streamed body cannot be inspected before MAIL: set the envelope's
-    /// [`MailOptions`] (or take them from [`MailOptions::detect`] when the
-    /// message is in memory).
-    ///
-    /// The session stays usable after a rejection: the transaction is
-    /// reset, and the next `send` starts afresh.
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] for a bad address (nothing sent); [`Error::Unsupported`];
-    /// [`Error::TooLarge`]; [`Error::Rejected`] for MAIL, DATA/BDAT or the
-    /// final reply; [`Error::AllRecipientsRejected`]; [`Error::Body`] when
-    /// reading `body` fails (with DATA the session is then unusable, since
-    /// no partial message may be ended).
-    pub fn send(
+    /// One message: the envelope group, then the body by BDAT when
+    /// CHUNKING is offered and allowed, else DATA (the clients' `send`).
+    pub(crate) async fn send(
         &mut self,
+        link: &mut impl Link,
         envelope: &Envelope,
-        body: &mut dyn Read,
+        body: &mut impl Body,
         size: Option<u64>,
     ) -> Result<Delivery, Error> {
         self.check_usable()?;
         let prepared = self.prepare(envelope, size)?;
         if self.use_chunking() {
-            return self.send_bdat(envelope, &prepared, body);
+            return self.send_bdat(link, envelope, &prepared, body).await;
         }
         self.core.envelope(&prepared, true)?;
-        let recipients = match self.envelope_outcome(envelope)? {
+        let recipients = match self.envelope_outcome(link, envelope).await? {
             EnvelopeOutcome::Go(recipients) => recipients,
             EnvelopeOutcome::Failed(err) => return Err(err),
         };
-        let size = self.stream_data(body)?;
-        let reply = into_reply(self.next_event()?);
+        let size = self.stream_data(link, body).await?;
+        let reply = into_reply(self.next_event(link).await?);
         if reply.is_positive() {
             Ok(Delivery {
                 recipients,
@@ -91,11 +74,12 @@ impl<S: Read + Write> Client<S> {
     /// each RCPT and DATA (RFC 2920 §3.1). Leaves the session ready for
     /// the next transaction when the message cannot go; a 421 is the
     /// session's error.
-    pub(super) fn envelope_outcome(
+    pub(super) async fn envelope_outcome(
         &mut self,
+        link: &mut impl Link,
         envelope: &Envelope,
     ) -> Result<EnvelopeOutcome, Error> {
-        let replies = match self.next_event()? {
+        let replies = match self.next_event(link).await? {
             Event::Envelope(replies) => replies,
             other => return Err(unexpected("MAIL", other)),
         };
@@ -137,14 +121,14 @@ impl<S: Read + Write> Client<S> {
             return Ok(EnvelopeOutcome::Go(recipients));
         }
         let outcome = judge_envelope(mail, recipients, data);
-        self.reset_if_open(&outcome)?;
+        self.reset_if_open(link, &outcome).await?;
         Ok(outcome)
     }
 
     /// RSET on a failure path: a refused RSET is ignored (the failure that
     /// led here is the error worth reporting), a 421 or a wire error is not.
-    pub(super) fn reset_quietly(&mut self) -> Result<(), Error> {
-        match self.rset() {
+    pub(super) async fn reset_quietly(&mut self, link: &mut impl Link) -> Result<(), Error> {
+        match self.command_ok(link, &Command::Rset).await {
             Err(Error::Rejected { reply, .. })
                 if reply.code() != ReplyCode::SERVICE_UNAVAILABLE =>
             {
@@ -157,22 +141,30 @@ impl<S: Read + Write> Client<S> {
 
     /// RSET after a failed envelope whose MAIL was accepted, so the next
     /// MAIL starts a fresh transaction.
-    fn reset_if_open(&mut self, outcome: &EnvelopeOutcome) -> Result<(), Error> {
+    async fn reset_if_open(
+        &mut self,
+        link: &mut impl Link,
+        outcome: &EnvelopeOutcome,
+    ) -> Result<(), Error> {
         match outcome {
             EnvelopeOutcome::Failed(Error::Rejected {
                 command: "MAIL", ..
             })
             | EnvelopeOutcome::Go(_) => Ok(()),
-            EnvelopeOutcome::Failed(_) => self.reset_quietly(),
+            EnvelopeOutcome::Failed(_) => self.reset_quietly(link).await,
         }
     }
 
     /// Streams the body after a 354 through the core (dot-stuffed, with
     /// the terminator); returns the bytes read from `body`.
-    fn stream_data(&mut self, body: &mut dyn Read) -> Result<u64, Error> {
+    async fn stream_data(
+        &mut self,
+        link: &mut impl Link,
+        body: &mut impl Body,
+    ) -> Result<u64, Error> {
         let mut input = vec![0u8; BODY_CHUNK];
         loop {
-            let n = match read_some(body, &mut input) {
+            let n = match read_some(body, &mut input).await {
                 Ok(n) => n,
                 Err(err) => {
                     // A partial message must never be ended with ".": the
@@ -186,12 +178,12 @@ impl<S: Read + Write> Client<S> {
             }
             self.core.data(input.get(..n).unwrap_or_default())?;
             let wire = self.core.take_output();
-            self.write_content(&wire)?;
+            self.write_content(link, &wire).await?;
         }
         let size = self.core.data_end()?;
         let wire = self.core.take_output();
-        self.write_content(&wire)?;
-        self.end_content(size, true);
+        self.write_content(link, &wire).await?;
+        self.end_content(link, size, true);
         Ok(size)
     }
 
@@ -201,19 +193,20 @@ impl<S: Read + Write> Client<S> {
     /// bytes sent blindly behind a refused envelope would be read as
     /// commands. With PIPELINING the envelope goes in one write and the
     /// chunks go without waiting, within a window of outstanding replies.
-    fn send_bdat(
+    async fn send_bdat(
         &mut self,
+        link: &mut impl Link,
         envelope: &Envelope,
         prepared: &Prepared,
-        body: &mut dyn Read,
+        body: &mut impl Body,
     ) -> Result<Delivery, Error> {
         let pipelining = self.use_pipelining();
         let mut input = vec![0u8; BODY_CHUNK];
         // Read the first chunk before anything is sent, so a failing body
         // leaves the session clean.
-        let (mut filled, mut last) = fill_chunk(body, &mut input).map_err(Error::Body)?;
+        let (mut filled, mut last) = fill_chunk(body, &mut input).await.map_err(Error::Body)?;
         self.core.envelope(prepared, false)?;
-        let recipients = match self.envelope_outcome(envelope)? {
+        let recipients = match self.envelope_outcome(link, envelope).await? {
             EnvelopeOutcome::Go(recipients) => recipients,
             EnvelopeOutcome::Failed(err) => return Err(err),
         };
@@ -224,20 +217,20 @@ impl<S: Read + Write> Client<S> {
                 .core
                 .bdat(input.get(..filled).unwrap_or_default(), last)?;
             size += filled as u64;
-            self.write_chunk(chunk)?;
+            self.write_chunk(link, chunk).await?;
             outstanding += 1;
             let must_read = |outstanding: usize| !pipelining || outstanding > BDAT_WINDOW || last;
             while outstanding > 0 && must_read(outstanding) {
-                let reply = into_reply(self.next_event()?);
+                let reply = into_reply(self.next_event(link).await?);
                 outstanding -= 1;
                 if !reply.is_positive() {
                     // Drain the replies of chunks already sent, then reset:
                     // the state after a refused BDAT is indeterminate.
                     for _ in 0..outstanding {
-                        let _ = self.next_event()?;
+                        let _ = self.next_event(link).await?;
                     }
                     if reply.code() != ReplyCode::SERVICE_UNAVAILABLE {
-                        self.reset_quietly()?;
+                        self.reset_quietly(link).await?;
                     }
                     return Err(Error::Rejected {
                         command: "BDAT",
@@ -252,14 +245,14 @@ impl<S: Read + Write> Client<S> {
                     });
                 }
             }
-            match fill_chunk(body, &mut input) {
+            match fill_chunk(body, &mut input).await {
                 Ok((n, is_last)) => (filled, last) = (n, is_last),
                 Err(err) => {
                     for _ in 0..outstanding {
-                        let _ = self.next_event()?;
+                        let _ = self.next_event(link).await?;
                     }
                     // RSET discards the chunks sent so far (RFC 3030 §2).
-                    self.reset_quietly()?;
+                    self.reset_quietly(link).await?;
                     return Err(Error::Body(err));
                 }
             }
@@ -319,9 +312,9 @@ fn data_refused(reply: Reply) -> Error {
 }
 
 /// One `read`, retried on `Interrupted`.
-fn read_some(body: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+async fn read_some(body: &mut impl Body, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
-        match body.read(buf) {
+        match body.read(buf).await {
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             other => return other,
         }
@@ -330,10 +323,10 @@ fn read_some(body: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Reads up to a full chunk into `input`; returns the bytes read and
 /// true at EOF.
-fn fill_chunk(body: &mut dyn Read, input: &mut [u8]) -> std::io::Result<(usize, bool)> {
+async fn fill_chunk(body: &mut impl Body, input: &mut [u8]) -> std::io::Result<(usize, bool)> {
     let mut filled = 0;
     while filled < input.len() {
-        let n = read_some(body, input.get_mut(filled..).unwrap_or_default())?;
+        let n = read_some(body, input.get_mut(filled..).unwrap_or_default()).await?;
         if n == 0 {
             return Ok((filled, true));
         }

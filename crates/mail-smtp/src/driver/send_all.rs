@@ -2,35 +2,24 @@
 //! next message's envelope.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
 
 use super::send::EnvelopeOutcome;
-use super::{into_reply, Client, Delivery};
+use super::{into_reply, Driver, Link};
 use crate::command::Command;
 use crate::core::Prepared;
+use crate::delivery::Delivery;
 use crate::envelope::{Envelope, MailOptions};
 use crate::error::Error;
 use crate::reply::ReplyCode;
 
-impl<S: Read + Write> Client<S> {
-    /// Sends many messages held in memory over this connection, each with its
-    /// own result, with one round trip a message: each message's data goes
-    /// in one write with the next message's envelope (RFC 2920 §3.1: the
-    /// message content may start a group). With DATA the group is
-    /// `body . MAIL RCPT... DATA`; with CHUNKING it is
-    /// `BDAT n LAST body RSET MAIL RCPT...` (the state after a refused BDAT is
-    /// indeterminate until RSET, RFC 3030 §2). No message data is ever sent
-    /// before the server has accepted that message's envelope, so a server
-    /// that refuses a command without reading its data can never take body
-    /// lines for commands. Without PIPELINING this is [`send`](Self::send) in a loop.
-    /// `BODY=8BITMIME` and `SMTPUTF8` are added where a message's bytes need
-    /// them ([`MailOptions::detect`]).
-    ///
-    /// # Errors
-    /// The outer error is a failure of the session (wire, protocol, 421);
-    /// the results of messages finished before it are lost then. Each inner
-    /// error is one message's rejection, after which the session goes on.
-    pub fn send_all<'a, I>(&mut self, messages: I) -> Result<Vec<Result<Delivery, Error>>, Error>
+impl Driver {
+    /// Many messages held in memory, each message's data in one write with
+    /// the next message's envelope (the clients' `send_all`).
+    pub(crate) async fn send_all<'a, I>(
+        &mut self,
+        link: &mut impl Link,
+        messages: I,
+    ) -> Result<Vec<Result<Delivery, Error>>, Error>
     where
         I: IntoIterator<Item = (&'a Envelope, &'a [u8])>,
     {
@@ -40,7 +29,10 @@ impl<S: Read + Write> Client<S> {
         if !self.use_pipelining() {
             for (envelope, body) in messages {
                 let mut reader = body;
-                match self.send(envelope, &mut reader, Some(body.len() as u64)) {
+                match self
+                    .send(link, envelope, &mut reader, Some(body.len() as u64))
+                    .await
+                {
                     Ok(delivery) => results.push(Ok(delivery)),
                     Err(err) if is_session_error(&err) => return Err(err),
                     Err(err) => results.push(Err(err)),
@@ -102,7 +94,7 @@ impl<S: Read + Write> Client<S> {
         while let Some((i, rset)) = in_flight {
             let (envelope, body) = messages.get(i).copied().unwrap_or((&EMPTY_ENVELOPE, b""));
             if rset {
-                let reply = into_reply(self.next_event()?);
+                let reply = into_reply(self.next_event(link).await?);
                 if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
                     return Err(Error::Rejected {
                         command: "RSET",
@@ -111,20 +103,20 @@ impl<S: Read + Write> Client<S> {
                 }
             }
             open_after_failure = false;
-            match self.envelope_outcome(envelope)? {
+            match self.envelope_outcome(link, envelope).await? {
                 EnvelopeOutcome::Go(recipients) => {
                     if chunking {
                         let size = self.core.bdat(body, true)?;
-                        self.write_chunk(size)?;
+                        self.write_chunk(link, size).await?;
                     } else {
                         self.core.data(body)?;
                         self.core.data_end()?;
                         let wire = self.core.take_output();
-                        self.write_content(&wire)?;
-                        self.end_content(body.len() as u64, true);
+                        self.write_content(link, &wire).await?;
+                        self.end_content(link, body.len() as u64, true);
                     }
                     in_flight = queue_next(self, &mut next, &mut pending_results, chunking)?;
-                    let reply = into_reply(self.next_event()?);
+                    let reply = into_reply(self.next_event(link).await?);
                     if reply.code() == ReplyCode::SERVICE_UNAVAILABLE {
                         return Err(Error::Rejected { command, reply });
                     }
@@ -152,7 +144,7 @@ impl<S: Read + Write> Client<S> {
             }
         }
         if open_after_failure {
-            self.reset_quietly()?;
+            self.reset_quietly(link).await?;
         }
         Ok(results)
     }
