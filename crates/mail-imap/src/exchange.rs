@@ -3,7 +3,6 @@
 //! [`ResponseFramer`], literals are read to memory or streamed to a writer,
 //! and every untagged response is folded into the session state as it arrives.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,7 @@ use mail_wire::{Connection, Direction, Line};
 use crate::command::Command;
 use crate::error::{rejection, Error};
 use crate::mailbox::Mailbox;
-use crate::response::{Code, Fetch, Response, Status, Tag, Tagged, Untagged};
+use crate::response::{Code, Response, Status, Tag, Tagged, Untagged};
 use crate::sans_io::{
     completion, BodyContext, CommandSender, FrameEvent, LiteralMode, Received, ResponseFramer,
     SendStep, Wants,
@@ -426,93 +425,5 @@ impl<S: Read + Write> Core<S> {
         let tag = self.send(&cmd, &mut seen)?;
         let done = self.finish(&tag, cmd.name, &mut seen)?;
         Ok((seen, done))
-    }
-}
-
-/// A FETCH in progress, read one event at a time so body sections stream
-/// to a writer and never sit whole in memory.
-///
-/// Read it until `next()` gives `None` or an error: a stream dropped halfway
-/// leaves its responses on the wire, and the session is then out of step.
-pub struct FetchStream<'a, S> {
-    core: &'a mut Core<S>,
-    tags: VecDeque<Tag>,
-    command: &'static str,
-}
-
-/// One event of a [`FetchStream`].
-pub enum FetchEvent<'s, S> {
-    /// A body section is next on the wire: read it with [`BodyReader::copy_to`]
-    /// (or skip it by asking for the next event).
-    Body(BodyReader<'s, S>),
-    /// A FETCH response is complete (streamed sections show as
-    /// [`NString::Streamed`](crate::response::NString::Streamed)).
-    Fetch(Fetch),
-}
-
-/// A body literal waiting on the wire.
-pub struct BodyReader<'s, S> {
-    core: &'s mut Core<S>,
-    /// Where it belongs.
-    pub context: BodyContext,
-}
-
-impl<S: Read + Write> BodyReader<'_, S> {
-    /// Streams the section to `out`.
-    ///
-    /// # Errors
-    /// Reading from the server, or writing to `out` (as [`mail_wire::Error::Io`]).
-    pub fn copy_to(self, out: &mut dyn Write) -> Result<u64, Error> {
-        self.core.copy_body(out)
-    }
-}
-
-impl<'a, S: Read + Write> FetchStream<'a, S> {
-    pub(crate) fn new(core: &'a mut Core<S>, tags: VecDeque<Tag>, command: &'static str) -> Self {
-        FetchStream {
-            core,
-            tags,
-            command,
-        }
-    }
-
-    /// The next event, or `None` after the last command's OK.
-    ///
-    /// # Errors
-    /// A NO/BAD completion, a broken response, or the connection.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<FetchEvent<'_, S>>, Error> {
-        // A section not read by the caller is skipped.
-        self.core.copy_body(&mut io::sink())?;
-        loop {
-            let Some(tag) = self.tags.front().cloned() else {
-                return Ok(None);
-            };
-            match self.core.advance(true)? {
-                Piece::Body(context) => {
-                    return Ok(Some(FetchEvent::Body(BodyReader {
-                        core: self.core,
-                        context,
-                    })));
-                }
-                Piece::Done(response) => match completion(&tag, self.command, response)? {
-                    Received::Untagged(Untagged::Fetch(fetch)) => {
-                        return Ok(Some(FetchEvent::Fetch(fetch)))
-                    }
-                    Received::Untagged(u) => {
-                        self.core.absorb(&u);
-                        self.core.unsolicited.push(u);
-                    }
-                    Received::Completed(t) => {
-                        self.tags.pop_front();
-                        if t.status != Status::Ok {
-                            self.tags.clear();
-                            return Err(rejection(self.command, t));
-                        }
-                    }
-                    Received::Continued => {}
-                },
-            }
-        }
     }
 }
