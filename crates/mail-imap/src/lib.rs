@@ -100,6 +100,7 @@ pub mod response;
 mod results;
 pub mod sans_io;
 mod sequence;
+mod state;
 pub mod utf7;
 
 pub use blocking::{BodyReader, FetchEvent, FetchStream};
