@@ -7,30 +7,19 @@ use mail_wire::sasl::Mechanism;
 use mail_wire::{Connection, Encrypted, NetStream, Secret, Security, Server, TlsConfig};
 
 use crate::command::{check_text, Command};
-use crate::core::SaslExchange;
+use crate::core::{SaslExchange, SaslStep};
 use crate::error::Error;
 use crate::link::Link;
+use crate::login::{check_nothing_buffered, Authorization, LoginMethod};
 use crate::options::Options;
-use crate::response::{Capabilities, Greeting, Status};
+use crate::response::{Capabilities, Greeting};
 use crate::session::Session;
 
 /// Connected, not yet authenticated (POP3 AUTHORIZATION state).
 #[derive(Debug)]
 pub struct Client<S> {
     link: Link<S>,
-    greeting: Greeting,
-    capabilities: Option<Capabilities>,
-    /// The server answered CAPA with -ERR: an RFC 1939 server without RFC 2449.
-    capa_refused: bool,
-}
-
-/// The login [`Client::login_auto`] chose from the capabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginMethod {
-    /// `USER` and `PASS` (RFC 1939 §7).
-    UserPass,
-    /// `AUTH` with this mechanism (RFC 5034).
-    Sasl(Mechanism),
+    auth: Authorization,
 }
 
 // The failed logins hand the client back (STYLE.md §3), which makes the
@@ -46,20 +35,18 @@ impl<S: Read + Write> Client<S> {
         let greeting = link.read_greeting()?;
         Ok(Client {
             link,
-            greeting,
-            capabilities: None,
-            capa_refused: false,
+            auth: Authorization::new(greeting),
         })
     }
 
     /// The greeting, with the APOP timestamp if the server sent one.
     pub fn greeting(&self) -> &Greeting {
-        &self.greeting
+        &self.auth.greeting
     }
 
     /// The capabilities from the last [`capa`](Self::capa), if asked.
     pub fn capabilities(&self) -> Option<&Capabilities> {
-        self.capabilities.as_ref()
+        self.auth.capabilities.as_ref()
     }
 
     /// The connection (to change the transcript or limits).
@@ -73,16 +60,12 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub fn capa(&mut self) -> Result<&Capabilities, Error> {
-        self.capa_refused = false;
-        let caps = match self.link.command(&Command::Capa) {
-            Ok(_) => Capabilities::from_lines(self.link.read_listing()?.iter().map(Vec::as_slice)),
-            Err(Error::Rejected { .. }) => {
-                self.capa_refused = true;
-                Capabilities::default()
-            }
+        let lines = match self.link.command(&Command::Capa) {
+            Ok(_) => Some(self.link.read_listing()?),
+            Err(Error::Rejected { .. }) => None,
             Err(err) => return Err(err),
         };
-        Ok(self.capabilities.insert(caps))
+        Ok(self.auth.set_capa(lines.as_deref()))
     }
 
     /// The login the capabilities allow (RFC 2449 §6.8, RFC 5034), on a
@@ -99,45 +82,19 @@ impl<S: Read + Write> Client<S> {
     /// but offers `STLS`: [`Error::TlsRequired`]. Otherwise, with no way
     /// to log in listed: [`Error::Unsupported`]. Nothing is sent.
     pub fn choose_login(&self, tls: bool) -> Result<LoginMethod, Error> {
-        let caps = match &self.capabilities {
-            Some(caps) if !self.capa_refused => caps,
-            _ => return Ok(LoginMethod::UserPass),
-        };
-        if caps.has("USER") {
-            return Ok(LoginMethod::UserPass);
-        }
-        let offered: Vec<Mechanism> = caps
-            .sasl_mechanisms()
-            .iter()
-            .filter_map(|m| Mechanism::from_name(m))
-            .collect();
-        if let Some(mechanism) = Mechanism::best(&offered, tls) {
-            return Ok(LoginMethod::Sasl(mechanism));
-        }
-        if !tls && caps.has("STLS") {
-            return Err(Error::TlsRequired);
-        }
-        Err(Error::Unsupported("USER or SASL PLAIN, LOGIN or CRAM-MD5"))
+        self.auth.choose_login(tls)
     }
 
     /// Sends `STLS` after checking that the server offers it and reads the
     /// go-ahead; the caller then starts TLS. Refuses if any byte follows the
     /// go-ahead (response injection, the CVE-2011-0411 class).
     fn request_stls(&mut self) -> Result<(), Error> {
-        if self.capabilities.is_none() {
+        if self.auth.capabilities.is_none() {
             self.capa()?;
         }
-        if !self.capabilities.as_ref().is_some_and(|c| c.has("STLS")) {
-            return Err(Error::Unsupported("STLS"));
-        }
+        self.auth.check_stls()?;
         self.link.command(&Command::Stls)?;
-        let buffered = self.link.conn.buffered().len();
-        if buffered > 0 {
-            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
-                bytes: buffered,
-            }));
-        }
-        Ok(())
+        check_nothing_buffered(self.link.conn.buffered().len())
     }
 
     /// Sends `STLS` (RFC 2595 §4) after checking CAPA, runs `upgrade` on the
@@ -154,7 +111,7 @@ impl<S: Read + Write> Client<S> {
         self.request_stls()?;
         upgrade(&mut self.link.conn)?;
         self.link.core.tls_started();
-        self.capabilities = None;
+        self.auth.forget_capabilities();
         self.capa()?;
         Ok(self)
     }
@@ -181,18 +138,14 @@ impl<S: Read + Write> Client<S> {
     /// [`Error::Unsupported`] when the greeting has no timestamp;
     /// [`Error::Rejected`] when the server refuses.
     pub fn apop(mut self, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
-        let result = match self.greeting.timestamp.as_deref() {
-            None => Err(Error::Unsupported("APOP (no timestamp in the greeting)")),
-            Some(stamp) => {
-                let digest = crate::apop::apop_digest(stamp, pass);
-                self.link
-                    .command(&Command::Apop {
-                        user,
-                        digest: &digest,
-                    })
-                    .map(drop)
-            }
-        };
+        let result = self.auth.apop_digest(pass).and_then(|digest| {
+            self.link
+                .command(&Command::Apop {
+                    user,
+                    digest: &digest,
+                })
+                .map(drop)
+        });
         self.finish(result)
     }
 
@@ -213,60 +166,26 @@ impl<S: Read + Write> Client<S> {
     }
 
     fn run_auth(&mut self, mechanism: Mechanism, user: &str, pass: &Secret) -> Result<(), Error> {
-        let offered = self.capabilities.as_ref().map(|c| {
-            c.sasl_mechanisms()
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(mechanism.name()))
-        });
-        if offered == Some(false) {
-            return Err(Error::Unsupported(mechanism.name()));
-        }
+        self.auth.check_mechanism(mechanism)?;
         let mut exchange = SaslExchange::new(mechanism, user, pass)?;
         let initial = exchange.initial_response();
-        let mut reply = self.link.command(&Command::Auth {
+        self.link.queue(&Command::Auth {
             mechanism: mechanism.name(),
             initial: initial.as_ref(),
         })?;
-        while reply.status == Status::Continue {
-            if exchange.is_done() {
-                return self.one_challenge_too_many();
-            }
-            match exchange.answer(&reply.text) {
-                Ok(response) => self.link.sasl_response(&response)?,
-                Err(err) => {
+        self.link.conn.flush()?;
+        loop {
+            let reply = self.link.read_reply()?;
+            match exchange.step(reply)? {
+                SaslStep::Done => return Ok(()),
+                SaslStep::Respond(response) => self.link.sasl_response(&response)?,
+                SaslStep::Cancel(cause) => {
                     // `*` cancels an exchange (RFC 5034 §4); the server answers `-ERR`.
                     self.link.sasl_cancel()?;
-                    self.link.read_reply()?;
-                    return Err(err);
+                    let answer = self.link.read_reply()?;
+                    return Err(SaslExchange::cancelled(cause, answer));
                 }
             }
-            reply = self.link.expect_ok()?;
-        }
-        if !exchange.is_done() {
-            return Err(Error::Protocol(crate::error::ParseError::new(
-                "a SASL challenge (+)",
-                reply.text.as_bytes(),
-            )));
-        }
-        Ok(())
-    }
-
-    /// A challenge after the last response: give up cleanly, and report
-    /// the server's `-ERR` as the rejection it is. XOAUTH2 sends its JSON
-    /// error as a challenge (Google's XOAUTH2 notes); `*` then brings the
-    /// `-ERR`.
-    fn one_challenge_too_many(&mut self) -> Result<(), Error> {
-        self.link.sasl_cancel()?;
-        let answer = self.link.read_reply()?;
-        match answer.status {
-            Status::Err => Err(Error::Rejected {
-                command: "AUTH",
-                reply: answer,
-            }),
-            _ => Err(Error::Protocol(crate::error::ParseError::new(
-                "+OK after the SASL response",
-                b"+",
-            ))),
         }
     }
 
@@ -274,7 +193,7 @@ impl<S: Read + Write> Client<S> {
         match result {
             Ok(()) => {
                 log::debug!("POP3 login accepted; TRANSACTION state");
-                Ok(Session::new(self.link, self.capabilities))
+                Ok(Session::new(self.link, self.auth.capabilities))
             }
             Err(err) => Err((err, self)),
         }
@@ -300,7 +219,7 @@ impl<S: Read + Write + Encrypted> Client<S> {
     /// As [`choose_login`](Self::choose_login) (nothing sent), then as
     /// [`login`](Self::login) or [`auth`](Self::auth).
     pub fn login_auto(mut self, user: &str, pass: &Secret) -> Result<Session<S>, (Error, Self)> {
-        if self.capabilities.is_none() {
+        if self.auth.capabilities.is_none() {
             if let Err(err) = self.capa() {
                 return Err((err, self));
             }

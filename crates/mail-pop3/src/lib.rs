@@ -92,16 +92,19 @@ pub mod apop;
 mod client;
 mod command;
 pub mod core;
+mod drive;
 mod error;
 mod link;
+mod login;
 mod options;
 mod raw;
 mod response;
 mod session;
 
-pub use client::{Client, LoginMethod};
+pub use client::Client;
 pub use command::{expects_multiline, Command};
 pub use error::{EncodeError, Error, ParseError};
+pub use login::LoginMethod;
 pub use mail_wire::sasl::Mechanism;
 // The connection-layer types a caller needs, so this crate is the only dependency.
 pub use mail_wire::Error as WireError;

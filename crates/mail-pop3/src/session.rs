@@ -6,17 +6,12 @@ use std::io::{self, Read, Write};
 use mail_wire::Connection;
 
 use crate::command::Command;
+use crate::core::Window;
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{
     parse_list_entry, parse_stat, parse_uidl, Capabilities, ListEntry, MsgNum, Reply, Stat, Uidl,
 };
-
-/// Commands in flight at once when the server offers PIPELINING. Small
-/// enough that our commands always fit the socket buffers (no deadlock
-/// while we write and the server waits for us to read), large enough to
-/// keep the server busy.
-const PIPELINE_WINDOW: usize = 128;
 
 /// Where [`Session::retr_many`] puts each message.
 pub trait MessageSink {
@@ -219,19 +214,12 @@ impl<S: Read + Write> Session<S> {
         make: impl Fn(MsgNum) -> Command<'static>,
         mut each: impl FnMut(&mut Link<S>, MsgNum, Result<Reply, Error>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let window = if self.pipelining() {
-            PIPELINE_WINDOW
-        } else {
-            1
-        };
-        let mut sent = 0;
+        let mut window = Window::new(msgs.len(), self.pipelining());
         for (done, &msg) in msgs.iter().enumerate() {
-            if sent == done || (sent < msgs.len() && sent - done <= window / 2) {
-                while sent < msgs.len() && sent - done < window {
-                    if let Some(&next) = msgs.get(sent) {
-                        self.link.queue(&make(next))?;
-                    }
-                    sent += 1;
+            let due = window.refill(done);
+            if !due.is_empty() {
+                for &next in msgs.get(due).unwrap_or_default() {
+                    self.link.queue(&make(next))?;
                 }
                 self.link.conn.flush()?;
             }
@@ -440,7 +428,7 @@ mod tests {
         // when half the window has been answered.
         let mut sent = 0u32;
         let mut done = 0u32;
-        let window = PIPELINE_WINDOW as u32;
+        let window = crate::core::window::PIPELINE_WINDOW as u32;
         while done < n {
             if sent == done || (sent < n && sent - done <= window / 2) {
                 while sent < n && sent - done < window {
