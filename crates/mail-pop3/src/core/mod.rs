@@ -59,7 +59,7 @@
 
 mod body;
 mod sasl;
-pub(crate) mod window;
+mod window;
 
 use std::collections::VecDeque;
 

@@ -8,7 +8,7 @@ use std::ops::Range;
 /// enough that our commands always fit the socket buffers (no deadlock
 /// while we write and the server waits for us to read), large enough to
 /// keep the server busy.
-pub(crate) const PIPELINE_WINDOW: usize = 128;
+const PIPELINE_WINDOW: usize = 128;
 
 /// The schedule of `total` commands answered in order.
 #[derive(Debug, Clone)]
