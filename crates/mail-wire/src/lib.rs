@@ -49,6 +49,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod buffers;
 mod certificate;
 mod connection;
 mod detect;
@@ -58,6 +59,8 @@ pub mod sasl;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod transcript;
 
 pub use certificate::CertProblem;
