@@ -100,6 +100,8 @@ mod options;
 mod raw;
 mod response;
 mod session;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use client::Client;
 pub use command::{expects_multiline, Command};

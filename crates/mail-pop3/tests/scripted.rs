@@ -9,8 +9,6 @@
 #[macro_use]
 mod both;
 
-use std::io;
-
 use both::{Memory, TestClient, TestSession};
 use mail_pop3::{
     Error, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, Recording, Secret, Stat,
@@ -584,8 +582,7 @@ async fn replies_split_into_single_bytes_still_parse<C: TestClient>() {
 
 async fn a_body_that_never_ends_times_out<C: TestClient>() {
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: line\n");
-    let stream = ScriptedStream::from_transcript(&script)
-        .error_kind_after(served(&script), io::ErrorKind::WouldBlock);
+    let stream = ScriptedStream::from_transcript(&script).stall_after(served(&script));
     let (mut s, _) = session_from::<C>(&stream).await;
     let mut out = Vec::new();
     let err = s.retr(MsgNum(1), &mut out).await.unwrap_err();
@@ -599,8 +596,7 @@ async fn a_body_that_never_ends_times_out<C: TestClient>() {
 
 async fn a_status_line_that_never_comes_times_out<C: TestClient>() {
     let script = format!("{LOGIN}C: STAT\nS: +OK 1");
-    let stream = ScriptedStream::from_transcript(&script)
-        .error_kind_after(served(&script) - 2, io::ErrorKind::WouldBlock);
+    let stream = ScriptedStream::from_transcript(&script).stall_after(served(&script) - 2);
     let (mut s, _) = session_from::<C>(&stream).await;
     let err = s.stat().await.unwrap_err();
     assert!(

@@ -230,3 +230,139 @@ mod blocking {
         }
     }
 }
+
+#[cfg(feature = "tokio")]
+mod asynchronous {
+    use super::*;
+    use mail_pop3::tokio::{Client, MessageSink, Session};
+    use mail_wire::tokio::Connection;
+
+    impl MessageSink for Memory {
+        type Writer = Vec<u8>;
+        async fn open(&mut self, _: MsgNum) -> std::io::Result<Vec<u8>> {
+            Ok(Vec::new())
+        }
+        async fn finish(&mut self, msg: MsgNum, writer: Vec<u8>, size: u64) -> std::io::Result<()> {
+            assert_eq!(writer.len() as u64, size);
+            self.done.push((msg, writer));
+            Ok(())
+        }
+        fn abandon(&mut self, msg: MsgNum, _: Vec<u8>) {
+            self.abandoned.push(msg);
+        }
+    }
+
+    impl TestClient for Client<ScriptedStream> {
+        type Session = Session<ScriptedStream>;
+        async fn start(
+            stream: ScriptedStream,
+            limits: Limits,
+            rec: &Recording,
+        ) -> Result<Self, Error> {
+            let mut conn = Connection::new(stream, limits);
+            conn.set_transcript(Some(Box::new(rec.clone())));
+            conn.set_read_timeout(Some(STALL));
+            conn.set_write_timeout(Some(STALL));
+            Client::new(conn).await
+        }
+        fn greeting(&self) -> &Greeting {
+            Client::greeting(self)
+        }
+        fn capabilities(&self) -> Option<&Capabilities> {
+            Client::capabilities(self)
+        }
+        fn choose_login(&self, tls: bool) -> Result<LoginMethod, Error> {
+            Client::choose_login(self, tls)
+        }
+        async fn capa(&mut self) -> Result<Capabilities, Error> {
+            Client::capa(self).await.cloned()
+        }
+        async fn stls(self, stream: &ScriptedStream) -> Result<Self, Error> {
+            self.stls_with(async |_: &mut Connection<ScriptedStream>| {
+                // Clones share the script's state: the stream now reports TLS.
+                let _ = stream.clone().encrypted();
+                Ok(())
+            })
+            .await
+        }
+        async fn login(self, user: &str, pass: &Secret) -> Result<Self::Session, (Error, Self)> {
+            Client::login(self, user, pass).await
+        }
+        async fn apop(self, user: &str, pass: &Secret) -> Result<Self::Session, (Error, Self)> {
+            Client::apop(self, user, pass).await
+        }
+        async fn auth(
+            self,
+            mechanism: Mechanism,
+            user: &str,
+            pass: &Secret,
+        ) -> Result<Self::Session, (Error, Self)> {
+            Client::auth(self, mechanism, user, pass).await
+        }
+        async fn login_auto(
+            self,
+            user: &str,
+            pass: &Secret,
+        ) -> Result<Self::Session, (Error, Self)> {
+            Client::login_auto(self, user, pass).await
+        }
+        async fn quit(self) -> Result<(), Error> {
+            Client::quit(self).await
+        }
+    }
+
+    impl TestSession for Session<ScriptedStream> {
+        fn capabilities(&self) -> Option<&Capabilities> {
+            Session::capabilities(self)
+        }
+        fn set_limits(&mut self, limits: Limits) {
+            self.connection().set_limits(limits);
+        }
+        fn set_body_echo(&mut self, echo: bool) {
+            Session::set_body_echo(self, echo);
+        }
+        async fn stat(&mut self) -> Result<Stat, Error> {
+            Session::stat(self).await
+        }
+        async fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
+            Session::list(self).await
+        }
+        async fn list_one(&mut self, msg: MsgNum) -> Result<ListEntry, Error> {
+            Session::list_one(self, msg).await
+        }
+        async fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
+            Session::uidl(self).await
+        }
+        async fn uidl_one(&mut self, msg: MsgNum) -> Result<Uidl, Error> {
+            Session::uidl_one(self, msg).await
+        }
+        async fn retr(&mut self, msg: MsgNum, out: &mut Vec<u8>) -> Result<u64, Error> {
+            Session::retr(self, msg, out).await
+        }
+        async fn top(&mut self, msg: MsgNum, lines: u32, out: &mut Vec<u8>) -> Result<u64, Error> {
+            Session::top(self, msg, lines, out).await
+        }
+        async fn retr_many(
+            &mut self,
+            msgs: &[MsgNum],
+            sink: &mut Memory,
+        ) -> Result<Vec<(MsgNum, Reply)>, Error> {
+            Session::retr_many(self, msgs, sink).await
+        }
+        async fn dele(&mut self, msg: MsgNum) -> Result<(), Error> {
+            Session::dele(self, msg).await
+        }
+        async fn dele_many(&mut self, msgs: &[MsgNum]) -> Result<(), Error> {
+            Session::dele_many(self, msgs).await
+        }
+        async fn noop(&mut self) -> Result<(), Error> {
+            Session::noop(self).await
+        }
+        async fn rset(&mut self) -> Result<(), Error> {
+            Session::rset(self).await
+        }
+        async fn quit(self) -> Result<Reply, Error> {
+            Session::quit(self).await
+        }
+    }
+}
