@@ -11,7 +11,7 @@ mod both;
 
 use both::{Memory, TestClient, TestSession};
 use mail_pop3::{
-    Error, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, Recording, Secret, Stat,
+    Error, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, Recording, Secret, Stat, Status,
 };
 use mail_wire::testing::ScriptedStream;
 
@@ -101,6 +101,9 @@ both!(
     every_prefix_of_a_listing_is_closed_never_a_wrong_answer,
     hostile_listings_hit_the_limits,
     a_reply_that_is_not_pop3_is_a_protocol_error,
+    raw_listings_and_messages_are_read_to_the_end,
+    raw_credentials_are_masked_but_sent,
+    raw_line_breaks_and_empty_lines_are_refused_before_sending,
 );
 
 // ---- AUTHORIZATION ----
@@ -737,4 +740,78 @@ async fn a_reply_that_is_not_pop3_is_a_protocol_error<C: TestClient>() {
     let script = format!("{LOGIN}C: STAT\nS: +OK lots\n");
     let (mut s, _, _) = session::<C>(&script).await;
     assert!(matches!(s.stat().await, Err(Error::Protocol(_))));
+}
+
+// ---- Console mode ----
+
+/// A login without CAPA, as the console does when asked to.
+const PLAIN_LOGIN: &str = "S: +OK ready\nC: USER a\nS: +OK\nC: PASS ********\nS: +OK\n";
+
+async fn console<C: TestClient>(script: &str) -> (C::Session, ScriptedStream, Recording) {
+    let (client, stream, rec) = start::<C>(&format!("{PLAIN_LOGIN}{script}")).await;
+    let session = client
+        .login("a", &Secret::new("pw"))
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    (session, stream, rec)
+}
+
+async fn raw_listings_and_messages_are_read_to_the_end<C: TestClient>() {
+    let (mut s, stream, rec) = console::<C>(
+        "C: list\nS: +OK 2 messages\nS: 1 120\nS: 2 200\nS: .\nC: retr 1\nS: +OK\nS: ..x\nS: y\nS: .\n\
+         C: list 1\nS: +OK 1 120\nC: retr 7\nS: -ERR no such message\nC: quit\nS: +OK bye\n",
+    )
+    .await;
+    let r = s.raw("list", &mut Vec::new()).await.unwrap();
+    assert_eq!((r.reply.is_ok(), r.body_size), (true, Some(14)));
+    let mut out = Vec::new();
+    let r = s.raw("retr 1", &mut out).await.unwrap();
+    assert_eq!(
+        (out.as_slice(), r.body_size),
+        (&b".x\r\ny\r\n"[..], Some(7))
+    );
+    assert_eq!(
+        s.raw("list 1", &mut Vec::new()).await.unwrap().body_size,
+        None
+    );
+    let r = s.raw("retr 7", &mut Vec::new()).await.unwrap();
+    assert_eq!((r.reply.status, r.body_size), (Status::Err, None));
+    assert!(s.raw("quit", &mut Vec::new()).await.unwrap().closed);
+    stream.assert_done();
+    let lines = rec.lines();
+    assert!(lines.contains(&"S: 2 200".to_owned()) && lines.contains(&"S: ..x".to_owned()));
+}
+
+async fn raw_credentials_are_masked_but_sent<C: TestClient>() {
+    let (mut s, stream, rec) = console::<C>(
+        "C: pass hunter2\nS: -ERR already logged in\nC: AUTH LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: -ERR no\n",
+    )
+    .await;
+    s.raw("pass hunter2", &mut Vec::new()).await.unwrap();
+    let challenge = s.raw("AUTH LOGIN", &mut Vec::new()).await.unwrap();
+    assert_eq!(challenge.reply.status, Status::Continue);
+    let answer = s.raw("YWxpY2U=", &mut Vec::new()).await.unwrap();
+    assert_eq!(answer.reply.status, Status::Err);
+    stream.assert_done();
+    assert!(String::from_utf8_lossy(&stream.written()).contains("pass hunter2\r\n"));
+    let shown = rec.lines().join("\n");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("YWxpY2U="),
+        "{shown}"
+    );
+    assert!(shown.contains("C: pass ********"));
+}
+
+async fn raw_line_breaks_and_empty_lines_are_refused_before_sending<C: TestClient>() {
+    let (mut s, stream, _) = console::<C>("C: NOOP\nS: +OK\n").await;
+    for line in ["list\r\ndele 1", "noop\n", "", "   "] {
+        assert!(
+            matches!(s.raw(line, &mut Vec::new()).await, Err(Error::Invalid(_))),
+            "{line:?}"
+        );
+    }
+    // Nothing was sent, and the session goes on.
+    s.noop().await.unwrap();
+    stream.assert_done();
 }

@@ -71,6 +71,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Link<S> {
         self.write_queued(&shown).await
     }
 
+    /// Queues a line typed at a console (see [`Pop3::send_raw`]).
+    pub(crate) async fn queue_raw(&mut self, line: &str) -> Result<(), Error> {
+        let shown = self.core.send_raw(line)?;
+        self.write_queued(&shown).await
+    }
+
     /// Sends the answer to a SASL challenge.
     pub(crate) async fn sasl_response(&mut self, response: &Secret) -> Result<(), Error> {
         let shown = self.core.sasl_response(response)?;

@@ -12,6 +12,7 @@ use super::link::Link;
 use crate::command::Command;
 use crate::core::Window;
 use crate::error::Error;
+use crate::raw::{closes, RawReply};
 use crate::response::{
     parse_list_entry, parse_stat, parse_uidl, Capabilities, ListEntry, MsgNum, Reply, Stat, Uidl,
 };
@@ -301,6 +302,41 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// Wire errors; `-ERR`.
     pub async fn rset(&mut self) -> Result<(), Error> {
         self.simple(&Command::Rset).await.map(drop)
+    }
+
+    /// Console mode: sends `line` as typed (CRLF added) and reads the
+    /// complete reply; a multi-line body is streamed to `out`. A `-ERR` is
+    /// a normal [`RawReply`] here, not an error; credentials typed are
+    /// masked in the transcript. See the blocking
+    /// [`Session::raw`](crate::Session::raw). Not cancel-safe (see [`Session`]).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty line or CR/LF/NUL in it (nothing is
+    /// sent); protocol and wire errors.
+    pub async fn raw<W>(&mut self, line: &str, out: &mut W) -> Result<RawReply, Error>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let was_sasl = self.link.core.awaiting_sasl_response();
+        self.link.begin()?;
+        let result = async {
+            self.link.queue_raw(line).await?;
+            self.link.conn.flush().await?;
+            let reply = self.link.read_reply().await?;
+            let body_size = if self.link.core.in_body() {
+                Some(self.link.read_body(out).await?)
+            } else {
+                None
+            };
+            Ok((reply, body_size))
+        }
+        .await;
+        let (reply, body_size) = self.link.end(result)?;
+        Ok(RawReply {
+            reply,
+            body_size,
+            closed: closes(line, was_sasl),
+        })
     }
 
     /// `QUIT`: enters UPDATE; deletions are committed when this succeeds.

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use mail_pop3::{
-    Capabilities, Error, Greeting, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, Recording,
-    Reply, Secret, Stat, Uidl,
+    Capabilities, Error, Greeting, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, RawReply,
+    Recording, Reply, Secret, Stat, Uidl,
 };
 use mail_wire::testing::ScriptedStream;
 
@@ -67,6 +67,7 @@ pub trait TestSession: Sized {
     async fn dele_many(&mut self, msgs: &[MsgNum]) -> Result<(), Error>;
     async fn noop(&mut self) -> Result<(), Error>;
     async fn rset(&mut self) -> Result<(), Error>;
+    async fn raw(&mut self, line: &str, out: &mut Vec<u8>) -> Result<RawReply, Error>;
     async fn quit(self) -> Result<Reply, Error>;
 }
 
@@ -225,6 +226,9 @@ mod blocking {
         async fn rset(&mut self) -> Result<(), Error> {
             Session::rset(self)
         }
+        async fn raw(&mut self, line: &str, out: &mut Vec<u8>) -> Result<RawReply, Error> {
+            Session::raw(self, line, out)
+        }
         async fn quit(self) -> Result<Reply, Error> {
             Session::quit(self)
         }
@@ -360,6 +364,9 @@ mod asynchronous {
         }
         async fn rset(&mut self) -> Result<(), Error> {
             Session::rset(self).await
+        }
+        async fn raw(&mut self, line: &str, out: &mut Vec<u8>) -> Result<RawReply, Error> {
+            Session::raw(self, line, out).await
         }
         async fn quit(self) -> Result<Reply, Error> {
             Session::quit(self).await
