@@ -224,6 +224,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     }
 
     /// `TOP n lines` as an [`AsyncRead`]; as [`retr_reader`](Self::retr_reader).
+    /// Not cancel-safe, and the reader must be read to its end or
+    /// [finished](BodyReader::finish), as there.
     ///
     /// # Errors
     /// As [`retr_reader`](Self::retr_reader).
