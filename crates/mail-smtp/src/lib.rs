@@ -148,6 +148,8 @@ pub mod mx;
 mod options;
 mod raw;
 pub mod reply;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "mime")]
 mod without_bcc;
 
