@@ -228,7 +228,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
         mechanism: Option<Mechanism>,
     ) -> Result<Mechanism, Error> {
         self.conn.begin_exchange()?;
-        let result = self.driver.auth(&mut self.conn, user, secret, mechanism).await;
+        let result = self
+            .driver
+            .auth(&mut self.conn, user, secret, mechanism)
+            .await;
         self.conn.end_exchange();
         result
     }
@@ -261,7 +264,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
     /// [`Error::Invalid`] for CR, LF or controls in `what`; wire errors.
     pub async fn vrfy(&mut self, what: &str) -> Result<Reply, Error> {
         self.conn.begin_exchange()?;
-        let result = self.driver.command(&mut self.conn, &Command::Vrfy(what)).await;
+        let result = self
+            .driver
+            .command(&mut self.conn, &Command::Vrfy(what))
+            .await;
         self.conn.end_exchange();
         result
     }
@@ -272,7 +278,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
     /// [`Error::Invalid`] for CR, LF or controls in `topic`; wire errors.
     pub async fn help(&mut self, topic: Option<&str>) -> Result<Reply, Error> {
         self.conn.begin_exchange()?;
-        let result = self.driver.command(&mut self.conn, &Command::Help(topic)).await;
+        let result = self
+            .driver
+            .command(&mut self.conn, &Command::Help(topic))
+            .await;
         self.conn.end_exchange();
         result
     }
@@ -299,7 +308,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
         check_line(line)?;
         let (public, secret) = split_secret(line);
         self.conn.begin_exchange()?;
-        let result = self.driver.typed_line(&mut self.conn, public, secret.as_ref()).await;
+        let result = self
+            .driver
+            .typed_line(&mut self.conn, public, secret.as_ref())
+            .await;
         self.conn.end_exchange();
         result
     }
@@ -312,7 +324,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
     pub async fn raw_secret(&mut self, secret: &Secret) -> Result<Reply, Error> {
         check_line(secret.expose())?;
         self.conn.begin_exchange()?;
-        let result = self.driver.typed_line(&mut self.conn, "", Some(secret)).await;
+        let result = self
+            .driver
+            .typed_line(&mut self.conn, "", Some(secret))
+            .await;
         self.conn.end_exchange();
         result
     }
@@ -341,7 +356,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
     {
         let mut body = AsyncBody(body);
         self.conn.begin_exchange()?;
-        let result = self.driver.send(&mut self.conn, envelope, &mut body, size).await;
+        let result = self
+            .driver
+            .send(&mut self.conn, envelope, &mut body, size)
+            .await;
         self.conn.end_exchange();
         result
     }
