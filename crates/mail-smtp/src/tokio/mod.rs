@@ -352,7 +352,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
         size: Option<u64>,
     ) -> Result<Delivery, Error>
     where
-        R: AsyncRead + Unpin + Send + ?Sized,
+        R: AsyncRead + Unpin + ?Sized,
     {
         let mut body = AsyncBody(body);
         self.conn.begin_exchange()?;
