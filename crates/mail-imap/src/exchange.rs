@@ -3,7 +3,6 @@
 //! [`ResponseFramer`], literals are read to memory or streamed to a writer,
 //! and every untagged response is folded into the session state as it arrives.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
@@ -11,12 +10,11 @@ use mail_wire::{Connection, Direction, Line};
 
 use crate::command::Command;
 use crate::error::{rejection, Error};
-use crate::mailbox::Mailbox;
-use crate::response::{Code, Fetch, Response, Status, Tag, Tagged, Untagged};
+use crate::response::{Response, Tag, Tagged, Untagged};
 use crate::sans_io::{
-    completion, BodyContext, CommandSender, FrameEvent, LiteralMode, Received, ResponseFramer,
-    SendStep, Wants,
+    completion, BodyContext, CommandSender, FrameEvent, Received, ResponseFramer, SendStep, Wants,
 };
+use crate::state::State;
 
 /// What reading a frame produced.
 pub(crate) enum Piece {
@@ -31,15 +29,22 @@ pub(crate) enum Piece {
 pub(crate) struct Core<S> {
     pub(crate) conn: Connection<S>,
     framer: ResponseFramer,
-    next_tag: u32,
-    pub(crate) capabilities: Vec<String>,
-    pub(crate) enabled: Vec<String>,
-    pub(crate) mailbox: Mailbox,
-    pub(crate) alerts: Vec<String>,
-    pub(crate) unsolicited: Vec<Untagged>,
-    pub(crate) bye: Option<String>,
+    state: State,
     pub(crate) patience: Option<Duration>,
-    pub(crate) echo_literals: bool,
+}
+
+// The session state is the core's own; methods and fields read through.
+impl<S> std::ops::Deref for Core<S> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl<S> std::ops::DerefMut for Core<S> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
 }
 
 struct Counting<'a> {
@@ -101,35 +106,9 @@ impl<S: Read + Write> Core<S> {
         Core {
             conn,
             framer,
-            next_tag: 1,
-            capabilities: Vec::new(),
-            enabled: Vec::new(),
-            mailbox: Mailbox::default(),
-            alerts: Vec::new(),
-            unsolicited: Vec::new(),
-            bye: None,
+            state: State::default(),
             patience: None,
-            echo_literals: true,
         }
-    }
-
-    pub(crate) fn has_capability(&self, name: &str) -> bool {
-        self.capabilities
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(name))
-    }
-
-    pub(crate) fn utf8(&self) -> bool {
-        self.enabled
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT") || c.eq_ignore_ascii_case("IMAP4rev2"))
-    }
-
-    /// UTF8=ACCEPT itself is enabled (RFC 6855 §3: no CHARSET in SEARCH then).
-    pub(crate) fn utf8_accept(&self) -> bool {
-        self.enabled
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case("UTF8=ACCEPT"))
     }
 
     /// Bytes received and not yet part of a response, in the connection's
@@ -138,26 +117,8 @@ impl<S: Read + Write> Core<S> {
         self.conn.buffered().len() + self.framer.buffered().len()
     }
 
-    /// The tag [`next_tag`](Self::next_tag) will hand out.
-    pub(crate) fn peek_tag(&self) -> Tag {
-        Tag(format!("a{}", self.next_tag))
-    }
-
-    pub(crate) fn next_tag(&mut self) -> Tag {
-        let tag = self.peek_tag();
-        self.next_tag = self.next_tag.wrapping_add(1).max(1);
-        tag
-    }
-
     fn keep_waiting(&self, started: Instant) -> bool {
         self.patience.is_some_and(|p| started.elapsed() < p)
-    }
-
-    fn wire_error(&self, err: mail_wire::Error) -> Error {
-        match (err, &self.bye) {
-            (mail_wire::Error::Closed, Some(text)) => Error::Bye { text: text.clone() },
-            (err, _) => err.into(),
-        }
     }
 
     /// Copies a literal of `n` bytes to `out`; returns how many arrived
@@ -287,36 +248,6 @@ impl<S: Read + Write> Core<S> {
         }
     }
 
-    /// Folds an untagged response into the state.
-    pub(crate) fn absorb(&mut self, u: &Untagged) {
-        self.mailbox.apply(u);
-        match u {
-            Untagged::Capability(caps) => self.capabilities = caps.clone(),
-            Untagged::Enabled(caps) => self.enabled.extend(caps.iter().cloned()),
-            Untagged::Status { status, text } => {
-                if *status == Status::Bye {
-                    self.bye = Some(text.to_string());
-                }
-                self.absorb_code(text.code.as_ref(), &text.text);
-            }
-            _ => {}
-        }
-    }
-
-    fn absorb_code(&mut self, code: Option<&Code>, text: &str) {
-        match code {
-            Some(Code::Alert) => {
-                log::warn!(
-                    "server alert: {}",
-                    mail_wire::escape_for_display(text.as_bytes())
-                );
-                self.alerts.push(text.to_owned());
-            }
-            Some(Code::Capability(caps)) => self.capabilities = caps.clone(),
-            _ => {}
-        }
-    }
-
     /// Sends a command; synchronizing literals wait for the go-ahead, and
     /// with LITERAL+ (RFC 7888) no literal waits. Untagged responses that
     /// arrive meanwhile are kept in `seen`.
@@ -335,17 +266,6 @@ impl<S: Read + Write> Core<S> {
         self.queue_tagged(tag, cmd, seen)?;
         self.conn.flush()?;
         Ok(())
-    }
-
-    /// How literals go out on this connection.
-    fn literal_mode(&self) -> LiteralMode {
-        if self.has_capability("LITERAL+") {
-            LiteralMode::NonSynchronizing
-        } else if self.has_capability("LITERAL-") {
-            LiteralMode::NonSynchronizingUpTo4k
-        } else {
-            LiteralMode::Synchronizing
-        }
     }
 
     /// As `send_tagged` without the final flush, for pipelining.
@@ -405,16 +325,7 @@ impl<S: Read + Write> Core<S> {
                     self.absorb(&u);
                     seen.push(u);
                 }
-                Received::Completed(t) => {
-                    self.absorb_code(t.text.code.as_ref(), &t.text.text);
-                    if let Some(code) = &t.text.code {
-                        self.mailbox.apply_code(code);
-                    }
-                    return match t.status {
-                        Status::Ok => Ok(t),
-                        _ => Err(rejection(command, t)),
-                    };
-                }
+                Received::Completed(t) => return self.state.complete(command, t),
                 _ => {}
             }
         }
@@ -426,93 +337,5 @@ impl<S: Read + Write> Core<S> {
         let tag = self.send(&cmd, &mut seen)?;
         let done = self.finish(&tag, cmd.name, &mut seen)?;
         Ok((seen, done))
-    }
-}
-
-/// A FETCH in progress, read one event at a time so body sections stream
-/// to a writer and never sit whole in memory.
-///
-/// Read it until `next()` gives `None` or an error: a stream dropped halfway
-/// leaves its responses on the wire, and the session is then out of step.
-pub struct FetchStream<'a, S> {
-    core: &'a mut Core<S>,
-    tags: VecDeque<Tag>,
-    command: &'static str,
-}
-
-/// One event of a [`FetchStream`].
-pub enum FetchEvent<'s, S> {
-    /// A body section is next on the wire: read it with [`BodyReader::copy_to`]
-    /// (or skip it by asking for the next event).
-    Body(BodyReader<'s, S>),
-    /// A FETCH response is complete (streamed sections show as
-    /// [`NString::Streamed`](crate::response::NString::Streamed)).
-    Fetch(Fetch),
-}
-
-/// A body literal waiting on the wire.
-pub struct BodyReader<'s, S> {
-    core: &'s mut Core<S>,
-    /// Where it belongs.
-    pub context: BodyContext,
-}
-
-impl<S: Read + Write> BodyReader<'_, S> {
-    /// Streams the section to `out`.
-    ///
-    /// # Errors
-    /// Reading from the server, or writing to `out` (as [`mail_wire::Error::Io`]).
-    pub fn copy_to(self, out: &mut dyn Write) -> Result<u64, Error> {
-        self.core.copy_body(out)
-    }
-}
-
-impl<'a, S: Read + Write> FetchStream<'a, S> {
-    pub(crate) fn new(core: &'a mut Core<S>, tags: VecDeque<Tag>, command: &'static str) -> Self {
-        FetchStream {
-            core,
-            tags,
-            command,
-        }
-    }
-
-    /// The next event, or `None` after the last command's OK.
-    ///
-    /// # Errors
-    /// A NO/BAD completion, a broken response, or the connection.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<FetchEvent<'_, S>>, Error> {
-        // A section not read by the caller is skipped.
-        self.core.copy_body(&mut io::sink())?;
-        loop {
-            let Some(tag) = self.tags.front().cloned() else {
-                return Ok(None);
-            };
-            match self.core.advance(true)? {
-                Piece::Body(context) => {
-                    return Ok(Some(FetchEvent::Body(BodyReader {
-                        core: self.core,
-                        context,
-                    })));
-                }
-                Piece::Done(response) => match completion(&tag, self.command, response)? {
-                    Received::Untagged(Untagged::Fetch(fetch)) => {
-                        return Ok(Some(FetchEvent::Fetch(fetch)))
-                    }
-                    Received::Untagged(u) => {
-                        self.core.absorb(&u);
-                        self.core.unsolicited.push(u);
-                    }
-                    Received::Completed(t) => {
-                        self.tags.pop_front();
-                        if t.status != Status::Ok {
-                            self.tags.clear();
-                            return Err(rejection(self.command, t));
-                        }
-                    }
-                    Received::Continued => {}
-                },
-            }
-        }
     }
 }

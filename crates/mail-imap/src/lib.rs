@@ -89,7 +89,7 @@
 //! ```
 #![deny(missing_docs)]
 
-mod client;
+mod blocking;
 pub mod command;
 mod error;
 mod exchange;
@@ -97,16 +97,16 @@ mod mailbox;
 mod options;
 pub mod raw;
 pub mod response;
+mod results;
 pub mod sans_io;
 mod sequence;
+mod state;
 pub mod utf7;
 
-pub use client::{
-    default_limits, flag_names, Client, Greeting, IdleOutcome, MailboxStatus, Selected, Session,
-};
+pub use blocking::{BodyReader, FetchEvent, FetchStream};
+pub use blocking::{Client, Selected, Session};
 pub use command::{Command, EncodeError};
 pub use error::Error;
-pub use exchange::{BodyReader, FetchEvent, FetchStream};
 pub use mail_wire::sasl::Mechanism;
 pub use mailbox::Mailbox;
 // The connection-layer types a caller needs, so this crate is the only dependency.
@@ -115,11 +115,12 @@ pub use mail_wire::{
     escape_for_display, Direction, Limits, Recording, Secret, Security, Server, TlsConfig,
     Transcript,
 };
-pub use options::Options;
+pub use options::{default_limits, Options};
 pub use response::{
     Code, Fetch, FetchItem, Flag, ListItem, NString, ParseError, Response, Status, Tag, Tagged,
     Untagged,
 };
+pub use results::{flag_names, Greeting, IdleOutcome, MailboxStatus};
 pub use sans_io::{BodyContext, FrameEvent, FrameLimits, ResponseFramer, Wants};
 pub use sequence::{Bound, SeqNum, SequenceSet, Uid};
 

@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use mail_wire::{Limits, Transcript};
 
-use crate::client::default_limits;
-
 /// Settings for [`Client::connect`](crate::Client::connect); the socket
 /// time-out is [`Server::timeout`](mail_wire::Server::timeout).
 pub struct Options {
@@ -18,6 +16,15 @@ pub struct Options {
     /// [`Client::set_patience`](crate::Client::set_patience)); `None` gives
     /// up at the first.
     pub patience: Option<Duration>,
+}
+
+/// Limits for IMAP: long lines are normal (FETCH of many flags, big SEARCH
+/// results), literals are bounded by `max_literal`.
+pub fn default_limits() -> Limits {
+    Limits {
+        max_line: 1024 * 1024,
+        max_literal: 256 * 1024 * 1024,
+    }
 }
 
 impl Default for Options {

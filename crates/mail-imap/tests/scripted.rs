@@ -372,6 +372,24 @@ fn a_literal_over_a_small_limit_is_refused_in_a_stream_too() {
 }
 
 #[test]
+fn limits_set_through_the_selected_state_apply() {
+    let script = format!("{SELECT}C: a3 FETCH 1 BODY[]\nS: * 1 FETCH (BODY[] {{2000}}\n");
+    let (s, _stream) = logged_in(&script);
+    let mut inbox = s.select("INBOX").map_err(|(e, _)| e).unwrap();
+    inbox.connection().set_limits(Limits {
+        max_line: 1000,
+        max_literal: 1000,
+    });
+    assert!(matches!(
+        inbox.fetch(&SequenceSet::single(1), "BODY[]"),
+        Err(Error::TooLarge {
+            size: 2000,
+            limit: 1000
+        })
+    ));
+}
+
+#[test]
 fn bye_mid_session_is_reported_with_its_text() {
     let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE Server shutting down\n");
     let (err, _) = s.select("INBOX").err().unwrap();
