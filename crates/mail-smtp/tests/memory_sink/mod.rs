@@ -5,9 +5,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use mail_mime::{Mailbox, MessageBuilder, OutgoingMessage};
 
@@ -111,32 +109,38 @@ pub fn peak_rss() -> u64 {
 #[cfg(feature = "tokio")]
 impl tokio::io::AsyncRead for Sink {
     fn poll_read(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    ) -> std::task::Poll<io::Result<()>> {
         let n = Read::read(self.get_mut(), buf.initialize_unfilled())?;
         buf.advance(n);
-        Poll::Ready(Ok(()))
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
 #[cfg(feature = "tokio")]
 impl tokio::io::AsyncWrite for Sink {
     fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
         buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(Write::write(self.get_mut(), buf))
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Write::write(self.get_mut(), buf))
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
