@@ -10,6 +10,7 @@ use mail_wire::{Connection, Direction, Line};
 
 use crate::command::Command;
 use crate::error::{rejection, Error};
+use crate::requests::{self, Request};
 use crate::response::{Response, Tag, Tagged, Untagged};
 use crate::sans_io::{
     completion, BodyContext, CommandSender, FrameEvent, Received, ResponseFramer, SendStep, Wants,
@@ -329,6 +330,18 @@ impl<S: Read + Write> Core<S> {
                 _ => {}
             }
         }
+    }
+
+    /// Sends a request's command and reads its answer into its result.
+    pub(crate) fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        let (seen, done) = self.run(request.command)?;
+        (request.outcome)(seen, done)
+    }
+
+    /// LOGOUT (RFC 3501 §6.1.3).
+    pub(crate) fn logout(&mut self) -> Result<(), Error> {
+        let result = self.request(requests::logout());
+        requests::logout_outcome(&self.state, result)
     }
 
     /// Sends `cmd` and reads to its completion.

@@ -96,6 +96,7 @@ mod exchange;
 mod mailbox;
 mod options;
 pub mod raw;
+mod requests;
 pub mod response;
 mod results;
 pub mod sans_io;
