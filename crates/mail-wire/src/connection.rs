@@ -2,7 +2,8 @@
 
 use std::io::{self, Read, Write};
 
-use crate::transcript::{escape_for_display, Direction, Line, Transcript, MASK};
+use crate::buffers::Buffers;
+use crate::transcript::{Direction, Line, Transcript};
 use crate::Error;
 
 /// Bounds on what the server may make us read.
@@ -23,28 +24,16 @@ impl Default for Limits {
     }
 }
 
-const INITIAL_BUFFER: usize = 64 * 1024;
-const WRITE_CHUNK: usize = 64 * 1024;
-
 /// A line-oriented connection: reads lines and exact byte counts from a
 /// buffer, queues and sends lines, and tells a [`Transcript`] about both.
 pub struct Connection<S> {
     pub(crate) stream: S,
-    buf: Vec<u8>,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    out: Vec<u8>,
-    limits: Limits,
-    transcript: Option<Box<dyn Transcript + Send>>,
+    pub(crate) buffers: Buffers,
 }
 
 impl<S> std::fmt::Debug for Connection<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection")
-            .field("buffered", &(self.end - self.start))
-            .field("queued", &self.out.len())
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
+        self.buffers.fmt(f)
     }
 }
 
@@ -53,38 +42,33 @@ impl<S: Read + Write> Connection<S> {
     pub fn new(stream: S, limits: Limits) -> Self {
         Connection {
             stream,
-            buf: vec![0; INITIAL_BUFFER],
-            start: 0,
-            end: 0,
-            out: Vec::with_capacity(WRITE_CHUNK),
-            limits,
-            transcript: None,
+            buffers: Buffers::new(limits),
         }
     }
 
     /// Sets (or with `None` removes) the observer of every line.
     pub fn set_transcript(&mut self, transcript: Option<Box<dyn Transcript + Send>>) {
-        self.transcript = transcript;
+        self.buffers.set_transcript(transcript);
     }
 
     /// Takes the observer away, e.g. to hand it to the connection that replaces this one.
     pub fn take_transcript(&mut self) -> Option<Box<dyn Transcript + Send>> {
-        self.transcript.take()
+        self.buffers.take_transcript()
     }
 
     /// True when a transcript is listening.
     pub fn has_transcript(&self) -> bool {
-        self.transcript.is_some()
+        self.buffers.has_transcript()
     }
 
     /// The limits in force.
     pub fn limits(&self) -> Limits {
-        self.limits
+        self.buffers.limits()
     }
 
     /// Changes the limits, e.g. a protocol's own line length.
     pub fn set_limits(&mut self, limits: Limits) {
-        self.limits = limits;
+        self.buffers.set_limits(limits);
     }
 
     /// Reads one line and returns it without its CRLF (or bare LF).
@@ -95,35 +79,8 @@ impl<S: Read + Write> Connection<S> {
     pub fn read_line(&mut self) -> Result<&[u8], Error> {
         let mut scanned = 0;
         loop {
-            let window = self
-                .buf
-                .get(self.start + scanned..self.end)
-                .unwrap_or_default();
-            if let Some(pos) = window.iter().position(|&b| b == b'\n') {
-                let newline = self.start + scanned + pos;
-                let line_start = self.start;
-                self.start = newline + 1;
-                let mut line_end = newline;
-                if line_end > line_start && self.buf.get(line_end - 1) == Some(&b'\r') {
-                    line_end -= 1;
-                }
-                if line_end - line_start > self.limits.max_line {
-                    return Err(Error::LineTooLong {
-                        limit: self.limits.max_line,
-                    });
-                }
-                let line = self.buf.get(line_start..line_end).unwrap_or_default();
-                if let Some(transcript) = self.transcript.as_mut() {
-                    transcript.line(Direction::Server, &escape_for_display(line));
-                }
-                return Ok(line);
-            }
-            scanned = self.end - self.start;
-            // One byte of slack for the CR of a line exactly at the limit.
-            if scanned > self.limits.max_line + 1 {
-                return Err(Error::LineTooLong {
-                    limit: self.limits.max_line,
-                });
+            if let Some(line) = self.buffers.take_line(&mut scanned)? {
+                return Ok(self.buffers.line(line));
             }
             self.fill()?;
         }
@@ -138,8 +95,8 @@ impl<S: Read + Write> Connection<S> {
     /// [`Error::LiteralTooLarge`] when `n` exceeds `max_literal`, before any
     /// read; [`Error::Closed`] if the stream ends first.
     pub fn read_exact(&mut self, n: u64) -> Result<Vec<u8>, Error> {
-        self.check_literal(n)?;
-        let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(INITIAL_BUFFER));
+        self.buffers.check_literal(n)?;
+        let mut out = Vec::with_capacity(Buffers::literal_capacity(n));
         self.copy_exact(n, &mut out)?;
         Ok(out)
     }
@@ -151,70 +108,35 @@ impl<S: Read + Write> Connection<S> {
     /// As [`read_exact`](Self::read_exact), plus errors from writing to `out`
     /// (reported as [`Error::Io`]).
     pub fn copy_exact(&mut self, n: u64, out: &mut dyn Write) -> Result<(), Error> {
-        self.check_literal(n)?;
+        self.buffers.check_literal(n)?;
         let mut left = n;
-        let mut echo = self.transcript.is_some().then(LineEcho::default);
+        let mut echo = self.buffers.literal_echo();
         while left > 0 {
-            if self.start == self.end {
+            if self.buffers.buffered().is_empty() {
                 self.fill()?;
             }
-            let available = (self.end - self.start) as u64;
-            let take = usize::try_from(left.min(available)).unwrap_or(usize::MAX);
-            let chunk = self
-                .buf
-                .get(self.start..self.start + take)
-                .unwrap_or_default();
+            let chunk = self.buffers.literal_chunk(left);
             out.write_all(chunk).map_err(Error::Io)?;
-            if let (Some(echo), Some(transcript)) = (echo.as_mut(), self.transcript.as_mut()) {
-                echo.feed(chunk, transcript.as_mut());
-            }
-            self.start += take;
-            left -= take as u64;
+            let taken = chunk.len();
+            self.buffers.consume_literal(taken, &mut echo);
+            left -= taken as u64;
         }
-        if let (Some(echo), Some(transcript)) = (echo.as_mut(), self.transcript.as_mut()) {
-            echo.finish(transcript.as_mut());
-        }
-        Ok(())
-    }
-
-    fn check_literal(&self, n: u64) -> Result<(), Error> {
-        if n > self.limits.max_literal {
-            return Err(Error::LiteralTooLarge {
-                size: n,
-                limit: self.limits.max_literal,
-            });
-        }
+        self.buffers.finish_literal(&mut echo);
         Ok(())
     }
 
     /// Bytes received and not yet consumed.
     pub fn buffered(&self) -> &[u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buffers.buffered()
     }
 
     /// Reads more bytes into the buffer; returns how many arrived.
     fn fill(&mut self) -> Result<usize, Error> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        } else if self.end == self.buf.len() {
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            } else {
-                let grown = (self.buf.len() * 2)
-                    .min(self.limits.max_line + 2)
-                    .max(self.buf.len() + 1);
-                self.buf.resize(grown, 0);
-            }
-        }
         loop {
-            let spare = self.buf.get_mut(self.end..).unwrap_or_default();
-            match self.stream.read(spare) {
+            match self.stream.read(self.buffers.spare()) {
                 Ok(0) => return Err(Error::Closed),
                 Ok(n) => {
-                    self.end += n;
+                    self.buffers.filled(n);
                     return Ok(n);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -238,29 +160,7 @@ impl<S: Read + Write> Connection<S> {
     /// # Errors
     /// [`Error::LineBreak`] if the line holds CR, LF or NUL.
     pub fn queue(&mut self, line: Line<'_>) -> Result<(), Error> {
-        let secret = line
-            .secret
-            .map(|s| s.expose().as_bytes())
-            .unwrap_or_default();
-        if let Some(at) = line
-            .public
-            .iter()
-            .chain(secret)
-            .position(|b| matches!(b, b'\r' | b'\n' | 0))
-        {
-            return Err(Error::LineBreak { at });
-        }
-        self.out.extend_from_slice(line.public);
-        self.out.extend_from_slice(secret);
-        self.out.extend_from_slice(b"\r\n");
-        if let Some(transcript) = self.transcript.as_mut() {
-            let mut shown = escape_for_display(line.public);
-            if line.secret.is_some() {
-                shown.push_str(MASK);
-            }
-            transcript.line(Direction::Client, &shown);
-        }
-        if self.out.len() >= WRITE_CHUNK {
+        if self.buffers.queue_line(line)? {
             self.flush()?;
         }
         Ok(())
@@ -272,13 +172,14 @@ impl<S: Read + Write> Connection<S> {
     /// # Errors
     /// Write errors and time-outs when the queue is flushed on the way.
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if self.out.len() + bytes.len() > WRITE_CHUNK && !self.out.is_empty() {
+        let plan = self.buffers.raw_plan(bytes.len());
+        if plan.flush_first {
             self.flush()?;
         }
-        if bytes.len() >= WRITE_CHUNK {
+        if plan.direct {
             return self.stream.write_all(bytes).map_err(Error::from_io);
         }
-        self.out.extend_from_slice(bytes);
+        self.buffers.queue_raw(bytes);
         Ok(())
     }
 
@@ -287,9 +188,11 @@ impl<S: Read + Write> Connection<S> {
     /// # Errors
     /// Write errors and time-outs.
     pub fn flush(&mut self) -> Result<(), Error> {
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).map_err(Error::from_io)?;
-            self.out.clear();
+        if !self.buffers.queued().is_empty() {
+            self.stream
+                .write_all(self.buffers.queued())
+                .map_err(Error::from_io)?;
+            self.buffers.clear_queued();
         }
         self.stream.flush().map_err(Error::from_io)
     }
@@ -297,18 +200,14 @@ impl<S: Read + Write> Connection<S> {
     /// Shows a line in the transcript that is not itself on the wire, such as
     /// `<message body: 2048 bytes>`.
     pub fn note(&mut self, direction: Direction, text: &str) {
-        if let Some(transcript) = self.transcript.as_mut() {
-            transcript.line(direction, &escape_for_display(text.as_bytes()));
-        }
+        self.buffers.note_bytes(direction, text.as_bytes());
     }
 
     /// Shows bytes sent or received outside the line calls (a line of
     /// message content written with [`write_raw`](Self::write_raw)) as one
     /// transcript line, escaped like every other line.
     pub fn note_bytes(&mut self, direction: Direction, bytes: &[u8]) {
-        if let Some(transcript) = self.transcript.as_mut() {
-            transcript.line(direction, &escape_for_display(bytes));
-        }
+        self.buffers.note_bytes(direction, bytes);
     }
 
     /// The stream.
@@ -324,35 +223,6 @@ impl<S: Read + Write> Connection<S> {
     /// Gives the stream back, dropping buffered input and queued output.
     pub fn into_inner(self) -> S {
         self.stream
-    }
-}
-
-/// Splits literal bytes into transcript lines across chunk boundaries.
-#[derive(Default)]
-struct LineEcho {
-    partial: Vec<u8>,
-}
-
-impl LineEcho {
-    fn feed(&mut self, mut chunk: &[u8], transcript: &mut dyn Transcript) {
-        while let Some(pos) = chunk.iter().position(|&b| b == b'\n') {
-            let (head, rest) = chunk.split_at(pos);
-            self.partial.extend_from_slice(head);
-            if self.partial.last() == Some(&b'\r') {
-                self.partial.pop();
-            }
-            transcript.line(Direction::Server, &escape_for_display(&self.partial));
-            self.partial.clear();
-            chunk = rest.get(1..).unwrap_or_default();
-        }
-        self.partial.extend_from_slice(chunk);
-    }
-
-    fn finish(&mut self, transcript: &mut dyn Transcript) {
-        if !self.partial.is_empty() {
-            transcript.line(Direction::Server, &escape_for_display(&self.partial));
-            self.partial.clear();
-        }
     }
 }
 

@@ -73,6 +73,10 @@ pub enum Error {
     },
     /// STARTTLS was asked on a connection that is already TLS.
     AlreadyTls,
+    /// An earlier operation on this (async) connection was cancelled, its
+    /// future dropped, before it finished: the exchange with the server is
+    /// in an unknown state, so nothing more is sent on it. Reconnect.
+    Abandoned,
     /// Any other I/O failure.
     Io(io::Error),
 }
@@ -137,6 +141,9 @@ impl fmt::Display for Error {
             ),
             Error::LineBreak { at } => write!(f, "refusing to send a line with CR, LF or NUL at byte {at}"),
             Error::AlreadyTls => f.write_str("the connection already uses TLS"),
+            Error::Abandoned => f.write_str(
+                "an earlier operation on this connection was cancelled before it finished; reconnect",
+            ),
             Error::Io(err) => write!(f, "network error: {err}"),
         }
     }

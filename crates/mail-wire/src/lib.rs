@@ -9,7 +9,9 @@
 //! [`Transcript`], and the protocol-independent [`sasl`] responses. On
 //! request ([`TlsConfig::detect_mode`]) a server in the other TLS mode is
 //! detected ([`ModeSwitch`]); a refused certificate is explained
-//! ([`CertProblem`]) with the names and dates it carries. Out of scope: any protocol's grammar; that lives in
+//! ([`CertProblem`]) with the names and dates it carries. With the cargo
+//! feature `tokio`, `mail_wire::tokio` offers the same connection for tokio
+//! (async I/O, time-outs, cancellation rule). Out of scope: any protocol's grammar; that lives in
 //! `mail-smtp`, `mail-pop3` and `mail-imap`.
 //!
 //! Every line sent is checked for CR, LF and NUL before a byte is written, so
@@ -49,6 +51,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod buffers;
 mod certificate;
 mod connection;
 mod detect;
@@ -58,6 +61,8 @@ pub mod sasl;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod transcript;
 
 pub use certificate::CertProblem;

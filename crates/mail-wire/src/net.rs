@@ -176,11 +176,9 @@ impl TlsConfig {
         self.accept_invalid_certs
     }
 
-    fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
-        let tls_error = |reason: String| Error::Tls {
-            host: tls_name.to_owned(),
-            reason,
-        };
+    /// The native-tls connector for `tls_name` with these trust settings,
+    /// shared by the blocking and the async handshake.
+    pub(crate) fn connector(&self, tls_name: &str) -> Result<TlsConnector, Error> {
         let mut builder = TlsConnector::builder();
         for root in &self.extra_roots {
             builder.add_root_certificate(root.clone());
@@ -196,26 +194,43 @@ impl TlsConfig {
         builder
             .danger_accept_invalid_certs(insecure)
             .danger_accept_invalid_hostnames(insecure);
-        let connector = builder.build().map_err(|err| tls_error(err.to_string()))?;
-        match connector.connect(tls_name, tcp) {
+        builder.build().map_err(|err| Error::Tls {
+            host: tls_name.to_owned(),
+            reason: err.to_string(),
+        })
+    }
+
+    fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
+        match self.connector(tls_name)?.connect(tls_name, tcp) {
             Ok(stream) => {
                 log::debug!("TLS established with {tls_name}");
                 Ok(stream)
             }
-            Err(HandshakeError::Failure(err)) => {
-                let raw = err.to_string();
-                log::debug!("TLS handshake with {tls_name} failed: {raw}");
-                Err(match CertProblem::from_reason(&raw) {
-                    Some(problem) => Error::Certificate { host: tls_name.to_owned(), problem },
-                    None if detect::is_plain_text_reply(&raw) => tls_error(format!(
-                        "{}; the server does not speak TLS from the first byte (try --tls starttls)",
-                        short_reason(&raw)
-                    )),
-                    None => tls_error(short_reason(&raw)),
-                })
-            }
+            Err(HandshakeError::Failure(err)) => Err(handshake_failure(tls_name, &err)),
             Err(HandshakeError::WouldBlock(_)) => Err(Error::Timeout),
         }
+    }
+}
+
+/// The error for a failed handshake: a refused certificate explained, a
+/// plain-text server named, other reasons without OpenSSL's codes.
+pub(crate) fn handshake_failure(tls_name: &str, err: &native_tls::Error) -> Error {
+    let raw = err.to_string();
+    log::debug!("TLS handshake with {tls_name} failed: {raw}");
+    let tls_error = |reason: String| Error::Tls {
+        host: tls_name.to_owned(),
+        reason,
+    };
+    match CertProblem::from_reason(&raw) {
+        Some(problem) => Error::Certificate {
+            host: tls_name.to_owned(),
+            problem,
+        },
+        None if detect::is_plain_text_reply(&raw) => tls_error(format!(
+            "{}; the server does not speak TLS from the first byte (try --tls starttls)",
+            short_reason(&raw)
+        )),
+        None => tls_error(short_reason(&raw)),
     }
 }
 
@@ -243,7 +258,7 @@ fn short_reason(raw: &str) -> String {
 
 /// Adds the names and dates a refused certificate carries, read over a
 /// second connection that does nothing but the handshake.
-fn with_certificate_details(err: Error, server: &Server, tls: &TlsConfig) -> Error {
+pub(crate) fn with_certificate_details(err: Error, server: &Server, tls: &TlsConfig) -> Error {
     match err {
         Error::Certificate { host, problem } if problem.wants_details() => {
             let problem = match presented_certificate(server, tls) {
@@ -456,7 +471,7 @@ fn open_as(server: &Server, security: Security, tls: &TlsConfig) -> Result<NetSt
     Ok(NetStream { inner, security })
 }
 
-fn host_port(server: &Server) -> String {
+pub(crate) fn host_port(server: &Server) -> String {
     format!(
         "{}:{}",
         crate::escape_for_display(server.host.as_bytes()),
@@ -560,10 +575,9 @@ impl Connection<NetStream> {
     /// (the connection must then be dropped); [`Error::AlreadyTls`];
     /// [`Error::Tls`] when the handshake or certificate check fails.
     pub fn start_tls(&mut self, server: &Server, tls: &TlsConfig) -> Result<(), Error> {
-        if self.end > self.start {
-            return Err(Error::BufferedAfterStartTls {
-                bytes: self.end - self.start,
-            });
+        let buffered = self.buffered().len();
+        if buffered > 0 {
+            return Err(Error::BufferedAfterStartTls { bytes: buffered });
         }
         self.flush()?;
         match std::mem::replace(&mut self.stream.inner, Inner::Detached) {

@@ -79,7 +79,15 @@ struct State {
     eof_after: Option<usize>,
     error_after: Option<(usize, io::ErrorKind)>,
     write_error_after: Option<usize>,
+    stall_after: Option<usize>,
     encrypted: bool,
+}
+
+impl State {
+    /// True when the script has served all it may before a stall.
+    fn stalled(&self) -> bool {
+        self.stall_after.is_some_and(|n| self.served_total >= n)
+    }
 }
 
 /// A scripted peer implementing `Read + Write`. Clones share one script, so
@@ -167,6 +175,15 @@ impl ScriptedStream {
     /// Fails reads with an error of `kind` (e.g. `WouldBlock` for a time-out) after `n` server bytes.
     pub fn error_kind_after(self, n: usize, kind: io::ErrorKind) -> Self {
         self.state.lock().unwrap().error_after = Some((n, kind));
+        self
+    }
+
+    /// Stops serving after `n` server bytes without closing, as a server
+    /// that hangs: a blocking read fails with `WouldBlock` (what a socket
+    /// read time-out gives), an async read never completes (the caller's
+    /// time-out must end it).
+    pub fn stall_after(self, n: usize) -> Self {
+        self.state.lock().unwrap().stall_after = Some(n);
         self
     }
 
@@ -368,6 +385,9 @@ impl Read for ScriptedStream {
         if state.eof_after.is_some_and(|n| state.served_total >= n) {
             return Ok(0);
         }
+        if state.stalled() {
+            return Err(io::Error::new(io::ErrorKind::WouldBlock, "scripted stall"));
+        }
         loop {
             let next = state.next;
             match state.steps.get(next).cloned() {
@@ -394,8 +414,15 @@ impl Read for ScriptedStream {
                     if state.one_byte_reads {
                         n = n.min(1);
                     }
-                    if let Some(limit) = state.eof_after.or(state.error_after.map(|(n, _)| n)) {
-                        n = n.min(limit - state.served_total);
+                    for limit in [
+                        state.eof_after,
+                        state.error_after.map(|(n, _)| n),
+                        state.stall_after,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    {
+                        n = n.min(limit.saturating_sub(state.served_total));
                     }
                     buf[..n].copy_from_slice(&bytes[offset..offset + n]);
                     state.served_in_step += n;
@@ -508,6 +535,50 @@ mod tests {
         let mut out = Vec::new();
         s.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"abcd");
+    }
+}
+
+/// The same script for the async clients: reads and writes complete at
+/// once (a stall stays pending), with every option of the blocking side.
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncRead for ScriptedStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.state.lock().unwrap().stalled() {
+            return std::task::Poll::Pending;
+        }
+        let n = Read::read(this, buf.initialize_unfilled())?;
+        buf.advance(n);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncWrite for ScriptedStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Write::write(self.get_mut(), buf))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
