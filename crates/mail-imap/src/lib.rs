@@ -102,6 +102,8 @@ mod results;
 pub mod sans_io;
 mod sequence;
 mod state;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod utf7;
 
 pub use blocking::{BodyReader, FetchEvent, FetchStream};

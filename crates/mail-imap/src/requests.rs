@@ -4,14 +4,19 @@
 //! the untagged responses and completion into the method's result. The
 //! blocking and the async client both send these and nothing else.
 
+use std::collections::VecDeque;
+
 use mail_wire::sasl::Mechanism;
 use mail_wire::Secret;
 
 use crate::command::Command;
-use crate::error::Error;
+use crate::error::{rejection, Error};
 use crate::response::Untagged;
-use crate::response::{Code, Esearch, Fetch, ListItem, Namespace, Response, Status, Tagged, Text};
+use crate::response::{
+    Code, Esearch, Fetch, ListItem, Namespace, Response, Status, Tag, Tagged, Text,
+};
 use crate::results::{Greeting, MailboxStatus};
+use crate::sans_io::{completion, Received};
 use crate::sequence::{SeqNum, SequenceSet};
 use crate::state::State;
 
@@ -512,6 +517,40 @@ pub(crate) fn fetch(
     Ok(Request::new(fetch_command(verb, set, items)?, |seen, _| {
         Ok(fetches(seen))
     }))
+}
+
+/// One response to pipelined FETCH commands (`tags` in the order sent):
+/// a FETCH for the caller, or `None` once it is folded into the state (an
+/// OK completion retires the front tag).
+///
+/// # Errors
+/// A NO/BAD completion (every tag is then dropped), another tag, a
+/// continuation request.
+pub(crate) fn fetch_response(
+    state: &mut State,
+    tags: &mut VecDeque<Tag>,
+    command: &'static str,
+    response: Response,
+) -> Result<Option<Fetch>, Error> {
+    let Some(tag) = tags.front().cloned() else {
+        return Ok(None);
+    };
+    match completion(&tag, command, response)? {
+        Received::Untagged(Untagged::Fetch(fetch)) => return Ok(Some(fetch)),
+        Received::Untagged(u) => {
+            state.absorb(&u);
+            state.unsolicited.push(u);
+        }
+        Received::Completed(t) => {
+            tags.pop_front();
+            if t.status != Status::Ok {
+                tags.clear();
+                return Err(rejection(command, t));
+            }
+        }
+        Received::Continued => {}
+    }
+    Ok(None)
 }
 
 /// STORE or UID STORE; the result is the FETCH responses.

@@ -4,11 +4,11 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
-use crate::error::{rejection, Error};
+use crate::error::Error;
 use crate::exchange::{Core, Piece};
 use crate::requests;
-use crate::response::{Fetch, Status, Tag, Untagged};
-use crate::sans_io::{completion, BodyContext, Received};
+use crate::response::{Fetch, Tag};
+use crate::sans_io::BodyContext;
 use crate::sequence::SequenceSet;
 use crate::Selected;
 
@@ -131,9 +131,9 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
         // A section not read by the caller is skipped.
         self.core.copy_body(&mut io::sink())?;
         loop {
-            let Some(tag) = self.tags.front().cloned() else {
+            if self.tags.is_empty() {
                 return Ok(None);
-            };
+            }
             match self.core.advance(true)? {
                 Piece::Body(context) => {
                     return Ok(Some(FetchEvent::Body(BodyReader {
@@ -141,23 +141,17 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
                         context,
                     })));
                 }
-                Piece::Done(response) => match completion(&tag, self.command, response)? {
-                    Received::Untagged(Untagged::Fetch(fetch)) => {
-                        return Ok(Some(FetchEvent::Fetch(fetch)))
+                Piece::Done(response) => {
+                    let fetch = requests::fetch_response(
+                        self.core,
+                        &mut self.tags,
+                        self.command,
+                        response,
+                    )?;
+                    if let Some(fetch) = fetch {
+                        return Ok(Some(FetchEvent::Fetch(fetch)));
                     }
-                    Received::Untagged(u) => {
-                        self.core.absorb(&u);
-                        self.core.unsolicited.push(u);
-                    }
-                    Received::Completed(t) => {
-                        self.tags.pop_front();
-                        if t.status != Status::Ok {
-                            self.tags.clear();
-                            return Err(rejection(self.command, t));
-                        }
-                    }
-                    Received::Continued => {}
-                },
+                }
             }
         }
     }

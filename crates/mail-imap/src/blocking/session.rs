@@ -199,6 +199,29 @@ impl<S: Read + Write> Session<S> {
             .request(requests::append(&self.core, mailbox, flags, message)?)
     }
 
+    /// APPEND with the message read from `message`, which must hold exactly
+    /// `size` bytes: it goes to the wire in pieces, never whole in memory.
+    ///
+    /// # Errors
+    /// As [`append`](Self::append); a message shorter than `size` is an
+    /// I/O error and leaves the session out of step (reconnect).
+    pub fn append_from(
+        &mut self,
+        mailbox: &str,
+        flags: &[&str],
+        mut message: impl Read,
+        size: u64,
+    ) -> Result<Option<(u32, SequenceSet)>, Error> {
+        let cmd = requests::append_head(&self.core, mailbox, flags)?.supplied_literal(size);
+        let mut seen = Vec::new();
+        let tag = self.core.next_tag();
+        self.core
+            .queue_tagged_from(&tag, &cmd, &mut seen, Some(&mut message))?;
+        self.core.conn.flush()?;
+        let done = self.core.finish(&tag, "APPEND", &mut seen)?;
+        requests::append_uid(seen, done)
+    }
+
     fn open(mut self, verb: &'static str, mailbox: &str) -> Result<Selected<S>, (Error, Self)> {
         let cmd = match requests::open(&mut self.core, verb, mailbox) {
             Ok(cmd) => cmd,
