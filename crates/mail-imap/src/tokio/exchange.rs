@@ -231,8 +231,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Core<S> {
             if feed.ended || n == 0 {
                 break;
             }
-            self.copy_literal(n, &mut feed).await?;
+            let copied = self.copy_literal(n, &mut feed).await;
             feed.drain().map_err(mail_wire::Error::Io)?;
+            if copied.is_err() {
+                // What did arrive still reaches the caller.
+                let _ = feed.flush().await;
+            }
+            copied?;
             feed.flush().await.map_err(mail_wire::Error::Io)?;
         }
         Ok(feed.written)
