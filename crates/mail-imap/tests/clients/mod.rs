@@ -2,7 +2,7 @@
 //! (`blocking`) and over the async one (`asynchronous`, feature `tokio`),
 //! every operation `async`, so a test written once as an `async` block runs
 //! against both. [`both!`] writes each test out once per client.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::result_large_err)]
 
 use std::future::Future;
 use std::time::Duration;
