@@ -341,10 +341,7 @@ impl<S: Read + Write> Core<S> {
             let chunk = buf.get_mut(..want).unwrap_or_default();
             let n = source.read(chunk).map_err(mail_wire::Error::Io)?;
             if n == 0 {
-                return Err(Error::Wire(mail_wire::Error::Io(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("the message ended {left} bytes before its announced size"),
-                ))));
+                return Err(requests::ended_early(left));
             }
             self.conn.write_raw(chunk.get(..n).unwrap_or_default())?;
             left -= n as u64;

@@ -371,6 +371,15 @@ pub(crate) fn append_head(state: &State, mailbox: &str, flags: &[&str]) -> Resul
     Ok(cmd)
 }
 
+/// A supplied literal's source ran dry `left` bytes early; the command is
+/// cut short on the wire.
+pub(crate) fn ended_early(left: u64) -> Error {
+    Error::Wire(mail_wire::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        format!("the message ended {left} bytes before its announced size"),
+    )))
+}
+
 /// What APPEND's completion says about the new message.
 pub(crate) fn append_uid(
     _: Vec<Untagged>,

@@ -1060,6 +1060,22 @@ both! {
     }
 
     #[test]
+    fn append_from_a_reader_with_literal_plus_does_not_wait() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 LITERAL+] ready\nC: a1 LOGIN bob \"pw\"\n\
+                 S: a1 OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS] hi\n\
+                 C: a2 APPEND Drafts {6+}\nC: Hell\nC: \nS: a2 OK [APPENDUID 3 8] done\n",
+            );
+            let c = open(stream.clone()).await.unwrap();
+            let mut s = c.login("bob", &Secret::new("pw")).await.map_err(|(e, _)| e).unwrap();
+            let uid = s.append_from("Drafts", &[], &b"Hell\r\n"[..], 6).await.unwrap();
+            assert_eq!(uid.map(|(v, u)| (v, u.to_string())), Some((3, "8".to_string())));
+            stream.assert_done();
+        })
+    }
+
+    #[test]
     fn append_from_a_reader_shorter_than_announced_is_an_error() {
         run(async {
             let (mut session, _stream) = logged_in("C: a2 APPEND INBOX {10}\nS: + go ahead\n").await;

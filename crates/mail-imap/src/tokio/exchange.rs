@@ -350,10 +350,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Core<S> {
             let chunk = buf.get_mut(..want).unwrap_or_default();
             let n = source.read(chunk).await.map_err(mail_wire::Error::Io)?;
             if n == 0 {
-                return Err(Error::Wire(mail_wire::Error::Io(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("the message ended {left} bytes before its announced size"),
-                ))));
+                return Err(requests::ended_early(left));
             }
             self.conn
                 .write_raw(chunk.get(..n).unwrap_or_default())
