@@ -21,19 +21,6 @@ use std::time::Instant;
 use mail_smtp::{Client, Envelope, Options};
 use mail_wire::{Secret, Security, Server, TlsConfig};
 
-fn message(size: usize) -> Vec<u8> {
-    let header = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: bench\r\n\r\n";
-    let line = "VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIHRoZSBsYXp5IGRvZyAwMTIzNDU2Nzg5YWJj\r\n";
-    let body_len = size.saturating_sub(header.len()).max(2);
-    let mut body: String = line
-        .repeat(body_len / line.len() + 1)
-        .chars()
-        .take(body_len - 2)
-        .collect();
-    body.push_str("\r\n");
-    format!("{header}{body}").into_bytes()
-}
-
 fn run() -> Result<String, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [host, port, count, size, rest @ ..] = args.as_slice() else {
@@ -71,7 +58,7 @@ fn run() -> Result<String, String> {
             }
         }
     }
-    let msg = message(size);
+    let msg = mail_bench::smtp_message(size);
     let envelope = Envelope::new("alice@example.test", [rcpt]);
     let options = Options {
         helo_name: "bench.example.test".into(),

@@ -1,16 +1,22 @@
-//! A blocking POP3 client: greeting, CAPA, STLS, the logins (USER/PASS,
-//! APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2, and [`Client::login_auto`], which
-//! chooses among them from CAPA), and the TRANSACTION commands, with
-//! multi-line replies read to their terminating line, unstuffed and streamed
-//! to a writer, and RETR/DELE pipelined when the server offers PIPELINING.
+//! A POP3 client, blocking and (feature `tokio`) async: greeting, CAPA,
+//! STLS, the logins (USER/PASS, APOP, AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2,
+//! and [`Client::login_auto`], which chooses among them from CAPA), and the
+//! TRANSACTION commands, with multi-line replies read to their terminating
+//! line, unstuffed and streamed to a writer, and RETR/DELE pipelined when
+//! the server offers PIPELINING.
 //!
 //! In scope: the POP3 wire format ([`Command`], [`parse_reply`] and the
 //! listing parsers), the session as a sans-I/O state machine
 //! ([`core::Pop3`]: bytes in, bytes to send and typed events out, no
 //! socket), and a blocking driver over it: the AUTHORIZATION state
 //! ([`Client`]) and the TRANSACTION state ([`Session`]) as types, and a raw
-//! mode for consoles ([`Session::raw`]). Out of scope: sockets and TLS (`mail-wire`), parsing
-//! the messages themselves (`mail-mime`), and where they are stored.
+//! mode for consoles ([`Session::raw`]). With the feature `tokio`, the
+//! module `tokio` holds the async twins of [`Client`] and [`Session`] over
+//! tokio, driving the same core: the same methods and results, each
+//! `async`, bodies into any `AsyncWrite` or out as an `AsyncRead`, and a
+//! cancellation rule on every method (see that module). Out of scope:
+//! sockets and TLS (`mail-wire`), parsing the messages themselves
+//! (`mail-mime`), and where they are stored.
 //!
 //! RFCs: [RFC 1939](https://www.rfc-editor.org/rfc/rfc1939) (POP3),
 //! [RFC 2449](https://www.rfc-editor.org/rfc/rfc2449) (CAPA, PIPELINING,
@@ -92,16 +98,21 @@ pub mod apop;
 mod client;
 mod command;
 pub mod core;
+mod drive;
 mod error;
 mod link;
+mod login;
 mod options;
 mod raw;
 mod response;
 mod session;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
-pub use client::{Client, LoginMethod};
+pub use client::Client;
 pub use command::{expects_multiline, Command};
 pub use error::{EncodeError, Error, ParseError};
+pub use login::LoginMethod;
 pub use mail_wire::sasl::Mechanism;
 // The connection-layer types a caller needs, so this crate is the only dependency.
 pub use mail_wire::Error as WireError;

@@ -7,8 +7,9 @@ use std::io::{self, Read, Write};
 use mail_wire::{Connection, Direction, Secret};
 
 use crate::command::Command;
-use crate::core::{Event, Pop3};
-use crate::error::{Error, ParseError};
+use crate::core::Pop3;
+use crate::drive::{listing_lines, step, unexpected, whole_lines, Got, Step};
+use crate::error::Error;
 use crate::response::{Greeting, Reply, Status};
 
 /// A POP3 connection, its protocol state, and the settings both protocol
@@ -19,14 +20,6 @@ pub(crate) struct Link<S> {
     pub(crate) core: Pop3,
     /// Show message bodies line by line in the transcript (else one note).
     pub(crate) echo_bodies: bool,
-}
-
-/// An [`Event`] other than a body piece, without borrowed bytes.
-#[derive(Debug)]
-enum Got {
-    Greeting(Greeting),
-    Reply(&'static str, Reply),
-    BodyEnd(u64),
 }
 
 impl<S: Read + Write> Link<S> {
@@ -114,13 +107,7 @@ impl<S: Read + Write> Link<S> {
     pub(crate) fn read_listing(&mut self) -> Result<Vec<Vec<u8>>, Error> {
         let mut body = Vec::new();
         self.read_body_into(&mut body)?;
-        let mut lines = Vec::new();
-        let mut rest = body.as_slice();
-        while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
-            lines.push(rest.get(..end).unwrap_or_default().to_vec());
-            rest = rest.get(end + 2..).unwrap_or_default();
-        }
-        Ok(lines)
+        Ok(listing_lines(&body))
     }
 
     /// Streams a message body (after `+OK`) to `out`; returns its size.
@@ -156,17 +143,12 @@ impl<S: Read + Write> Link<S> {
     fn next(&mut self, out: &mut dyn Write) -> Result<Got, Error> {
         let limits = self.conn.limits();
         self.core.set_limits(limits);
-        // `copy_exact` refuses more than `max_literal` bytes at once.
-        let most = usize::try_from(limits.max_literal)
-            .unwrap_or(usize::MAX)
-            .max(1);
         loop {
-            let (used, got) = {
-                let buffered = self.conn.buffered();
-                let window = buffered.get(..buffered.len().min(most)).unwrap_or_default();
-                let whole = memchr::memrchr(b'\n', window).map_or(0, |at| at + 1);
-                feed(&mut self.core, window.get(..whole).unwrap_or_default(), out)?
-            };
+            let (used, got) = feed(
+                &mut self.core,
+                whole_lines(self.conn.buffered(), limits),
+                out,
+            )?;
             if used > 0 {
                 // Consume what the core took; the transcript sees it here.
                 self.conn.copy_exact(used as u64, &mut io::sink())?;
@@ -191,35 +173,15 @@ impl<S: Read + Write> Link<S> {
 fn feed(core: &mut Pop3, input: &[u8], out: &mut dyn Write) -> Result<(usize, Option<Got>), Error> {
     let mut at = 0;
     loop {
-        let (used, event) = core.feed(input.get(at..).unwrap_or_default())?;
-        at += used;
-        let got = match event {
-            None => return Ok((at, None)),
-            Some(Event::Body(piece)) => {
+        match step(core, input.get(at..).unwrap_or_default())? {
+            (used, None) => return Ok((at + used, None)),
+            (used, Some(Step::Body(piece))) => {
                 out.write_all(piece).map_err(Error::Output)?;
-                continue;
+                at += used;
             }
-            Some(Event::Greeting(greeting)) => Got::Greeting(greeting),
-            Some(Event::Reply { command, reply }) => Got::Reply(command, reply),
-            Some(Event::TlsReady(reply)) => Got::Reply("STLS", reply),
-            Some(Event::BodyEnd { size }) => Got::BodyEnd(size),
-        };
-        return Ok((at, Some(got)));
+            (used, Some(Step::Got(got))) => return Ok((at + used, Some(got))),
+        }
     }
-}
-
-/// The driver asked for one kind of event and the core gave another: a
-/// caller read out of order.
-fn unexpected(got: &Got) -> Error {
-    let found = match got {
-        Got::Greeting(_) => "a greeting",
-        Got::Reply(..) => "a status line",
-        Got::BodyEnd(_) => "the end of a body",
-    };
-    Error::Protocol(ParseError::new(
-        "another part of the reply",
-        found.as_bytes(),
-    ))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Runs `examples/download.rs` against the real Dovecot from
+//! Runs `examples/download.rs` (and, with the `tokio` feature,
+//! `examples/download_async.rs`) against the real Dovecot from
 //! `scripts/servers`, as a newcomer would, and compares the files it wrote
 //! with the messages in the mailbox. The example is built by `cargo test -p
 //! mail-pop3` (with `--test examples` alone, run `cargo build -p mail-pop3 --examples` first).
@@ -31,10 +32,18 @@ fn example_path(name: &str) -> PathBuf {
     path
 }
 
-/// `download DIR` for `who`, the connection settings in the environment.
-fn download(env: &TestEnv, who: &str, port_var: &str, tls: &str, dir: &std::path::Path) -> Output {
+/// `example DIR` (`download` or `download_async`) for `who`, the
+/// connection settings in the environment.
+fn run_download(
+    example: &str,
+    env: &TestEnv,
+    who: &str,
+    port_var: &str,
+    tls: &str,
+    dir: &std::path::Path,
+) -> Output {
     let (user, password) = env.account(who);
-    Command::new(example_path("download"))
+    Command::new(example_path(example))
         .env("MAIL_HOST", env.var("MAILTEST_HOST"))
         .env("MAIL_PORT", env.var(port_var))
         .env("MAIL_TLS", tls)
@@ -76,7 +85,23 @@ fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn download_example_writes_every_message_byte_for_byte_once() {
+    download_writes_every_message_byte_for_byte_once("download");
+}
+
+/// The async example, through the session as an `AsyncRead`.
+#[cfg(feature = "tokio")]
+#[test]
+fn download_async_example_writes_every_message_byte_for_byte_once() {
+    download_writes_every_message_byte_for_byte_once("download_async");
+}
+
+fn download_writes_every_message_byte_for_byte_once(example: &str) {
     let Some(env) = TestEnv::load() else { return };
+    // Both examples use BOB's mailbox: they take turns.
+    static BOB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = BOB
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     env.empty_mailbox("BOB");
     // Dot-stuffed lines, 8-bit text and a long body on the wire.
     let mut big = b"Subject: big\r\n\r\n".to_vec();
@@ -97,7 +122,8 @@ fn download_example_writes_every_message_byte_for_byte_once() {
     }
     let dir = tempfile::tempdir().unwrap();
 
-    let first = stdout_of(&download(
+    let first = stdout_of(&run_download(
+        example,
         &env,
         "BOB",
         "MAILTEST_POP3S_PORT",
@@ -122,7 +148,8 @@ fn download_example_writes_every_message_byte_for_byte_once() {
     );
 
     // Over STLS the second run finds everything there and writes nothing.
-    let second = stdout_of(&download(
+    let second = stdout_of(&run_download(
+        example,
         &env,
         "BOB",
         "MAILTEST_POP3_PORT",

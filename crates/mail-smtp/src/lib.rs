@@ -136,23 +136,28 @@ mod capabilities;
 mod client;
 pub mod command;
 pub mod core;
+mod delivery;
 pub mod dot;
+mod driver;
 mod envelope;
 mod error;
 #[cfg(feature = "mime")]
 mod message;
 #[cfg(feature = "mx")]
 pub mod mx;
+mod options;
 mod raw;
 pub mod reply;
 #[cfg(feature = "mime")]
 mod without_bcc;
 
 pub use capabilities::Capabilities;
-pub use client::{Client, Delivery, Options, RecipientReply, DEFAULT_MAX_LINE};
+pub use client::Client;
+pub use delivery::{Delivery, RecipientReply};
 pub use envelope::{xtext, Dsn, Envelope, MailOptions, Notify, Ret};
 pub use error::{EncodeError, Error, ParseError};
 pub use mail_wire::sasl::Mechanism;
+pub use options::{Options, DEFAULT_MAX_LINE};
 // The connection-layer types a caller needs, so this crate is the only dependency.
 pub use mail_wire::Error as WireError;
 pub use mail_wire::{

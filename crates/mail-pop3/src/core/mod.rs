@@ -59,6 +59,7 @@
 
 mod body;
 mod sasl;
+mod window;
 
 use std::collections::VecDeque;
 
@@ -69,7 +70,8 @@ use crate::error::{EncodeError, Error, ParseError};
 use crate::response::{parse_greeting, parse_reply, Greeting, Reply, Status};
 
 pub use body::{BodyDecoder, Decoded};
-pub use sasl::SaslExchange;
+pub use sasl::{SaslExchange, SaslStep};
+pub(crate) use window::Window;
 
 /// Where the session stands (RFC 1939 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use mail_wire::Secret;
 
 use crate::command::check_text;
 use crate::error::{EncodeError, Error, ParseError};
+use crate::response::{Reply, Status};
 
 /// RFC 5034 §4: an `AUTH` line with its initial response must fit in 255 octets.
 const MAX_AUTH_LINE: usize = 255;
@@ -24,6 +25,22 @@ enum Steps {
     },
     /// CRAM-MD5: one response computed from the challenge.
     CramMd5 { user: String, pass: Option<Secret> },
+}
+
+/// What a driver does with the reply to `AUTH` or to a SASL response
+/// ([`SaslExchange::step`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SaslStep {
+    /// The server accepted: the session is in TRANSACTION.
+    Done,
+    /// Send this response ([`Pop3::sasl_response`](super::Pop3::sasl_response)),
+    /// then read the next reply.
+    Respond(Secret),
+    /// Send `*` ([`Pop3::sasl_cancel`](super::Pop3::sasl_cancel)), read the
+    /// server's answer to it, and return
+    /// [`SaslExchange::cancelled`]'s error.
+    Cancel(Option<Error>),
 }
 
 /// One SASL exchange, step by step.
@@ -125,6 +142,47 @@ impl SaslExchange {
         })
     }
 
+    /// What to do with `reply`, the server's answer to the `AUTH` line or
+    /// to the last response: answer a challenge, cancel (a challenge that
+    /// cannot be answered, or one after the last response, which is how
+    /// XOAUTH2 reports its JSON error), or finish.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] (with `AUTH`) for `-ERR`; [`Error::Protocol`]
+    /// for `+OK` before every response was sent.
+    pub fn step(&mut self, reply: Reply) -> Result<SaslStep, Error> {
+        match reply.status {
+            Status::Err => Err(Error::Rejected {
+                command: "AUTH",
+                reply,
+            }),
+            Status::Ok if self.is_done() => Ok(SaslStep::Done),
+            Status::Ok => Err(Error::Protocol(ParseError::new(
+                "a SASL challenge (+)",
+                reply.text.as_bytes(),
+            ))),
+            Status::Continue if self.is_done() => Ok(SaslStep::Cancel(None)),
+            Status::Continue => match self.answer(&reply.text) {
+                Ok(response) => Ok(SaslStep::Respond(response)),
+                Err(err) => Ok(SaslStep::Cancel(Some(err))),
+            },
+        }
+    }
+
+    /// The error that ends an exchange cancelled with `*` (RFC 5034 §4):
+    /// the cause [`SaslStep::Cancel`] carried, or else the server's `-ERR`
+    /// to the `*` as the rejection it is.
+    pub fn cancelled(cause: Option<Error>, answer: Reply) -> Error {
+        match (cause, answer.status) {
+            (Some(cause), _) => cause,
+            (None, Status::Err) => Error::Rejected {
+                command: "AUTH",
+                reply: answer,
+            },
+            (None, _) => Error::Protocol(ParseError::new("+OK after the SASL response", b"+")),
+        }
+    }
+
     /// True when every response has been handed out: a `+OK` is due.
     pub fn is_done(&self) -> bool {
         match &self.steps {
@@ -152,6 +210,51 @@ mod tests {
         assert!(!plain.is_done());
         plain.answer("").unwrap();
         assert!(plain.is_done());
+    }
+
+    fn reply(status: Status, text: &str) -> Reply {
+        Reply {
+            status,
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn steps_answer_challenges_then_finish_or_cancel() {
+        let mut login = SaslExchange::new(Mechanism::Login, "alice", &Secret::new("pw")).unwrap();
+        let SaslStep::Respond(user) = login.step(reply(Status::Continue, "VXNlcm5hbWU6")).unwrap()
+        else {
+            panic!("a response");
+        };
+        assert_eq!(user.expose(), "YWxpY2U=");
+        assert!(matches!(
+            login.step(reply(Status::Ok, "")),
+            Err(Error::Protocol(_))
+        ));
+        assert!(matches!(
+            login.step(reply(Status::Continue, "")),
+            Ok(SaslStep::Respond(_))
+        ));
+        // A challenge after the last response: cancel, and the -ERR is the rejection.
+        let Ok(SaslStep::Cancel(None)) = login.step(reply(Status::Continue, "eyJ9")) else {
+            panic!("a cancel");
+        };
+        let err = SaslExchange::cancelled(None, reply(Status::Err, "[AUTH] bad token"));
+        assert!(err.is_auth_failure(), "{err}");
+        assert!(matches!(
+            login.step(reply(Status::Ok, "")),
+            Ok(SaslStep::Done)
+        ));
+        let err = login.step(reply(Status::Err, "no")).unwrap_err();
+        assert!(err.is_auth_failure());
+
+        let mut cram = SaslExchange::new(Mechanism::CramMd5, "tim", &Secret::new("pw")).unwrap();
+        let Ok(SaslStep::Cancel(Some(cause))) = cram.step(reply(Status::Continue, "not base64!"))
+        else {
+            panic!("a cancel with its cause");
+        };
+        let err = SaslExchange::cancelled(Some(cause), reply(Status::Err, "cancelled"));
+        assert!(err.is_protocol_violation(), "{err}");
     }
 
     #[test]

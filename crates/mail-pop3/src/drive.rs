@@ -1,0 +1,106 @@
+//! What the blocking and the async driver share besides the core: which
+//! received bytes to offer it, its events without borrowed bytes, and the
+//! lines of a listing. No I/O; the loops that move bytes are the drivers'.
+
+use mail_wire::Limits;
+
+use crate::core::{Event, Pop3};
+use crate::error::{Error, ParseError};
+use crate::response::{Greeting, Reply};
+
+/// An [`Event`] other than a body piece, without borrowed bytes.
+#[derive(Debug)]
+pub(crate) enum Got {
+    Greeting(Greeting),
+    Reply(&'static str, Reply),
+    BodyEnd(u64),
+}
+
+/// One step of feeding the core.
+#[derive(Debug)]
+pub(crate) enum Step<'a> {
+    /// A piece of a body, to pass on before feeding more.
+    Body(&'a [u8]),
+    /// Every other event.
+    Got(Got),
+}
+
+/// The part of `buffered` to offer the core: whole lines only, so the
+/// transcript shows whole lines, and at most `max_literal` bytes, which
+/// the connection refuses to consume at once.
+pub(crate) fn whole_lines(buffered: &[u8], limits: Limits) -> &[u8] {
+    let most = usize::try_from(limits.max_literal)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let window = buffered.get(..buffered.len().min(most)).unwrap_or_default();
+    let whole = memchr::memrchr(b'\n', window).map_or(0, |at| at + 1);
+    window.get(..whole).unwrap_or_default()
+}
+
+/// Feeds `input` to the core once: the bytes it consumed and what they
+/// gave, if anything.
+pub(crate) fn step<'a>(
+    core: &mut Pop3,
+    input: &'a [u8],
+) -> Result<(usize, Option<Step<'a>>), Error> {
+    let (used, event) = core.feed(input)?;
+    let step = event.map(|event| match event {
+        Event::Body(piece) => Step::Body(piece),
+        Event::Greeting(greeting) => Step::Got(Got::Greeting(greeting)),
+        Event::Reply { command, reply } => Step::Got(Got::Reply(command, reply)),
+        Event::TlsReady(reply) => Step::Got(Got::Reply("STLS", reply)),
+        Event::BodyEnd { size } => Step::Got(Got::BodyEnd(size)),
+    });
+    Ok((used, step))
+}
+
+/// The lines of an unstuffed listing body (CAPA, LIST, UIDL), without CRLF.
+pub(crate) fn listing_lines(body: &[u8]) -> Vec<Vec<u8>> {
+    let mut lines = Vec::new();
+    let mut rest = body;
+    while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
+        lines.push(rest.get(..end).unwrap_or_default().to_vec());
+        rest = rest.get(end + 2..).unwrap_or_default();
+    }
+    lines
+}
+
+/// The driver asked for one kind of event and the core gave another: a
+/// caller read out of order.
+pub(crate) fn unexpected(got: &Got) -> Error {
+    let found = match got {
+        Got::Greeting(_) => "a greeting",
+        Got::Reply(..) => "a status line",
+        Got::BodyEnd(_) => "the end of a body",
+    };
+    Error::Protocol(ParseError::new(
+        "another part of the reply",
+        found.as_bytes(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_lines_within_the_limit_are_offered() {
+        let limits = Limits::default();
+        assert_eq!(whole_lines(b"a\r\nb\r\nc", limits), b"a\r\nb\r\n");
+        assert_eq!(whole_lines(b"partial", limits), b"");
+        let small = Limits {
+            max_line: 10,
+            max_literal: 4,
+        };
+        assert_eq!(whole_lines(b"a\r\nb\r\n", small), b"a\r\n");
+    }
+
+    #[test]
+    fn listing_lines_drop_their_line_ends() {
+        assert_eq!(
+            listing_lines(b"1 2\r\n3 4\r\n"),
+            [b"1 2".to_vec(), b"3 4".to_vec()]
+        );
+        assert!(listing_lines(b"").is_empty());
+    }
+}
