@@ -123,3 +123,38 @@ async fn a_fetch_stream_read_to_the_end_leaves_the_client_whole() {
     inbox.noop().await.unwrap();
     stream.assert_done();
 }
+
+/// Every future of the client can go to `tokio::spawn` (`Send + 'static`);
+/// checked by the compiler, never run.
+#[test]
+fn the_client_futures_can_be_spawned() {
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    spawnable(async {
+        let stream = ScriptedStream::from_transcript("S: * OK ready\n");
+        let conn = Connection::new(stream, default_limits());
+        let client = Client::new(conn).await.unwrap();
+        let pass = mail_imap::Secret::new("pw");
+        let mut session = client
+            .login_auto("a", &pass)
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        session.list("", "*").await.unwrap();
+        session.append_from("x", &[], &b"x"[..], 1).await.unwrap();
+        let mut inbox = session.select("INBOX").await.map_err(|(e, _)| e).unwrap();
+        inbox.uid_search("ALL").await.unwrap();
+        let mut events = inbox
+            .uid_fetch_stream(&[SequenceSet::all()], "BODY.PEEK[]")
+            .await
+            .unwrap();
+        while let Some(event) = events.next().await.unwrap() {
+            if let FetchEvent::Body(body) = event {
+                body.copy_to(&mut tokio::io::sink()).await.unwrap();
+            }
+        }
+        let mut idle = inbox.idle().await.map_err(|(e, _)| e).unwrap();
+        idle.next().await.unwrap();
+        let inbox = idle.done().await.unwrap();
+        inbox.close().await.unwrap().logout().await.unwrap();
+    });
+}
