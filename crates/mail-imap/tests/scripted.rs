@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use mail_imap::raw::Console;
 use mail_imap::{
     default_limits, Client, Code, Error, NString, SequenceSet, Session, Status, Uid, Untagged,
 };
@@ -180,94 +179,6 @@ fn control_characters_in_user_text_never_reach_the_wire() {
 }
 
 #[test]
-fn the_original_scripts_session_runs_through_the_console_with_complete_replies() {
-    let script = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/imap/naver-original-script.txt"
-    ))
-    .unwrap();
-    let stream = ScriptedStream::from_transcript(&script).one_byte_reads();
-    let rec = Recording::new();
-    let mut conn = Connection::new(stream.clone(), default_limits());
-    conn.set_transcript(Some(Box::new(rec.clone())));
-    let session = Client::new(conn)
-        .unwrap()
-        .login("myid", &Secret::new("naver-pw"))
-        .map_err(|(e, _)| e)
-        .unwrap();
-    let mut console: Console<_> = session.into_console();
-    let mut replies = Vec::new();
-    for line in [
-        "list \"\" \"*\"",
-        "select inbox",
-        "fetch 1:* flags",
-        "fetch 1 body[]",
-        "store 1 +flags \\deleted",
-        "expunge",
-    ] {
-        let reply = console.execute(line).unwrap();
-        assert!(reply.is_ok(), "{line}: {reply:?}");
-        replies.push(reply);
-    }
-    let names: Vec<String> = replies[0]
-        .untagged
-        .iter()
-        .filter_map(|u| {
-            if let Untagged::List(l) = u {
-                Some(l.decoded_name())
-            } else {
-                None
-            }
-        })
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "INBOX",
-            "보낸메일함",
-            "임시보관함",
-            "휴지통",
-            "스팸메일함",
-            "내게쓴메일함"
-        ]
-    );
-    assert_eq!(console.mailbox().uid_validity, Some(1_617_171_717));
-    assert_eq!(console.mailbox().exists, 1);
-    console.logout().unwrap();
-    stream.assert_done();
-    let lines = rec.lines();
-    assert!(
-        lines.contains(&"S: 7JWI64WV7ZWY7IS47JqULiDsnpgg7KeA64K07KeA7JqUPw==".to_string()),
-        "the whole body is read"
-    );
-    assert!(!lines.iter().any(|l| l.contains("naver-pw")));
-}
-
-#[test]
-fn console_keeps_a_typed_tag_and_masks_a_typed_login() {
-    let stream = ScriptedStream::from_transcript(
-        "S: * OK ready\nC: x1 LOGIN \"my id\" ********\nS: x1 OK hi\nC: a1 NOOP\nS: * 2 EXISTS\nS: a1 OK done\n\
-         C: a2 SELECT nope\nS: a2 NO [NONEXISTENT] Mailbox doesn't exist: nope\n",
-    );
-    let rec = Recording::new();
-    let mut conn = Connection::new(stream.clone(), default_limits());
-    conn.set_transcript(Some(Box::new(rec.clone())));
-    let mut console = Client::new(conn).unwrap().into_console();
-    assert!(console
-        .execute("x1 LOGIN \"my id\" s3cr3t pass")
-        .unwrap()
-        .is_ok());
-    assert!(console.execute("NOOP").unwrap().is_ok());
-    let reply = console.execute("SELECT nope").unwrap();
-    assert_eq!(reply.tagged.unwrap().status, Status::No);
-    stream.assert_done();
-    assert!(rec
-        .lines()
-        .contains(&"C: x1 LOGIN \"my id\" ********".to_string()));
-    assert!(!rec.lines().iter().any(|l| l.contains("s3cr3t")));
-}
-
-#[test]
 fn a_malformed_response_names_what_was_expected() {
     let (mut s, _stream) = logged_in("C: a2 NOOP\nS: * 3 FETCH (UID abc)\n");
     let err = s.noop().unwrap_err();
@@ -416,46 +327,6 @@ fn issue_10_capabilities_after_starttls_decide_the_login() {
 // goes as a literal with CHARSET UTF-8.
 
 #[test]
-fn issue_10_console_search_with_korean_text_is_a_literal_with_charset() {
-    let (session, stream) = logged_in(&format!(
-        "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: + go on\nC: 안녕\nS: * SEARCH 2 3\nS: a3 OK done\n\
-         C: x4 UID SEARCH CHARSET UTF-8 FROM {{3}}\nS: + go on\nC: 김 UNSEEN\nS: * SEARCH 7\nS: x4 OK done\n\
-         C: a4 SELECT &sLSsjMT0ulTHfNVo-\nS: a4 OK [READ-WRITE] done\n"
-    ));
-    let mut console = session.into_console();
-    assert!(console.execute("SELECT INBOX").unwrap().is_ok());
-    let reply = console.execute("search subject 안녕").unwrap();
-    assert!(reply.is_ok(), "{reply:?}");
-    assert!(
-        matches!(reply.untagged.as_slice(), [Untagged::Search { numbers, .. }] if numbers == &[2, 3]),
-        "{reply:?}"
-    );
-    assert!(console
-        .execute("x4 uid search FROM 김 UNSEEN")
-        .unwrap()
-        .is_ok());
-    assert!(console.execute("SELECT 내게쓴메일함").unwrap().is_ok());
-    stream.assert_done();
-    let written = String::from_utf8(stream.written()).unwrap();
-    assert!(
-        !written.contains("&1UjVbQ"),
-        "no modified UTF-7 for 안녕: {written}"
-    );
-}
-
-#[test]
-fn issue_10_console_search_literal_refused_is_a_reply() {
-    let (session, stream) = logged_in(&format!(
-        "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: a3 NO [BADCHARSET (US-ASCII)] no\n"
-    ));
-    let mut console = session.into_console();
-    assert!(console.execute("SELECT INBOX").unwrap().is_ok());
-    let reply = console.execute("search subject 안녕").unwrap();
-    assert_eq!(reply.tagged.unwrap().status, Status::No);
-    stream.assert_done();
-}
-
-#[test]
 fn issue_10_library_search_with_korean_text_is_a_literal_with_charset() {
     let (s, stream) = logged_in(&format!(
         "{SELECT}C: a3 SEARCH CHARSET UTF-8 SUBJECT {{6}}\nS: + go on\nC: 안녕 UNSEEN\nS: * SEARCH 1\nS: a3 OK done\n"
@@ -514,6 +385,138 @@ both! {
 
     fn no_upgrade() -> Arc<AtomicBool> {
         Arc::new(AtomicBool::new(false))
+    }
+
+    #[test]
+    fn the_original_scripts_session_runs_through_the_console_with_complete_replies() {
+        run(async {
+            let script = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../fixtures/imap/naver-original-script.txt"
+            ))
+            .unwrap();
+            let stream = ScriptedStream::from_transcript(&script).one_byte_reads();
+            let rec = Recording::new();
+            let session = open_with(stream.clone(), default_limits(), Some(rec.clone()))
+                .await
+                .unwrap()
+                .login("myid", &Secret::new("naver-pw"))
+                .await
+                .map_err(|(e, _)| e)
+                .unwrap();
+            let mut console = session.into_console();
+            let mut replies = Vec::new();
+            for line in [
+                "list \"\" \"*\"",
+                "select inbox",
+                "fetch 1:* flags",
+                "fetch 1 body[]",
+                "store 1 +flags \\deleted",
+                "expunge",
+            ] {
+                let reply = console.execute(line).await.unwrap();
+                assert!(reply.is_ok(), "{line}: {reply:?}");
+                replies.push(reply);
+            }
+            let names: Vec<String> = replies[0]
+                .untagged
+                .iter()
+                .filter_map(|u| match u {
+                    Untagged::List(l) => Some(l.decoded_name()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                names,
+                ["INBOX", "보낸메일함", "임시보관함", "휴지통", "스팸메일함", "내게쓴메일함"]
+            );
+            assert_eq!(console.mailbox().uid_validity, Some(1_617_171_717));
+            assert_eq!(console.mailbox().exists, 1);
+            console.logout().await.unwrap();
+            stream.assert_done();
+            let lines = rec.lines();
+            assert!(
+                lines.contains(&"S: 7JWI64WV7ZWY7IS47JqULiDsnpgg7KeA64K07KeA7JqUPw==".to_string()),
+                "the whole body is read"
+            );
+            assert!(!lines.iter().any(|l| l.contains("naver-pw")));
+        })
+    }
+
+    #[test]
+    fn console_keeps_a_typed_tag_and_masks_a_typed_login() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK ready\nC: x1 LOGIN \"my id\" ********\nS: x1 OK hi\nC: a1 NOOP\nS: * 2 EXISTS\nS: a1 OK done\n\
+                 C: a2 SELECT nope\nS: a2 NO [NONEXISTENT] Mailbox doesn't exist: nope\n",
+            );
+            let rec = Recording::new();
+            let c = open_with(stream.clone(), default_limits(), Some(rec.clone())).await.unwrap();
+            let mut console = c.into_console();
+            assert!(console.execute("x1 LOGIN \"my id\" s3cr3t pass").await.unwrap().is_ok());
+            assert!(console.execute("NOOP").await.unwrap().is_ok());
+            let reply = console.execute("SELECT nope").await.unwrap();
+            assert_eq!(reply.tagged.unwrap().status, Status::No);
+            stream.assert_done();
+            assert!(rec.lines().contains(&"C: x1 LOGIN \"my id\" ********".to_string()));
+            assert!(!rec.lines().iter().any(|l| l.contains("s3cr3t")));
+        })
+    }
+
+    #[test]
+    fn console_fetched_sections_are_written_byte_for_byte_in_order() {
+        run(async {
+            let (s, stream) = logged_in(
+                "C: a2 fetch 1:2 body[]\nS: * 1 FETCH (BODY[] {4}\nS: hi\nS: )\nS: * 2 FETCH (FLAGS (\\Seen) BODY[] \"x\\\"y\")\n\
+                 S: a2 OK done\n",
+            )
+            .await;
+            let mut console = s.into_console();
+            let (reply, fetched) = console.execute_parts(None, "fetch", "1:2 body[]").await.unwrap();
+            assert!(reply.is_ok());
+            assert_eq!(fetched, b"hi\r\nx\"y");
+            stream.assert_done();
+        })
+    }
+
+    #[test]
+    fn issue_10_console_search_with_korean_text_is_a_literal_with_charset() {
+        run(async {
+            let (session, stream) = logged_in(&format!(
+                "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: + go on\nC: 안녕\nS: * SEARCH 2 3\nS: a3 OK done\n\
+                 C: x4 UID SEARCH CHARSET UTF-8 FROM {{3}}\nS: + go on\nC: 김 UNSEEN\nS: * SEARCH 7\nS: x4 OK done\n\
+                 C: a4 SELECT &sLSsjMT0ulTHfNVo-\nS: a4 OK [READ-WRITE] done\n"
+            ))
+            .await;
+            let mut console = session.into_console();
+            assert!(console.execute("SELECT INBOX").await.unwrap().is_ok());
+            let reply = console.execute("search subject 안녕").await.unwrap();
+            assert!(reply.is_ok(), "{reply:?}");
+            assert!(
+                matches!(reply.untagged.as_slice(), [Untagged::Search { numbers, .. }] if numbers == &[2, 3]),
+                "{reply:?}"
+            );
+            assert!(console.execute("x4 uid search FROM 김 UNSEEN").await.unwrap().is_ok());
+            assert!(console.execute("SELECT 내게쓴메일함").await.unwrap().is_ok());
+            stream.assert_done();
+            let written = String::from_utf8(stream.written()).unwrap();
+            assert!(!written.contains("&1UjVbQ"), "no modified UTF-7 for 안녕: {written}");
+        })
+    }
+
+    #[test]
+    fn issue_10_console_search_literal_refused_is_a_reply() {
+        run(async {
+            let (session, stream) = logged_in(&format!(
+                "{SELECT}C: a3 SEARCH CHARSET UTF-8 subject {{6}}\nS: a3 NO [BADCHARSET (US-ASCII)] no\n"
+            ))
+            .await;
+            let mut console = session.into_console();
+            assert!(console.execute("SELECT INBOX").await.unwrap().is_ok());
+            let reply = console.execute("search subject 안녕").await.unwrap();
+            assert_eq!(reply.tagged.unwrap().status, Status::No);
+            stream.assert_done();
+        })
     }
 
     #[test]

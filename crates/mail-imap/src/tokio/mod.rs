@@ -12,7 +12,9 @@
 //! with [`Client::connect`]), every line and literal by its
 //! [`Limits`](crate::Limits). Bodies stream: [`FetchStream`] copies a
 //! section into any `AsyncWrite`, [`Session::append_from`] sends a message
-//! from any `AsyncRead`, and neither holds a whole message.
+//! from any `AsyncRead`, and neither holds a whole message. [`Console`]
+//! is the console mode of [`crate::raw`] (one typed line, one complete
+//! reply) on the async client.
 //!
 //! # Cancellation
 //!
@@ -67,6 +69,7 @@ mod exchange;
 mod fetch;
 mod idle;
 mod login;
+mod raw;
 mod selected;
 mod session;
 
@@ -74,5 +77,6 @@ pub use client::{Client, UpgradeFuture};
 pub use fetch::{BodyReader, FetchEvent, FetchStream};
 pub use idle::Idle;
 pub use mail_wire::tokio::{Connection, NetStream};
+pub use raw::{Console, Reply};
 pub use selected::Selected;
 pub use session::Session;

@@ -246,3 +246,43 @@ impl Selected {
         self.0.logout().await
     }
 }
+
+pub struct Console(mail_imap::tokio::Console<ScriptedStream>);
+
+impl Client {
+    pub fn into_console(self) -> Console {
+        Console(self.0.into_console())
+    }
+}
+
+impl Session {
+    pub fn into_console(self) -> Console {
+        Console(self.0.into_console())
+    }
+}
+
+impl Console {
+    pub fn mailbox(&self) -> &Mailbox {
+        self.0.mailbox()
+    }
+    pub async fn execute(&mut self, line: &str) -> Result<mail_imap::raw::Reply, Error> {
+        self.0.execute(line).await
+    }
+    /// The reply, and the FETCH body sections written out.
+    pub async fn execute_parts(
+        &mut self,
+        tag: Option<&str>,
+        command: &str,
+        rest: &str,
+    ) -> Result<(mail_imap::raw::Reply, Vec<u8>), Error> {
+        let mut fetched = Vec::new();
+        let reply = self
+            .0
+            .execute_parts(tag, command, rest, &mut fetched)
+            .await?;
+        Ok((reply, fetched))
+    }
+    pub async fn logout(self) -> Result<(), Error> {
+        self.0.logout().await
+    }
+}

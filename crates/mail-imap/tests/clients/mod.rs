@@ -40,7 +40,7 @@ macro_rules! both {
             #[allow(unused_imports)]
             use super::*;
             #[allow(unused_imports)]
-            use $crate::clients::blocking::{open, open_with, Client, Selected, Session, CLIENT};
+            use $crate::clients::blocking::{open, open_with, Client, Console, Selected, Session, CLIENT};
             #[allow(unused_imports)]
             use $crate::clients::run;
             $($item)*
@@ -50,7 +50,7 @@ macro_rules! both {
             #[allow(unused_imports)]
             use super::*;
             #[allow(unused_imports)]
-            use $crate::clients::asynchronous::{open, open_with, Client, Selected, Session, CLIENT};
+            use $crate::clients::asynchronous::{open, open_with, Client, Console, Selected, Session, CLIENT};
             #[allow(unused_imports)]
             use $crate::clients::run;
             $($item)*
