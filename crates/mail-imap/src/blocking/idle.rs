@@ -14,7 +14,7 @@ impl<S: Read + Write> Session<S> {
     /// between reads, or `limit` passes; then DONE. Updates also change the
     /// mailbox state. `stop_now` and `limit` are checked whenever a read
     /// times out, so their resolution is the socket time-out
-    /// ([`Server::timeout`]; see [`Client::set_patience`] for a short one).
+    /// ([`Server::timeout`](crate::Server::timeout); see [`Client::set_patience`](crate::Client::set_patience) for a short one).
     ///
     /// # Errors
     /// [`Error::Unsupported`] without IDLE; rejection; the connection.

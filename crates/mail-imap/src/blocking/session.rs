@@ -52,7 +52,7 @@ impl<S: Read + Write> Session<S> {
         self.core.echo_literals = show;
     }
 
-    /// See [`Client::set_patience`].
+    /// See [`Client::set_patience`](crate::Client::set_patience).
     pub fn set_patience(&mut self, patience: Option<Duration>) {
         self.core.patience = patience;
     }
