@@ -99,29 +99,6 @@ fn a_literal_over_a_small_limit_is_refused_in_a_stream_too() {
 }
 
 #[test]
-fn bye_mid_session_is_reported_with_its_text() {
-    let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE Server shutting down\n");
-    let (err, _) = s.select("INBOX").err().unwrap();
-    assert_eq!(
-        err.to_string(),
-        "server closed the connection: BYE Server shutting down"
-    );
-}
-
-/// Issue 10: an error sentence keeps the response code and escapes every
-/// control character the server put in its text.
-#[test]
-fn rejection_keeps_the_code_and_escapes_control_characters() {
-    let (s, _stream) =
-        logged_in("C: a2 SELECT INBOX\nS: a2 NO [NONEXISTENT] \x1b]0;owned\x07 \u{9b}2J gone\n");
-    let (err, _) = s.select("INBOX").err().unwrap();
-    assert_eq!(
-        err.to_string(),
-        "server rejected SELECT: NO [NONEXISTENT] \\x1b]0;owned\\x07 \\x9b2J gone"
-    );
-}
-
-#[test]
 fn bye_keeps_its_code_and_is_escaped() {
     let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE [UNAVAILABLE] \x1b[31mdown\n");
     let (err, _) = s.select("INBOX").err().unwrap();
@@ -129,29 +106,6 @@ fn bye_keeps_its_code_and_is_escaped() {
         err.to_string(),
         "server closed the connection: BYE [UNAVAILABLE] \\x1b[31mdown"
     );
-}
-
-#[test]
-fn a_tagged_reply_with_another_tag_is_an_error() {
-    let (mut s, _stream) = logged_in("C: a2 NOOP\nS: a1 OK stale\n");
-    let err = s.noop().unwrap_err();
-    assert!(
-        matches!(&err, Error::UnexpectedTag { expected, got } if expected == "a2" && got == "a1")
-    );
-    assert_eq!(
-        err.to_string(),
-        "server answered tag a1 while tag a2 was pending"
-    );
-}
-
-#[test]
-fn referrals_are_reported_not_followed() {
-    let (s, stream) = logged_in(
-        "C: a2 SELECT INBOX\nS: a2 NO [REFERRAL IMAP://bob@other.example/INBOX] go there\n",
-    );
-    let (err, _) = s.select("INBOX").err().unwrap();
-    assert!(matches!(&err, Error::Referral { url, .. } if url == "IMAP://bob@other.example/INBOX"));
-    stream.assert_done();
 }
 
 #[test]
@@ -164,143 +118,7 @@ fn idle_time_limit_sends_done() {
     stream.assert_done();
 }
 
-#[test]
-fn control_characters_in_user_text_never_reach_the_wire() {
-    let (mut s, stream) = logged_in("");
-    assert!(matches!(
-        s.create("a\r\nA1 DELETE INBOX"),
-        Err(Error::Invalid(_))
-    ));
-    assert!(matches!(
-        s.status("x", &["MESSAGES)\r\nX"]),
-        Err(Error::Invalid(_))
-    ));
-    stream.assert_done();
-}
-
-#[test]
-fn a_malformed_response_names_what_was_expected() {
-    let (mut s, _stream) = logged_in("C: a2 NOOP\nS: * 3 FETCH (UID abc)\n");
-    let err = s.noop().unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "server broke the IMAP protocol: expected a number at byte 15 of the response, found \"abc)\\x0d\\x0a\""
-    );
-}
-
 // Issue 10: the login is chosen from the capabilities seen after TLS.
-
-fn encrypted_client(script: &str) -> (Client<ScriptedStream>, ScriptedStream) {
-    let stream = ScriptedStream::from_transcript(script).encrypted();
-    (client(stream.clone()), stream)
-}
-
-#[test]
-fn issue_10_capabilities_are_asked_when_the_greeting_has_none() {
-    let (c, stream) = encrypted_client(
-        "S: * OK ready\nC: a1 CAPABILITY\nS: * CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=LOGIN AUTH=CRAM-MD5\nS: a1 OK done\n\
-         C: a2 AUTHENTICATE LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: + UGFzc3dvcmQ6\nC: ********\n\
-         S: a2 OK [CAPABILITY IMAP4rev1] hi\n",
-    );
-    c.login_auto("alice", &Secret::new("pw"))
-        .map_err(|(e, _)| e)
-        .unwrap();
-    stream.assert_done();
-    assert!(String::from_utf8(stream.written())
-        .unwrap()
-        .ends_with("YWxpY2U=\r\ncHc=\r\n"));
-}
-
-#[test]
-fn issue_10_without_logindisabled_login_is_used() {
-    let (c, stream) =
-        encrypted_client("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\nC: a1 LOGIN alice \"pw\"\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n");
-    c.login_auto("alice", &Secret::new("pw"))
-        .map_err(|(e, _)| e)
-        .unwrap();
-    stream.assert_done();
-}
-
-#[test]
-fn issue_10_a_mechanism_not_offered_is_unsupported_and_sends_nothing() {
-    let stream = ScriptedStream::from_transcript(
-        "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN] ready\n",
-    );
-    let (err, back) = client(stream.clone())
-        .authenticate(mail_wire::sasl::Mechanism::CramMd5, "a", &Secret::new("b"))
-        .err()
-        .unwrap();
-    assert!(matches!(err, Error::Unsupported("CRAM-MD5")), "{err}");
-    assert_eq!(back.auth_mechanisms(), ["PLAIN", "LOGIN"]);
-    assert!(stream.written().is_empty());
-}
-
-#[test]
-fn issue_10_cram_md5_answers_the_rfc_2195_challenge() {
-    let stream = ScriptedStream::from_transcript(
-        "S: * OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready\nC: a1 AUTHENTICATE CRAM-MD5\n\
-         S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
-    );
-    client(stream.clone())
-        .authenticate(
-            mail_wire::sasl::Mechanism::CramMd5,
-            "tim",
-            &Secret::new("tanstaaftanstaaf"),
-        )
-        .map_err(|(e, _)| e)
-        .unwrap();
-    stream.assert_done();
-    assert!(String::from_utf8(stream.written())
-        .unwrap()
-        .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
-}
-
-#[test]
-fn issue_10_xoauth2_error_challenge_is_answered_empty_and_decoded_in_the_error() {
-    let stream = ScriptedStream::from_transcript(
-        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\nC: a1 AUTHENTICATE XOAUTH2 ********\n\
-         S: + eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIn0=\nC:\nS: a1 NO [AUTHENTICATIONFAILED] Invalid credentials\n",
-    );
-    let (err, _) = client(stream.clone())
-        .authenticate_xoauth2("a@gmail.com", &Secret::new("expired"))
-        .err()
-        .unwrap();
-    stream.assert_done();
-    assert!(err.is_auth_failure(), "{err}");
-    assert!(
-        matches!(
-            err,
-            Error::SaslRejected {
-                mechanism: "XOAUTH2",
-                ..
-            }
-        ),
-        "{err}"
-    );
-    let text = err.to_string();
-    assert!(
-        text.starts_with("server rejected AUTHENTICATE XOAUTH2: NO"),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"{"status":"401","schemes":"Bearer"}"#),
-        "{text}"
-    );
-}
-
-#[test]
-fn issue_10_an_extra_challenge_to_plain_is_cancelled() {
-    let stream = ScriptedStream::from_transcript(
-        "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\nC: a1 AUTHENTICATE PLAIN ********\nS: + more?\nC: *\n\
-         S: a1 BAD [AUTHENTICATIONFAILED] cancelled\n",
-    );
-    let (err, _) = client(stream.clone())
-        .authenticate_plain("alice", &Secret::new("pw"))
-        .err()
-        .unwrap();
-    stream.assert_done();
-    assert!(err.is_auth_failure(), "{err}");
-}
 
 #[test]
 fn issue_10_capabilities_after_starttls_decide_the_login() {
@@ -516,6 +334,181 @@ both! {
             let reply = console.execute("search subject 안녕").await.unwrap();
             assert_eq!(reply.tagged.unwrap().status, Status::No);
             stream.assert_done();
+        })
+    }
+
+    #[test]
+    fn bye_mid_session_is_reported_with_its_text() {
+        run(async {
+            let (s, _stream) = logged_in("C: a2 SELECT INBOX\nS: * BYE Server shutting down\n").await;
+            let (err, _) = s.select("INBOX").await.err().unwrap();
+            assert_eq!(err.to_string(), "server closed the connection: BYE Server shutting down");
+        })
+    }
+
+    /// Issue 10: an error sentence keeps the response code and escapes every
+    /// control character the server put in its text.
+    #[test]
+    fn rejection_keeps_the_code_and_escapes_control_characters() {
+        run(async {
+            let (s, _stream) = logged_in(
+                "C: a2 SELECT INBOX\nS: a2 NO [NONEXISTENT] \x1b]0;owned\x07 \u{9b}2J gone\n",
+            )
+            .await;
+            let (err, _) = s.select("INBOX").await.err().unwrap();
+            assert_eq!(
+                err.to_string(),
+                "server rejected SELECT: NO [NONEXISTENT] \\x1b]0;owned\\x07 \\x9b2J gone"
+            );
+        })
+    }
+
+    #[test]
+    fn a_tagged_reply_with_another_tag_is_an_error() {
+        run(async {
+            let (mut s, _stream) = logged_in("C: a2 NOOP\nS: a1 OK stale\n").await;
+            let err = s.noop().await.unwrap_err();
+            assert!(
+                matches!(&err, Error::UnexpectedTag { expected, got } if expected == "a2" && got == "a1")
+            );
+            assert_eq!(err.to_string(), "server answered tag a1 while tag a2 was pending");
+        })
+    }
+
+    #[test]
+    fn referrals_are_reported_not_followed() {
+        run(async {
+            let (s, stream) = logged_in(
+                "C: a2 SELECT INBOX\nS: a2 NO [REFERRAL IMAP://bob@other.example/INBOX] go there\n",
+            )
+            .await;
+            let (err, _) = s.select("INBOX").await.err().unwrap();
+            assert!(matches!(&err, Error::Referral { url, .. } if url == "IMAP://bob@other.example/INBOX"));
+            stream.assert_done();
+        })
+    }
+
+    #[test]
+    fn control_characters_in_user_text_never_reach_the_wire() {
+        run(async {
+            let (mut s, stream) = logged_in("").await;
+            assert!(matches!(s.create("a\r\nA1 DELETE INBOX").await, Err(Error::Invalid(_))));
+            assert!(matches!(s.status("x", &["MESSAGES)\r\nX"]).await, Err(Error::Invalid(_))));
+            stream.assert_done();
+        })
+    }
+
+    #[test]
+    fn a_malformed_response_names_what_was_expected() {
+        run(async {
+            let (mut s, _stream) = logged_in("C: a2 NOOP\nS: * 3 FETCH (UID abc)\n").await;
+            let err = s.noop().await.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "server broke the IMAP protocol: expected a number at byte 15 of the response, found \"abc)\\x0d\\x0a\""
+            );
+        })
+    }
+
+    #[test]
+    fn issue_10_capabilities_are_asked_when_the_greeting_has_none() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK ready\nC: a1 CAPABILITY\nS: * CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=LOGIN AUTH=CRAM-MD5\nS: a1 OK done\n\
+                 C: a2 AUTHENTICATE LOGIN\nS: + VXNlcm5hbWU6\nC: ********\nS: + UGFzc3dvcmQ6\nC: ********\n\
+                 S: a2 OK [CAPABILITY IMAP4rev1] hi\n",
+            )
+            .encrypted();
+            let c = open(stream.clone()).await.unwrap();
+            c.login_auto("alice", &Secret::new("pw")).await.map_err(|(e, _)| e).unwrap();
+            stream.assert_done();
+            assert!(String::from_utf8(stream.written()).unwrap().ends_with("YWxpY2U=\r\ncHc=\r\n"));
+        })
+    }
+
+    #[test]
+    fn issue_10_without_logindisabled_login_is_used() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\nC: a1 LOGIN alice \"pw\"\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+            )
+            .encrypted();
+            let c = open(stream.clone()).await.unwrap();
+            c.login_auto("alice", &Secret::new("pw")).await.map_err(|(e, _)| e).unwrap();
+            stream.assert_done();
+        })
+    }
+
+    #[test]
+    fn issue_10_a_mechanism_not_offered_is_unsupported_and_sends_nothing() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN] ready\n",
+            );
+            let c = open(stream.clone()).await.unwrap();
+            let (err, back) = c
+                .authenticate(mail_imap::Mechanism::CramMd5, "a", &Secret::new("b"))
+                .await
+                .err()
+                .unwrap();
+            assert!(matches!(err, Error::Unsupported("CRAM-MD5")), "{err}");
+            assert_eq!(back.auth_mechanisms(), ["PLAIN", "LOGIN"]);
+            assert!(stream.written().is_empty());
+        })
+    }
+
+    #[test]
+    fn issue_10_cram_md5_answers_the_rfc_2195_challenge() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready\nC: a1 AUTHENTICATE CRAM-MD5\n\
+                 S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\nC: ********\nS: a1 OK [CAPABILITY IMAP4rev1] hi\n",
+            );
+            let c = open(stream.clone()).await.unwrap();
+            c.authenticate(mail_imap::Mechanism::CramMd5, "tim", &Secret::new("tanstaaftanstaaf"))
+                .await
+                .map_err(|(e, _)| e)
+                .unwrap();
+            stream.assert_done();
+            assert!(String::from_utf8(stream.written())
+                .unwrap()
+                .ends_with("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"));
+        })
+    }
+
+    #[test]
+    fn issue_10_xoauth2_error_challenge_is_answered_empty_and_decoded_in_the_error() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\nC: a1 AUTHENTICATE XOAUTH2 ********\n\
+                 S: + eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIn0=\nC:\nS: a1 NO [AUTHENTICATIONFAILED] Invalid credentials\n",
+            );
+            let c = open(stream.clone()).await.unwrap();
+            let (err, _) = c
+                .authenticate_xoauth2("a@gmail.com", &Secret::new("expired"))
+                .await
+                .err()
+                .unwrap();
+            stream.assert_done();
+            assert!(err.is_auth_failure(), "{err}");
+            assert!(matches!(err, Error::SaslRejected { mechanism: "XOAUTH2", .. }), "{err}");
+            let text = err.to_string();
+            assert!(text.starts_with("server rejected AUTHENTICATE XOAUTH2: NO"), "{text}");
+            assert!(text.contains(r#"{"status":"401","schemes":"Bearer"}"#), "{text}");
+        })
+    }
+
+    #[test]
+    fn issue_10_an_extra_challenge_to_plain_is_cancelled() {
+        run(async {
+            let stream = ScriptedStream::from_transcript(
+                "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\nC: a1 AUTHENTICATE PLAIN ********\nS: + more?\nC: *\n\
+                 S: a1 BAD [AUTHENTICATIONFAILED] cancelled\n",
+            );
+            let c = open(stream.clone()).await.unwrap();
+            let (err, _) = c.authenticate_plain("alice", &Secret::new("pw")).await.err().unwrap();
+            stream.assert_done();
+            assert!(err.is_auth_failure(), "{err}");
         })
     }
 

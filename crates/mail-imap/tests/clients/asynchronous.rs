@@ -78,6 +78,21 @@ impl Client {
     ) -> Result<Session, (Error, Client)> {
         back(self.0.authenticate_xoauth2(user, pw).await.map(Session))
     }
+    pub async fn authenticate(
+        self,
+        mechanism: mail_imap::Mechanism,
+        user: &str,
+        pw: &Secret,
+    ) -> Result<Session, (Error, Client)> {
+        back(self.0.authenticate(mechanism, user, pw).await.map(Session))
+    }
+    pub fn auth_mechanisms(&self) -> Vec<String> {
+        self.0
+            .auth_mechanisms()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
     pub async fn logout(self) -> Result<(), Error> {
         self.0.logout().await
     }
