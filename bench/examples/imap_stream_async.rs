@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use mail_imap::tokio::Client;
-use mail_imap::{FetchEvent, Security, SequenceSet};
+use mail_imap::tokio::{Client, FetchEvent};
+use mail_imap::{Security, SequenceSet};
 use mail_wire::testing::TestEnv;
 
 /// Counts the bytes written to it.
