@@ -33,6 +33,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::transcript::MASK;
 
+mod dependencies;
+pub use dependencies::{assert_crates, assert_no_tokio_crate, is_tokio_crate, normal_dependencies};
 mod mailbox;
 mod servers;
 pub use servers::Protocol;
