@@ -9,12 +9,16 @@
     clippy::panic
 )]
 
+mod dovecot_setup;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use mail_pop3::{Client, Error, Mechanism, MessageSink, MsgNum, Session};
 use mail_wire::testing::TestEnv;
 use mail_wire::{NetStream, Recording, Secret, Security, TlsConfig};
+
+use dovecot_setup::{message, port, recorded_options};
 
 /// POP3 locks a maildrop: tests of one user take turns.
 static ALICE: Mutex<()> = Mutex::new(());
@@ -30,42 +34,10 @@ fn lock(who: &str) -> MutexGuard<'static, ()> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn unique() -> String {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{t}.{n}.{}", std::process::id())
-}
-
-fn message(subject: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: Bob <bob@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: {subject}\r\nDate: Sun, 22 Nov 2026 04:00:00 +0000\r\n\
-         Message-ID: <{}@example.test>\r\n\r\n{body}",
-        unique()
-    )
-    .into_bytes()
-}
-
 fn connect(env: &TestEnv, security: Security) -> (Client<NetStream>, Recording) {
-    let port = if security == Security::Implicit {
-        "MAILTEST_POP3S_PORT"
-    } else {
-        "MAILTEST_POP3_PORT"
-    };
-    let rec = Recording::new();
-    let client = Client::connect(
-        &env.server(port),
-        security,
-        &env.tls(),
-        mail_pop3::Options {
-            transcript: Some(Box::new(rec.clone())),
-            ..mail_pop3::Options::default()
-        },
-    )
-    .unwrap();
+    let (options, rec) = recorded_options();
+    let client =
+        Client::connect(&env.server(port(security)), security, &env.tls(), options).unwrap();
     (client, rec)
 }
 

@@ -9,7 +9,9 @@
     clippy::panic
 )]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod dovecot_setup;
+
+use std::time::{Duration, Instant};
 
 use mail_pop3::tokio::{Client, MessageSink, Session};
 use mail_pop3::{Error, Mechanism, MsgNum, Options, Recording, Security, TlsConfig};
@@ -17,49 +19,19 @@ use mail_wire::testing::TestEnv;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
 
+use dovecot_setup::{message, port, recorded_options};
+
 /// POP3 locks a maildrop: tests of one user take turns.
 static ALICE: Mutex<()> = Mutex::const_new(());
 static BOB: Mutex<()> = Mutex::const_new(());
 
 type Net = mail_wire::tokio::NetStream;
 
-fn unique() -> String {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{t}.{n}.{}", std::process::id())
-}
-
-fn message(subject: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: Bob <bob@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: {subject}\r\n\
-         Date: Sun, 22 Nov 2026 04:00:00 +0000\r\nMessage-ID: <{}@example.test>\r\n\r\n{body}",
-        unique()
-    )
-    .into_bytes()
-}
-
 async fn connect(env: &TestEnv, security: Security) -> (Client<Net>, Recording) {
-    let port = if security == Security::Implicit {
-        "MAILTEST_POP3S_PORT"
-    } else {
-        "MAILTEST_POP3_PORT"
-    };
-    let rec = Recording::new();
-    let client = Client::connect(
-        &env.server(port),
-        security,
-        &env.tls(),
-        Options {
-            transcript: Some(Box::new(rec.clone())),
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (options, rec) = recorded_options();
+    let client = Client::connect(&env.server(port(security)), security, &env.tls(), options)
+        .await
+        .unwrap();
     (client, rec)
 }
 

@@ -35,6 +35,10 @@ use crate::transcript::MASK;
 
 mod dependencies;
 pub use dependencies::{assert_crates, assert_no_tokio_crate, is_tokio_crate, normal_dependencies};
+#[cfg(feature = "tokio")]
+mod immediate;
+#[cfg(feature = "tokio")]
+pub use immediate::Immediate;
 mod mailbox;
 mod servers;
 pub use servers::Protocol;
