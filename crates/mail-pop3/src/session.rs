@@ -7,6 +7,7 @@ use mail_wire::Connection;
 
 use crate::command::Command;
 use crate::core::Window;
+use crate::drive::{capa_outcome, capabilities};
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{
@@ -53,12 +54,8 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub fn capa(&mut self) -> Result<&Capabilities, Error> {
-        let caps = match self.link.command(&Command::Capa) {
-            Ok(_) => Capabilities::from_lines(self.link.read_listing()?.iter().map(Vec::as_slice)),
-            Err(Error::Rejected { .. }) => Capabilities::default(),
-            Err(err) => return Err(err),
-        };
-        Ok(self.capabilities.insert(caps))
+        let lines = capa_outcome(self.link.listing(&Command::Capa))?;
+        Ok(self.capabilities.insert(capabilities(lines.as_deref())))
     }
 
     /// The connection (to change the transcript or limits).
