@@ -40,6 +40,8 @@ mod immediate;
 #[cfg(feature = "tokio")]
 pub use immediate::Immediate;
 mod mailbox;
+mod refusals;
+pub use refusals::{assert_name_mismatch, assert_unknown_issuer};
 mod servers;
 pub use servers::Protocol;
 /// The script line that stands for any client lines up to the next `C:`
