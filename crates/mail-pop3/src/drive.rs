@@ -65,6 +65,17 @@ pub(crate) fn listing_lines(body: &[u8]) -> Vec<Vec<u8>> {
     lines
 }
 
+/// Every line of a listing (LIST, UIDL) parsed with `parse`.
+pub(crate) fn parse_lines<T>(
+    lines: &[Vec<u8>],
+    parse: impl Fn(&[u8]) -> Result<T, ParseError>,
+) -> Result<Vec<T>, Error> {
+    lines
+        .iter()
+        .map(|line| parse(line).map_err(Error::from))
+        .collect()
+}
+
 /// The outcome of `CAPA` (its listing, or the error of the command or of
 /// reading the listing) as its lines, or `None` when the server answered
 /// `-ERR`: an RFC 1939 server without CAPA (RFC 2449 §5). Other errors

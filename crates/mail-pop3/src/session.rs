@@ -7,7 +7,7 @@ use mail_wire::Connection;
 
 use crate::command::Command;
 use crate::core::Window;
-use crate::drive::{capa_outcome, capabilities};
+use crate::drive::{capa_outcome, capabilities, parse_lines};
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{
@@ -89,12 +89,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
-        self.link.command(&Command::List(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_list_entry(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.link.listing(&Command::List(None))?, parse_list_entry)
     }
 
     /// `LIST n`: one message's size.
@@ -111,12 +106,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
-        self.link.command(&Command::Uidl(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_uidl(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.link.listing(&Command::Uidl(None))?, parse_uidl)
     }
 
     /// `UIDL n`: one message's unique id.

@@ -11,7 +11,7 @@ use super::body::BodyReader;
 use super::link::Link;
 use crate::command::Command;
 use crate::core::Window;
-use crate::drive::{capa_outcome, capabilities};
+use crate::drive::{capa_outcome, capabilities, parse_lines};
 use crate::error::Error;
 use crate::raw::{closes, RawReply};
 use crate::response::{
@@ -129,11 +129,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub async fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
-        let lines = self.listing(&Command::List(None)).await?;
-        lines
-            .iter()
-            .map(|line| parse_list_entry(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.listing(&Command::List(None)).await?, parse_list_entry)
     }
 
     /// `LIST n`: one message's size. Not cancel-safe (see [`Session`]).
@@ -150,11 +146,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub async fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
-        let lines = self.listing(&Command::Uidl(None)).await?;
-        lines
-            .iter()
-            .map(|line| parse_uidl(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.listing(&Command::Uidl(None)).await?, parse_uidl)
     }
 
     /// `UIDL n`: one message's unique id. Not cancel-safe (see [`Session`]).
