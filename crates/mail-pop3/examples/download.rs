@@ -8,38 +8,27 @@
 //!     --host pop.example.com --port 995 --user alice@example.com mail/
 //! ```
 //!
-//! Connection flags and their environment variables: see `common/mod.rs`.
+//! Connection flags and their environment variables: see `common/mod.rs`;
+//! the arguments and file names are shared in `download_dir/mod.rs`.
 
 mod common;
+mod download_dir;
 
 use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::Path;
 use std::process::ExitCode;
 
-use common::{print_error, Account};
+use common::Account;
+use download_dir::{exit_code, from_args, paths};
 use mail_pop3::{Client, Options};
 
 const USAGE: &str = "usage: download [--host H --port P --user U ...] DIR";
 
 fn main() -> ExitCode {
-    let account = match Account::from_args() {
-        Ok(account) => account,
-        Err(problem) => {
-            eprintln!("{problem}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let [dir] = account.args.as_slice() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    match download(&account, Path::new(dir)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            print_error(err.as_ref());
-            ExitCode::FAILURE
-        }
+    match from_args(USAGE) {
+        Ok((account, dir)) => exit_code(download(&account, &dir)),
+        Err(code) => code,
     }
 }
 
@@ -58,13 +47,12 @@ fn download(account: &Account, dir: &Path) -> Result<(), Box<dyn std::error::Err
         .map_err(|(err, _client)| err)?;
     let (mut fetched, mut skipped) = (0, 0);
     for entry in session.uidl()? {
-        let path = dir.join(file_name(&entry.uid));
+        // Written under a temporary name, renamed when complete.
+        let (path, partial) = paths(dir, &entry.uid);
         if path.exists() {
             skipped += 1;
             continue;
         }
-        // Written under a temporary name, renamed when complete.
-        let partial = path.with_extension("part");
         let mut file = BufWriter::new(File::create(&partial)?);
         let size = session.retr(entry.msg, &mut file)?;
         file.into_inner()?.sync_all()?;
@@ -75,18 +63,4 @@ fn download(account: &Account, dir: &Path) -> Result<(), Box<dyn std::error::Err
     session.quit()?;
     println!("{fetched} downloaded, {skipped} already there");
     Ok(())
-}
-
-/// A file name from a UIDL (printable ASCII, but `/` and `.` may occur):
-/// letters, digits, `-` and `_` kept, anything else as `%XX`.
-fn file_name(uid: &str) -> String {
-    let mut name = String::new();
-    for byte in uid.bytes() {
-        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
-            name.push(char::from(byte));
-        } else {
-            name.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    name + ".eml"
 }

@@ -8,6 +8,7 @@ use mail_wire::{Connection, Encrypted, NetStream, Secret, Security, Server, TlsC
 
 use crate::command::{check_text, Command};
 use crate::core::{SaslExchange, SaslStep};
+use crate::drive::capa_outcome;
 use crate::error::Error;
 use crate::link::Link;
 use crate::login::{check_nothing_buffered, Authorization, LoginMethod};
@@ -60,11 +61,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub fn capa(&mut self) -> Result<&Capabilities, Error> {
-        let lines = match self.link.command(&Command::Capa) {
-            Ok(_) => Some(self.link.read_listing()?),
-            Err(Error::Rejected { .. }) => None,
-            Err(err) => return Err(err),
-        };
+        let lines = capa_outcome(self.link.listing(&Command::Capa))?;
         Ok(self.auth.set_capa(lines.as_deref()))
     }
 

@@ -6,7 +6,7 @@ use mail_wire::Limits;
 
 use crate::core::{Event, Pop3};
 use crate::error::{Error, ParseError};
-use crate::response::{Greeting, Reply};
+use crate::response::{Capabilities, Greeting, Reply};
 
 /// An [`Event`] other than a body piece, without borrowed bytes.
 #[derive(Debug)]
@@ -63,6 +63,38 @@ pub(crate) fn listing_lines(body: &[u8]) -> Vec<Vec<u8>> {
         rest = rest.get(end + 2..).unwrap_or_default();
     }
     lines
+}
+
+/// Every line of a listing (LIST, UIDL) parsed with `parse`.
+pub(crate) fn parse_lines<T>(
+    lines: &[Vec<u8>],
+    parse: impl Fn(&[u8]) -> Result<T, ParseError>,
+) -> Result<Vec<T>, Error> {
+    lines
+        .iter()
+        .map(|line| parse(line).map_err(Error::from))
+        .collect()
+}
+
+/// The outcome of `CAPA` (its listing, or the error of the command or of
+/// reading the listing) as its lines, or `None` when the server answered
+/// `-ERR`: an RFC 1939 server without CAPA (RFC 2449 §5). Other errors
+/// pass on.
+pub(crate) fn capa_outcome(
+    listing: Result<Vec<Vec<u8>>, Error>,
+) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    match listing {
+        Ok(lines) => Ok(Some(lines)),
+        Err(Error::Rejected { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// The capabilities in the lines of [`capa_outcome`]: none without CAPA.
+pub(crate) fn capabilities(lines: Option<&[Vec<u8>]>) -> Capabilities {
+    lines.map_or_else(Capabilities::default, |lines| {
+        Capabilities::from_lines(lines.iter().map(Vec::as_slice))
+    })
 }
 
 /// The driver asked for one kind of event and the core gave another: a

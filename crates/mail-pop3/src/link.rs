@@ -102,6 +102,12 @@ impl<S: Read + Write> Link<S> {
         }
     }
 
+    /// Sends a command and reads its listing; `-ERR` is an error.
+    pub(crate) fn listing(&mut self, command: &Command<'_>) -> Result<Vec<Vec<u8>>, Error> {
+        self.command(command)?;
+        self.read_listing()
+    }
+
     /// Reads the lines of a listing (CAPA, LIST, UIDL) up to `.`, unstuffed;
     /// at most `max_literal` bytes in all.
     pub(crate) fn read_listing(&mut self) -> Result<Vec<Vec<u8>>, Error> {

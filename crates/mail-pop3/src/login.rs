@@ -40,10 +40,7 @@ impl Authorization {
     /// Records the answer to CAPA: its lines, or `None` for `-ERR`.
     pub(crate) fn set_capa(&mut self, lines: Option<&[Vec<u8>]>) -> &Capabilities {
         self.capa_refused = lines.is_none();
-        let caps = lines.map_or_else(Capabilities::default, |lines| {
-            Capabilities::from_lines(lines.iter().map(Vec::as_slice))
-        });
-        self.capabilities.insert(caps)
+        self.capabilities.insert(crate::drive::capabilities(lines))
     }
 
     /// After TLS: what was seen before must be asked again.

@@ -7,6 +7,7 @@ use mail_wire::Connection;
 
 use crate::command::Command;
 use crate::core::Window;
+use crate::drive::{capa_outcome, capabilities, parse_lines};
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{
@@ -53,12 +54,8 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub fn capa(&mut self) -> Result<&Capabilities, Error> {
-        let caps = match self.link.command(&Command::Capa) {
-            Ok(_) => Capabilities::from_lines(self.link.read_listing()?.iter().map(Vec::as_slice)),
-            Err(Error::Rejected { .. }) => Capabilities::default(),
-            Err(err) => return Err(err),
-        };
-        Ok(self.capabilities.insert(caps))
+        let lines = capa_outcome(self.link.listing(&Command::Capa))?;
+        Ok(self.capabilities.insert(capabilities(lines.as_deref())))
     }
 
     /// The connection (to change the transcript or limits).
@@ -92,12 +89,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
-        self.link.command(&Command::List(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_list_entry(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.link.listing(&Command::List(None))?, parse_list_entry)
     }
 
     /// `LIST n`: one message's size.
@@ -114,12 +106,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
-        self.link.command(&Command::Uidl(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_uidl(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.link.listing(&Command::Uidl(None))?, parse_uidl)
     }
 
     /// `UIDL n`: one message's unique id.

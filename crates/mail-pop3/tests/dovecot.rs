@@ -9,12 +9,15 @@
     clippy::panic
 )]
 
+mod dovecot_setup;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mail_pop3::{Client, Error, Mechanism, MessageSink, MsgNum, Session};
 use mail_wire::testing::TestEnv;
 use mail_wire::{NetStream, Recording, Secret, Security, TlsConfig};
+
+use dovecot_setup::{block_on, dot_lines_round_trip, message, port, recorded_options};
 
 /// POP3 locks a maildrop: tests of one user take turns.
 static ALICE: Mutex<()> = Mutex::new(());
@@ -30,42 +33,10 @@ fn lock(who: &str) -> MutexGuard<'static, ()> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn unique() -> String {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{t}.{n}.{}", std::process::id())
-}
-
-fn message(subject: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: Bob <bob@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: {subject}\r\nDate: Sun, 22 Nov 2026 04:00:00 +0000\r\n\
-         Message-ID: <{}@example.test>\r\n\r\n{body}",
-        unique()
-    )
-    .into_bytes()
-}
-
 fn connect(env: &TestEnv, security: Security) -> (Client<NetStream>, Recording) {
-    let port = if security == Security::Implicit {
-        "MAILTEST_POP3S_PORT"
-    } else {
-        "MAILTEST_POP3_PORT"
-    };
-    let rec = Recording::new();
-    let client = Client::connect(
-        &env.server(port),
-        security,
-        &env.tls(),
-        mail_pop3::Options {
-            transcript: Some(Box::new(rec.clone())),
-            ..mail_pop3::Options::default()
-        },
-    )
-    .unwrap();
+    let (options, rec) = recorded_options();
+    let client =
+        Client::connect(&env.server(port(security)), security, &env.tls(), options).unwrap();
     (client, rec)
 }
 
@@ -226,28 +197,12 @@ fn an_untrusted_certificate_is_refused() {
 fn a_message_sent_through_postfix_with_dot_lines_survives_the_round_trip() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = lock("BOB");
-    env.empty_mailbox("BOB");
-    let body =
-        "Dots at the start of lines:\r\n.\r\n..\r\n.hidden\r\n... three\r\n\r\n.\r\nlast line\r\n";
-    let sent = message("dots", body);
-    env.deliver_raw("bob@example.test", "bob@example.test", &sent);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let retrieved = loop {
+    block_on(dot_lines_round_trip(&env, || {
         let mut session = login(&env, "BOB");
         let all = retr_all(&mut session);
         session.quit().unwrap();
-        if let Some(m) = all.into_iter().next() {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "the message never arrived");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    // Postfix adds Return-Path/Received/Date headers above ours; our part is byte-exact.
-    assert!(
-        retrieved.ends_with(&sent),
-        "{}",
-        String::from_utf8_lossy(&retrieved)
-    );
+        std::future::ready(all)
+    }));
 }
 
 #[derive(Default)]

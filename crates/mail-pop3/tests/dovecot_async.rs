@@ -9,7 +9,7 @@
     clippy::panic
 )]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod dovecot_setup;
 
 use mail_pop3::tokio::{Client, MessageSink, Session};
 use mail_pop3::{Error, Mechanism, MsgNum, Options, Recording, Security, TlsConfig};
@@ -17,49 +17,19 @@ use mail_wire::testing::TestEnv;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
 
+use dovecot_setup::{dot_lines_round_trip, message, port, recorded_options};
+
 /// POP3 locks a maildrop: tests of one user take turns.
 static ALICE: Mutex<()> = Mutex::const_new(());
 static BOB: Mutex<()> = Mutex::const_new(());
 
 type Net = mail_wire::tokio::NetStream;
 
-fn unique() -> String {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{t}.{n}.{}", std::process::id())
-}
-
-fn message(subject: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: Bob <bob@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: {subject}\r\n\
-         Date: Sun, 22 Nov 2026 04:00:00 +0000\r\nMessage-ID: <{}@example.test>\r\n\r\n{body}",
-        unique()
-    )
-    .into_bytes()
-}
-
 async fn connect(env: &TestEnv, security: Security) -> (Client<Net>, Recording) {
-    let port = if security == Security::Implicit {
-        "MAILTEST_POP3S_PORT"
-    } else {
-        "MAILTEST_POP3_PORT"
-    };
-    let rec = Recording::new();
-    let client = Client::connect(
-        &env.server(port),
-        security,
-        &env.tls(),
-        Options {
-            transcript: Some(Box::new(rec.clone())),
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (options, rec) = recorded_options();
+    let client = Client::connect(&env.server(port(security)), security, &env.tls(), options)
+        .await
+        .unwrap();
     (client, rec)
 }
 
@@ -193,30 +163,16 @@ async fn stls_then_pipelined_retr_and_dele_empty_the_mailbox() {
 async fn a_message_sent_through_postfix_with_dot_lines_survives_the_round_trip() {
     let Some(env) = TestEnv::load() else { return };
     let _turn = BOB.lock().await;
-    env.empty_mailbox("BOB");
-    let body =
-        "Dots at the start of lines:\r\n.\r\n..\r\n.hidden\r\n... three\r\n\r\n.\r\nlast line\r\n";
-    let sent = message("dots", body);
-    env.deliver_raw("bob@example.test", "bob@example.test", &sent);
     let (user, pass) = env.account("BOB");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let retrieved = loop {
-        let (client, _) = connect(&env, Security::StartTls).await;
-        let mut session = client.apop(&user, &pass).await.map_err(|(e, _)| e).unwrap();
+    let (env, user, pass) = (&env, &user, &pass);
+    dot_lines_round_trip(env, || async move {
+        let (client, _) = connect(env, Security::StartTls).await;
+        let mut session = client.apop(user, pass).await.map_err(|(e, _)| e).unwrap();
         let all = retr_all(&mut session).await;
         session.quit().await.unwrap();
-        if let Some(m) = all.into_iter().next() {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "the message never arrived");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    // Postfix adds Return-Path/Received headers above ours; our part is byte-exact.
-    assert!(
-        retrieved.ends_with(&sent),
-        "{}",
-        String::from_utf8_lossy(&retrieved)
-    );
+        all
+    })
+    .await;
 }
 
 #[tokio::test]

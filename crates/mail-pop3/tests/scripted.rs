@@ -9,57 +9,17 @@
 #[macro_use]
 mod both;
 
-use both::{Memory, TestClient, TestSession};
+use both::{
+    served, session, session_from, start, start_stream, Memory, TestClient, TestSession, LOGIN,
+};
 use mail_pop3::{
     Error, Limits, ListEntry, LoginMethod, Mechanism, MsgNum, Recording, Secret, Stat, Status,
 };
 use mail_wire::testing::ScriptedStream;
 
 const GREETING: &str = "S: +OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\n";
-const LOGIN: &str = "S: +OK ready\nC: CAPA\nS: +OK\nS: PIPELINING\nS: UIDL\nS: .\nC: USER a\nS: +OK\nC: PASS ********\nS: +OK\n";
 const LOGIN_NO_PIPELINING: &str =
     "S: +OK ready\nC: CAPA\nS: +OK\nS: UIDL\nS: .\nC: USER a\nS: +OK\nC: PASS ********\nS: +OK\n";
-
-async fn start_stream<C: TestClient>(stream: &ScriptedStream) -> (C, Recording) {
-    let rec = Recording::new();
-    let client = C::start(stream.clone(), Limits::default(), &rec)
-        .await
-        .unwrap();
-    (client, rec)
-}
-
-async fn start<C: TestClient>(script: &str) -> (C, ScriptedStream, Recording) {
-    let stream = ScriptedStream::from_transcript(script);
-    let (client, rec) = start_stream(&stream).await;
-    (client, stream, rec)
-}
-
-/// A session after `CAPA` and `USER a`/`PASS pw`.
-async fn session_from<C: TestClient>(stream: &ScriptedStream) -> (C::Session, Recording) {
-    let (mut client, rec) = start_stream::<C>(stream).await;
-    client.capa().await.unwrap();
-    let session = client
-        .login("a", &Secret::new("pw"))
-        .await
-        .map_err(|(e, _)| e)
-        .unwrap();
-    (session, rec)
-}
-
-async fn session<C: TestClient>(script: &str) -> (C::Session, ScriptedStream, Recording) {
-    let stream = ScriptedStream::from_transcript(script);
-    let (session, rec) = session_from::<C>(&stream).await;
-    (session, stream, rec)
-}
-
-/// The bytes a script's `S:` lines serve.
-fn served(script: &str) -> usize {
-    script
-        .lines()
-        .filter_map(|l| l.strip_prefix("S: "))
-        .map(|t| t.len() + 2)
-        .sum()
-}
 
 both!(
     user_pass_login_masks_the_password,

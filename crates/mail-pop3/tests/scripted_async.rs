@@ -4,37 +4,20 @@
 //! both clients share is tested once for both in `scripted.rs`.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+mod both;
+
 use std::io;
 use std::time::Duration;
 
 use mail_pop3::tokio::{Client, Session};
-use mail_pop3::{Error, Limits, MsgNum, Recording, Secret, WireError};
+use mail_pop3::{Error, MsgNum, Secret, WireError};
 use mail_wire::testing::ScriptedStream;
-use mail_wire::tokio::Connection;
+
+use both::{served, session, session_from, LOGIN};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-const LOGIN: &str = "S: +OK ready\nC: CAPA\nS: +OK\nS: PIPELINING\nS: UIDL\nS: .\nC: USER a\nS: +OK\nC: PASS ********\nS: +OK\n";
-
-async fn session_with(stream: &ScriptedStream) -> (Session<ScriptedStream>, Recording) {
-    let mut conn = Connection::new(stream.clone(), Limits::default());
-    let rec = Recording::new();
-    conn.set_transcript(Some(Box::new(rec.clone())));
-    conn.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut client = Client::new(conn).await.unwrap();
-    client.capa().await.unwrap();
-    let session = client
-        .login("a", &Secret::new("pw"))
-        .await
-        .map_err(|(e, _)| e)
-        .unwrap();
-    (session, rec)
-}
-
-async fn session(script: &str) -> (Session<ScriptedStream>, ScriptedStream, Recording) {
-    let stream = ScriptedStream::from_transcript(script);
-    let (session, rec) = session_with(&stream).await;
-    (session, stream, rec)
-}
+/// The async client over a script.
+type Async = Client<ScriptedStream>;
 
 fn is_abandoned(err: &Error) -> bool {
     matches!(err, Error::Wire(WireError::Abandoned)) && err.is_wire()
@@ -61,7 +44,7 @@ async fn a_body_reader_unstuffs_in_any_read_size_and_the_session_goes_on() {
         let script = format!(
             "{LOGIN}C: RETR 1\nS: +OK\n{body}S: .\nC: TOP 1 0\nS: +OK\nS: Subject: x\nS: \nS: .\nC: NOOP\nS: +OK\n"
         );
-        let (mut s, stream, _) = session(&script).await;
+        let (mut s, stream, _) = session::<Async>(&script).await;
         let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
         assert_eq!(
             read_in_steps(&mut reader, step).await,
@@ -91,7 +74,7 @@ async fn a_large_body_streams_through_the_reader_in_bounded_rounds() {
     let stream = ScriptedStream::from_transcript(LOGIN)
         .then_expect(b"RETR 1\r\n")
         .then_serve(&wire);
-    let (mut s, _) = session_with(&stream).await;
+    let (mut s, _) = session_from::<Async>(&stream).await;
     s.set_body_echo(false);
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     let mut total = 0u64;
@@ -112,7 +95,7 @@ async fn dropping_a_half_read_body_reader_leaves_the_session_abandoned() {
     // Larger than one round of the reader, so its end is still unread.
     let lines = "S: a line of the message body, long enough to fill rounds\n".repeat(3000);
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\n{lines}S: .\n");
-    let (mut s, stream, _) = session(&script).await;
+    let (mut s, stream, _) = session::<Async>(&script).await;
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     let mut first = [0; 2];
     reader.read_exact(&mut first).await.unwrap();
@@ -136,7 +119,7 @@ async fn dropping_a_half_read_body_reader_leaves_the_session_abandoned() {
 async fn finish_skips_the_rest_of_a_body_and_keeps_the_session() {
     let script =
         format!("{LOGIN}C: RETR 1\nS: +OK\nS: one\nS: ..two\nS: .\nC: STAT\nS: +OK 1 11\n");
-    let (mut s, stream, _) = session(&script).await;
+    let (mut s, stream, _) = session::<Async>(&script).await;
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     let mut first = [0; 2];
     reader.read_exact(&mut first).await.unwrap();
@@ -148,7 +131,7 @@ async fn finish_skips_the_rest_of_a_body_and_keeps_the_session() {
 #[tokio::test]
 async fn a_rejected_retr_reader_leaves_the_session_usable() {
     let script = format!("{LOGIN}C: RETR 9\nS: -ERR no such message\nC: NOOP\nS: +OK\n");
-    let (mut s, stream, _) = session(&script).await;
+    let (mut s, stream, _) = session::<Async>(&script).await;
     let err = s.retr_reader(MsgNum(9)).await.unwrap_err();
     assert!(err.is_rejected(), "{err}");
     s.noop().await.unwrap();
@@ -160,7 +143,7 @@ async fn a_body_reader_reports_a_dropped_connection_with_the_crates_error() {
     let stream = ScriptedStream::from_transcript(LOGIN)
         .then_expect(b"RETR 1\r\n")
         .then_serve(b"+OK\r\nline one\r\nline tw");
-    let (mut s, _) = session_with(&stream).await;
+    let (mut s, _) = session_from::<Async>(&stream).await;
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     let mut out = Vec::new();
     let err = reader.read_to_end(&mut out).await.unwrap_err();
@@ -174,13 +157,8 @@ async fn a_body_reader_reports_a_dropped_connection_with_the_crates_error() {
 #[tokio::test]
 async fn a_stalled_body_reader_times_out() {
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: line\n");
-    let served: usize = script
-        .lines()
-        .filter_map(|l| l.strip_prefix("S: "))
-        .map(|t| t.len() + 2)
-        .sum();
-    let stream = ScriptedStream::from_transcript(&script).stall_after(served);
-    let (mut s, _) = session_with(&stream).await;
+    let stream = ScriptedStream::from_transcript(&script).stall_after(served(&script));
+    let (mut s, _) = session_from::<Async>(&stream).await;
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     let mut out = Vec::new();
     let err = reader.read_to_end(&mut out).await.unwrap_err();
@@ -192,13 +170,8 @@ async fn a_stalled_body_reader_times_out() {
 #[tokio::test]
 async fn a_cancelled_command_leaves_the_client_abandoned() {
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: line\n");
-    let served: usize = script
-        .lines()
-        .filter_map(|l| l.strip_prefix("S: "))
-        .map(|t| t.len() + 2)
-        .sum();
-    let stream = ScriptedStream::from_transcript(&script).stall_after(served);
-    let (mut s, _) = session_with(&stream).await;
+    let stream = ScriptedStream::from_transcript(&script).stall_after(served(&script));
+    let (mut s, _) = session_from::<Async>(&stream).await;
     s.connection().set_read_timeout(None);
     let mut out = Vec::new();
     let cancelled =
@@ -233,7 +206,7 @@ async fn a_failing_writer_is_an_output_error() {
         }
     }
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: a\nS: .\n");
-    let (mut s, _, _) = session(&script).await;
+    let (mut s, _, _) = session::<Async>(&script).await;
     let err = s.retr(MsgNum(1), &mut Full).await.unwrap_err();
     assert!(matches!(err, Error::Output(_)), "{err}");
 }
@@ -241,7 +214,7 @@ async fn a_failing_writer_is_an_output_error() {
 #[tokio::test]
 async fn body_echo_off_shows_one_note_for_a_reader_too() {
     let script = format!("{LOGIN}C: RETR 1\nS: +OK\nS: secret body\nS: .\nC: NOOP\nS: +OK\n");
-    let (mut s, _, rec) = session(&script).await;
+    let (mut s, _, rec) = session::<Async>(&script).await;
     s.set_body_echo(false);
     let mut reader = s.retr_reader(MsgNum(1)).await.unwrap();
     read_in_steps(&mut reader, 4).await;

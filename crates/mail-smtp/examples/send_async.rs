@@ -9,14 +9,15 @@
 //!     alice@example.com bob@example.org report.pdf "Monthly report"
 //! ```
 //!
-//! Connection flags and their environment variables: see `common/mod.rs`.
+//! Connection flags and their environment variables: see `common/mod.rs`;
+//! the arguments, message and report are shared in `attachment/mod.rs`.
 
+mod attachment;
 mod common;
 
 use std::process::ExitCode;
 
-use common::{print_error, Account};
-use mail_mime::{Mailbox, MessageBuilder};
+use attachment::{exit_code, report, Request};
 use mail_smtp::tokio::Client;
 use mail_smtp::Options;
 
@@ -24,42 +25,15 @@ const USAGE: &str = "usage: send_async [--host H --port P --user U ...] FROM TO 
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let account = match Account::from_args() {
-        Ok(account) => account,
-        Err(problem) => {
-            eprintln!("{problem}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let [from, to, file, rest @ ..] = account.args.as_slice() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let subject = rest.first().map_or("A file for you", String::as_str);
-    match send(&account, from, to, file, subject).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            print_error(err.as_ref());
-            ExitCode::FAILURE
-        }
+    match Request::from_args(USAGE) {
+        Ok(request) => exit_code(send(&request).await),
+        Err(code) => code,
     }
 }
 
-async fn send(
-    account: &Account,
-    from: &str,
-    to: &str,
-    file: &str,
-    subject: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let message = MessageBuilder::new()
-        .from(Mailbox::parse(from)?)
-        .to(Mailbox::parse(to)?)
-        .subject(subject)
-        .text(format!("Hello,\n\nattached: {file}.\n"))
-        .attach_path(file)?
-        .build()?;
-
+async fn send(request: &Request) -> Result<(), Box<dyn std::error::Error>> {
+    let message = request.message()?;
+    let account = &request.account;
     let mut client = Client::connect(
         &account.server,
         account.security,
@@ -69,15 +43,7 @@ async fn send(
     .await?;
     client.auth(&account.user, &account.password, None).await?;
     let delivery = client.send_message(&message).await?;
-    for recipient in delivery.rejected() {
-        println!("refused: {}", recipient.reply);
-    }
-    println!(
-        "sent {} bytes to {} recipient(s): {}",
-        message.size(),
-        delivery.accepted().count(),
-        delivery.reply
-    );
+    report(&delivery, &message);
     client.quit().await?;
     Ok(())
 }

@@ -9,56 +9,30 @@
 //!     alice@example.com bob@example.org report.pdf "Monthly report"
 //! ```
 //!
-//! Connection flags and their environment variables: see `common/mod.rs`.
+//! Connection flags and their environment variables: see `common/mod.rs`;
+//! the arguments, message and report are shared in `attachment/mod.rs`.
 
+mod attachment;
 mod common;
 
 use std::process::ExitCode;
 
-use common::{print_error, Account};
-use mail_mime::{Mailbox, MessageBuilder};
+use attachment::{exit_code, report, Request};
 use mail_smtp::{Client, Options};
 
 const USAGE: &str =
     "usage: send_attachment [--host H --port P --user U ...] FROM TO FILE [SUBJECT]";
 
 fn main() -> ExitCode {
-    let account = match Account::from_args() {
-        Ok(account) => account,
-        Err(problem) => {
-            eprintln!("{problem}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let [from, to, file, rest @ ..] = account.args.as_slice() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let subject = rest.first().map_or("A file for you", String::as_str);
-    match send(&account, from, to, file, subject) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            print_error(err.as_ref());
-            ExitCode::FAILURE
-        }
+    match Request::from_args(USAGE) {
+        Ok(request) => exit_code(send(&request)),
+        Err(code) => code,
     }
 }
 
-fn send(
-    account: &Account,
-    from: &str,
-    to: &str,
-    file: &str,
-    subject: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let message = MessageBuilder::new()
-        .from(Mailbox::parse(from)?)
-        .to(Mailbox::parse(to)?)
-        .subject(subject)
-        .text(format!("Hello,\n\nattached: {file}.\n"))
-        .attach_path(file)?
-        .build()?;
-
+fn send(request: &Request) -> Result<(), Box<dyn std::error::Error>> {
+    let message = request.message()?;
+    let account = &request.account;
     let mut client = Client::connect(
         &account.server,
         account.security,
@@ -69,16 +43,7 @@ fn send(
     // MAIL FROM from Sender/From, RCPT TO for every To, Cc and Bcc address
     // (Bcc is never in the header the builder writes), SIZE exact.
     let delivery = client.send_message(&message)?;
-    for recipient in delivery.rejected() {
-        // A reply prints with control characters escaped.
-        println!("refused: {}", recipient.reply);
-    }
-    println!(
-        "sent {} bytes to {} recipient(s): {}",
-        message.size(),
-        delivery.accepted().count(),
-        delivery.reply
-    );
+    report(&delivery, &message);
     client.quit()?;
     Ok(())
 }

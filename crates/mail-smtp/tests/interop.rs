@@ -12,18 +12,10 @@
 use std::time::Duration;
 
 use mail_smtp::{Client, Envelope, Options};
-use mail_wire::testing::{Protocol, TestEnv};
+use mail_wire::testing::{unique_name as unique, Protocol, TestEnv};
 use mail_wire::{Recording, Security};
 
 const DELIVERY: Duration = Duration::from_secs(30);
-
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
 
 fn message(marker: &str) -> Vec<u8> {
     format!(

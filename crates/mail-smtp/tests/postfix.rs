@@ -7,23 +7,14 @@
     clippy::panic
 )]
 
+mod postfix_setup;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use mail_smtp::{Client, Envelope, Error, Mechanism, Options};
-use mail_wire::testing::TestEnv;
+use mail_wire::testing::{unique_name as unique, TestEnv};
 use mail_wire::{Recording, Secret, Security};
-
-/// How long a delivery into Dovecot may take (it is asynchronous).
-const DELIVERY: Duration = Duration::from_secs(20);
-
-fn options(transcript: &Recording) -> Options {
-    Options {
-        helo_name: "client.example.test".into(),
-        transcript: Some(Box::new(transcript.clone())),
-        ..Options::default()
-    }
-}
+use postfix_setup::{options, DELIVERY};
 
 fn connect(
     env: &TestEnv,
@@ -32,14 +23,6 @@ fn connect(
     opts: Options,
 ) -> Client<mail_wire::NetStream> {
     Client::connect(&env.server(port), security, &env.tls(), opts).unwrap()
-}
-
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
 }
 
 fn assert_no_password(lines: &[String], password: &Secret) {

@@ -11,36 +11,13 @@
     clippy::panic
 )]
 
-use std::time::Duration;
+mod postfix_setup;
 
 use mail_mime::{Mailbox, MessageBuilder, OutgoingMessage, ParsedMessage};
 use mail_smtp::tokio::Client;
 use mail_smtp::{Options, Recording, Security};
-use mail_wire::testing::TestEnv;
-
-/// How long a delivery into Dovecot may take (it is asynchronous).
-const DELIVERY: Duration = Duration::from_secs(20);
-
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
-
-/// Bytes of every value, in an order no encoder bug could keep by luck.
-fn binary(len: usize) -> Vec<u8> {
-    let mut state: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
+use mail_wire::testing::{unique_name as unique, TestEnv};
+use postfix_setup::{binary, options, DELIVERY};
 
 fn wire(message: &OutgoingMessage) -> Vec<u8> {
     let mut out = Vec::new();
@@ -69,10 +46,8 @@ async fn send_with_attachment_and_read_back(chunking: bool) {
 
     let transcript = Recording::new();
     let options = Options {
-        helo_name: "client.example.test".into(),
-        transcript: Some(Box::new(transcript.clone())),
         chunking,
-        ..Options::default()
+        ..options(&transcript)
     };
     let server = env.server("MAILTEST_SUBMISSION_PORT");
     let tls = env.tls();

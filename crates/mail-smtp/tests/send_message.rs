@@ -9,36 +9,13 @@
     clippy::panic
 )]
 
-use std::time::Duration;
+mod postfix_setup;
 
 use mail_mime::{Mailbox, MessageBuilder, ParsedMessage};
-use mail_smtp::{Client, Envelope, Options};
-use mail_wire::testing::TestEnv;
+use mail_smtp::{Client, Envelope};
+use mail_wire::testing::{unique_name as unique, TestEnv};
 use mail_wire::{Recording, Security};
-
-/// How long a delivery into Dovecot may take (it is asynchronous).
-const DELIVERY: Duration = Duration::from_secs(20);
-
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
-
-/// Bytes of every value, in an order no encoder bug could keep by luck.
-fn binary(len: usize) -> Vec<u8> {
-    let mut state: u32 = 0x1234_5678;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
+use postfix_setup::{binary, options, DELIVERY};
 
 #[test]
 fn one_call_sends_an_attachment_and_keeps_bcc_out_of_the_header() {
@@ -62,16 +39,11 @@ fn one_call_sends_an_attachment_and_keeps_bcc_out_of_the_header() {
         .unwrap();
 
     let transcript = Recording::new();
-    let options = Options {
-        helo_name: "client.example.test".into(),
-        transcript: Some(Box::new(transcript.clone())),
-        ..Options::default()
-    };
     let mut client = Client::connect(
         &env.server("MAILTEST_SUBMISSION_PORT"),
         Security::StartTls,
         &env.tls(),
-        options,
+        options(&transcript),
     )
     .unwrap();
     client.auth(&user, &pass, None).unwrap();
@@ -154,6 +126,8 @@ fn envelope_of_a_built_message_matches_what_send_message_sends() {
 #[cfg(feature = "mx")]
 #[test]
 fn deliver_message_takes_the_same_envelope_to_an_mx_host() {
+    use std::time::Duration;
+
     use mail_smtp::mx::{deliver_message, DomainPlan, MxHost, MxOptions, MxPlan, TlsPolicy};
 
     let Some(env) = TestEnv::load() else { return };

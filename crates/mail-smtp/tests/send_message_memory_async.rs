@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use mail_smtp::tokio::Client;
 use mail_smtp::{Limits, Options};
+use mail_wire::testing::Immediate;
 use memory_sink::{check, large_message, peak_rss, Seen, Sink};
 
 #[tokio::test(flavor = "current_thread")]
@@ -24,7 +25,10 @@ async fn a_large_attachment_is_streamed_not_held_by_the_async_client() {
     let dir = tempfile::tempdir().unwrap();
     let message = large_message(dir.path());
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let conn = mail_wire::tokio::Connection::new(Sink::new(Arc::clone(&seen)), Limits::default());
+    let conn = mail_wire::tokio::Connection::new(
+        Immediate(Sink::new(Arc::clone(&seen))),
+        Limits::default(),
+    );
     let mut client = Client::new(conn, Options::default()).await.unwrap();
     let before = peak_rss();
     let delivery = client.send_message(&message).await.unwrap();

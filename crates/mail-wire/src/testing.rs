@@ -33,7 +33,15 @@ use std::sync::{Arc, Mutex};
 
 use crate::transcript::MASK;
 
+mod dependencies;
+pub use dependencies::{assert_crates, assert_no_tokio_crate, is_tokio_crate, normal_dependencies};
+#[cfg(feature = "tokio")]
+mod immediate;
+#[cfg(feature = "tokio")]
+pub use immediate::Immediate;
 mod mailbox;
+mod refusals;
+pub use refusals::{assert_name_mismatch, assert_unknown_issuer};
 mod servers;
 pub use servers::Protocol;
 /// The script line that stands for any client lines up to the next `C:`

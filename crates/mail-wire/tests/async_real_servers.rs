@@ -5,9 +5,9 @@
 // Helpers outside `#[test]` functions are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mail_wire::testing::TestEnv;
+use mail_wire::testing::{assert_name_mismatch, assert_unknown_issuer, TestEnv};
 use mail_wire::tokio::{Connection, NetStream};
-use mail_wire::{CertProblem, Error, Line, Security, Server, TlsConfig};
+use mail_wire::{Error, Line, Security, Server, TlsConfig};
 
 async fn connect(
     server: &Server,
@@ -109,16 +109,7 @@ async fn an_untrusted_root_is_refused_with_the_blocking_sides_error() {
     let err = connect(&server, Security::Implicit, &TlsConfig::new())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Certificate {
-                problem: CertProblem::UnknownIssuer,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_unknown_issuer(&err);
     let blocking =
         mail_wire::Connection::connect(&server, Security::Implicit, &TlsConfig::new()).unwrap_err();
     assert_eq!(err.to_string(), blocking.to_string());
@@ -138,16 +129,7 @@ async fn a_wrong_root_over_starttls_is_refused_with_the_blocking_sides_error() {
         .start_tls(&server, &TlsConfig::new())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Certificate {
-                problem: CertProblem::UnknownIssuer,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_unknown_issuer(&err);
     assert!(!conn.is_encrypted());
 }
 
@@ -159,17 +141,7 @@ async fn a_wrong_host_name_is_refused_with_the_certificates_names() {
     let err = connect(&server, Security::Implicit, &env.tls())
         .await
         .unwrap_err();
-    let Error::Certificate {
-        problem: CertProblem::NameMismatch(names),
-        ..
-    } = &err
-    else {
-        panic!("{err}")
-    };
-    assert!(
-        names.iter().any(|n| n == "localhost") && names.iter().any(|n| n == "127.0.0.1"),
-        "{err}"
-    );
+    assert_name_mismatch(&err, &["localhost", "127.0.0.1"]);
     let blocking =
         mail_wire::Connection::connect(&server, Security::Implicit, &env.tls()).unwrap_err();
     assert_eq!(err.to_string(), blocking.to_string());

@@ -11,6 +11,7 @@ use super::link::Link;
 use super::session::Session;
 use crate::command::{check_text, Command};
 use crate::core::{SaslExchange, SaslStep};
+use crate::drive::capa_outcome;
 use crate::error::Error;
 use crate::login::{check_nothing_buffered, Authorization, LoginMethod};
 use crate::options::Options;
@@ -322,11 +323,11 @@ impl Client<NetStream> {
 async fn capa_lines<S: AsyncRead + AsyncWrite + Unpin + Send>(
     link: &mut Link<S>,
 ) -> Result<Option<Vec<Vec<u8>>>, Error> {
-    match link.command(&Command::Capa).await {
-        Ok(_) => Ok(Some(link.read_listing().await?)),
-        Err(Error::Rejected { .. }) => Ok(None),
-        Err(err) => Err(err),
-    }
+    let listing = async {
+        link.command(&Command::Capa).await?;
+        link.read_listing().await
+    };
+    capa_outcome(listing.await)
 }
 
 async fn user_pass<S: AsyncRead + AsyncWrite + Unpin + Send>(

@@ -11,6 +11,7 @@ use super::body::BodyReader;
 use super::link::Link;
 use crate::command::Command;
 use crate::core::Window;
+use crate::drive::{capa_outcome, capabilities, parse_lines};
 use crate::error::Error;
 use crate::raw::{closes, RawReply};
 use crate::response::{
@@ -110,12 +111,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// # Errors
     /// Wire and protocol errors.
     pub async fn capa(&mut self) -> Result<&Capabilities, Error> {
-        let caps = match self.listing(&Command::Capa).await {
-            Ok(lines) => Capabilities::from_lines(lines.iter().map(Vec::as_slice)),
-            Err(Error::Rejected { .. }) => Capabilities::default(),
-            Err(err) => return Err(err),
-        };
-        Ok(self.capabilities.insert(caps))
+        let lines = capa_outcome(self.listing(&Command::Capa).await)?;
+        Ok(self.capabilities.insert(capabilities(lines.as_deref())))
     }
 
     /// `STAT`: message count and total size. Not cancel-safe (see [`Session`]).
@@ -132,11 +129,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub async fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
-        let lines = self.listing(&Command::List(None)).await?;
-        lines
-            .iter()
-            .map(|line| parse_list_entry(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.listing(&Command::List(None)).await?, parse_list_entry)
     }
 
     /// `LIST n`: one message's size. Not cancel-safe (see [`Session`]).
@@ -153,11 +146,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub async fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
-        let lines = self.listing(&Command::Uidl(None)).await?;
-        lines
-            .iter()
-            .map(|line| parse_uidl(line).map_err(Error::from))
-            .collect()
+        parse_lines(&self.listing(&Command::Uidl(None)).await?, parse_uidl)
     }
 
     /// `UIDL n`: one message's unique id. Not cancel-safe (see [`Session`]).

@@ -71,6 +71,54 @@ pub trait TestSession: Sized {
     async fn quit(self) -> Result<Reply, Error>;
 }
 
+/// A login the session helpers below serve: CAPA (PIPELINING, UIDL), then
+/// `USER a`/`PASS pw`.
+pub const LOGIN: &str = "S: +OK ready\nC: CAPA\nS: +OK\nS: PIPELINING\nS: UIDL\nS: .\nC: USER a\nS: +OK\nC: PASS ********\nS: +OK\n";
+
+/// A client of kind `C` that has read the greeting from `stream`.
+pub async fn start_stream<C: TestClient>(stream: &ScriptedStream) -> (C, Recording) {
+    let rec = Recording::new();
+    let client = C::start(stream.clone(), Limits::default(), &rec)
+        .await
+        .unwrap();
+    (client, rec)
+}
+
+/// [`start_stream`] over a new script.
+pub async fn start<C: TestClient>(script: &str) -> (C, ScriptedStream, Recording) {
+    let stream = ScriptedStream::from_transcript(script);
+    let (client, rec) = start_stream(&stream).await;
+    (client, stream, rec)
+}
+
+/// A session after `CAPA` and `USER a`/`PASS pw`.
+pub async fn session_from<C: TestClient>(stream: &ScriptedStream) -> (C::Session, Recording) {
+    let (mut client, rec) = start_stream::<C>(stream).await;
+    client.capa().await.unwrap();
+    let session = client
+        .login("a", &Secret::new("pw"))
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    (session, rec)
+}
+
+/// [`session_from`] over a new script.
+pub async fn session<C: TestClient>(script: &str) -> (C::Session, ScriptedStream, Recording) {
+    let stream = ScriptedStream::from_transcript(script);
+    let (session, rec) = session_from::<C>(&stream).await;
+    (session, stream, rec)
+}
+
+/// The bytes a script's `S:` lines serve.
+pub fn served(script: &str) -> usize {
+    script
+        .lines()
+        .filter_map(|l| l.strip_prefix("S: "))
+        .map(|t| t.len() + 2)
+        .sum()
+}
+
 /// Runs each named `async fn name<C: TestClient>()` against the blocking
 /// client (`name::blocking`) and, with the `tokio` feature, the async one
 /// (`name::tokio`).

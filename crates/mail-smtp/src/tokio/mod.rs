@@ -258,18 +258,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
         result
     }
 
+    /// Sends `command` and reads its reply whatever its code, as one exchange.
+    async fn any_reply(&mut self, command: &Command<'_>) -> Result<Reply, Error> {
+        self.conn.begin_exchange()?;
+        let result = self.driver.command(&mut self.conn, command).await;
+        self.conn.end_exchange();
+        result
+    }
+
     /// `VRFY`: the reply whatever its code (RFC 5321 §3.5.3). Not cancel-safe.
     ///
     /// # Errors
     /// [`Error::Invalid`] for CR, LF or controls in `what`; wire errors.
     pub async fn vrfy(&mut self, what: &str) -> Result<Reply, Error> {
-        self.conn.begin_exchange()?;
-        let result = self
-            .driver
-            .command(&mut self.conn, &Command::Vrfy(what))
-            .await;
-        self.conn.end_exchange();
-        result
+        self.any_reply(&Command::Vrfy(what)).await
     }
 
     /// `HELP [topic]`: the reply whatever its code. Not cancel-safe.
@@ -277,13 +279,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Client<S> {
     /// # Errors
     /// [`Error::Invalid`] for CR, LF or controls in `topic`; wire errors.
     pub async fn help(&mut self, topic: Option<&str>) -> Result<Reply, Error> {
-        self.conn.begin_exchange()?;
-        let result = self
-            .driver
-            .command(&mut self.conn, &Command::Help(topic))
-            .await;
-        self.conn.end_exchange();
-        result
+        self.any_reply(&Command::Help(topic)).await
     }
 
     /// `QUIT`, ending the session; returns the 221 reply. Dropping its

@@ -105,45 +105,6 @@ pub fn peak_rss() -> u64 {
     kib * 1024
 }
 
-/// The async side of the same sink: every read and write completes at once.
-#[cfg(feature = "tokio")]
-impl tokio::io::AsyncRead for Sink {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        let n = Read::read(self.get_mut(), buf.initialize_unfilled())?;
-        buf.advance(n);
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl tokio::io::AsyncWrite for Sink {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::task::Poll::Ready(Write::write(self.get_mut(), buf))
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
 /// A message with a sparse 24 MiB attachment file (nothing on disk).
 pub fn large_message(dir: &std::path::Path) -> OutgoingMessage {
     let path = dir.join("large.bin");
