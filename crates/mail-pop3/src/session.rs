@@ -97,12 +97,22 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
+        let mut entries = Vec::new();
+        self.list_each(|entry| entries.push(entry))?;
+        Ok(entries)
+    }
+
+    /// `LIST`, each entry handed to `each` as its line arrives (nothing
+    /// kept: for very large maildrops).
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); after a bad line the listing is still read
+    /// to its end, so the session stays usable.
+    pub fn list_each(&mut self, mut each: impl FnMut(ListEntry)) -> Result<(), Error> {
         self.link.command(&Command::List(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_list_entry(line).map_err(Error::from))
-            .collect()
+        self.link.read_listing_each(&mut |line| {
+            parse_list_entry(line).map(&mut each).map_err(Error::from)
+        })
     }
 
     /// `LIST n`: one message's size.
@@ -119,12 +129,21 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
+        let mut entries = Vec::new();
+        self.uidl_each(|entry| entries.push(entry))?;
+        Ok(entries)
+    }
+
+    /// `UIDL`, each message's id handed to `each` as its line arrives
+    /// (nothing kept: for very large maildrops).
+    ///
+    /// # Errors
+    /// As [`uidl`](Self::uidl); after a bad line the listing is still read
+    /// to its end, so the session stays usable.
+    pub fn uidl_each(&mut self, mut each: impl FnMut(Uidl)) -> Result<(), Error> {
         self.link.command(&Command::Uidl(None))?;
-        let lines = self.link.read_listing()?;
-        lines
-            .iter()
-            .map(|line| parse_uidl(line).map_err(Error::from))
-            .collect()
+        self.link
+            .read_listing_each(&mut |line| parse_uidl(line).map(&mut each).map_err(Error::from))
     }
 
     /// `UIDL n`: one message's unique id.
