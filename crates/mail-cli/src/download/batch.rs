@@ -684,6 +684,53 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_holds_the_receiver_back_at_its_byte_bound() {
+        // Writers that have fallen QUEUE_BYTES behind (a slow disk) make
+        // the receiving side wait instead of holding more in memory.
+        let budget = Arc::new(Budget::default());
+        budget.take(QUEUE_BYTES - 10);
+        budget.take(10);
+        let (sent, arrived) = mpsc::channel();
+        let waiting = {
+            let budget = Arc::clone(&budget);
+            std::thread::spawn(move || {
+                budget.take(1);
+                sent.send(()).unwrap();
+            })
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(arrived.try_recv().is_err(), "taken beyond the bound");
+        budget.give_back(10);
+        arrived.recv().unwrap();
+        waiting.join().unwrap();
+        // One file larger than the whole bound still goes, alone.
+        budget.give_back(QUEUE_BYTES);
+        budget.take(QUEUE_BYTES * 3);
+    }
+
+    #[test]
+    fn files_arriving_while_commits_run_are_each_saved_once() {
+        // More files than one batch, some spilled: every one is saved once.
+        let dir = tempfile::tempdir().unwrap();
+        let mut batch = Batch::open(dir.path()).unwrap();
+        let files = u32::try_from(BATCH_FILES * 3 + 7).unwrap();
+        for i in 0..files {
+            let mut w = batch.create(&format!("{i}.eml"), i);
+            let size = if i % 100 == 0 { IN_MEMORY + 1 } else { 100 };
+            w.write_all(&vec![b'a'; size]).unwrap();
+            batch.finish(w).unwrap();
+        }
+        let saved = batch.close();
+        assert!(saved.error.is_none(), "{:?}", saved.error);
+        let mut ids = saved.ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), saved.ids.len(), "a file reported twice");
+        assert_eq!(ids, (0..files).collect::<Vec<_>>());
+        assert_eq!(count(dir.path()), files as usize);
+    }
+
+    #[test]
     fn a_directory_that_disappears_saves_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("gone");
