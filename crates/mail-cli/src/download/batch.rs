@@ -341,6 +341,7 @@ pub struct Batch {
     budget: Arc<Budget>,
     writers: Vec<JoinHandle<()>>,
     committer: Option<JoinHandle<Saved>>,
+    pid: u32,
     opened: u64,
 }
 
@@ -414,6 +415,7 @@ impl Batch {
             budget,
             writers,
             committer: Some(committer),
+            pid: std::process::id(),
             opened: 0,
         })
     }
@@ -437,7 +439,7 @@ impl Batch {
         let temp = self.temp_dir.join(format!(
             ".{}.part-{}-{}",
             name.replace(['/', ':'], "_"),
-            std::process::id(),
+            self.pid,
             self.opened
         ));
         Entry {
