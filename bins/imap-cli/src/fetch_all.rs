@@ -9,18 +9,17 @@
 //! `--delete` flags `\Deleted` and expunges only messages whose files are
 //! durable.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-use std::collections::{HashMap, HashSet};
 
 use mail_cli::download::{
     maildir, safe_file_name, Batch, Entry, Format, Interrupt, Progress, Summary,
 };
 use mail_cli::exit::PROTOCOL;
 use mail_cli::CliError;
-use mail_imap::{FetchEvent, FetchItem, Selected, SequenceSet, Session};
+use mail_imap::{Fetch, FetchEvent, FetchItem, Selected, SequenceSet, Session};
 use mail_wire::NetStream;
 
 use crate::cli_error;
@@ -205,46 +204,35 @@ fn mailbox_run(
             format!("server sent no UIDVALIDITY for {mailbox}"),
         ))
     })?;
-    // UIDs, sizes and flags in one command: the sizes give the bar its
-    // bytes, the flags Maildir's info.
-    let mut flags: HashMap<u32, Vec<String>> = HashMap::new();
-    let listed: Vec<(u32, u64)> = if sel.mailbox().exists == 0 {
-        Vec::new()
-    } else {
-        sel.uid_fetch(&SequenceSet::all(), "(UID RFC822.SIZE FLAGS)")
-            .map_err(|e| Failed::new(cli_error(e)))?
-            .iter()
-            .filter_map(|f| {
-                let uid = f.uid()?.0;
-                let size = f.items.iter().find_map(|i| match i {
-                    FetchItem::Size(s) => Some(*s),
-                    _ => None,
-                });
-                let names = f.flags().unwrap_or_default().iter();
-                flags.insert(uid, names.map(|fl| fl.0.clone()).collect());
-                Some((uid, size.unwrap_or(0)))
-            })
-            .collect()
-    };
     let saved_keys: HashSet<String> = match opts.format {
         Format::Eml => HashSet::new(),
         Format::Maildir => maildir::keys(dir),
     };
+    let is_saved = |uid: u32| match opts.format {
+        Format::Eml => out.contains(&file_name(validity, uid)),
+        Format::Maildir => saved_keys.contains(&format!("{validity}-{uid}")),
+    };
+    let listing = if sel.mailbox().exists == 0 {
+        Listing::default()
+    } else {
+        list_messages(&mut sel, is_saved).map_err(|e| Failed::new(cli_error(e)))?
+    };
+    let Listing {
+        present,
+        missing,
+        bytes,
+    } = listing;
     let name_of = |uid: u32| match opts.format {
         Format::Eml => file_name(validity, uid),
         Format::Maildir => {
-            let names: Vec<&str> = flags
-                .get(&uid)
-                .map(|f| f.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            maildir::file_name(&format!("{validity}-{uid}"), Some(&names))
+            let flags = missing
+                .binary_search_by_key(&uid, |&(u, _)| u)
+                .ok()
+                .and_then(|at| missing.get(at))
+                .map_or(0, |&(_, flags)| flags);
+            maildir::file_name(&format!("{validity}-{uid}"), Some(&flag_names(flags)))
         }
     };
-    let (present, missing): (Vec<_>, Vec<_>) =
-        listed.iter().partition(|(uid, _)| match opts.format {
-            Format::Eml => out.contains(&file_name(validity, *uid)),
-            Format::Maildir => saved_keys.contains(&format!("{validity}-{uid}")),
-        });
     let mut summary = Summary {
         skipped: present.len() as u64,
         dir: dir.to_owned(),
@@ -254,11 +242,7 @@ fn mailbox_run(
         .chunks(opts.batch)
         .filter_map(|c| SequenceSet::from_numbers(c.iter().map(|(uid, _)| *uid)))
         .collect();
-    let progress = Progress::new(
-        missing.len() as u64,
-        missing.iter().map(|(_, size)| size).sum(),
-        opts.quiet,
-    );
+    let progress = Progress::new(missing.len() as u64, bytes, opts.quiet);
     let mut failure = None;
     if !sets.is_empty() {
         failure = download(&mut sel, &sets, &name_of, &mut out, &progress, interrupt)
@@ -267,7 +251,7 @@ fn mailbox_run(
     }
     let stored = out.close();
     progress.finish();
-    summary.saved = stored.names.len() as u64;
+    summary.saved = stored.ids.len() as u64;
     summary.bytes = stored.bytes;
     if let Some(err) = failure.or_else(|| stored.error.map(disk)) {
         return Err(Failed {
@@ -280,16 +264,7 @@ fn mailbox_run(
         return Ok((summary, None));
     }
     if opts.delete {
-        let safe: Vec<u32> = present
-            .iter()
-            .map(|(uid, _)| *uid)
-            .chain(
-                stored
-                    .names
-                    .iter()
-                    .filter_map(|name| uid_of(name, validity)),
-            )
-            .collect();
+        let safe: Vec<u32> = present.iter().chain(&stored.ids).copied().collect();
         summary.deleted = Some(expunge(&mut sel, &safe).map_err(|err| Failed {
             error: cli_error(err),
             summary: summary.clone(),
@@ -331,7 +306,7 @@ fn download(
             )));
         };
         let mut file = DiskWriter {
-            entry: out.create(&name_of(uid.0)),
+            entry: out.create(&name_of(uid.0), uid.0),
             interrupt,
             error: None,
         };
@@ -348,11 +323,72 @@ fn download(
     Ok(())
 }
 
-/// The UID in a file name this module made (`.eml` or Maildir).
-fn uid_of(name: &str, validity: u32) -> Option<u32> {
-    let key = maildir::key_of(name);
-    let key = key.strip_suffix(".eml").unwrap_or(key);
-    key.strip_prefix(&format!("{validity}-"))?.parse().ok()
+/// A mailbox's messages: those whose files are there, those to fetch
+/// (UID and Maildir flag bits, by UID), and the bytes to fetch. Compact:
+/// 4 or 5 bytes a message.
+#[derive(Default)]
+struct Listing {
+    present: Vec<u32>,
+    missing: Vec<(u32, u8)>,
+    bytes: u64,
+}
+
+/// The system flags a Maildir name carries, one bit each.
+const MAILDIR_FLAGS: [&str; 5] = ["\\Draft", "\\Flagged", "\\Answered", "\\Seen", "\\Deleted"];
+
+fn flag_bits(fetch: &Fetch) -> u8 {
+    let mut bits = 0;
+    for flag in fetch.flags().unwrap_or_default() {
+        for (i, name) in MAILDIR_FLAGS.iter().enumerate() {
+            if flag.0.eq_ignore_ascii_case(name) {
+                bits |= 1 << i;
+            }
+        }
+    }
+    bits
+}
+
+fn flag_names(bits: u8) -> Vec<&'static str> {
+    MAILDIR_FLAGS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+/// UIDs, sizes and flags in one command, streamed (the sizes give the bar
+/// its bytes, the flags Maildir's info); nothing per message is kept but
+/// the UID and the flag bits.
+fn list_messages(
+    sel: &mut Selected<NetStream>,
+    is_saved: impl Fn(u32) -> bool,
+) -> Result<Listing, mail_imap::Error> {
+    let mut listing = Listing::default();
+    let all = [SequenceSet::all()];
+    let mut events = sel.uid_fetch_stream(&all, "(UID RFC822.SIZE FLAGS)")?;
+    while let Some(event) = events.next()? {
+        let FetchEvent::Fetch(fetch) = event else {
+            continue;
+        };
+        let Some(uid) = fetch.uid() else { continue };
+        if is_saved(uid.0) {
+            listing.present.push(uid.0);
+        } else {
+            listing.bytes += fetch
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    FetchItem::Size(s) => Some(*s),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            listing.missing.push((uid.0, flag_bits(&fetch)));
+        }
+    }
+    listing.missing.sort_unstable_by_key(|&(uid, _)| uid);
+    listing.missing.dedup_by_key(|&mut (uid, _)| uid);
+    Ok(listing)
 }
 
 /// Flags the saved messages `\Deleted` and expunges them: UID EXPUNGE of
@@ -423,11 +459,17 @@ mod tests {
     }
 
     #[test]
-    fn file_names_give_their_uid_back() {
-        assert_eq!(uid_of(&file_name(7, 42), 7), Some(42));
-        assert_eq!(uid_of(&file_name(7, 42), 8), None);
-        assert_eq!(uid_of("x.eml", 7), None);
-        assert_eq!(uid_of("cur/7-42:2,S", 7), Some(42));
-        assert_eq!(uid_of("new/7-43", 7), Some(43));
+    fn maildir_flag_bits_give_the_flags_back() {
+        for bits in 0..32u8 {
+            let names = flag_names(bits);
+            let back = names.iter().fold(0, |acc, name| {
+                acc | 1 << MAILDIR_FLAGS.iter().position(|f| f == name).unwrap()
+            });
+            assert_eq!(back, bits);
+        }
+        assert_eq!(
+            maildir::file_name("7-1", Some(&flag_names(0b1010))),
+            "cur/7-1:2,FS"
+        );
     }
 }

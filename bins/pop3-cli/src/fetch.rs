@@ -4,16 +4,16 @@
 //! POP3 removes messages only at QUIT (RFC 1939 §6), so a dropped
 //! connection deletes nothing.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
 use mail_cli::download::{maildir, safe_file_name, Batch, Format, Interrupt, Progress, Summary};
 use mail_cli::CliError;
-use mail_pop3::{MsgNum, Session};
+use mail_pop3::Session;
 use mail_wire::NetStream;
 
 use crate::cli_error;
+use crate::names::NameTable;
 use crate::store::DurableStore;
 
 /// Downloads every message not yet in `dir`, then deletes (with `delete`)
@@ -41,47 +41,51 @@ pub fn fetch_all(
     .map_err(unusable)?;
     let saved_keys = maildir::keys(dir);
     session.set_body_echo(false);
-    let uidls = session.uidl().map_err(|err| cli_error(&err))?;
-    let sizes: HashMap<MsgNum, u64> = session
-        .list()
-        .map_err(|err| cli_error(&err))?
-        .into_iter()
-        .map(|entry| (entry.msg, entry.size))
-        .collect();
-    log::debug!("UIDL: {} messages in {:?}", uidls.len(), started.elapsed());
+    // Streamed and kept compact (a few bytes a message): a maildrop of
+    // 100,000 messages must not cost 100,000 allocations.
+    let mut all = NameTable::default();
+    session
+        .uidl_each(|entry| {
+            let key = safe_file_name(&entry.uid);
+            match format {
+                Format::Eml => all.push(entry.msg, &format!("{key}.eml")),
+                // POP3 gives no flags: new/, for the mail reader to see first.
+                Format::Maildir => all.push(entry.msg, &maildir::file_name(&key, None)),
+            }
+        })
+        .map_err(|err| cli_error(&err))?;
+    all.seal();
+    log::debug!("UIDL: {} messages in {:?}", all.len(), started.elapsed());
 
+    let repeats = all.repeats();
     let mut on_disk = Vec::new();
     let mut wanted = Vec::new();
-    let mut names = HashMap::new();
-    let mut seen = HashSet::new();
-    for entry in uidls {
-        let key = safe_file_name(&entry.uid);
-        let (name, present) = match format {
-            Format::Eml => {
-                let name = format!("{key}.eml");
-                let present = batch.contains(&name);
-                (name, present)
-            }
-            // POP3 gives no flags: new/, for the mail reader to see first.
-            Format::Maildir => (maildir::file_name(&key, None), saved_keys.contains(&key)),
+    for (msg, name) in all.iter() {
+        let present = match format {
+            Format::Eml => batch.contains(name),
+            Format::Maildir => saved_keys.contains(maildir::key_of(name)),
         };
-        if !seen.insert(name.clone()) {
-            log::warn!(
-                "message {} repeats the UIDL {}; skipped",
-                entry.msg,
-                entry.uid
-            );
+        if repeats.binary_search(&msg).is_ok() {
+            log::warn!("message {msg} repeats the UIDL of an earlier one; skipped");
         } else if present {
-            on_disk.push(entry.msg);
+            on_disk.push(msg);
         } else {
-            wanted.push(entry.msg);
-            names.insert(entry.msg, name);
+            wanted.push(msg);
         }
     }
+    drop(repeats);
 
-    let total_bytes = wanted.iter().filter_map(|m| sizes.get(m)).sum();
+    // Sizes only for the progress bar's bytes, summed as LIST arrives.
+    let mut total_bytes = 0;
+    session
+        .list_each(|entry| {
+            if wanted.binary_search(&entry.msg).is_ok() {
+                total_bytes += entry.size;
+            }
+        })
+        .map_err(|err| cli_error(&err))?;
     let progress = Progress::new(wanted.len() as u64, total_bytes, quiet);
-    let mut store = DurableStore::new(batch, names, progress.clone(), interrupt.clone());
+    let mut store = DurableStore::new(batch, all, progress.clone(), interrupt.clone());
     let fetched = session.retr_many(&wanted, &mut store);
     log::debug!(
         "RETR of {} messages done after {:?}",

@@ -3,6 +3,7 @@
 
 mod console;
 mod fetch;
+mod names;
 mod store;
 
 use std::path::PathBuf;

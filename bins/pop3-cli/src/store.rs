@@ -3,11 +3,12 @@
 //! batch, then renamed to `<UIDL>.eml`). A message counts as saved only
 //! once its file is durable under its final name.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 use mail_cli::download::{Batch, Entry, Interrupt, Progress};
 use mail_pop3::{MessageSink, MsgNum};
+
+use crate::names::NameTable;
 
 /// What ended up safely on disk.
 #[derive(Debug)]
@@ -23,7 +24,7 @@ pub struct Stored {
 /// Messages to files named by their UIDL.
 pub struct DurableStore {
     batch: Batch,
-    names: HashMap<MsgNum, String>,
+    names: NameTable,
     progress: Progress,
     interrupt: Interrupt,
 }
@@ -46,13 +47,8 @@ impl Write for MessageFile {
 }
 
 impl DurableStore {
-    /// A store writing message `msg` to `names[msg]` in the batch's directory.
-    pub fn new(
-        batch: Batch,
-        names: HashMap<MsgNum, String>,
-        progress: Progress,
-        interrupt: Interrupt,
-    ) -> Self {
+    /// A store writing message `msg` to its name in `names` in the batch's directory.
+    pub fn new(batch: Batch, names: NameTable, progress: Progress, interrupt: Interrupt) -> Self {
         DurableStore {
             batch,
             names,
@@ -64,18 +60,9 @@ impl DurableStore {
     /// Waits until every finished message is durable under its final name
     /// (also after a failed download: complete messages are kept).
     pub fn close(self) -> Stored {
-        let by_name: HashMap<&str, MsgNum> = self
-            .names
-            .iter()
-            .map(|(msg, name)| (name.as_str(), *msg))
-            .collect();
         let saved = self.batch.close();
-        let mut msgs: Vec<MsgNum> = saved
-            .names
-            .iter()
-            .filter_map(|name| by_name.get(name.as_str()).copied())
-            .collect();
-        msgs.sort();
+        let mut msgs: Vec<MsgNum> = saved.ids.into_iter().map(MsgNum).collect();
+        msgs.sort_unstable();
         Stored {
             saved: msgs,
             bytes: saved.bytes,
@@ -91,10 +78,10 @@ impl MessageSink for DurableStore {
         self.interrupt.check()?;
         let name = self
             .names
-            .get(&msg)
+            .get(msg)
             .ok_or_else(|| io::Error::other(format!("no file name for message {msg}")))?;
         Ok(MessageFile {
-            entry: self.batch.create(name),
+            entry: self.batch.create(name, msg.0),
             interrupt: self.interrupt.clone(),
         })
     }
@@ -126,8 +113,13 @@ mod tests {
         Progress::new(0, 0, true)
     }
 
-    fn names(n: u32) -> HashMap<MsgNum, String> {
-        (1..=n).map(|i| (MsgNum(i), format!("m{i}.eml"))).collect()
+    fn names(n: u32) -> NameTable {
+        let mut table = NameTable::default();
+        for i in 1..=n {
+            table.push(MsgNum(i), &format!("m{i}.eml"));
+        }
+        table.seal();
+        table
     }
 
     #[test]

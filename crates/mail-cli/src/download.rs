@@ -7,7 +7,9 @@ mod batch;
 mod interrupt;
 pub mod maildir;
 
-pub use batch::{remove_stale_temporaries, Batch, Entry, Saved, COMMIT_AFTER, IN_MEMORY};
+pub use batch::{
+    remove_stale_temporaries, Batch, Entry, Saved, COMMIT_AFTER, IN_MEMORY, QUEUE_BYTES,
+};
 pub use interrupt::Interrupt;
 pub use maildir::Format;
 

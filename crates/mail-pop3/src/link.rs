@@ -8,7 +8,7 @@ use mail_wire::{Connection, Direction, Secret};
 
 use crate::command::Command;
 use crate::core::Pop3;
-use crate::drive::{listing_lines, step, unexpected, whole_lines, Got, Step};
+use crate::drive::{step, unexpected, whole_lines, Got, Step};
 use crate::error::Error;
 use crate::response::{Greeting, Reply, Status};
 
@@ -111,9 +111,32 @@ impl<S: Read + Write> Link<S> {
     /// Reads the lines of a listing (CAPA, LIST, UIDL) up to `.`, unstuffed;
     /// at most `max_literal` bytes in all.
     pub(crate) fn read_listing(&mut self) -> Result<Vec<Vec<u8>>, Error> {
-        let mut body = Vec::new();
-        self.read_body_into(&mut body)?;
-        Ok(listing_lines(&body))
+        let mut lines = Vec::new();
+        self.read_listing_each(&mut |line| {
+            lines.push(line.to_vec());
+            Ok(())
+        })?;
+        Ok(lines)
+    }
+
+    /// Reads a multi-line listing (after `+OK`), handing each line, without
+    /// its CRLF, to `each` as it arrives, so no listing is ever whole in
+    /// memory. When `each` fails, the rest of the listing is still read (the
+    /// session stays in step) and its first error returned.
+    pub(crate) fn read_listing_each(
+        &mut self,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut lines = Lines {
+            partial: Vec::new(),
+            each,
+            failed: None,
+        };
+        let read = self.read_body_into(&mut lines);
+        match lines.failed {
+            Some(err) => Err(err),
+            None => read.map(drop),
+        }
     }
 
     /// Streams a message body (after `+OK`) to `out`; returns its size.
@@ -187,6 +210,55 @@ fn feed(core: &mut Pop3, input: &[u8], out: &mut dyn Write) -> Result<(usize, Op
             }
             (used, Some(Step::Got(got))) => return Ok((at + used, Some(got))),
         }
+    }
+}
+
+/// A listing's body cut into lines for [`Link::read_listing_each`]; a line
+/// left without CRLF at the end is dropped.
+struct Lines<'a> {
+    partial: Vec<u8>,
+    each: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    failed: Option<Error>,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, line: &[u8]) {
+        if self.failed.is_none() {
+            if let Err(err) = (self.each)(line) {
+                self.failed = Some(err);
+            }
+        }
+    }
+}
+
+impl Lines<'_> {
+    /// Hands every CRLF-ended line of `input` over; returns the rest.
+    fn split<'i>(&mut self, input: &'i [u8]) -> &'i [u8] {
+        let mut rest = input;
+        while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
+            self.line(rest.get(..end).unwrap_or_default());
+            rest = rest.get(end + 2..).unwrap_or_default();
+        }
+        rest
+    }
+}
+
+impl Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.partial.is_empty() {
+            let rest = self.split(buf);
+            self.partial.extend_from_slice(rest);
+        } else {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(buf);
+            let rest = self.split(&joined).to_vec();
+            self.partial = rest;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -388,6 +460,36 @@ mod tests {
         assert_eq!(
             (n, counter.0),
             ((line.len() * count) as u64, (line.len() * count) as u64)
+        );
+    }
+
+    #[test]
+    fn listing_lines_are_whole_however_the_pieces_fall() {
+        let mut seen = Vec::new();
+        let mut each = |line: &[u8]| {
+            seen.push(String::from_utf8_lossy(line).into_owned());
+            if line == b"bad" {
+                Err(Error::Protocol(crate::error::ParseError::new(
+                    "a listing line",
+                    line,
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let mut lines = Lines {
+            partial: Vec::new(),
+            each: &mut each,
+            failed: None,
+        };
+        for piece in ["1 a\r\n2 b\r", "\n3 ", "c\r\nbad\r\n", "4 d\r\n", "no end"] {
+            lines.write_all(piece.as_bytes()).unwrap();
+        }
+        assert!(lines.failed.is_some(), "the first error is kept");
+        assert_eq!(
+            seen,
+            ["1 a", "2 b", "3 c", "bad"],
+            "nothing handed over after it"
         );
     }
 }

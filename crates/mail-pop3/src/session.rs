@@ -7,7 +7,7 @@ use mail_wire::Connection;
 
 use crate::command::Command;
 use crate::core::Window;
-use crate::drive::{capa_outcome, capabilities, parse_lines};
+use crate::drive::{capa_outcome, capabilities};
 use crate::error::Error;
 use crate::link::Link;
 use crate::response::{
@@ -89,7 +89,22 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn list(&mut self) -> Result<Vec<ListEntry>, Error> {
-        parse_lines(&self.link.listing(&Command::List(None))?, parse_list_entry)
+        let mut entries = Vec::new();
+        self.list_each(|entry| entries.push(entry))?;
+        Ok(entries)
+    }
+
+    /// `LIST`, each entry handed to `each` as its line arrives (nothing
+    /// kept: for very large maildrops).
+    ///
+    /// # Errors
+    /// As [`list`](Self::list); after a bad line the listing is still read
+    /// to its end, so the session stays usable.
+    pub fn list_each(&mut self, mut each: impl FnMut(ListEntry)) -> Result<(), Error> {
+        self.link.command(&Command::List(None))?;
+        self.link.read_listing_each(&mut |line| {
+            parse_list_entry(line).map(&mut each).map_err(Error::from)
+        })
     }
 
     /// `LIST n`: one message's size.
@@ -106,7 +121,21 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Rejected`], protocol and wire errors.
     pub fn uidl(&mut self) -> Result<Vec<Uidl>, Error> {
-        parse_lines(&self.link.listing(&Command::Uidl(None))?, parse_uidl)
+        let mut entries = Vec::new();
+        self.uidl_each(|entry| entries.push(entry))?;
+        Ok(entries)
+    }
+
+    /// `UIDL`, each message's id handed to `each` as its line arrives
+    /// (nothing kept: for very large maildrops).
+    ///
+    /// # Errors
+    /// As [`uidl`](Self::uidl); after a bad line the listing is still read
+    /// to its end, so the session stays usable.
+    pub fn uidl_each(&mut self, mut each: impl FnMut(Uidl)) -> Result<(), Error> {
+        self.link.command(&Command::Uidl(None))?;
+        self.link
+            .read_listing_each(&mut |line| parse_uidl(line).map(&mut each).map_err(Error::from))
     }
 
     /// `UIDL n`: one message's unique id.

@@ -8,13 +8,16 @@
 //! The caller's thread only receives: a small file stays in memory until a
 //! writer thread writes it, a large one is spilled to its temporary file as
 //! it arrives (never whole in memory), and the `syncfs` runs while the next
-//! files arrive.
+//! files arrive. The queue to the writers is bounded in bytes
+//! ([`QUEUE_BYTES`]) as well as in files, so a slow disk holds the receiver
+//! back instead of filling memory; what a batch reports is one `u32` per
+//! saved file (the caller's id), so memory stays flat in the number of files.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -27,9 +30,16 @@ const WRITERS: usize = 2;
 /// larger one goes to its temporary file as it arrives.
 pub const IN_MEMORY: usize = 256 * 1024;
 
-/// Finished files waiting for a writer: with [`IN_MEMORY`], at most about
-/// 8 MiB of memory.
-const QUEUE: usize = 32;
+/// Finished files waiting for a writer...
+const QUEUE: usize = 64;
+
+/// ...holding at most this much memory (buffer capacities counted): a file
+/// that would exceed it waits until a writer has taken earlier ones.
+pub const QUEUE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Written files waiting for the committer (bounded, so a slow `syncfs`
+/// holds the writers, and through them the receiver, back).
+const WRITTEN_QUEUE: usize = 2 * BATCH_FILES;
 
 /// A batch is committed after this many files...
 const BATCH_FILES: usize = 256;
@@ -45,12 +55,47 @@ pub const COMMIT_AFTER: Duration = Duration::from_secs(1);
 /// What a [`Batch`] made durable under final names.
 #[derive(Debug, Default)]
 pub struct Saved {
-    /// The names of the files now durable, in the order they were committed.
-    pub names: Vec<String>,
+    /// The ids (given to [`Batch::create`]) of the files now durable, in the
+    /// order they were committed.
+    pub ids: Vec<u32>,
     /// Their total size.
     pub bytes: u64,
     /// The first storage failure, if any (those files were not saved).
     pub error: Option<io::Error>,
+}
+
+impl Saved {
+    fn failed(&mut self, err: io::Error) {
+        self.error.get_or_insert(err);
+    }
+}
+
+/// Bytes of finished in-memory files not yet taken by a writer.
+#[derive(Default)]
+struct Budget {
+    used: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Budget {
+    /// Waits until `bytes` more fit (a file larger than the whole budget
+    /// waits for an empty queue).
+    fn take(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while *used > 0 && *used + bytes > QUEUE_BYTES {
+            used = self
+                .freed
+                .wait(used)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *used += bytes;
+    }
+
+    fn give_back(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        *used = used.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
 }
 
 /// One file as it arrives: in memory while small, else in its temporary file.
@@ -63,6 +108,7 @@ enum Spool {
 /// [`Batch::finish`]. Dropped without that (the download failed), it leaves
 /// nothing behind.
 pub struct Entry {
+    id: u32,
     name: String,
     temp: PathBuf,
     spool: Option<Spool>,
@@ -115,8 +161,12 @@ impl Drop for Entry {
     }
 }
 
+/// The first buffer of a file arriving in memory (it grows as needed).
+const FIRST_BUFFER: usize = 32 * 1024;
+
 /// A finished file for a writer thread.
 struct Job {
+    id: u32,
     name: String,
     temp: PathBuf,
     spool: Spool,
@@ -125,9 +175,20 @@ struct Job {
 
 /// A written temporary file for the committer.
 struct Written {
+    id: u32,
     name: String,
     temp: PathBuf,
     size: u64,
+}
+
+impl Job {
+    /// The memory it holds while queued.
+    fn charge(&self) -> usize {
+        match &self.spool {
+            Spool::Memory(bytes) => bytes.capacity(),
+            Spool::File(_) => 0,
+        }
+    }
 }
 
 /// Writes the temporary file; where there is no `syncfs`, syncs it too.
@@ -146,6 +207,7 @@ fn write_temp(job: Job) -> io::Result<Written> {
         file.sync_all()?;
     }
     Ok(Written {
+        id: job.id,
         name: job.name,
         temp: job.temp,
         size: job.size,
@@ -164,21 +226,21 @@ fn sync_file_system(_dir: &File) -> io::Result<()> {
     Ok(())
 }
 
-type Outcome = (String, io::Result<u64>);
-
 /// Makes a batch durable, renames it, and makes the renames durable; only
-/// then are its files reported saved.
-fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
+/// then are its files counted in `saved`.
+fn commit(dir: &Path, batch: Vec<Written>, saved: &mut Saved) {
     let result = File::open(dir).and_then(|handle| {
         sync_file_system(&handle)?;
         let mut renamed = Vec::with_capacity(batch.len());
-        let mut failed = Vec::new();
         for written in &batch {
             match fs::rename(&written.temp, dir.join(&written.name)) {
-                Ok(()) => renamed.push((written.name.clone(), written.size)),
+                Ok(()) => renamed.push((written.id, written.size)),
                 Err(err) => {
                     let _ = fs::remove_file(&written.temp);
-                    failed.push((written.name.clone(), err));
+                    saved.failed(io::Error::new(
+                        err.kind(),
+                        format!("{}: {err}", written.name),
+                    ));
                 }
             }
         }
@@ -194,37 +256,29 @@ fn commit(dir: &Path, batch: Vec<Written>, done: &Sender<Outcome>) {
         for parent in parents {
             File::open(parent)?.sync_all()?;
         }
-        Ok((renamed, failed))
+        Ok(renamed)
     });
     match result {
-        Ok((renamed, failed)) => {
-            for (name, size) in renamed {
-                let _ = done.send((name, Ok(size)));
-            }
-            for (name, err) in failed {
-                let _ = done.send((name, Err(err)));
+        Ok(renamed) => {
+            for (id, size) in renamed {
+                saved.ids.push(id);
+                saved.bytes += size;
             }
         }
         Err(err) => {
             // Nothing of this batch counts as saved; no temporary file stays.
             for written in batch {
                 let _ = fs::remove_file(&written.temp);
-                let _ = done.send((
-                    written.name,
-                    Err(io::Error::new(err.kind(), err.to_string())),
-                ));
             }
+            saved.failed(err);
         }
     }
 }
 
 /// The committer thread: gathers written files into batches, each
 /// committed when full or when its first file has waited [`COMMIT_AFTER`].
-fn committer(
-    dir: &Path,
-    written: &Receiver<(String, io::Result<Written>)>,
-    done: &Sender<Outcome>,
-) {
+fn committer(dir: &Path, written: &Receiver<io::Result<Written>>) -> Saved {
+    let mut saved = Saved::default();
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
     let mut started = Instant::now();
@@ -235,16 +289,14 @@ fn committer(
             written.recv_timeout(COMMIT_AFTER.saturating_sub(started.elapsed()))
         };
         match received {
-            Ok((_, Ok(w))) => {
+            Ok(Ok(w)) => {
                 if batch.is_empty() {
                     started = Instant::now();
                 }
                 bytes += w.size;
                 batch.push(w);
             }
-            Ok((name, Err(err))) => {
-                let _ = done.send((name, Err(err)));
-            }
+            Ok(Err(err)) => saved.failed(err),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
@@ -252,13 +304,14 @@ fn committer(
             || bytes >= BATCH_BYTES
             || (!batch.is_empty() && started.elapsed() >= COMMIT_AFTER)
         {
-            commit(dir, std::mem::take(&mut batch), done);
+            commit(dir, std::mem::take(&mut batch), &mut saved);
             bytes = 0;
         }
     }
     if !batch.is_empty() {
-        commit(dir, batch, done);
+        commit(dir, batch, &mut saved);
     }
+    saved
 }
 
 /// Files written into one directory and made durable in batches.
@@ -270,12 +323,12 @@ fn committer(
 /// let tmp = std::env::temp_dir().join(format!("batch-doc-{}", std::process::id()));
 /// let mut batch = Batch::open(&tmp)?;
 /// for i in 0..3 {
-///     let mut file = batch.create(&format!("{i}.eml"));
+///     let mut file = batch.create(&format!("{i}.eml"), i);
 ///     file.write_all(b"Subject: hi\r\n\r\nbody\r\n")?;
 ///     batch.finish(file)?;
 /// }
 /// let saved = batch.close();
-/// assert_eq!(saved.names.len(), 3);
+/// assert_eq!(saved.ids.len(), 3);
 /// assert!(saved.error.is_none());
 /// assert_eq!(std::fs::read(tmp.join("2.eml"))?, b"Subject: hi\r\n\r\nbody\r\n");
 /// # std::fs::remove_dir_all(&tmp)?;
@@ -285,9 +338,33 @@ pub struct Batch {
     dir: PathBuf,
     temp_dir: PathBuf,
     jobs: Option<SyncSender<Job>>,
-    threads: Vec<JoinHandle<()>>,
-    results: Receiver<Outcome>,
+    budget: Arc<Budget>,
+    writers: Vec<JoinHandle<()>>,
+    committer: Option<JoinHandle<Saved>>,
+    pid: u32,
     opened: u64,
+}
+
+/// A writer thread: takes finished files off the queue and writes them.
+fn writer(
+    queue: &Mutex<Receiver<Job>>,
+    budget: &Budget,
+    to_commit: &SyncSender<io::Result<Written>>,
+) {
+    loop {
+        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(job) = job else { return };
+        let charged = job.charge();
+        let (name, temp) = (job.name.clone(), job.temp.clone());
+        let result = write_temp(job).map_err(|err| {
+            let _ = fs::remove_file(&temp);
+            io::Error::new(err.kind(), format!("{name}: {err}"))
+        });
+        budget.give_back(charged);
+        if to_commit.send(result).is_err() {
+            return;
+        }
+    }
 }
 
 impl Batch {
@@ -317,38 +394,28 @@ impl Batch {
             );
         }
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
-        let (to_commit, written) = mpsc::channel();
-        let (done, results) = mpsc::channel();
+        let (to_commit, written) = mpsc::sync_channel(WRITTEN_QUEUE);
         let queue = Arc::new(Mutex::new(queue));
-        let mut threads: Vec<JoinHandle<()>> = (0..WRITERS)
+        let budget = Arc::new(Budget::default());
+        let writers = (0..WRITERS)
             .map(|_| {
                 let queue = Arc::clone(&queue);
-                let to_commit: Sender<(String, io::Result<Written>)> = to_commit.clone();
-                std::thread::spawn(move || loop {
-                    let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                    let Ok(job) = job else { return };
-                    let (name, temp) = (job.name.clone(), job.temp.clone());
-                    let result = write_temp(job).map_err(|err| {
-                        let _ = fs::remove_file(&temp);
-                        io::Error::new(err.kind(), format!("{name}: {err}"))
-                    });
-                    if to_commit.send((name, result)).is_err() {
-                        return;
-                    }
-                })
+                let budget = Arc::clone(&budget);
+                let to_commit = to_commit.clone();
+                std::thread::spawn(move || writer(&queue, &budget, &to_commit))
             })
             .collect();
         drop(to_commit);
         let commit_dir = dir.to_owned();
-        threads.push(std::thread::spawn(move || {
-            committer(&commit_dir, &written, &done)
-        }));
+        let committer = std::thread::spawn(move || committer(&commit_dir, &written));
         Ok(Batch {
             dir: dir.to_owned(),
             temp_dir: temp_dir.to_owned(),
             jobs: Some(jobs),
-            threads,
-            results,
+            budget,
+            writers,
+            committer: Some(committer),
+            pid: std::process::id(),
             opened: 0,
         })
     }
@@ -364,36 +431,46 @@ impl Batch {
         self.dir.join(name).is_file()
     }
 
-    /// Starts the file `name` (a name from [`safe_file_name`](super::safe_file_name)).
-    pub fn create(&mut self, name: &str) -> Entry {
+    /// Starts the file `name` (a name from [`safe_file_name`](super::safe_file_name));
+    /// `id` is what [`Saved::ids`] reports for it once it is durable.
+    pub fn create(&mut self, name: &str, id: u32) -> Entry {
         // Unique per file, so a retried download never shares a temporary file.
         self.opened += 1;
         let temp = self.temp_dir.join(format!(
             ".{}.part-{}-{}",
             name.replace(['/', ':'], "_"),
-            std::process::id(),
+            self.pid,
             self.opened
         ));
         Entry {
+            id,
             name: name.to_owned(),
             temp,
-            spool: Some(Spool::Memory(Vec::with_capacity(32 * 1024))),
+            spool: Some(Spool::Memory(Vec::with_capacity(FIRST_BUFFER))),
             size: 0,
         }
     }
 
     /// Hands a complete file over; it gets its final name once its batch is
-    /// durable. Returns its size.
+    /// durable. Returns its size. Waits while the writers are
+    /// [`QUEUE_BYTES`] behind.
     ///
     /// # Errors
     /// When the writer threads have stopped.
     pub fn finish(&mut self, mut entry: Entry) -> io::Result<u64> {
-        let spool = entry
+        let mut spool = entry
             .spool
             .take()
             .ok_or_else(|| io::Error::other("the file is finished"))?;
+        if let Spool::Memory(bytes) = &mut spool {
+            // A small file keeps only its own size while it waits.
+            if bytes.capacity() > bytes.len() + bytes.len() / 4 {
+                bytes.shrink_to_fit();
+            }
+        }
         let size = entry.size;
         let job = Job {
+            id: entry.id,
             name: std::mem::take(&mut entry.name),
             temp: entry.temp.clone(),
             spool,
@@ -403,35 +480,30 @@ impl Batch {
             .jobs
             .as_ref()
             .ok_or_else(|| io::Error::other("the download is closed"))?;
-        jobs.send(job)
-            .map_err(|_| io::Error::other("the writer threads stopped"))?;
+        let charged = job.charge();
+        self.budget.take(charged);
+        if jobs.send(job).is_err() {
+            self.budget.give_back(charged);
+            return Err(io::Error::other("the writer threads stopped"));
+        }
         Ok(size)
     }
 
     /// Waits until every finished file is durable under its final name, and
     /// tells which are.
     pub fn close(mut self) -> Saved {
-        self.stop();
-        let mut saved = Saved::default();
-        for (name, result) in self.results.try_iter() {
-            match result {
-                Ok(size) => {
-                    saved.names.push(name);
-                    saved.bytes += size;
-                }
-                Err(err) => {
-                    saved.error.get_or_insert(err);
-                }
-            }
-        }
-        saved
+        self.stop()
     }
 
-    fn stop(&mut self) {
+    fn stop(&mut self) -> Saved {
         drop(self.jobs.take());
-        for thread in self.threads.drain(..) {
+        for thread in self.writers.drain(..) {
             let _ = thread.join();
         }
+        self.committer
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -499,7 +571,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut batch = Batch::open(dir.path()).unwrap();
         for i in 1..=600u32 {
-            let mut w = batch.create(&format!("m{i}.eml"));
+            let mut w = batch.create(&format!("m{i}.eml"), i);
             // File 7 is large enough to be spilled to its file on the way.
             let body = if i == 7 {
                 vec![b'x'; IN_MEMORY * 3]
@@ -512,12 +584,12 @@ mod tests {
             assert_eq!(batch.finish(w).unwrap(), body.len() as u64);
         }
         // A retry of m1 that fails half-way (spilled, then dropped).
-        let mut w = batch.create("m1.eml");
+        let mut w = batch.create("m1.eml", 1);
         w.write_all(&vec![b'y'; IN_MEMORY + 1]).unwrap();
         drop(w);
         let saved = batch.close();
         assert!(saved.error.is_none(), "{:?}", saved.error);
-        assert_eq!(saved.names.len(), 600);
+        assert_eq!(saved.ids.len(), 600);
         assert_eq!(
             fs::read(dir.path().join("m42.eml")).unwrap(),
             b"message 42\r\n"
@@ -538,7 +610,7 @@ mod tests {
     fn nothing_has_its_final_name_before_it_is_finished_and_committed() {
         let dir = tempfile::tempdir().unwrap();
         let mut batch = Batch::open(dir.path()).unwrap();
-        let mut big = batch.create("big.eml");
+        let mut big = batch.create("big.eml", 1);
         big.write_all(&vec![b'z'; IN_MEMORY * 2]).unwrap();
         assert!(
             !batch.contains("big.eml"),
@@ -546,7 +618,7 @@ mod tests {
         );
         assert_eq!(count(dir.path()), 1, "only its hidden temporary file");
         batch.finish(big).unwrap();
-        let mut small = batch.create("small.eml");
+        let mut small = batch.create("small.eml", 2);
         small.write_all(b"half").unwrap();
         drop(small);
         drop(batch);
@@ -598,7 +670,7 @@ mod tests {
     fn a_file_is_durable_within_about_a_second_while_the_batch_stays_open() {
         let dir = tempfile::tempdir().unwrap();
         let mut batch = Batch::open(dir.path()).unwrap();
-        let mut w = batch.create("early.eml");
+        let mut w = batch.create("early.eml", 1);
         w.write_all(b"first").unwrap();
         batch.finish(w).unwrap();
         let deadline = Instant::now() + COMMIT_AFTER * 3;
@@ -614,16 +686,63 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_holds_the_receiver_back_at_its_byte_bound() {
+        // Writers that have fallen QUEUE_BYTES behind (a slow disk) make
+        // the receiving side wait instead of holding more in memory.
+        let budget = Arc::new(Budget::default());
+        budget.take(QUEUE_BYTES - 10);
+        budget.take(10);
+        let (sent, arrived) = mpsc::channel();
+        let waiting = {
+            let budget = Arc::clone(&budget);
+            std::thread::spawn(move || {
+                budget.take(1);
+                sent.send(()).unwrap();
+            })
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(arrived.try_recv().is_err(), "taken beyond the bound");
+        budget.give_back(10);
+        arrived.recv().unwrap();
+        waiting.join().unwrap();
+        // One file larger than the whole bound still goes, alone.
+        budget.give_back(QUEUE_BYTES);
+        budget.take(QUEUE_BYTES * 3);
+    }
+
+    #[test]
+    fn files_arriving_while_commits_run_are_each_saved_once() {
+        // More files than one batch, some spilled: every one is saved once.
+        let dir = tempfile::tempdir().unwrap();
+        let mut batch = Batch::open(dir.path()).unwrap();
+        let files = u32::try_from(BATCH_FILES * 3 + 7).unwrap();
+        for i in 0..files {
+            let mut w = batch.create(&format!("{i}.eml"), i);
+            let size = if i % 100 == 0 { IN_MEMORY + 1 } else { 100 };
+            w.write_all(&vec![b'a'; size]).unwrap();
+            batch.finish(w).unwrap();
+        }
+        let saved = batch.close();
+        assert!(saved.error.is_none(), "{:?}", saved.error);
+        let mut ids = saved.ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), saved.ids.len(), "a file reported twice");
+        assert_eq!(ids, (0..files).collect::<Vec<_>>());
+        assert_eq!(count(dir.path()), files as usize);
+    }
+
+    #[test]
     fn a_directory_that_disappears_saves_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("gone");
         let mut batch = Batch::open(&dir).unwrap();
         fs::remove_dir(&dir).unwrap();
-        let mut w = batch.create("1.eml");
+        let mut w = batch.create("1.eml", 1);
         w.write_all(b"x").unwrap();
         batch.finish(w).unwrap();
         let saved = batch.close();
-        assert!(saved.names.is_empty());
+        assert!(saved.ids.is_empty());
         assert!(saved.error.is_some());
     }
 }
