@@ -14,8 +14,9 @@
 //! The protocol itself lives in [`core`]: a sans-I/O state machine fed with
 //! received bytes that hands back bytes to send and typed events (EHLO,
 //! STARTTLS, AUTH steps, pipelined envelope groups with a reply per
-//! recipient, DATA and BDAT). [`Client`] is a blocking driver over it; any
-//! other I/O (async, an event loop) can drive the same core.
+//! recipient, DATA and BDAT). [`Client`] is a blocking driver over it, and
+//! with the `tokio` feature `tokio::Client` an async one; any other I/O (an
+//! event loop) can drive the same core.
 //! Cargo feature `mime` (on by default): [`Client::send_message`] sends a
 //! built `mail_mime::OutgoingMessage` in one call. [`Envelope::from_message`] takes
 //! `MAIL FROM` from its `Sender:` or `From:` and `RCPT TO` from To, Cc and
@@ -25,6 +26,15 @@
 //! elsewhere, [`Envelope::from_headers`] reads the same fields from a parsed
 //! message and [`WithoutBcc`] drops `Bcc:` from the stream. Turn the feature
 //! off (`default-features = false`) when you build the bytes yourself.
+//!
+//! Cargo feature `tokio` (off by default): `mail_smtp::tokio::Client`
+//! is the async client for tokio, with the blocking client's methods and
+//! results, each `async`; both clients run the same session code over the
+//! same [`core`], so neither has protocol logic of its own. The body
+//! streams from any `tokio::io::AsyncRead`. No async method is cancel-safe:
+//! a future dropped mid-way leaves the client refusing every later call
+//! (`WireError::Abandoned`); see the module's "Cancellation". Without the
+//! feature (and without `mx`) no tokio crate is compiled.
 //!
 //! Cargo feature `mx` (off by default): the `mx` module delivers straight
 //! to the recipients' MX hosts. It brings a DNS resolver and a small tokio
@@ -148,6 +158,8 @@ pub mod mx;
 mod options;
 mod raw;
 pub mod reply;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "mime")]
 mod without_bcc;
 

@@ -32,7 +32,7 @@ impl<S: Read + Write> Client<S> {
 }
 
 /// CR, LF or NUL would end the line early: refused before a byte is sent.
-fn check_line(line: &str) -> Result<(), Error> {
+pub(crate) fn check_line(line: &str) -> Result<(), Error> {
     match line.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
         Some(at) => Err(Error::Wire(mail_wire::Error::LineBreak { at })),
         None => Ok(()),
@@ -40,7 +40,7 @@ fn check_line(line: &str) -> Result<(), Error> {
 }
 
 /// `AUTH PLAIN dGVzdA==` -> (`AUTH PLAIN `, secret `dGVzdA==`).
-fn split_secret(line: &str) -> (&str, Option<Secret>) {
+pub(crate) fn split_secret(line: &str) -> (&str, Option<Secret>) {
     let mut words = line.splitn(3, ' ');
     let (Some(verb), Some(mechanism), Some(rest)) = (words.next(), words.next(), words.next())
     else {

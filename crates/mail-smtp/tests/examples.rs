@@ -1,4 +1,5 @@
-//! Runs `examples/send_attachment.rs` against the real Postfix + Dovecot
+//! Runs `examples/send_attachment.rs` (and, with the `tokio` feature,
+//! `examples/send_async.rs`) against the real Postfix + Dovecot
 //! from `scripts/servers`, as a newcomer would, and checks the message that
 //! arrived. The example is built by `cargo test -p mail-smtp` (with
 //! `--test examples` alone, run `cargo build -p mail-smtp --examples` first).
@@ -33,9 +34,10 @@ fn example_path(name: &str) -> PathBuf {
     path
 }
 
-/// `send_attachment` as ALICE; the server settings as flags, the password
-/// in the environment.
-fn send_attachment(
+/// The example `name` (`send_attachment`, `send_async`) as ALICE; the
+/// server settings as flags, the password in the environment.
+fn run_example(
+    name: &str,
     env: &TestEnv,
     port_var: &str,
     tls: &str,
@@ -43,7 +45,7 @@ fn send_attachment(
     args: &[&str],
 ) -> Output {
     let (user, _) = env.account("ALICE");
-    Command::new(example_path("send_attachment"))
+    Command::new(example_path(name))
         .args(["--host", &env.var("MAILTEST_HOST")])
         .args(["--port", &env.var(port_var)])
         .args(["--tls", tls])
@@ -75,13 +77,14 @@ fn binary_file(dir: &Path) -> (PathBuf, Vec<u8>) {
     (path, data)
 }
 
-fn check_delivery(env: &TestEnv, port_var: &str, tls: &str) {
+fn check_delivery(example: &str, env: &TestEnv, port_var: &str, tls: &str) {
     let (_, password) = env.account("ALICE");
     let dir = tempfile::tempdir().unwrap();
     let (file, data) = binary_file(dir.path());
     let marker = unique("example-send");
     let subject = format!("{marker} \u{bcf4}\u{ace0}\u{c11c}");
-    let output = send_attachment(
+    let output = run_example(
+        example,
         env,
         port_var,
         tls,
@@ -122,13 +125,25 @@ fn check_delivery(env: &TestEnv, port_var: &str, tls: &str) {
 #[test]
 fn send_attachment_example_delivers_over_starttls() {
     let Some(env) = TestEnv::load() else { return };
-    check_delivery(&env, "MAILTEST_SUBMISSION_PORT", "starttls");
+    check_delivery(
+        "send_attachment",
+        &env,
+        "MAILTEST_SUBMISSION_PORT",
+        "starttls",
+    );
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn send_async_example_delivers_over_starttls() {
+    let Some(env) = TestEnv::load() else { return };
+    check_delivery("send_async", &env, "MAILTEST_SUBMISSION_PORT", "starttls");
 }
 
 #[test]
 fn send_attachment_example_delivers_over_implicit_tls() {
     let Some(env) = TestEnv::load() else { return };
-    check_delivery(&env, "MAILTEST_SMTPS_PORT", "implicit");
+    check_delivery("send_attachment", &env, "MAILTEST_SMTPS_PORT", "implicit");
 }
 
 #[test]
@@ -136,7 +151,8 @@ fn a_refused_login_is_one_clear_line_without_the_password() {
     let Some(env) = TestEnv::load() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (file, _) = binary_file(dir.path());
-    let output = send_attachment(
+    let output = run_example(
+        "send_attachment",
         &env,
         "MAILTEST_SUBMISSION_PORT",
         "starttls",
@@ -159,7 +175,8 @@ fn a_refused_login_is_one_clear_line_without_the_password() {
 fn a_missing_file_is_named_before_anything_is_sent() {
     let Some(env) = TestEnv::load() else { return };
     let (_, password) = env.account("ALICE");
-    let output = send_attachment(
+    let output = run_example(
+        "send_attachment",
         &env,
         "MAILTEST_SUBMISSION_PORT",
         "starttls",

@@ -10,129 +10,18 @@
     clippy::panic
 )]
 
-use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+mod memory_sink;
+
 use std::sync::{Arc, Mutex};
 
-use mail_mime::{Mailbox, MessageBuilder};
 use mail_smtp::{Client, Options};
 use mail_wire::{Connection, Limits};
-
-const ATTACHMENT: u64 = 24 * 1024 * 1024;
-
-/// What the sink saw.
-#[derive(Debug, Default)]
-struct Seen {
-    commands: Vec<String>,
-    data_bytes: u64,
-}
-
-/// A minimal SMTP server in memory (no PIPELINING, no CHUNKING: one reply
-/// per command, DATA ended by CRLF.CRLF) that counts the data and keeps none.
-struct Sink {
-    to_client: VecDeque<u8>,
-    line: Vec<u8>,
-    in_data: bool,
-    tail: [u8; 5],
-    seen: Arc<Mutex<Seen>>,
-}
-
-impl Sink {
-    fn new(seen: Arc<Mutex<Seen>>) -> Sink {
-        Sink {
-            to_client: b"220 sink.test ESMTP\r\n".iter().copied().collect(),
-            line: Vec::new(),
-            in_data: false,
-            tail: [0; 5],
-            seen,
-        }
-    }
-
-    fn reply(&mut self, text: &str) {
-        self.to_client.extend(text.as_bytes());
-    }
-
-    fn command(&mut self, line: &str) {
-        self.seen.lock().unwrap().commands.push(line.to_owned());
-        match line.get(..4).unwrap_or(line).to_ascii_uppercase().as_str() {
-            "EHLO" => self.reply("250-sink.test\r\n250-SIZE 1000000000\r\n250 8BITMIME\r\n"),
-            "DATA" => {
-                self.in_data = true;
-                self.tail = *b"xxx\r\n";
-                self.reply("354 go ahead\r\n");
-            }
-            "QUIT" => self.reply("221 bye\r\n"),
-            _ => self.reply("250 ok\r\n"),
-        }
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        for &b in buf {
-            if self.in_data {
-                self.seen.lock().unwrap().data_bytes += 1;
-                self.tail.rotate_left(1);
-                self.tail[4] = b;
-                if &self.tail == b"\r\n.\r\n" {
-                    self.in_data = false;
-                    self.reply("250 2.0.0 queued\r\n");
-                }
-            } else {
-                self.line.push(b);
-                if self.line.ends_with(b"\r\n") {
-                    let line =
-                        String::from_utf8_lossy(&self.line[..self.line.len() - 2]).into_owned();
-                    self.line.clear();
-                    self.command(&line);
-                }
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for Sink {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(self.to_client.len());
-        for (slot, byte) in buf.iter_mut().zip(self.to_client.drain(..n)) {
-            *slot = byte;
-        }
-        Ok(n)
-    }
-}
-
-/// The process's peak resident set so far, in bytes.
-fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
+use memory_sink::{check, large_message, peak_rss, Seen, Sink};
 
 #[test]
 fn a_large_attachment_is_streamed_not_held() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("large.bin");
-    // A sparse file: 24 MiB to read, no disk space taken.
-    std::fs::File::create(&path)
-        .unwrap()
-        .set_len(ATTACHMENT)
-        .unwrap();
-    let message = MessageBuilder::new()
-        .from(Mailbox::parse("alice@example.test").unwrap())
-        .to(Mailbox::parse("bob@example.test").unwrap())
-        .text("large")
-        .attach_path(&path)
-        .unwrap()
-        .build()
-        .unwrap();
-    assert!(message.size() > ATTACHMENT * 4 / 3);
-
+    let message = large_message(dir.path());
     let seen = Arc::new(Mutex::new(Seen::default()));
     let conn = Connection::new(Sink::new(Arc::clone(&seen)), Limits::default());
     let mut client = Client::new(conn, Options::default()).unwrap();
@@ -140,22 +29,6 @@ fn a_large_attachment_is_streamed_not_held() {
     let delivery = client.send_message(&message).unwrap();
     let growth = peak_rss().saturating_sub(before);
     client.quit().unwrap();
-
     assert_eq!(delivery.accepted().count(), 1);
-    let seen = seen.lock().unwrap();
-    assert!(
-        seen.commands.contains(&format!(
-            "MAIL FROM:<alice@example.test> SIZE={}",
-            message.size()
-        )),
-        "{:?}",
-        seen.commands
-    );
-    // Everything went out (CRLF.CRLF included; base64 lines need no stuffing).
-    assert_eq!(seen.data_bytes, message.size() + 3);
-    assert!(
-        growth < 8 * 1024 * 1024,
-        "peak memory grew by {growth} bytes for a {} byte message",
-        message.size()
-    );
+    check(&seen.lock().unwrap(), &message, growth);
 }
