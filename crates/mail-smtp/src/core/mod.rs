@@ -282,6 +282,9 @@ impl std::fmt::Debug for Smtp {
     }
 }
 
+/// Room for `BDAT <size> LAST` and its CRLF (a size has at most 20 digits).
+const BDAT_LINE_ROOM: usize = 32;
+
 impl Smtp {
     /// A session waiting for the greeting, accepting reply lines of at most
     /// `max_line` bytes and replies of at most `max_reply_lines` lines.
@@ -539,20 +542,23 @@ impl Smtp {
             return Err(Error::OutOfSequence("BDAT before the envelope's replies"));
         }
         let encoder = self.encoder.get_or_insert_with(BodyEncoder::bdat);
-        let mut chunk = Vec::with_capacity(piece.len() + piece.len() / 8 + 2);
-        encoder.push(piece, &mut chunk);
+        // The chunk is encoded first (its size goes in the command), then
+        // the command is put in front in the same buffer: one allocation
+        // for the whole BDAT, whose room the command line fits in.
+        let mut bytes = Vec::with_capacity(BDAT_LINE_ROOM + piece.len() + piece.len() / 8 + 2);
+        encoder.push(piece, &mut bytes);
         if last {
-            encoder.finish(&mut chunk);
+            encoder.finish(&mut bytes);
             self.encoder = None;
         }
-        let size = chunk.len() as u64;
-        let mut line = Vec::with_capacity(24 + chunk.len());
+        let size = bytes.len() as u64;
+        let mut line = Vec::with_capacity(BDAT_LINE_ROOM);
         Command::Bdat { size, last }.encode(&mut line)?;
         let shown = String::from_utf8_lossy(&line).into_owned();
         line.extend_from_slice(b"\r\n");
-        line.extend_from_slice(&chunk);
+        bytes.splice(0..0, line);
         self.release_or_hold(Held {
-            bytes: line,
+            bytes,
             shown,
             expect: Expect::Bdat { last },
         });
@@ -819,7 +825,12 @@ impl Smtp {
     }
 
     fn release(&mut self, held: Held) {
-        self.output.extend_from_slice(&held.bytes);
+        if self.output.is_empty() {
+            // A BDAT chunk is most of the output: moved, not copied.
+            self.output = held.bytes;
+        } else {
+            self.output.extend_from_slice(&held.bytes);
+        }
         self.shown.push(held.shown);
         self.pending.push_back(held.expect);
     }
