@@ -64,6 +64,9 @@ pub(crate) enum Part {
     Secret(Secret),
     /// A literal; its bytes never reach the transcript.
     Literal { bytes: Vec<u8>, secret: bool },
+    /// A literal of `size` bytes that the driver copies from its caller's
+    /// source (a streamed APPEND).
+    Supplied { size: u64 },
 }
 
 /// A command without its tag, ready to send.
@@ -294,6 +297,16 @@ impl Command {
             bytes,
             secret: false,
         });
+        self
+    }
+
+    /// Appends ` ` and a literal of `size` bytes that are not held here:
+    /// [`CommandSender`](crate::sans_io::CommandSender) asks for them with
+    /// [`SendStep::Supply`](crate::sans_io::SendStep::Supply), and the
+    /// driver copies them from its source (an APPEND from a reader).
+    pub fn supplied_literal(mut self, size: u64) -> Self {
+        self.text(b" ");
+        self.parts.push(Part::Supplied { size });
         self
     }
 

@@ -10,11 +10,15 @@ use mail_wire::{Connection, Direction, Line};
 
 use crate::command::Command;
 use crate::error::{rejection, Error};
+use crate::requests::{self, Request};
 use crate::response::{Response, Tag, Tagged, Untagged};
 use crate::sans_io::{
     completion, BodyContext, CommandSender, FrameEvent, Received, ResponseFramer, SendStep, Wants,
 };
 use crate::state::State;
+
+/// How much of a supplied literal is read from its source at a time.
+pub(crate) const LITERAL_CHUNK: usize = 64 * 1024;
 
 /// What reading a frame produced.
 pub(crate) enum Piece {
@@ -275,6 +279,17 @@ impl<S: Read + Write> Core<S> {
         cmd: &Command,
         seen: &mut Vec<Untagged>,
     ) -> Result<(), Error> {
+        self.queue_tagged_from(tag, cmd, seen, None)
+    }
+
+    /// As `queue_tagged`; a supplied literal is copied from `source`.
+    pub(crate) fn queue_tagged_from(
+        &mut self,
+        tag: &Tag,
+        cmd: &Command,
+        seen: &mut Vec<Untagged>,
+        mut source: Option<&mut dyn Read>,
+    ) -> Result<(), Error> {
         let mut sender = CommandSender::new(tag.clone(), cmd, self.literal_mode());
         loop {
             match sender.next() {
@@ -290,6 +305,12 @@ impl<S: Read + Write> Core<S> {
                         format!("<literal of {} bytes>", bytes.len())
                     };
                     self.conn.note(Direction::Client, &shown);
+                }
+                SendStep::Supply { size } => {
+                    let Some(source) = source.as_mut() else {
+                        return Err(Error::Unexpected("a literal with no source".into()));
+                    };
+                    self.supply(*source, size)?;
                 }
                 SendStep::AwaitContinuation => {
                     self.conn.flush()?;
@@ -311,6 +332,25 @@ impl<S: Read + Write> Core<S> {
         }
     }
 
+    /// Copies exactly `size` bytes of a literal from `source` to the wire.
+    fn supply(&mut self, source: &mut dyn Read, size: u64) -> Result<(), Error> {
+        let mut buf = vec![0; LITERAL_CHUNK];
+        let mut left = size;
+        while left > 0 {
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+            let chunk = buf.get_mut(..want).unwrap_or_default();
+            let n = source.read(chunk).map_err(mail_wire::Error::Io)?;
+            if n == 0 {
+                return Err(requests::ended_early(left));
+            }
+            self.conn.write_raw(chunk.get(..n).unwrap_or_default())?;
+            left -= n as u64;
+        }
+        self.conn
+            .note(Direction::Client, &format!("<literal of {size} bytes>"));
+        Ok(())
+    }
+
     /// Reads to the tagged completion of `tag`; untagged responses go to `seen`.
     pub(crate) fn finish(
         &mut self,
@@ -329,6 +369,18 @@ impl<S: Read + Write> Core<S> {
                 _ => {}
             }
         }
+    }
+
+    /// Sends a request's command and reads its answer into its result.
+    pub(crate) fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        let (seen, done) = self.run(request.command)?;
+        (request.outcome)(seen, done)
+    }
+
+    /// LOGOUT (RFC 3501 §6.1.3).
+    pub(crate) fn logout(&mut self) -> Result<(), Error> {
+        let result = self.request(requests::logout());
+        requests::logout_outcome(&self.state, result)
     }
 
     /// Sends `cmd` and reads to its completion.

@@ -23,6 +23,13 @@
 //! drive them over a [`mail_wire::Connection`]; [`raw`] serves the console,
 //! one typed line to one complete reply.
 //!
+//! Feature `tokio`: `mail_imap::tokio` holds the same three states for
+//! tokio, driving the same core and building the same commands, with
+//! FETCH bodies streamed into any `AsyncWrite`, APPEND from any
+//! `AsyncRead`, and IDLE as a cancel-safe stream of updates; its module
+//! docs state what cancelling each method leaves behind. Without the
+//! feature no tokio crate is compiled.
+//!
 //! [RFC 7888]: https://www.rfc-editor.org/rfc/rfc7888
 //! [RFC 2177]: https://www.rfc-editor.org/rfc/rfc2177
 //! [RFC 4315]: https://www.rfc-editor.org/rfc/rfc4315
@@ -96,11 +103,14 @@ mod exchange;
 mod mailbox;
 mod options;
 pub mod raw;
+mod requests;
 pub mod response;
 mod results;
 pub mod sans_io;
 mod sequence;
 mod state;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod utf7;
 
 pub use blocking::{BodyReader, FetchEvent, FetchStream};

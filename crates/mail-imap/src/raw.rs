@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::exchange::{Core, Piece};
 use crate::response::{FetchItem, NString, Response, Status, Tag, Tagged, Untagged};
 use crate::sans_io::Idle;
+use crate::state::State;
 use crate::{Client, Session};
 
 /// Commands that get a tag added (RFC 3501, RFC 9051 and common extensions).
@@ -98,7 +99,7 @@ impl Reply {
 /// A session driven by typed lines.
 pub struct Console<S> {
     core: Box<Core<S>>,
-    pending: Option<(Tag, bool)>,
+    pending: Awaiting,
 }
 
 impl<S: Read + Write> Client<S> {
@@ -358,18 +359,10 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// As [`execute`](Self::execute); no command waits for data.
     pub fn send_data(&mut self, line: &str, fetched: &mut dyn Write) -> Result<Reply, Error> {
-        check_line(line)?;
-        let Some((tag, secret)) = self.pending.take() else {
-            return Err(Error::Unexpected(
-                "a data line while no command waits for one".into(),
-            ));
-        };
-        if secret {
-            self.core
-                .conn
-                .send(Line::with_secret(b"", &Secret::new(line)))?;
-        } else {
-            self.core.conn.send(Line::public(line.as_bytes()))?;
+        let (tag, secret, data) = data_line(&mut self.pending, line)?;
+        match &data {
+            Some(data) => self.core.conn.send(Line::with_secret(b"", data))?,
+            None => self.core.conn.send(Line::public(line.as_bytes()))?,
         }
         self.read_reply(tag, secret, fetched)
     }
@@ -388,56 +381,15 @@ impl<S: Read + Write> Console<S> {
         rest: &str,
         fetched: &mut dyn Write,
     ) -> Result<Reply, Error> {
-        for part in [tag.unwrap_or_default(), command, rest] {
-            check_line(part)?;
+        let prepared = prepare(&mut self.core, self.pending.is_some(), tag, command, rest)?;
+        match prepared.outgoing {
+            Outgoing::Typed(cmd) => return self.send_typed(prepared.tag, &cmd, fetched),
+            Outgoing::Line { public, secret } => match secret {
+                Some(secret) => self.core.conn.send(Line::with_secret(&public, &secret))?,
+                None => self.core.conn.send(Line::public(&public))?,
+            },
         }
-        if self.pending.is_some() {
-            return Err(Error::Unexpected(
-                "a command while the last one waits for data".into(),
-            ));
-        }
-        let tag = match tag {
-            Some(tag) => tag.to_owned(),
-            None => self.core.next_tag().0,
-        };
-        let head = format!("{tag} {command}");
-        let upper = command.to_ascii_uppercase();
-        if !rest.is_ascii() {
-            if let Some((name, charset, keys_at)) = search_command(&upper, rest) {
-                let keys = rest.get(keys_at..).unwrap_or_default();
-                let cmd = Command::new(name).search_keys(
-                    keys,
-                    self.core.utf8(),
-                    charset && !self.core.utf8_accept(),
-                )?;
-                return self.send_typed(Tag(tag), &cmd, fetched);
-            }
-        }
-        let rest = if self.core.utf8() {
-            rest.to_owned()
-        } else {
-            encode_mailbox_arguments(&upper, rest)
-        };
-        let secret_from = match upper.as_str() {
-            "LOGIN" => login_secret_start(&rest),
-            "AUTHENTICATE" => rest.find(' ').map(|i| i + 1),
-            _ => None,
-        };
-        match secret_from {
-            Some(at) => {
-                let (public, secret) = rest.split_at(at.min(rest.len()));
-                let public = format!("{head} {public}");
-                self.core
-                    .conn
-                    .send(Line::with_secret(public.as_bytes(), &Secret::new(secret)))?;
-            }
-            None if rest.is_empty() => self.core.conn.send(Line::public(head.as_bytes()))?,
-            None => self
-                .core
-                .conn
-                .send(Line::public(format!("{head} {rest}").as_bytes()))?,
-        }
-        self.read_reply(Tag(tag), upper == "AUTHENTICATE", fetched)
+        self.read_reply(prepared.tag, prepared.authenticate, fetched)
     }
 
     /// Sends a command built from a typed line (literals wait for their
@@ -468,45 +420,20 @@ impl<S: Read + Write> Console<S> {
         secret_continuation: bool,
         fetched: &mut dyn Write,
     ) -> Result<Reply, Error> {
-        let mut reply = Reply::default();
+        let mut collector = ReplyCollector::new(tag, secret_continuation);
         loop {
             match self.core.advance(true)? {
                 Piece::Body(_) => {
                     self.core.copy_body(fetched)?;
                 }
-                Piece::Done(Response::Untagged(u)) => {
-                    // A short section may come as a quoted string, read with the line.
-                    if let Untagged::Fetch(f) = &u {
-                        for item in &f.items {
-                            if let FetchItem::Body {
-                                data: NString::Bytes(bytes),
-                                ..
-                            } = item
-                            {
-                                fetched.write_all(bytes).map_err(mail_wire::Error::from)?;
-                            }
-                        }
+                Piece::Done(response) => {
+                    for body in quoted_bodies(&response) {
+                        fetched.write_all(body).map_err(mail_wire::Error::from)?;
                     }
-                    self.core.absorb(&u);
-                    reply.untagged.push(u);
-                }
-                Piece::Done(Response::Continuation(text)) => {
-                    self.pending = Some((tag, secret_continuation));
-                    reply.continuation = Some(text);
-                    return Ok(reply);
-                }
-                Piece::Done(Response::Tagged(t)) if t.tag == tag => {
-                    if let Some(code) = &t.text.code {
-                        self.core.mailbox.apply_code(code);
+                    if let Some((reply, pending)) = collector.receive(&mut self.core, response)? {
+                        self.pending = pending;
+                        return Ok(reply);
                     }
-                    reply.tagged = Some(t);
-                    return Ok(reply);
-                }
-                Piece::Done(Response::Tagged(t)) => {
-                    return Err(Error::UnexpectedTag {
-                        expected: tag.0,
-                        got: t.tag.0,
-                    });
                 }
             }
         }
@@ -549,19 +476,12 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// Rejection (no mailbox selected), limits, the connection.
     pub fn fetch_message(&mut self, seq: u32) -> Result<Vec<u8>, Error> {
-        let cmd = Command::new("FETCH")
-            .raw(&seq.to_string(), "message number")?
-            .raw("BODY.PEEK[]", "items")?;
+        let cmd = fetch_message_command(seq)?;
         let echo = std::mem::replace(&mut self.core.echo_literals, false);
         let result = self.core.run(cmd);
         self.core.echo_literals = echo;
         let (seen, _) = result?;
-        seen.into_iter()
-            .find_map(|u| match u {
-                Untagged::Fetch(f) => f.body().and_then(|b| b.bytes().map(<[u8]>::to_vec)),
-                _ => None,
-            })
-            .ok_or_else(|| Error::Unexpected(format!("no body for message {seq}")))
+        message_body(seen, seq)
     }
 
     /// APPEND a message (for `:append`).
@@ -569,9 +489,7 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn append(&mut self, mailbox: &str, message: Vec<u8>) -> Result<Tagged, Error> {
-        let cmd = Command::new("APPEND")
-            .mailbox(mailbox, self.core.utf8())?
-            .literal(message);
+        let cmd = append_command(&self.core, mailbox, message)?;
         self.core.run(cmd).map(|(_, t)| t)
     }
 
@@ -585,10 +503,220 @@ impl<S: Read + Write> Console<S> {
     /// # Errors
     /// The connection.
     pub fn logout(mut self) -> Result<(), Error> {
-        match self.core.run(Command::new("LOGOUT")) {
-            Ok(_) | Err(Error::Bye { .. }) => Ok(()),
-            Err(err) => Err(err),
+        logout_outcome(self.core.run(Command::new("LOGOUT")).map(|_| ()))
+    }
+}
+
+/// What a typed line becomes on the wire.
+pub(crate) enum Outgoing {
+    /// A command with literals (non-ASCII search text), sent through
+    /// [`CommandSender`](crate::sans_io::CommandSender).
+    Typed(Command),
+    /// One line; its secret part (a typed password, AUTHENTICATE data) masked.
+    Line {
+        public: Vec<u8>,
+        secret: Option<Secret>,
+    },
+}
+
+/// A typed line ready to go: its tag, what to send, and whether the
+/// continuations it may get ask for secret data (AUTHENTICATE).
+pub(crate) struct Prepared {
+    pub(crate) tag: Tag,
+    pub(crate) outgoing: Outgoing,
+    pub(crate) authenticate: bool,
+}
+
+/// Checks a typed command and turns it into what goes on the wire: a new
+/// tag unless one was typed, mailbox arguments in modified UTF-7 without
+/// UTF8=ACCEPT, non-ASCII search text as literals, passwords masked.
+pub(crate) fn prepare(
+    state: &mut State,
+    awaiting_data: bool,
+    tag: Option<&str>,
+    command: &str,
+    rest: &str,
+) -> Result<Prepared, Error> {
+    for part in [tag.unwrap_or_default(), command, rest] {
+        check_line(part)?;
+    }
+    if awaiting_data {
+        return Err(Error::Unexpected(
+            "a command while the last one waits for data".into(),
+        ));
+    }
+    let tag = match tag {
+        Some(tag) => tag.to_owned(),
+        None => state.next_tag().0,
+    };
+    let head = format!("{tag} {command}");
+    let upper = command.to_ascii_uppercase();
+    if !rest.is_ascii() {
+        if let Some((name, charset, keys_at)) = search_command(&upper, rest) {
+            let keys = rest.get(keys_at..).unwrap_or_default();
+            let cmd = Command::new(name).search_keys(
+                keys,
+                state.utf8(),
+                charset && !state.utf8_accept(),
+            )?;
+            return Ok(Prepared {
+                tag: Tag(tag),
+                outgoing: Outgoing::Typed(cmd),
+                authenticate: false,
+            });
         }
+    }
+    let rest = if state.utf8() {
+        rest.to_owned()
+    } else {
+        encode_mailbox_arguments(&upper, rest)
+    };
+    let secret_from = match upper.as_str() {
+        "LOGIN" => login_secret_start(&rest),
+        "AUTHENTICATE" => rest.find(' ').map(|i| i + 1),
+        _ => None,
+    };
+    let outgoing = match secret_from {
+        Some(at) => {
+            let (public, secret) = rest.split_at(at.min(rest.len()));
+            Outgoing::Line {
+                public: format!("{head} {public}").into_bytes(),
+                secret: Some(Secret::new(secret)),
+            }
+        }
+        None if rest.is_empty() => Outgoing::Line {
+            public: head.into_bytes(),
+            secret: None,
+        },
+        None => Outgoing::Line {
+            public: format!("{head} {rest}").into_bytes(),
+            secret: None,
+        },
+    };
+    Ok(Prepared {
+        tag: Tag(tag),
+        outgoing,
+        authenticate: upper == "AUTHENTICATE",
+    })
+}
+
+/// The command waiting for a data line after a continuation request, and
+/// whether that data is secret.
+pub(crate) type Awaiting = Option<(Tag, bool)>;
+
+/// A data line for the command waiting on a continuation: its tag, whether
+/// it is secret, and the line as a secret when it is.
+pub(crate) fn data_line(
+    pending: &mut Awaiting,
+    line: &str,
+) -> Result<(Tag, bool, Option<Secret>), Error> {
+    check_line(line)?;
+    let Some((tag, secret)) = pending.take() else {
+        return Err(Error::Unexpected(
+            "a data line while no command waits for one".into(),
+        ));
+    };
+    Ok((tag, secret, secret.then(|| Secret::new(line))))
+}
+
+/// FETCH body sections that came as quoted strings, read with their line
+/// (the caller's writer gets them as it gets streamed literals).
+pub(crate) fn quoted_bodies(response: &Response) -> impl Iterator<Item = &[u8]> {
+    let items = match response {
+        Response::Untagged(Untagged::Fetch(f)) => f.items.as_slice(),
+        _ => &[],
+    };
+    items.iter().filter_map(|item| match item {
+        FetchItem::Body {
+            data: NString::Bytes(bytes),
+            ..
+        } => Some(bytes.as_slice()),
+        _ => None,
+    })
+}
+
+/// Collects the reply to a console line from the responses as they come.
+pub(crate) struct ReplyCollector {
+    tag: Tag,
+    secret_continuation: bool,
+    reply: Reply,
+}
+
+impl ReplyCollector {
+    pub(crate) fn new(tag: Tag, secret_continuation: bool) -> Self {
+        ReplyCollector {
+            tag,
+            secret_continuation,
+            reply: Reply::default(),
+        }
+    }
+
+    /// Takes one response; returns the reply once complete, with the
+    /// command that waits for a data line, if any.
+    pub(crate) fn receive(
+        &mut self,
+        state: &mut State,
+        response: Response,
+    ) -> Result<Option<(Reply, Awaiting)>, Error> {
+        match response {
+            Response::Untagged(u) => {
+                state.absorb(&u);
+                self.reply.untagged.push(u);
+                Ok(None)
+            }
+            Response::Continuation(text) => {
+                self.reply.continuation = Some(text);
+                let pending = (self.tag.clone(), self.secret_continuation);
+                Ok(Some((std::mem::take(&mut self.reply), Some(pending))))
+            }
+            Response::Tagged(t) if t.tag == self.tag => {
+                if let Some(code) = &t.text.code {
+                    state.mailbox.apply_code(code);
+                }
+                self.reply.tagged = Some(t);
+                Ok(Some((std::mem::take(&mut self.reply), None)))
+            }
+            Response::Tagged(t) => Err(Error::UnexpectedTag {
+                expected: self.tag.0.clone(),
+                got: t.tag.0,
+            }),
+        }
+    }
+}
+
+/// The command of [`Console::fetch_message`].
+pub(crate) fn fetch_message_command(seq: u32) -> Result<Command, Error> {
+    Ok(Command::new("FETCH")
+        .raw(&seq.to_string(), "message number")?
+        .raw("BODY.PEEK[]", "items")?)
+}
+
+/// The message in the answer to [`fetch_message_command`].
+pub(crate) fn message_body(seen: Vec<Untagged>, seq: u32) -> Result<Vec<u8>, Error> {
+    seen.into_iter()
+        .find_map(|u| match u {
+            Untagged::Fetch(f) => f.body().and_then(|b| b.bytes().map(<[u8]>::to_vec)),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Unexpected(format!("no body for message {seq}")))
+}
+
+/// The command of [`Console::append`].
+pub(crate) fn append_command(
+    state: &State,
+    mailbox: &str,
+    message: Vec<u8>,
+) -> Result<Command, Error> {
+    Ok(Command::new("APPEND")
+        .mailbox(mailbox, state.utf8())?
+        .literal(message))
+}
+
+/// The console's LOGOUT: BYE with the connection closing is success.
+pub(crate) fn logout_outcome(result: Result<(), Error>) -> Result<(), Error> {
+    match result {
+        Ok(()) | Err(Error::Bye { .. }) => Ok(()),
+        Err(err) => Err(err),
     }
 }
 

@@ -122,6 +122,16 @@ fn bodies(session: Session<NetStream>, mailbox: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn fetch_example_saves_every_message_byte_for_byte() {
+    fetch_saves_every_message_byte_for_byte("fetch");
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn fetch_async_example_saves_every_message_byte_for_byte() {
+    fetch_saves_every_message_byte_for_byte("fetch_async");
+}
+
+fn fetch_saves_every_message_byte_for_byte(example_name: &str) {
     let Some(env) = TestEnv::load() else { return };
     let mut session = login(&env, "ALICE");
     let mailbox = fresh_mailbox(&mut session, "fetch-example");
@@ -132,7 +142,7 @@ fn fetch_example_saves_every_message_byte_for_byte() {
     session.logout().unwrap();
     let dir = tempfile::tempdir().unwrap();
 
-    let mut cmd = example(&env, "fetch", "ALICE");
+    let mut cmd = example(&env, example_name, "ALICE");
     cmd.arg(&mailbox).arg(dir.path());
     let (stdout, _) = run(cmd);
 
@@ -181,6 +191,16 @@ fn append_example_stores_the_file_and_reports_its_uid() {
 
 #[test]
 fn idle_example_sees_a_message_that_arrives_while_it_waits() {
+    idle_sees_a_message_that_arrives_while_it_waits("idle");
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn idle_async_example_sees_a_message_that_arrives_while_it_waits() {
+    idle_sees_a_message_that_arrives_while_it_waits("idle_async");
+}
+
+fn idle_sees_a_message_that_arrives_while_it_waits(example_name: &str) {
     let Some(env) = TestEnv::load() else { return };
     let mut session = login(&env, "ALICE");
     let mailbox = fresh_mailbox(&mut session, "idle-example");
@@ -188,7 +208,7 @@ fn idle_example_sees_a_message_that_arrives_while_it_waits() {
         .append(&mailbox, &[], message("already there"))
         .unwrap();
 
-    let mut cmd = example(&env, "idle", "ALICE");
+    let mut cmd = example(&env, example_name, "ALICE");
     cmd.arg(&mailbox)
         .arg("60")
         .stdout(Stdio::piped())

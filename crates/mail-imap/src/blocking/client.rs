@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use mail_wire::{Connection, NetStream, Security, Server, TlsConfig};
 
-use super::session::{id, logout};
 use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::Core;
 use crate::options::Options;
-use crate::response::{Response, Status, Untagged};
+use crate::requests;
+use crate::response::Status;
 use crate::{Greeting, Session};
 
 /// Connected, not yet authenticated.
@@ -69,38 +69,8 @@ impl<S: Read + Write> Client<S> {
 
     fn from_core(core: Core<S>) -> Result<Self, Error> {
         let mut core = Box::new(core);
-        let greeting = match core.read_response()? {
-            Response::Untagged(u @ Untagged::Status { .. }) => {
-                core.absorb(&u);
-                match u {
-                    Untagged::Status {
-                        status: Status::Bye,
-                        text,
-                    } => {
-                        return Err(Error::Bye {
-                            text: text.to_string(),
-                        })
-                    }
-                    Untagged::Status {
-                        status: status @ (Status::Ok | Status::Preauth),
-                        text,
-                    } => Greeting { status, text },
-                    other => {
-                        return Err(Error::Unexpected(format!(
-                            "greeting {}",
-                            Response::Untagged(other).describe()
-                        )))
-                    }
-                }
-            }
-            other => {
-                return Err(Error::Unexpected(format!(
-                    "a greeting that is not OK/PREAUTH/BYE: {}",
-                    other.describe()
-                )))
-            }
-        };
-        log::debug!("greeting: {} {}", greeting.status, greeting.text);
+        let response = core.read_response()?;
+        let greeting = requests::greeting(&mut core, response)?;
         Ok(Client { core, greeting })
     }
 
@@ -141,22 +111,14 @@ impl<S: Read + Write> Client<S> {
         mut self,
         upgrade: impl FnOnce(&mut Connection<S>) -> Result<(), Error>,
     ) -> Result<Self, Error> {
-        if self.greeting.status == Status::Preauth {
-            return Err(Error::PreauthWithoutTls);
-        }
-        if !self.core.has_capability("STARTTLS") {
+        if self.greeting.status != Status::Preauth && !self.core.has_capability("STARTTLS") {
             self.capability()?;
         }
-        if !self.core.has_capability("STARTTLS") {
-            return Err(Error::Unsupported("STARTTLS"));
+        if let Some(refusal) = requests::starttls_refusal(&self.greeting, &self.core) {
+            return Err(refusal);
         }
         self.core.run(Command::new("STARTTLS"))?;
-        let buffered = self.core.unread();
-        if buffered > 0 {
-            return Err(Error::Wire(mail_wire::Error::BufferedAfterStartTls {
-                bytes: buffered,
-            }));
-        }
+        requests::check_nothing_buffered(self.core.unread())?;
         upgrade(&mut self.core.conn)?;
         self.core.capabilities.clear();
         self.capability()?;
@@ -168,7 +130,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn capability(&mut self) -> Result<&[String], Error> {
-        self.core.run(Command::new("CAPABILITY"))?;
+        self.core.run(requests::capability())?;
         Ok(&self.core.capabilities)
     }
 
@@ -177,7 +139,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn id(&mut self, fields: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>, Error> {
-        id(&mut self.core, fields)
+        self.core.request(requests::id(fields)?)
     }
 
     /// NOOP.
@@ -185,7 +147,7 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn noop(&mut self) -> Result<(), Error> {
-        self.core.run(Command::new("NOOP")).map(|_| ())
+        self.core.request(requests::noop()).map(|_| ())
     }
 
     /// The session of a PREAUTH greeting, or the client back.
@@ -204,6 +166,6 @@ impl<S: Read + Write> Client<S> {
     /// # Errors
     /// The connection.
     pub fn logout(mut self) -> Result<(), Error> {
-        logout(&mut self.core)
+        self.core.logout()
     }
 }

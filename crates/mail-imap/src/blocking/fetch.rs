@@ -4,41 +4,21 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
-use crate::command::Command;
-use crate::error::{rejection, Error};
+use crate::error::Error;
 use crate::exchange::{Core, Piece};
-use crate::response::{Fetch, Status, Tag, Untagged};
-use crate::sans_io::{completion, BodyContext, Received};
+use crate::requests;
+use crate::response::{Fetch, Tag};
+use crate::sans_io::BodyContext;
 use crate::sequence::SequenceSet;
 use crate::Selected;
 
-/// What STORE and FETCH helpers collect.
-pub(super) fn fetches(seen: Vec<Untagged>) -> Vec<Fetch> {
-    seen.into_iter()
-        .filter_map(|u| {
-            if let Untagged::Fetch(f) = u {
-                Some(f)
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
 impl<S: Read + Write> Selected<S> {
-    fn fetch_cmd(verb: &'static str, set: &SequenceSet, items: &str) -> Result<Command, Error> {
-        Ok(Command::new(verb)
-            .raw(&set.to_string(), "sequence set")?
-            .raw(items, "fetch items")?)
-    }
-
     /// FETCH with items as written (`(FLAGS UID)`, `BODY.PEEK[]`), all in memory.
     ///
     /// # Errors
     /// Rejection, limits, the connection.
     pub fn fetch(&mut self, set: &SequenceSet, items: &str) -> Result<Vec<Fetch>, Error> {
-        let cmd = Self::fetch_cmd("FETCH", set, items)?;
-        self.core().run(cmd).map(|(seen, _)| fetches(seen))
+        self.core().request(requests::fetch("FETCH", set, items)?)
     }
 
     /// UID FETCH, all in memory.
@@ -46,8 +26,8 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// As [`fetch`](Self::fetch).
     pub fn uid_fetch(&mut self, set: &SequenceSet, items: &str) -> Result<Vec<Fetch>, Error> {
-        let cmd = Self::fetch_cmd("UID FETCH", set, items)?;
-        self.core().run(cmd).map(|(seen, _)| fetches(seen))
+        self.core()
+            .request(requests::fetch("UID FETCH", set, items)?)
     }
 
     /// FETCH whose body sections stream: see [`FetchStream`].
@@ -84,7 +64,7 @@ impl<S: Read + Write> Selected<S> {
         let mut tags = VecDeque::new();
         let mut seen = Vec::new();
         for set in sets {
-            let cmd = Self::fetch_cmd(verb, set, items)?;
+            let cmd = requests::fetch_command(verb, set, items)?;
             let tag = self.core().next_tag();
             self.core().queue_tagged(&tag, &cmd, &mut seen)?;
             tags.push_back(tag);
@@ -151,9 +131,9 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
         // A section not read by the caller is skipped.
         self.core.copy_body(&mut io::sink())?;
         loop {
-            let Some(tag) = self.tags.front().cloned() else {
+            if self.tags.is_empty() {
                 return Ok(None);
-            };
+            }
             match self.core.advance(true)? {
                 Piece::Body(context) => {
                     return Ok(Some(FetchEvent::Body(BodyReader {
@@ -161,23 +141,17 @@ impl<'a, S: Read + Write> FetchStream<'a, S> {
                         context,
                     })));
                 }
-                Piece::Done(response) => match completion(&tag, self.command, response)? {
-                    Received::Untagged(Untagged::Fetch(fetch)) => {
-                        return Ok(Some(FetchEvent::Fetch(fetch)))
+                Piece::Done(response) => {
+                    let fetch = requests::fetch_response(
+                        self.core,
+                        &mut self.tags,
+                        self.command,
+                        response,
+                    )?;
+                    if let Some(fetch) = fetch {
+                        return Ok(Some(FetchEvent::Fetch(fetch)));
                     }
-                    Received::Untagged(u) => {
-                        self.core.absorb(&u);
-                        self.core.unsolicited.push(u);
-                    }
-                    Received::Completed(t) => {
-                        self.tags.pop_front();
-                        if t.status != Status::Ok {
-                            self.tags.clear();
-                            return Err(rejection(self.command, t));
-                        }
-                    }
-                    Received::Continued => {}
-                },
+                }
             }
         }
     }

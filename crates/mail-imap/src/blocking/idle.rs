@@ -4,6 +4,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::requests;
 use crate::response::Untagged;
 use crate::sans_io::{Idle, IdleEvent};
 use crate::{IdleOutcome, Selected, Session};
@@ -13,7 +14,7 @@ impl<S: Read + Write> Session<S> {
     /// between reads, or `limit` passes; then DONE. Updates also change the
     /// mailbox state. `stop_now` and `limit` are checked whenever a read
     /// times out, so their resolution is the socket time-out
-    /// ([`Server::timeout`]; see [`Client::set_patience`] for a short one).
+    /// ([`Server::timeout`](crate::Server::timeout); see [`Client::set_patience`](crate::Client::set_patience) for a short one).
     ///
     /// # Errors
     /// [`Error::Unsupported`] without IDLE; rejection; the connection.
@@ -23,9 +24,7 @@ impl<S: Read + Write> Session<S> {
         mut stop: impl FnMut(&Untagged) -> bool,
         mut stop_now: impl FnMut() -> bool,
     ) -> Result<IdleOutcome, Error> {
-        if !self.core.has_capability("IDLE") && !self.core.has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("IDLE"));
-        }
+        requests::check_idle(&self.core)?;
         let mut idle = Idle::new(self.core.next_tag());
         self.core
             .conn

@@ -5,9 +5,9 @@ use std::io::{Read, Write};
 use mail_wire::sasl::Mechanism;
 use mail_wire::{Encrypted, Secret};
 
-use crate::command::Command;
 use crate::error::Error;
-use crate::response::{Code, Tagged};
+use crate::requests::{self, LoginChoice};
+use crate::response::Tagged;
 use crate::sans_io::{AuthEvent, Authenticate};
 use crate::{Client, Session};
 
@@ -20,14 +20,8 @@ impl<S: Read + Write> Client<S> {
     /// `(error, self)` on rejection or invalid arguments.
     #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
     pub fn login(mut self, user: &str, password: &Secret) -> Result<Session<S>, (Error, Self)> {
-        if self.core.has_capability("LOGINDISABLED") {
-            return Err((Error::Unsupported("LOGIN (LOGINDISABLED)"), self));
-        }
-        let utf8 = self.core.utf8();
-        let cmd = Command::new("LOGIN")
-            .astring(user.as_bytes(), utf8, "user name")
-            .and_then(|c| c.secret(password, utf8));
-        let done = match cmd.map_err(Error::from).and_then(|cmd| self.core.run(cmd)) {
+        let cmd = requests::login(&self.core, user, password);
+        let done = match cmd.and_then(|cmd| self.core.run(cmd)) {
             Ok((_, done)) => done,
             Err(err) => return Err((err, self)),
         };
@@ -92,7 +86,7 @@ impl<S: Read + Write> Client<S> {
 
     /// The SASL mechanisms the capabilities list (`AUTH=PLAIN` → `PLAIN`).
     pub fn auth_mechanisms(&self) -> Vec<&str> {
-        auth_mechanisms(&self.core.capabilities)
+        requests::auth_mechanisms(&self.core.capabilities)
     }
 
     fn sasl(
@@ -104,14 +98,7 @@ impl<S: Read + Write> Client<S> {
         if self.core.capabilities.is_empty() {
             self.capability()?;
         }
-        let name = mechanism.name();
-        if !self
-            .auth_mechanisms()
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(name))
-        {
-            return Err(Error::Unsupported(name));
-        }
+        requests::check_mechanism(&self.core, mechanism)?;
         // The tag is taken only once the credentials are known to fit.
         let mut auth = Authenticate::new(self.core.peek_tag(), mechanism, user, password)?;
         self.core.next_tag();
@@ -135,9 +122,7 @@ impl<S: Read + Write> Client<S> {
                 },
                 AuthEvent::Untagged(u) => self.core.absorb(&u),
                 AuthEvent::Completed(t) => {
-                    if let Some(Code::Capability(c)) = &t.text.code {
-                        self.core.capabilities = c.clone();
-                    }
+                    requests::capabilities_from_completion(&mut self.core, &t);
                     return auth.outcome(t);
                 }
             }
@@ -145,42 +130,16 @@ impl<S: Read + Write> Client<S> {
     }
 
     fn after_auth(&mut self, done: &Tagged) -> Result<(), Error> {
-        // Capabilities may change after login (RFC 3501 §6.2.3 / §7.2.1).
-        let fresh = matches!(done.text.code, Some(Code::Capability(_)));
-        if !fresh {
+        if requests::capabilities_stale_after_auth(done) {
             self.core.capabilities.clear();
-            self.core.run(Command::new("CAPABILITY"))?;
+            self.core.run(requests::capability())?;
         }
-        let mut enable = Vec::new();
-        for cap in ["IMAP4rev2", "UTF8=ACCEPT"] {
-            if self.core.has_capability(cap) {
-                enable.push(cap);
-            }
-        }
-        if !enable.is_empty()
-            && (self.core.has_capability("ENABLE") || self.core.has_capability("IMAP4rev2"))
-        {
-            let mut cmd = Command::new("ENABLE");
-            for cap in enable {
-                cmd = cmd.raw(cap, "capability")?;
-            }
+        if let Some(cmd) = requests::enable_after_auth(&self.core)? {
             self.core.run(cmd)?;
             log::debug!("enabled: {:?}", self.core.enabled);
         }
         Ok(())
     }
-}
-
-/// `AUTH=PLAIN AUTH=LOGIN` → `["PLAIN", "LOGIN"]` (RFC 3501 §6.2.2).
-fn auth_mechanisms(capabilities: &[String]) -> Vec<&str> {
-    capabilities
-        .iter()
-        .filter_map(|c| {
-            c.get(..5)
-                .filter(|p| p.eq_ignore_ascii_case("AUTH="))
-                .and_then(|_| c.get(5..))
-        })
-        .collect()
 }
 
 #[allow(clippy::result_large_err)] // the client comes back with the error (STYLE §3)
@@ -206,26 +165,12 @@ impl<S: Read + Write + Encrypted> Client<S> {
                 return Err((err, self));
             }
         }
-        if !self.core.has_capability("LOGINDISABLED") {
-            return self.login(user, password);
-        }
-        if !self.core.conn.is_encrypted() {
-            return Err((Error::TlsRequired, self));
-        }
-        let offered: Vec<Mechanism> = self
-            .auth_mechanisms()
-            .into_iter()
-            .filter_map(Mechanism::from_name)
-            .collect();
-        match Mechanism::best(&offered, true) {
-            Some(mechanism) => {
-                log::debug!("LOGINDISABLED; logging in with AUTHENTICATE {mechanism}");
+        match requests::choose_login(&self.core, self.core.conn.is_encrypted()) {
+            Ok(LoginChoice::Login) => self.login(user, password),
+            Ok(LoginChoice::Authenticate(mechanism)) => {
                 self.authenticate(mechanism, user, password)
             }
-            None => Err((
-                Error::Unsupported("AUTHENTICATE PLAIN, LOGIN or CRAM-MD5 (LOGIN is disabled)"),
-                self,
-            )),
+            Err(err) => Err((err, self)),
         }
     }
 }

@@ -4,12 +4,11 @@ use std::io::{Read, Write};
 
 use mail_wire::Connection;
 
-use super::fetch::fetches;
-use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::Core;
 use crate::mailbox::Mailbox;
-use crate::response::{Code, Fetch, Text, Untagged};
+use crate::requests;
+use crate::response::{Code, Fetch, Untagged};
 use crate::sequence::{SequenceSet, Uid};
 use crate::Session;
 
@@ -43,7 +42,7 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn check(&mut self) -> Result<(), Error> {
-        self.core().run(Command::new("CHECK")).map(|_| ())
+        self.core().request(requests::check())
     }
 
     /// EXPUNGE; returns the expunged sequence numbers in order.
@@ -51,17 +50,7 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn expunge(&mut self) -> Result<Vec<crate::SeqNum>, Error> {
-        let (seen, _) = self.core().run(Command::new("EXPUNGE"))?;
-        Ok(seen
-            .into_iter()
-            .filter_map(|u| {
-                if let Untagged::Expunge(s) = u {
-                    Some(s)
-                } else {
-                    None
-                }
-            })
-            .collect())
+        self.core().request(requests::expunge())
     }
 
     /// UID EXPUNGE (UIDPLUS, RFC 4315).
@@ -69,30 +58,13 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// [`Error::Unsupported`] without UIDPLUS; rejection.
     pub fn uid_expunge(&mut self, uids: &SequenceSet) -> Result<(), Error> {
-        if !self.core().has_capability("UIDPLUS") {
-            return Err(Error::Unsupported("UID EXPUNGE"));
-        }
-        self.core()
-            .run(Command::new("UID EXPUNGE").raw(&uids.to_string(), "uid set")?)
-            .map(|_| ())
+        let request = requests::uid_expunge(self.core(), uids)?;
+        self.core().request(request)
     }
 
     fn search_cmd(&mut self, verb: &'static str, criteria: &str) -> Result<Vec<u32>, Error> {
-        let core = self.core();
-        let cmd = Command::new(verb).search_keys(criteria, core.utf8(), !core.utf8_accept())?;
-        let (seen, _) = core.run(cmd)?;
-        // Only `* SEARCH` answers a plain SEARCH; an ESEARCH set is never
-        // expanded here (see `uid_esearch`).
-        Ok(seen
-            .into_iter()
-            .flat_map(|u| {
-                if let Untagged::Search { numbers, .. } = u {
-                    numbers
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect())
+        let request = requests::search(self.core(), verb, criteria)?;
+        self.core().request(request)
     }
 
     /// UID SEARCH RETURN (MIN MAX COUNT ALL) (ESEARCH, RFC 4731): the result
@@ -101,28 +73,8 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// [`Error::Unsupported`] without ESEARCH; as [`search`](Self::search).
     pub fn uid_esearch(&mut self, criteria: &str) -> Result<crate::response::Esearch, Error> {
-        if !self.core().has_capability("ESEARCH") && !self.core().has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("ESEARCH"));
-        }
-        let core = self.core();
-        let cmd = Command::new("UID SEARCH")
-            .raw("RETURN (MIN MAX COUNT ALL)", "return options")?
-            .search_keys(criteria, core.utf8(), !core.utf8_accept())?;
-        let (seen, _) = self.core().run(cmd)?;
-        Ok(seen
-            .into_iter()
-            .find_map(|u| {
-                if let Untagged::Esearch(e) = u {
-                    Some(e)
-                } else {
-                    None
-                }
-            })
-            .unwrap_or(crate::response::Esearch {
-                tag: None,
-                uid: true,
-                items: Vec::new(),
-            }))
+        let request = requests::uid_esearch(self.core(), criteria)?;
+        self.core().request(request)
     }
 
     /// SEARCH with criteria as written (`UNSEEN FROM "bob"`); returns sequence numbers.
@@ -149,26 +101,8 @@ impl<S: Read + Write> Selected<S> {
         action: &str,
         flags: &[&str],
     ) -> Result<Vec<Fetch>, Error> {
-        let action_ok = [
-            "FLAGS",
-            "+FLAGS",
-            "-FLAGS",
-            "FLAGS.SILENT",
-            "+FLAGS.SILENT",
-            "-FLAGS.SILENT",
-        ]
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(action));
-        if !action_ok {
-            return Err(Error::Invalid(crate::EncodeError::NotAnAtom {
-                what: "store action",
-            }));
-        }
-        let cmd = Command::new(verb)
-            .raw(&set.to_string(), "sequence set")?
-            .raw(action, "store action")?
-            .flag_list(flags)?;
-        self.core().run(cmd).map(|(seen, _)| fetches(seen))
+        self.core()
+            .request(requests::store(verb, set, action, flags)?)
     }
 
     /// STORE (`+FLAGS`, `-FLAGS.SILENT`, ...); returns the FETCH responses.
@@ -203,28 +137,8 @@ impl<S: Read + Write> Selected<S> {
         set: &SequenceSet,
         mailbox: &str,
     ) -> Result<Option<Code>, Error> {
-        let utf8 = self.core().utf8();
-        let cmd = Command::new(verb)
-            .raw(&set.to_string(), "sequence set")?
-            .mailbox(mailbox, utf8)?;
-        let (seen, done) = self.core().run(cmd)?;
-        // MOVE sends COPYUID in an untagged OK (RFC 6851 §4.3).
-        let untagged_code = seen.into_iter().find_map(|u| match u {
-            Untagged::Status {
-                text:
-                    Text {
-                        code: Some(c @ Code::CopyUid { .. }),
-                        ..
-                    },
-                ..
-            } => Some(c),
-            _ => None,
-        });
-        Ok(done
-            .text
-            .code
-            .filter(|c| matches!(c, Code::CopyUid { .. }))
-            .or(untagged_code))
+        let request = requests::transfer(self.core(), verb, set, mailbox)?;
+        self.core().request(request)
     }
 
     /// COPY; returns COPYUID when sent.
@@ -248,9 +162,6 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// [`Error::Unsupported`] without MOVE; rejection.
     pub fn r#move(&mut self, set: &SequenceSet, mailbox: &str) -> Result<Option<Code>, Error> {
-        if !self.core().has_capability("MOVE") && !self.core().has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("MOVE"));
-        }
         self.transfer("MOVE", set, mailbox)
     }
 
@@ -259,9 +170,6 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// As [`move`](Self::move).
     pub fn uid_move(&mut self, set: &SequenceSet, mailbox: &str) -> Result<Option<Code>, Error> {
-        if !self.core().has_capability("MOVE") && !self.core().has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("MOVE"));
-        }
         self.transfer("UID MOVE", set, mailbox)
     }
 
@@ -278,8 +186,8 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn close(mut self) -> Result<Session<S>, Error> {
-        self.core().run(Command::new("CLOSE"))?;
-        self.session.core.mailbox = Mailbox::default();
+        self.core().run(requests::close())?;
+        requests::leave(self.core());
         Ok(self.session)
     }
 
@@ -288,11 +196,9 @@ impl<S: Read + Write> Selected<S> {
     /// # Errors
     /// [`Error::Unsupported`] without UNSELECT; rejection.
     pub fn unselect(mut self) -> Result<Session<S>, Error> {
-        if !self.core().has_capability("UNSELECT") && !self.core().has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("UNSELECT"));
-        }
-        self.core().run(Command::new("UNSELECT"))?;
-        self.session.core.mailbox = Mailbox::default();
+        let cmd = requests::unselect(self.core())?;
+        self.core().run(cmd)?;
+        requests::leave(self.core());
         Ok(self.session)
     }
 

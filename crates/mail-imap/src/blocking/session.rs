@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use mail_wire::Connection;
 
-use crate::command::Command;
 use crate::error::Error;
 use crate::exchange::Core;
-use crate::mailbox::Mailbox;
-use crate::response::{Code, ListItem, Namespace, Tagged, Untagged};
+use crate::requests;
+use crate::response::{ListItem, Namespace, Untagged};
 use crate::sequence::SequenceSet;
 use crate::{MailboxStatus, Selected};
 
@@ -53,7 +52,7 @@ impl<S: Read + Write> Session<S> {
         self.core.echo_literals = show;
     }
 
-    /// See [`Client::set_patience`].
+    /// See [`Client::set_patience`](crate::Client::set_patience).
     pub fn set_patience(&mut self, patience: Option<Duration>) {
         self.core.patience = patience;
     }
@@ -63,14 +62,9 @@ impl<S: Read + Write> Session<S> {
         &mut self.core.conn
     }
 
-    fn run(&mut self, cmd: Command) -> Result<(Vec<Untagged>, Tagged), Error> {
-        let (seen, done) = self.core.run(cmd)?;
-        Ok((seen, done))
-    }
-
     fn mailbox_cmd(&mut self, verb: &'static str, name: &str) -> Result<(), Error> {
-        let cmd = Command::new(verb).mailbox(name, self.core.utf8())?;
-        self.run(cmd).map(|_| ())
+        self.core
+            .request(requests::mailbox(&self.core, verb, name)?)
     }
 
     /// CAPABILITY.
@@ -78,7 +72,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn capability(&mut self) -> Result<&[String], Error> {
-        self.run(Command::new("CAPABILITY"))?;
+        self.core.run(requests::capability())?;
         Ok(&self.core.capabilities)
     }
 
@@ -87,7 +81,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn noop(&mut self) -> Result<Vec<Untagged>, Error> {
-        self.run(Command::new("NOOP")).map(|(seen, _)| seen)
+        self.core.request(requests::noop())
     }
 
     /// ID (RFC 2971).
@@ -95,7 +89,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn id(&mut self, fields: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>, Error> {
-        id(&mut self.core, fields)
+        self.core.request(requests::id(fields)?)
     }
 
     /// ENABLE (RFC 5161); returns what the server enabled.
@@ -103,24 +97,8 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Unsupported`] without ENABLE; rejection.
     pub fn enable(&mut self, capabilities: &[&str]) -> Result<Vec<String>, Error> {
-        if !self.core.has_capability("ENABLE") && !self.core.has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("ENABLE"));
-        }
-        let mut cmd = Command::new("ENABLE");
-        for c in capabilities {
-            cmd = cmd.raw(c, "capability")?;
-        }
-        let (seen, _) = self.run(cmd)?;
-        Ok(seen
-            .into_iter()
-            .flat_map(|u| {
-                if let Untagged::Enabled(c) = u {
-                    c
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect())
+        self.core
+            .request(requests::enable(&self.core, capabilities)?)
     }
 
     /// NAMESPACE (RFC 2342): personal, other users', shared.
@@ -128,21 +106,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// [`Error::Unsupported`] without NAMESPACE; rejection.
     pub fn namespace(&mut self) -> Result<[Vec<Namespace>; 3], Error> {
-        if !self.core.has_capability("NAMESPACE") && !self.core.has_capability("IMAP4rev2") {
-            return Err(Error::Unsupported("NAMESPACE"));
-        }
-        let (seen, _) = self.run(Command::new("NAMESPACE"))?;
-        seen.into_iter()
-            .find_map(|u| {
-                if let Untagged::Namespace(n) = u {
-                    Some(n)
-                } else {
-                    None
-                }
-            })
-            .ok_or_else(|| {
-                Error::Unexpected("NAMESPACE completed without a NAMESPACE response".into())
-            })
+        self.core.request(requests::namespace(&self.core)?)
     }
 
     fn list_cmd(
@@ -151,31 +115,8 @@ impl<S: Read + Write> Session<S> {
         reference: &str,
         pattern: &str,
     ) -> Result<Vec<ListItem>, Error> {
-        let utf8 = self.core.utf8();
-        let pattern = if utf8 {
-            pattern.to_owned()
-        } else {
-            crate::utf7::encode(pattern)
-        };
-        let cmd = Command::new(verb).astring(reference.as_bytes(), utf8, "reference")?;
-        // Wildcards `*` and `%` are list-mailbox characters, not atom ones.
-        let cmd = if !pattern.is_empty()
-            && pattern
-                .bytes()
-                .all(|b| b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\'))
-        {
-            cmd.raw(&pattern, "pattern")?
-        } else {
-            cmd.string(pattern.as_bytes(), utf8, "pattern")?
-        };
-        let (seen, _) = self.run(cmd)?;
-        Ok(seen
-            .into_iter()
-            .filter_map(|u| match u {
-                Untagged::List(item) | Untagged::Lsub(item) => Some(item),
-                _ => None,
-            })
-            .collect())
+        self.core
+            .request(requests::list(&self.core, verb, reference, pattern)?)
     }
 
     /// LIST (RFC 3501 §6.3.8); names are decoded with [`ListItem::decoded_name`].
@@ -199,19 +140,8 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn status(&mut self, mailbox: &str, items: &[&str]) -> Result<MailboxStatus, Error> {
-        let cmd = Command::new("STATUS")
-            .mailbox(mailbox, self.core.utf8())?
-            .raw(&format!("({})", items.join(" ")), "status items")?;
-        let (seen, _) = self.run(cmd)?;
-        Ok(seen
-            .into_iter()
-            .find_map(|u| match u {
-                Untagged::MailboxStatus { mailbox, items } => {
-                    Some(MailboxStatus { mailbox, items })
-                }
-                _ => None,
-            })
-            .unwrap_or_default())
+        self.core
+            .request(requests::status(&self.core, mailbox, items)?)
     }
 
     /// CREATE.
@@ -235,11 +165,7 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// Rejection or the connection.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<(), Error> {
-        let utf8 = self.core.utf8();
-        let cmd = Command::new("RENAME")
-            .mailbox(from, utf8)?
-            .mailbox(to, utf8)?;
-        self.run(cmd).map(|_| ())
+        self.core.request(requests::rename(&self.core, from, to)?)
     }
 
     /// SUBSCRIBE.
@@ -269,31 +195,42 @@ impl<S: Read + Write> Session<S> {
         flags: &[&str],
         message: Vec<u8>,
     ) -> Result<Option<(u32, SequenceSet)>, Error> {
-        let mut cmd = Command::new("APPEND").mailbox(mailbox, self.core.utf8())?;
-        if !flags.is_empty() {
-            cmd = cmd.flag_list(flags)?;
-        }
-        let (_, done) = self.run(cmd.literal(message))?;
-        Ok(match done.text.code {
-            Some(Code::AppendUid { validity, uids }) => Some((validity, uids)),
-            _ => None,
-        })
+        self.core
+            .request(requests::append(&self.core, mailbox, flags, message)?)
+    }
+
+    /// APPEND with the message read from `message`, which must hold exactly
+    /// `size` bytes: it goes to the wire in pieces, never whole in memory.
+    ///
+    /// # Errors
+    /// As [`append`](Self::append); a message shorter than `size` is an
+    /// I/O error and leaves the session out of step (reconnect).
+    pub fn append_from(
+        &mut self,
+        mailbox: &str,
+        flags: &[&str],
+        mut message: impl Read,
+        size: u64,
+    ) -> Result<Option<(u32, SequenceSet)>, Error> {
+        let cmd = requests::append_head(&self.core, mailbox, flags)?.supplied_literal(size);
+        let mut seen = Vec::new();
+        let tag = self.core.next_tag();
+        self.core
+            .queue_tagged_from(&tag, &cmd, &mut seen, Some(&mut message))?;
+        self.core.conn.flush()?;
+        let done = self.core.finish(&tag, "APPEND", &mut seen)?;
+        requests::append_uid(seen, done)
     }
 
     fn open(mut self, verb: &'static str, mailbox: &str) -> Result<Selected<S>, (Error, Self)> {
-        self.core.mailbox = Mailbox {
-            name: mailbox.to_owned(),
-            read_only: verb == "EXAMINE",
-            ..Mailbox::default()
-        };
-        let cmd = match Command::new(verb).mailbox(mailbox, self.core.utf8()) {
+        let cmd = match requests::open(&mut self.core, verb, mailbox) {
             Ok(cmd) => cmd,
-            Err(err) => return Err((err.into(), self)),
+            Err(err) => return Err((err, self)),
         };
         match self.core.run(cmd) {
             Ok(_) => Ok(Selected { session: self }),
             Err(err) => {
-                self.core.mailbox = Mailbox::default();
+                requests::leave(&mut self.core);
                 Err((err, self))
             }
         }
@@ -320,48 +257,6 @@ impl<S: Read + Write> Session<S> {
     /// # Errors
     /// The connection.
     pub fn logout(mut self) -> Result<(), Error> {
-        logout(&mut self.core)
+        self.core.logout()
     }
-}
-
-pub(super) fn logout<S: Read + Write>(core: &mut Core<S>) -> Result<(), Error> {
-    match core.run(Command::new("LOGOUT")) {
-        Ok(_) | Err(Error::Bye { .. }) => Ok(()),
-        Err(Error::Wire(mail_wire::Error::Closed)) if core.bye.is_some() => Ok(()),
-        Err(err) => Err(err),
-    }
-}
-
-pub(super) fn id<S: Read + Write>(
-    core: &mut Core<S>,
-    fields: &[(&str, &str)],
-) -> Result<Vec<(String, Option<String>)>, Error> {
-    let mut cmd = Command::new("ID");
-    if fields.is_empty() {
-        cmd = cmd.raw("NIL", "id")?;
-    } else {
-        let mut list = Command::new("X");
-        for (k, v) in fields {
-            list = list.string(k.as_bytes(), false, "ID field")?.string(
-                v.as_bytes(),
-                false,
-                "ID value",
-            )?;
-        }
-        let text = String::from_utf8_lossy(&list.to_bytes("t", false)).into_owned();
-        let inner = text
-            .trim_end()
-            .strip_prefix("t X ")
-            .unwrap_or_default()
-            .to_owned();
-        cmd = cmd.raw(&format!("({inner})"), "id")?;
-    }
-    let (seen, _) = core.run(cmd)?;
-    Ok(seen
-        .into_iter()
-        .find_map(|u| match u {
-            Untagged::Id(fields) => Some(fields),
-            _ => None,
-        })
-        .unwrap_or_default())
 }

@@ -20,7 +20,7 @@ pub enum LiteralMode {
 }
 
 impl LiteralMode {
-    fn waits(self, size: usize) -> bool {
+    fn waits(self, size: u64) -> bool {
         match self {
             LiteralMode::Synchronizing => true,
             LiteralMode::NonSynchronizing => false,
@@ -48,6 +48,12 @@ pub enum SendStep<'a> {
         /// True for a credential, masked even as a size.
         secret: bool,
     },
+    /// Write `size` bytes from the caller's source as they are: the
+    /// literal of [`Command::supplied_literal`](crate::Command::supplied_literal).
+    Supply {
+        /// How many bytes.
+        size: u64,
+    },
     /// Read responses and pass them to [`CommandSender::receive`] until a
     /// continuation request lets the literal go.
     AwaitContinuation,
@@ -67,7 +73,7 @@ impl SendStep<'_> {
                 out.extend_from_slice(b"\r\n");
             }
             SendStep::Literal { bytes, .. } => out.extend_from_slice(bytes),
-            SendStep::AwaitContinuation | SendStep::Sent => {}
+            SendStep::Supply { .. } | SendStep::AwaitContinuation | SendStep::Sent => {}
         }
     }
 }
@@ -149,11 +155,15 @@ impl<'c> CommandSender<'c> {
             return SendStep::Sent;
         }
         if let Some(i) = self.release.take() {
-            if let Some(Part::Literal { bytes, secret }) = self.command.parts.get(i) {
-                return SendStep::Literal {
-                    bytes,
-                    secret: *secret,
-                };
+            match self.command.parts.get(i) {
+                Some(Part::Literal { bytes, secret }) => {
+                    return SendStep::Literal {
+                        bytes,
+                        secret: *secret,
+                    }
+                }
+                Some(Part::Supplied { size }) => return SendStep::Supply { size: *size },
+                _ => {}
             }
         }
         loop {
@@ -169,11 +179,16 @@ impl<'c> CommandSender<'c> {
                 }
                 Some(Part::Text(t)) => self.line.extend_from_slice(t),
                 Some(Part::Secret(s)) => self.secret = Some(s),
-                Some(Part::Literal { bytes, .. }) => {
-                    let waits = self.mode.waits(bytes.len());
+                Some(part @ (Part::Literal { .. } | Part::Supplied { .. })) => {
+                    let size = match part {
+                        Part::Literal { bytes, .. } => bytes.len() as u64,
+                        Part::Supplied { size } => *size,
+                        _ => 0,
+                    };
+                    let waits = self.mode.waits(size);
                     let plus = if waits { "" } else { "+" };
                     self.line
-                        .extend_from_slice(format!("{{{}{plus}}}", bytes.len()).as_bytes());
+                        .extend_from_slice(format!("{{{size}{plus}}}").as_bytes());
                     self.release = Some(self.at);
                     self.waiting = waits;
                     self.at += 1;
