@@ -22,6 +22,18 @@
 use std::time::Instant;
 
 use mail_wire::testing::TestEnv;
+use mail_wire::{Secret, Server, TlsConfig};
+
+/// Where every session goes: one server, one TLS configuration (its
+/// connector shared, as an application would share it), one account.
+#[derive(Clone)]
+struct Target {
+    server: Server,
+    tls: TlsConfig,
+    ca_file: String,
+    user: String,
+    pass: Secret,
+}
 
 /// What one session fetched: new messages and their header bytes.
 #[derive(Debug, Default, Clone, Copy)]
@@ -40,17 +52,18 @@ impl std::ops::Add for Fetched {
     }
 }
 
-fn blocking_session(env: &TestEnv, who: &str) -> Result<Fetched, String> {
+fn blocking_session(target: &Target) -> Result<Fetched, String> {
     use mail_imap::{Client, Options, Security, SequenceSet};
-    let (user, pass) = env.account(who);
     let client = Client::connect(
-        &env.server("MAILTEST_IMAPS_PORT"),
+        &target.server,
         Security::Implicit,
-        &env.tls(),
+        &target.tls,
         Options::default(),
     )
     .map_err(|e| e.to_string())?;
-    let session = client.login(&user, &pass).map_err(|(e, _)| e.to_string())?;
+    let session = client
+        .login(&target.user, &target.pass)
+        .map_err(|(e, _)| e.to_string())?;
     let mut inbox = session.select("INBOX").map_err(|(e, _)| e.to_string())?;
     let uids = inbox.uid_search("UNSEEN").map_err(|e| e.to_string())?;
     let mut fetched = Fetched::default();
@@ -68,11 +81,11 @@ fn blocking_session(env: &TestEnv, who: &str) -> Result<Fetched, String> {
     Ok(fetched)
 }
 
-fn threads(env: &TestEnv, who: &str, sessions: usize) -> Vec<Result<Fetched, String>> {
+fn threads(target: &Target, sessions: usize) -> Vec<Result<Fetched, String>> {
     let handles: Vec<_> = (0..sessions)
         .map(|_| {
-            let (env, who) = (env.clone(), who.to_owned());
-            std::thread::spawn(move || blocking_session(&env, &who))
+            let target = target.clone();
+            std::thread::spawn(move || blocking_session(&target))
         })
         .collect();
     handles
@@ -82,20 +95,19 @@ fn threads(env: &TestEnv, who: &str, sessions: usize) -> Vec<Result<Fetched, Str
 }
 
 #[cfg(feature = "tokio-imap")]
-async fn tokio_session(env: TestEnv, who: String) -> Result<Fetched, String> {
+async fn tokio_session(target: Target) -> Result<Fetched, String> {
     use mail_imap::tokio::Client;
     use mail_imap::{Options, Security, SequenceSet};
-    let (user, pass) = env.account(&who);
     let client = Client::connect(
-        &env.server("MAILTEST_IMAPS_PORT"),
+        &target.server,
         Security::Implicit,
-        &env.tls(),
+        &target.tls,
         Options::default(),
     )
     .await
     .map_err(|e| e.to_string())?;
     let session = client
-        .login(&user, &pass)
+        .login(&target.user, &target.pass)
         .await
         .map_err(|(e, _)| e.to_string())?;
     let mut inbox = session
@@ -122,11 +134,10 @@ async fn tokio_session(env: TestEnv, who: String) -> Result<Fetched, String> {
     Ok(fetched)
 }
 
-async fn async_imap_session(env: TestEnv, who: String) -> Result<Fetched, String> {
+async fn async_imap_session(target: Target) -> Result<Fetched, String> {
     use futures_util::TryStreamExt;
-    let (user, pass) = env.account(&who);
-    let server = env.server("MAILTEST_IMAPS_PORT");
-    let ca = std::fs::read(env.var("MAILTEST_CA_FILE")).map_err(|e| e.to_string())?;
+    let (user, pass, server) = (&target.user, &target.pass, &target.server);
+    let ca = std::fs::read(&target.ca_file).map_err(|e| e.to_string())?;
     let ca = async_native_tls::Certificate::from_pem(&ca).map_err(|e| e.to_string())?;
     let tcp = tokio::net::TcpStream::connect((server.host.as_str(), server.port))
         .await
@@ -143,7 +154,7 @@ async fn async_imap_session(env: TestEnv, who: String) -> Result<Fetched, String
         .map_err(|e| e.to_string())?
         .ok_or("no greeting")?;
     let mut session = client
-        .login(&user, pass.expose())
+        .login(user, pass.expose())
         .await
         .map_err(|(e, _)| e.to_string())?;
     session.select("INBOX").await.map_err(|e| e.to_string())?;
@@ -176,14 +187,9 @@ async fn async_imap_session(env: TestEnv, who: String) -> Result<Fetched, String
     Ok(fetched)
 }
 
-fn on_runtime<F, Fut>(
-    env: &TestEnv,
-    who: &str,
-    sessions: usize,
-    session: F,
-) -> Vec<Result<Fetched, String>>
+fn on_runtime<F, Fut>(target: &Target, sessions: usize, session: F) -> Vec<Result<Fetched, String>>
 where
-    F: Fn(TestEnv, String) -> Fut,
+    F: Fn(Target) -> Fut,
     Fut: std::future::Future<Output = Result<Fetched, String>> + Send + 'static,
 {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -193,7 +199,7 @@ where
         .unwrap();
     runtime.block_on(async {
         let tasks: Vec<_> = (0..sessions)
-            .map(|_| tokio::spawn(session(env.clone(), who.to_owned())))
+            .map(|_| tokio::spawn(session(target.clone())))
             .collect();
         let mut results = Vec::with_capacity(sessions);
         for task in tasks {
@@ -214,14 +220,22 @@ fn main() {
     };
     let who = args.get(2).map_or("BOB", String::as_str);
     let env = TestEnv::load().expect("set MAILTEST_ENV_FILE");
+    let (user, pass) = env.account(who);
+    let target = Target {
+        server: env.server("MAILTEST_IMAPS_PORT"),
+        tls: env.tls(),
+        ca_file: env.var("MAILTEST_CA_FILE"),
+        user,
+        pass,
+    };
     let started = Instant::now();
     let results = match mode {
-        "threads" => threads(&env, who, sessions),
+        "threads" => threads(&target, sessions),
         #[cfg(feature = "tokio-imap")]
-        "tokio" => on_runtime(&env, who, sessions, tokio_session),
+        "tokio" => on_runtime(&target, sessions, tokio_session),
         #[cfg(not(feature = "tokio-imap"))]
         "tokio" => panic!("mail-imap's async client is not built: --features tokio-imap"),
-        "async-imap" => on_runtime(&env, who, sessions, async_imap_session),
+        "async-imap" => on_runtime(&target, sessions, async_imap_session),
         other => panic!("unknown mode {other}"),
     };
     let secs = started.elapsed().as_secs_f64();

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use native_tls::{Certificate, HandshakeError, TlsConnector, TlsStream};
@@ -79,6 +79,11 @@ pub struct TlsConfig {
     /// Set by [`TlsConfig::detect_mode`]: told when the server's TLS mode
     /// differs from the one asked for.
     detect: Option<Arc<ModeNotice>>,
+    /// The connector built from these settings, shared by the clones of
+    /// this config: building one loads the system's trust roots, about a
+    /// megabyte each, which many sessions need not hold one copy each of.
+    /// Reset by every change to the settings.
+    connector: Arc<OnceLock<TlsConnector>>,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -123,6 +128,7 @@ impl TlsConfig {
             return Err("no PEM certificate found".to_owned());
         }
         self.extra_roots.extend(certs);
+        self.connector = Arc::default();
         Ok(())
     }
 
@@ -131,6 +137,7 @@ impl TlsConfig {
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.accept_invalid_certs = accept;
         self.opportunistic = false;
+        self.connector = Arc::default();
         self
     }
 
@@ -145,6 +152,7 @@ impl TlsConfig {
     pub fn opportunistic(mut self) -> Self {
         self.accept_invalid_certs = true;
         self.opportunistic = true;
+        self.connector = Arc::default();
         self
     }
 
@@ -176,13 +184,9 @@ impl TlsConfig {
         self.accept_invalid_certs
     }
 
-    /// The native-tls connector for `tls_name` with these trust settings,
-    /// shared by the blocking and the async handshake.
+    /// The native-tls connector with these trust settings, shared by the
+    /// blocking and the async handshake (and by the clones of this config).
     pub(crate) fn connector(&self, tls_name: &str) -> Result<TlsConnector, Error> {
-        let mut builder = TlsConnector::builder();
-        for root in &self.extra_roots {
-            builder.add_root_certificate(root.clone());
-        }
         // Checks stay on unless the caller opted out (`--insecure`, or
         // opportunistic TLS for MX delivery); the builder mirrors that choice.
         let insecure = self.accept_invalid_certs;
@@ -191,13 +195,21 @@ impl TlsConfig {
         } else if insecure {
             log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
         }
+        if let Some(connector) = self.connector.get() {
+            return Ok(connector.clone());
+        }
+        let mut builder = TlsConnector::builder();
+        for root in &self.extra_roots {
+            builder.add_root_certificate(root.clone());
+        }
         builder
             .danger_accept_invalid_certs(insecure)
             .danger_accept_invalid_hostnames(insecure);
-        builder.build().map_err(|err| Error::Tls {
+        let connector = builder.build().map_err(|err| Error::Tls {
             host: tls_name.to_owned(),
             reason: err.to_string(),
-        })
+        })?;
+        Ok(self.connector.get_or_init(|| connector).clone())
     }
 
     fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
@@ -616,6 +628,33 @@ mod tests {
             .danger_accept_invalid_certs(false);
         assert!(!tls.accepts_invalid_certs() && !tls.is_opportunistic());
         assert!(format!("{:?}", TlsConfig::new().opportunistic()).contains("opportunistic: true"));
+    }
+
+    /// A self-signed root made for this test, valid until 2126.
+    const TEST_ROOT: &str = "-----BEGIN CERTIFICATE-----
+MIIBjzCCATWgAwIBAgIUfMtDxPdlF+VdjSjhf8xOM3E9oWIwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRbWFpbGtpdCB0ZXN0IHJvb3QwIBcNMjYxMjA3MTYyODMzWhgP
+MjEyNjExMTMxNjI4MzNaMBwxGjAYBgNVBAMMEW1haWxraXQgdGVzdCByb290MFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEpD+SFKAgz5+3j18KabA65g+H6yoipG8N
+wIxgveTeoxq5dzK1jHk1/uK3wl/SdUBthvo5lwG3inPPXP0b4zpf/KNTMFEwHQYD
+VR0OBBYEFGDBM8CO3VNi/Pjc7OPUvFCbFxueMB8GA1UdIwQYMBaAFGDBM8CO3VNi
+/Pjc7OPUvFCbFxueMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIh
+AJPrhkj0K9OCJvVpbUt7Vrp6Q16MML5U3cswVXI2j9tHAiAAvFYUx2bcpPn1KbI+
+tAAAgvZuc2t5mcGZUvgm2ev2cQ==
+-----END CERTIFICATE-----";
+
+    #[test]
+    fn clones_share_one_connector_until_the_settings_change() {
+        let tls = TlsConfig::new();
+        let clone = tls.clone();
+        tls.connector("localhost").unwrap();
+        assert!(clone.connector.get().is_some(), "built once for both");
+        let mut more_roots = clone.clone();
+        more_roots.add_ca_pem(TEST_ROOT.as_bytes()).unwrap();
+        assert!(more_roots.connector.get().is_none());
+        let insecure = clone.danger_accept_invalid_certs(true);
+        assert!(insecure.connector.get().is_none());
+        assert!(tls.connector.get().is_some());
     }
 
     #[test]
