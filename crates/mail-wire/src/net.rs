@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use native_tls::{Certificate, HandshakeError, TlsConnector, TlsStream};
@@ -83,7 +83,7 @@ pub struct TlsConfig {
     /// this config: building one loads the system's trust roots, about a
     /// megabyte each, which many sessions need not hold one copy each of.
     /// Reset by every change to the settings.
-    connector: Arc<OnceLock<TlsConnector>>,
+    connector: Arc<Mutex<Option<TlsConnector>>>,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -195,7 +195,14 @@ impl TlsConfig {
         } else if insecure {
             log::warn!("TLS certificate checks are OFF for {tls_name}: the connection is not authenticated");
         }
-        if let Some(connector) = self.connector.get() {
+        // Held while building, so sessions started together wait for one
+        // build (parsing the system's CA bundle costs tens of milliseconds)
+        // instead of each building its own.
+        let mut shared = self
+            .connector
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(connector) = shared.as_ref() {
             return Ok(connector.clone());
         }
         let mut builder = TlsConnector::builder();
@@ -209,7 +216,8 @@ impl TlsConfig {
             host: tls_name.to_owned(),
             reason: err.to_string(),
         })?;
-        Ok(self.connector.get_or_init(|| connector).clone())
+        *shared = Some(connector.clone());
+        Ok(connector)
     }
 
     fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
@@ -643,18 +651,22 @@ AJPrhkj0K9OCJvVpbUt7Vrp6Q16MML5U3cswVXI2j9tHAiAAvFYUx2bcpPn1KbI+
 tAAAgvZuc2t5mcGZUvgm2ev2cQ==
 -----END CERTIFICATE-----";
 
+    fn is_built(tls: &TlsConfig) -> bool {
+        tls.connector.lock().is_ok_and(|built| built.is_some())
+    }
+
     #[test]
     fn clones_share_one_connector_until_the_settings_change() {
         let tls = TlsConfig::new();
         let clone = tls.clone();
         tls.connector("localhost").unwrap();
-        assert!(clone.connector.get().is_some(), "built once for both");
+        assert!(is_built(&clone), "built once for both");
         let mut more_roots = clone.clone();
         more_roots.add_ca_pem(TEST_ROOT.as_bytes()).unwrap();
-        assert!(more_roots.connector.get().is_none());
+        assert!(!is_built(&more_roots));
         let insecure = clone.danger_accept_invalid_certs(true);
-        assert!(insecure.connector.get().is_none());
-        assert!(tls.connector.get().is_some());
+        assert!(!is_built(&insecure));
+        assert!(is_built(&tls));
     }
 
     #[test]
