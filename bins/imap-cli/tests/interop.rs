@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mail_wire::testing::{
-    eml_files, finish, mailbox_turn, program, unique_name, Protocol, Ran, TestEnv,
+    eml_files, finish, mailbox_turn, program, sample_message, unique_name, Protocol, Ran, TestEnv,
 };
 
 /// The two ways in: STARTTLS on the plain port and implicit TLS.
@@ -73,38 +73,13 @@ fn run(
 /// `run`, once the password of `who` (or `pw`) is found in neither output.
 fn checked(env: &TestEnv, who: &str, pw: Option<&str>, run: Ran) -> Ran {
     let (_, password) = env.account(who);
-    let pw = pw.unwrap_or(password.expose());
-    assert!(
-        !run.stdout_text().contains(pw) && !run.stderr_text().contains(pw),
-        "password in output:\n{}",
-        run.show()
-    );
+    run.assert_secret_hidden(pw.unwrap_or(password.expose()));
     run
 }
 
-/// A message with an encoded-word header, a UTF-8 body, dot lines and a
-/// literal-looking line. `tag` goes into the Subject, so it must be ASCII:
-/// Cyrus replaces raw 8-bit header bytes with `X`.
+/// A message with dot lines and a literal-looking line.
 fn message(tag: &str) -> Vec<u8> {
-    let id = unique_name(tag);
-    let mut text = format!(
-        "From: =?UTF-8?B?7ZmN6ri464+Z?= <alice@example.test>\r\n\
-         To: Bob <bob@example.test>\r\n\
-         Subject: {id}\r\n\
-         Date: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
-         Message-ID: <{id}@example.test>\r\n\
-         MIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=UTF-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\
-         \r\n\
-         안녕하세요, {tag}.\r\n\
-         .\r\n\
-         a1 OK {{3}}\r\n"
-    );
-    for n in 0..200 {
-        text.push_str(&format!("line {n} of a body longer than one read\r\n"));
-    }
-    text.into_bytes()
+    sample_message(tag, ".\r\na1 OK {3}\r\n")
 }
 
 #[test]

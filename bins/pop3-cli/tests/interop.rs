@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use mail_wire::testing::{
-    eml_files, mailbox_turn, run_program_with_input, unique_name, Protocol, Ran, TestEnv,
+    eml_files, mailbox_turn, run_program_with_input, sample_message, Protocol, Ran, TestEnv,
 };
 
 /// The two ways in: STLS on the plain port and implicit TLS.
@@ -61,11 +61,7 @@ fn pop3_cli(
         &[("MAIL_PASSWORD", pw)],
         stdin.as_bytes(),
     );
-    assert!(
-        !run.stdout_text().contains(pw) && !run.stderr_text().contains(pw),
-        "password in output:\n{}",
-        run.show()
-    );
+    run.assert_secret_hidden(pw);
     run
 }
 
@@ -73,27 +69,9 @@ fn pop3_cli(
 /// start with a dot (stuffed on the wire), a lone `.` line, UTF-8 text and
 /// an empty last line.
 fn message(tag: &str) -> Vec<u8> {
-    let id = unique_name(tag);
-    let mut text = format!(
-        "From: =?UTF-8?B?7ZmN6ri464+Z?= <alice@example.test>\r\n\
-         To: Bob <bob@example.test>\r\n\
-         Subject: {id}\r\n\
-         Date: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
-         Message-ID: <{id}@example.test>\r\n\
-         MIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=UTF-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\
-         \r\n\
-         안녕하세요, {tag}.\r\n\
-         .\r\n\
-         ..two dots\r\n\
-         .one dot\r\n"
-    );
-    for n in 0..200 {
-        text.push_str(&format!("line {n} of a body longer than one read\r\n"));
-    }
-    text.push_str("\r\n");
-    text.into_bytes()
+    let mut text = sample_message(tag, ".\r\n..two dots\r\n.one dot\r\n");
+    text.extend_from_slice(b"\r\n");
+    text
 }
 
 fn count(text: &str, needle: &str) -> usize {

@@ -50,11 +50,7 @@ fn smtp_send(env: &TestEnv, port_var: &str, pw: Option<&str>, args: &[&str]) -> 
     all.extend_from_slice(args);
     let run = run_program(env!("CARGO_BIN_EXE_smtp-send"), &all, &[]);
     for secret in [alice_pw.expose(), pw.unwrap_or(alice_pw.expose())] {
-        assert!(
-            !run.stdout_text().contains(secret) && !run.stderr_text().contains(secret),
-            "password in output:\n{}",
-            run.show()
-        );
+        run.assert_secret_hidden(secret);
     }
     run
 }

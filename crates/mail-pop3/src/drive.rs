@@ -2,6 +2,8 @@
 //! received bytes to offer it, its events without borrowed bytes, and the
 //! lines of a listing. No I/O; the loops that move bytes are the drivers'.
 
+use std::io::{self, Write};
+
 use mail_wire::Limits;
 
 use crate::core::{Event, Pop3};
@@ -54,18 +56,26 @@ pub(crate) fn step<'a>(
     Ok((used, step))
 }
 
-/// The lines of an unstuffed listing body (CAPA, LIST, UIDL), without CRLF.
+/// The lines of an unstuffed listing body (CAPA, LIST, UIDL), without CRLF,
+/// cut by the same [`Lines`] the blocking driver streams through.
+#[cfg(feature = "tokio")]
 pub(crate) fn listing_lines(body: &[u8]) -> Vec<Vec<u8>> {
     let mut lines = Vec::new();
-    let mut rest = body;
-    while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
-        lines.push(rest.get(..end).unwrap_or_default().to_vec());
-        rest = rest.get(end + 2..).unwrap_or_default();
-    }
+    let mut each = |line: &[u8]| {
+        lines.push(line.to_vec());
+        Ok(())
+    };
+    let mut splitter = Lines {
+        partial: Vec::new(),
+        each: &mut each,
+        failed: None,
+    };
+    splitter.split(body);
     lines
 }
 
 /// Every line of a listing (LIST, UIDL) parsed with `parse`.
+#[cfg(feature = "tokio")]
 pub(crate) fn parse_lines<T>(
     lines: &[Vec<u8>],
     parse: impl Fn(&[u8]) -> Result<T, ParseError>,
@@ -111,6 +121,57 @@ pub(crate) fn unexpected(got: &Got) -> Error {
     ))
 }
 
+/// A listing's body cut into lines as it arrives (a `Write` sink for the
+/// body decoder), each handed to `each` without its CRLF; a line left
+/// without CRLF at the end is dropped. After `each` fails, later lines are
+/// skipped and the first error is kept in `failed`.
+pub(crate) struct Lines<'a> {
+    pub(crate) partial: Vec<u8>,
+    pub(crate) each: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    pub(crate) failed: Option<Error>,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, line: &[u8]) {
+        if self.failed.is_none() {
+            if let Err(err) = (self.each)(line) {
+                self.failed = Some(err);
+            }
+        }
+    }
+}
+
+impl Lines<'_> {
+    /// Hands every CRLF-ended line of `input` over; returns the rest.
+    fn split<'i>(&mut self, input: &'i [u8]) -> &'i [u8] {
+        let mut rest = input;
+        while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
+            self.line(rest.get(..end).unwrap_or_default());
+            rest = rest.get(end + 2..).unwrap_or_default();
+        }
+        rest
+    }
+}
+
+impl Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.partial.is_empty() {
+            let rest = self.split(buf);
+            self.partial.extend_from_slice(rest);
+        } else {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(buf);
+            let rest = self.split(&joined).to_vec();
+            self.partial = rest;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +189,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "tokio")]
     fn listing_lines_drop_their_line_ends() {
         assert_eq!(
             listing_lines(b"1 2\r\n3 4\r\n"),

@@ -8,7 +8,7 @@ use mail_wire::{Connection, Direction, Secret};
 
 use crate::command::Command;
 use crate::core::Pop3;
-use crate::drive::{step, unexpected, whole_lines, Got, Step};
+use crate::drive::{step, unexpected, whole_lines, Got, Lines, Step};
 use crate::error::Error;
 use crate::response::{Greeting, Reply, Status};
 
@@ -210,55 +210,6 @@ fn feed(core: &mut Pop3, input: &[u8], out: &mut dyn Write) -> Result<(usize, Op
             }
             (used, Some(Step::Got(got))) => return Ok((at + used, Some(got))),
         }
-    }
-}
-
-/// A listing's body cut into lines for [`Link::read_listing_each`]; a line
-/// left without CRLF at the end is dropped.
-struct Lines<'a> {
-    partial: Vec<u8>,
-    each: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
-    failed: Option<Error>,
-}
-
-impl Lines<'_> {
-    fn line(&mut self, line: &[u8]) {
-        if self.failed.is_none() {
-            if let Err(err) = (self.each)(line) {
-                self.failed = Some(err);
-            }
-        }
-    }
-}
-
-impl Lines<'_> {
-    /// Hands every CRLF-ended line of `input` over; returns the rest.
-    fn split<'i>(&mut self, input: &'i [u8]) -> &'i [u8] {
-        let mut rest = input;
-        while let Some(end) = memchr::memmem::find(rest, b"\r\n") {
-            self.line(rest.get(..end).unwrap_or_default());
-            rest = rest.get(end + 2..).unwrap_or_default();
-        }
-        rest
-    }
-}
-
-impl Write for Lines<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.partial.is_empty() {
-            let rest = self.split(buf);
-            self.partial.extend_from_slice(rest);
-        } else {
-            let mut joined = std::mem::take(&mut self.partial);
-            joined.extend_from_slice(buf);
-            let rest = self.split(&joined).to_vec();
-            self.partial = rest;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

@@ -55,7 +55,7 @@ mod programs;
 pub use programs::{
     assert_found_tls_mode, assert_help_in_order, eml_files, fetch_summary_counts, finish,
     hostile_line, mailbox_turn, program, replay_provider, run_at_every_level, run_on_loopback,
-    run_program, run_program_with_input, unique_name, Ran, EXIT_CODE_LINES, LEVELS,
+    run_program, run_program_with_input, sample_message, unique_name, Ran, EXIT_CODE_LINES, LEVELS,
     LOOPBACK_PASSWORD, PROVIDER_PASSWORD,
 };
 mod terminal;

@@ -42,6 +42,15 @@ impl Ran {
             self.stdout_text()
         )
     }
+
+    /// Panics when `secret` appears on stdout or stderr.
+    pub fn assert_secret_hidden(&self, secret: &str) {
+        assert!(
+            !self.stdout_text().contains(secret) && !self.stderr_text().contains(secret),
+            "password in output:\n{}",
+            self.show()
+        );
+    }
 }
 
 /// Runs `bin` with `args` and `env` on top of this process's environment
@@ -108,6 +117,32 @@ pub fn unique_name(tag: &str) -> String {
         .unwrap_or_default()
         .as_nanos();
     format!("{tag}-{}-{nanos}", std::process::id())
+}
+
+/// A message for the download suites: an encoded-word From, a unique
+/// Subject and Message-ID (`tag` must be ASCII: Cyrus replaces raw 8-bit
+/// header bytes with `X`), a UTF-8 greeting, then `tricky` (the lines a
+/// protocol's framing gets wrong most easily, CRLF-ended) and 200 plain
+/// lines, so the body is longer than one read.
+pub fn sample_message(tag: &str, tricky: &str) -> Vec<u8> {
+    let id = unique_name(tag);
+    let mut text = format!(
+        "From: =?UTF-8?B?7ZmN6ri464+Z?= <alice@example.test>\r\n\
+         To: Bob <bob@example.test>\r\n\
+         Subject: {id}\r\n\
+         Date: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
+         Message-ID: <{id}@example.test>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=UTF-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\
+         \r\n\
+         안녕하세요, {tag}.\r\n\
+         {tricky}"
+    );
+    for n in 0..200 {
+        text.push_str(&format!("line {n} of a body longer than one read\r\n"));
+    }
+    text.into_bytes()
 }
 
 /// The contents of the `.eml` files in `dir`.
