@@ -79,3 +79,66 @@ fn issue_12_certificate_refusals_say_why_and_what_to_do() {
     let stderr = run("127.1", &["--ca-file", &env.var("MAILTEST_CA_FILE")]);
     assert!(stderr.contains("cannot trust the certificate of 127.1: it is issued for localhost, 127.0.0.1, mail.example.test only; connect by a name it carries"), "{stderr}");
 }
+
+/// `--no-system-ca` trusts only the `--ca-file` certificates. To show the
+/// system's roots are set aside, the test CA is made the system's (OpenSSL's
+/// `SSL_CERT_FILE`): trusted by default, refused once `--no-system-ca`
+/// leaves only an unrelated CA.
+#[test]
+fn no_system_ca_trusts_only_the_given_files() {
+    let Some(env) = TestEnv::load() else { return };
+    let ca_file = env.var("MAILTEST_CA_FILE");
+    let stranger = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/tls/stranger-ca.pem"
+    );
+    let host = env.var("MAILTEST_HOST");
+    let stat = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut all = vec!["-c", "STAT"];
+        all.extend_from_slice(args);
+        env.run_as_with_env(
+            BIN,
+            "BOB",
+            &host,
+            "MAILTEST_POP3S_PORT",
+            "implicit",
+            &all,
+            vars,
+        )
+    };
+    let as_system = [("SSL_CERT_FILE", ca_file.as_str())];
+
+    let ran = stat(&["--ca-file", &ca_file, "--no-system-ca"], &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr_text());
+    assert!(
+        ran.stdout_text().contains("S: +OK "),
+        "{}",
+        ran.stdout_text()
+    );
+
+    let ran = stat(&[], &as_system);
+    assert_eq!(
+        ran.code,
+        Some(0),
+        "the test CA as a system root: {}",
+        ran.stderr_text()
+    );
+
+    let ran = stat(&["--ca-file", stranger, "--no-system-ca"], &as_system);
+    assert_eq!(ran.code, Some(3), "{}", ran.stdout_text());
+    assert!(
+        ran.stderr_text().contains(
+            "cannot trust the certificate of 127.0.0.1: it is signed by an unknown authority"
+        ),
+        "{}",
+        ran.stderr_text()
+    );
+
+    let ran = stat(&["--no-system-ca"], &[]);
+    assert_eq!(ran.code, Some(2), "--no-system-ca needs --ca-file");
+    assert!(
+        ran.stderr_text().contains("--ca-file"),
+        "{}",
+        ran.stderr_text()
+    );
+}

@@ -252,6 +252,7 @@ impl ComposeForm {
                 port: port.or(preset_port.filter(|&p| tls_matches(p))),
                 tls,
                 ca_files: Vec::new(),
+                no_system_ca: false,
                 insecure: false,
                 timeout: defaults.timeout.as_secs(),
                 quiet: true,

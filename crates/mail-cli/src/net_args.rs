@@ -45,6 +45,9 @@ pub struct NetArgs {
     /// Extra trusted CA certificate in PEM (repeatable).
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_files: Vec<PathBuf>,
+    /// Trust only the --ca-file certificates, not the system's (as curl's --cacert).
+    #[arg(long = "no-system-ca", requires = "ca_files")]
+    pub no_system_ca: bool,
     /// Skip certificate checks (dangerous: anyone on the path can read the session).
     #[arg(long)]
     pub insecure: bool,
@@ -89,9 +92,11 @@ impl NetArgs {
             .ok();
     }
 
-    /// Trust settings from `--ca-file` and `--insecure`, with the server's
-    /// TLS mode detected when `--tls` (or the port's default) is wrong; what
-    /// was detected is one line on stderr naming the right `--tls`.
+    /// Trust settings from `--ca-file`, `--no-system-ca` and `--insecure`,
+    /// with the server's TLS mode detected when `--tls` (or the port's
+    /// default) is wrong; what was detected is one line on stderr naming the
+    /// right `--tls`. Called while the program has one thread (it may set
+    /// an environment variable, see [`spare_system_bundle`]).
     ///
     /// # Errors
     /// A usage error for a CA file that cannot be read.
@@ -100,6 +105,10 @@ impl NetArgs {
         for path in &self.ca_files {
             tls.add_ca_file(path)
                 .map_err(|err| CliError::usage(err.to_string()))?;
+        }
+        if self.no_system_ca {
+            tls = tls.without_system_roots();
+            spare_system_bundle(&self.ca_files);
         }
         if self.insecure {
             log::warn!("--insecure: certificates are not checked; anyone on the path can read this session");
@@ -168,6 +177,22 @@ fn mode_notice(found: &ModeSwitch) -> String {
         ),
         other => format!("{other:?}"),
     }
+}
+
+/// With `--no-system-ca` the system's CA bundle is set aside, yet native-tls
+/// parses it (twice) while building its connector: most of a short
+/// session's CPU. OpenSSL reads the file named by `SSL_CERT_FILE` instead,
+/// so pointing it at the first `--ca-file` spares that work and changes no
+/// trust decision (a value already set named system roots, which this flag
+/// sets aside too). Only called while the program has one thread: changing
+/// the environment is not thread-safe.
+fn spare_system_bundle(ca_files: &[PathBuf]) {
+    const VAR: &str = "SSL_CERT_FILE";
+    let Some(first) = ca_files.first() else {
+        return;
+    };
+    let path = std::fs::canonicalize(first).unwrap_or_else(|_| first.clone());
+    std::env::set_var(VAR, path);
 }
 
 #[cfg(test)]

@@ -41,6 +41,28 @@ fn untrusted_certificate_is_refused() {
 }
 
 #[test]
+fn without_system_roots_trusts_the_added_ca_alone() {
+    let Some(env) = TestEnv::load() else { return };
+    let server = env.server("MAILTEST_IMAPS_PORT");
+    let mut own = TlsConfig::new().without_system_roots();
+    own.add_ca_file(std::path::Path::new(&env.var("MAILTEST_CA_FILE")))
+        .unwrap();
+    assert!(!own.trusts_system_roots());
+    let mut conn = Connection::connect(&server, Security::Implicit, &own).unwrap();
+    assert!(conn.read_line().unwrap().starts_with(b"* OK"));
+
+    let mut stranger = TlsConfig::new().without_system_roots();
+    stranger
+        .add_ca_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/tls/stranger-ca.pem"
+        )))
+        .unwrap();
+    let err = Connection::connect(&server, Security::Implicit, &stranger).unwrap_err();
+    assert_unknown_issuer(&err);
+}
+
+#[test]
 fn wrong_host_name_is_refused() {
     let Some(env) = TestEnv::load() else { return };
     let mut server = env.server("MAILTEST_IMAPS_PORT");

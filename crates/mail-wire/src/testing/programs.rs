@@ -305,6 +305,21 @@ impl TestEnv {
         mode: &str,
         args: &[&str],
     ) -> Ran {
+        self.run_as_with_env(bin, who, host, port_var, mode, args, &[])
+    }
+
+    /// [`run_as`](Self::run_as) with more variables in the program's environment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_as_with_env(
+        &self,
+        bin: &str,
+        who: &str,
+        host: &str,
+        port_var: &str,
+        mode: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Ran {
         let (user, pass) = self.account(who);
         let port = self.var(port_var);
         let mut all = vec![
@@ -317,7 +332,9 @@ impl TestEnv {
             mode,
         ];
         all.extend_from_slice(args);
-        let ran = run_program(bin, &all, &[("MAIL_PASSWORD", pass.expose())]);
+        let mut vars = vec![("MAIL_PASSWORD", pass.expose())];
+        vars.extend_from_slice(env);
+        let ran = run_program(bin, &all, &vars);
         assert!(
             !ran.stdout_text().contains(pass.expose())
                 && !ran.stderr_text().contains(pass.expose()),
