@@ -57,6 +57,7 @@ mod connection;
 mod detect;
 mod error;
 mod net;
+mod read_ahead;
 pub mod sasl;
 mod secret;
 #[cfg(feature = "testing")]

@@ -10,6 +10,7 @@ use native_tls::{Certificate, HandshakeError, TlsConnector, TlsStream};
 
 use crate::certificate::CertProblem;
 use crate::detect::{self, ModeSwitch, GREETING_WAIT};
+use crate::read_ahead::ReadAhead;
 use crate::{Connection, Error, Limits};
 
 /// How TLS is used on a connection.
@@ -246,8 +247,15 @@ impl TlsConfig {
         Ok(connector)
     }
 
-    fn handshake(&self, tls_name: &str, tcp: TcpStream) -> Result<TlsStream<TcpStream>, Error> {
-        match self.connector(tls_name)?.connect(tls_name, tcp) {
+    fn handshake(
+        &self,
+        tls_name: &str,
+        tcp: TcpStream,
+    ) -> Result<TlsStream<ReadAhead<TcpStream>>, Error> {
+        match self
+            .connector(tls_name)?
+            .connect(tls_name, ReadAhead::new(tcp))
+        {
             Ok(stream) => {
                 log::debug!("TLS established with {tls_name}");
                 Ok(stream)
@@ -368,7 +376,7 @@ pub struct NetStream {
 #[derive(Debug)]
 enum Inner {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<ReadAhead<TcpStream>>>),
     /// Only during a failed upgrade: the stream is gone.
     Detached,
 }
@@ -388,7 +396,7 @@ impl NetStream {
     fn tcp(&self) -> Option<&TcpStream> {
         match &self.inner {
             Inner::Plain(tcp) => Some(tcp),
-            Inner::Tls(tls) => Some(tls.get_ref()),
+            Inner::Tls(tls) => Some(tls.get_ref().get_ref()),
             Inner::Detached => None,
         }
     }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use ::tokio::net::TcpStream;
 use tokio_native_tls::TlsStream;
 
@@ -24,7 +24,9 @@ pub struct NetStream {
 #[derive(Debug)]
 enum Inner {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    /// The socket is read through a buffer, as on the blocking side (see
+    /// `read_ahead`): ciphertext only, read by this same TLS session.
+    Tls(Box<TlsStream<BufReader<TcpStream>>>),
     /// Only during a failed upgrade: the stream is gone.
     Detached,
 }
@@ -44,7 +46,7 @@ impl NetStream {
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         match &self.inner {
             Inner::Plain(tcp) => tcp.peer_addr().ok(),
-            Inner::Tls(tls) => tls.get_ref().get_ref().get_ref().peer_addr().ok(),
+            Inner::Tls(tls) => tls.get_ref().get_ref().get_ref().get_ref().peer_addr().ok(),
             Inner::Detached => None,
         }
     }
@@ -159,9 +161,10 @@ async fn handshake(
     server: &Server,
     tls: &TlsConfig,
     tcp: TcpStream,
-) -> Result<TlsStream<TcpStream>, Error> {
+) -> Result<TlsStream<BufReader<TcpStream>>, Error> {
     let tls_name = server.tls_name();
     let connector = tokio_native_tls::TlsConnector::from(tls.connector(tls_name)?);
+    let tcp = BufReader::with_capacity(crate::read_ahead::CAPACITY, tcp);
     match within(Some(server.timeout), connector.connect(tls_name, tcp)).await? {
         Ok(stream) => {
             log::debug!("TLS established with {tls_name}");
