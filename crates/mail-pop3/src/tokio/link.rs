@@ -23,6 +23,10 @@ pub(crate) struct Link<S> {
     pub(crate) core: Pop3,
     /// Show message bodies line by line in the transcript (else one note).
     pub(crate) echo_bodies: bool,
+    /// What `read_body` decodes into, kept from message to message: a
+    /// fresh buffer grew by doubling (allocations and copies) through
+    /// every message of a download.
+    chunk: Vec<u8>,
 }
 
 /// Where [`Link::next`] puts body pieces.
@@ -40,6 +44,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Link<S> {
             conn,
             core,
             echo_bodies: true,
+            chunk: Vec::new(),
         }
     }
 
@@ -146,7 +151,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Link<S> {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let hidden = self.hide_body();
-        let mut chunk = Vec::new();
+        let mut chunk = std::mem::take(&mut self.chunk);
+        chunk.reserve(CHUNK);
         let result = async {
             loop {
                 chunk.clear();
@@ -163,6 +169,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Link<S> {
             }
         }
         .await;
+        chunk.clear();
+        self.chunk = chunk;
         self.show_body(hidden, result.as_ref().ok().copied());
         result
     }
