@@ -9,7 +9,6 @@
 //! `--delete` flags `\Deleted` and expunges only messages whose files are
 //! durable.
 
-use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -204,8 +203,8 @@ fn mailbox_run(
             format!("server sent no UIDVALIDITY for {mailbox}"),
         ))
     })?;
-    let saved_keys: HashSet<String> = match opts.format {
-        Format::Eml => HashSet::new(),
+    let saved_keys = match opts.format {
+        Format::Eml => maildir::KeySet::default(),
         Format::Maildir => maildir::keys(dir),
     };
     let is_saved = |uid: u32| match opts.format {

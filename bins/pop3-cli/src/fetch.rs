@@ -39,7 +39,10 @@ pub fn fetch_all(
         }
     }
     .map_err(unusable)?;
-    let saved_keys = maildir::keys(dir);
+    let saved_keys = match format {
+        Format::Eml => maildir::KeySet::default(),
+        Format::Maildir => maildir::keys(dir),
+    };
     session.set_body_echo(false);
     // Streamed and kept compact (a few bytes a message): a maildrop of
     // 100,000 messages must not cost 100,000 allocations.
