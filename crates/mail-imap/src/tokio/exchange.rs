@@ -15,22 +15,14 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::command::Command;
 use crate::error::{rejection, Error};
+pub(crate) use crate::exchange::Piece;
 use crate::exchange::LITERAL_CHUNK;
 use crate::requests::{self, Request};
 use crate::response::{Response, Tag, Tagged, Untagged};
 use crate::sans_io::{
-    completion, BodyContext, CommandSender, FrameEvent, FrameLimits, Received, ResponseFramer,
-    SendStep, Wants,
+    completion, CommandSender, FrameEvent, FrameLimits, Received, ResponseFramer, SendStep, Wants,
 };
 use crate::state::State;
-
-/// What reading a frame produced.
-pub(crate) enum Piece {
-    /// A complete response.
-    Done(Response),
-    /// A body literal waits to be read by the caller.
-    Body(BodyContext),
-}
 
 /// The shared core of the async `Client`, `Session` and `Selected`.
 pub(crate) struct Core<S> {
